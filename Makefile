@@ -1,0 +1,206 @@
+# PTO task-graph runtime: one non-recursive Makefile.
+#
+#   make build            runtime binaries for PLATFORM/RUNTIME and the Swift tools
+#   make run EXAMPLE=x    build the example's C++ and run it end to end
+#   make check            everything CI runs
+#   make deps             install or check the system packages the build needs
+#   make clean            remove build/
+#
+# Source folders map to binaries (see runtime/<name>/runtime.mk):
+#   host runtime   platform/shared/host + platform/<P>/{common,host} + runtime/<R>/<HOST_DIRS>
+#   AICPU          platform/<P>/{common,aicpu} + runtime/<R>/<AICPU_DIRS>
+#   AICore         platform/<P>/{common,aicore} + runtime/<R>/<AICORE_DIRS>
+# Objects mirror the source tree under build/<P>/<R>/<binary>/.
+
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PLATFORM ?= a2a3sim
+RUNTIME ?= host_build_graph
+DEVICE ?= 0
+AICPU_THREADS ?= 3
+BLOCK_DIM ?= 3
+PTO_RUN_FLAGS ?=
+V ?= 0
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD_ROOT := build
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(ROOT)/%,%,$(2))';
+endif
+
+# ---- platform and runtime ---------------------------------------------------
+PLATFORMS := $(notdir $(patsubst %/platform.mk,%,$(wildcard platform/*/platform.mk)))
+ifeq ($(filter $(PLATFORM),$(PLATFORMS)),)
+$(error PLATFORM=$(PLATFORM) is not a platform of this tree; choose one of: $(PLATFORMS))
+endif
+include platform/$(PLATFORM)/platform.mk
+
+RUNTIME_MKS := $(wildcard runtime/*/runtime.mk)
+RUNTIMES := $(notdir $(patsubst %/runtime.mk,%,$(RUNTIME_MKS)))
+include $(RUNTIME_MKS)
+ifeq ($(filter $(RUNTIME),$(RUNTIMES)),)
+$(error RUNTIME=$(RUNTIME) is not a runtime of this tree; choose one of: $(RUNTIMES))
+endif
+
+OUT := $(BUILD_ROOT)/$(PLATFORM)/$(RUNTIME)
+RT_DIR := runtime/$(RUNTIME)
+rt_dirs = $(addprefix $(RT_DIR)/,$($(RUNTIME)_$(1)_DIRS))
+
+HOST_DIRS := platform/shared/host platform/$(PLATFORM)/common platform/$(PLATFORM)/host $(call rt_dirs,HOST)
+AICPU_DIRS := platform/$(PLATFORM)/common platform/$(PLATFORM)/aicpu $(call rt_dirs,AICPU)
+AICORE_DIRS := platform/$(PLATFORM)/common platform/$(PLATFORM)/aicore $(call rt_dirs,AICORE)
+ORCH_DIRS := $(call rt_dirs,ORCH)
+
+RUNTIME_INCLUDES := $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_INCLUDE_DIRS))
+HOST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Iplatform/include/aicpu \
+	-Iplatform/shared/host -Iplatform/$(PLATFORM)/host $(RUNTIME_INCLUDES)
+AICPU_INCLUDES := -Iplatform/include/common -Iplatform/include/aicpu $(RUNTIME_INCLUDES)
+AICORE_INCLUDES := -Iplatform/include/common -Iplatform/include/aicore -Iplatform/include/aicpu $(RUNTIME_INCLUDES)
+ORCH_INCLUDES := -Iplatform/include/common -Iplatform/include/host $(RUNTIME_INCLUDES)
+
+sources_in = $(sort $(foreach d,$(1),$(wildcard $(d)/*.cpp)))
+objects_of = $(patsubst %.cpp,$(OUT)/$(1)/%.o,$(2))
+
+HOST_OBJS := $(call objects_of,host,$(call sources_in,$(HOST_DIRS)))
+AICPU_OBJS := $(call objects_of,aicpu,$(call sources_in,$(AICPU_DIRS)))
+AICORE_OBJS := $(call objects_of,aicore,$(call sources_in,$(AICORE_DIRS)))
+ORCH_OBJS := $(call objects_of,orch,$(call sources_in,$(ORCH_DIRS)))
+
+HOST_LIB := $(OUT)/libpto_host.so
+AICPU_LIB := $(OUT)/libpto_aicpu.so
+AICORE_LIB := $(OUT)/libpto_aicore.so
+RUNTIME_LIBS := $(HOST_LIB) $(AICPU_LIB) $(AICORE_LIB)
+
+# One pattern rule per binary: each has its own compiler, flags and includes.
+define binary_objects
+$(OUT)/$(1)/%.o: %.cpp
+	@mkdir -p $$(@D)
+	$$(call say,CXX,$$<)
+	$$(Q)$$($(2)_CXX) $$($(2)_CXXFLAGS) $$($(2)_INCLUDES) -MMD -MP -c $$< -o $$@
+endef
+$(eval $(call binary_objects,host,HOST))
+$(eval $(call binary_objects,aicpu,AICPU))
+$(eval $(call binary_objects,aicore,AICORE))
+$(eval $(call binary_objects,orch,ORCH))
+
+$(OUT)/%.so:
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(PLATFORM_LDFLAGS) -o $@ $^ $(PLATFORM_LDLIBS)
+
+$(HOST_LIB): $(HOST_OBJS)
+$(AICPU_LIB): $(AICPU_OBJS)
+$(AICORE_LIB): $(AICORE_OBJS)
+
+.PHONY: runtime
+runtime: $(RUNTIME_LIBS)
+
+-include $(HOST_OBJS:.o=.d) $(AICPU_OBJS:.o=.d) $(AICORE_OBJS:.o=.d) $(ORCH_OBJS:.o=.d)
+
+# ---- dependencies of the build ---------------------------------------------
+DEPS_STAMP := $(BUILD_ROOT)/.deps-ok
+PYTHON ?= $(firstword $(foreach p,python3 python,$(shell command -v $(p) 2>/dev/null)))
+
+$(DEPS_STAMP): tools/install_deps.sh
+	$(Q)PYTHON=$(PYTHON) sh tools/install_deps.sh
+	@mkdir -p $(@D) && touch $@
+
+.PHONY: deps
+deps:
+	$(Q)PYTHON=$(PYTHON) sh tools/install_deps.sh
+	@mkdir -p $(BUILD_ROOT) && touch $(DEPS_STAMP)
+
+# ---- Swift tools -------------------------------------------------------------
+SWIFT ?= $(firstword $(shell command -v swift 2>/dev/null) /opt/swift/usr/bin/swift)
+SWIFT_CONFIG ?= debug
+SWIFT_OUT := $(BUILD_ROOT)/swift
+SWIFT_BIN := $(SWIFT_OUT)/$(SWIFT_CONFIG)
+PTO_RUN := $(SWIFT_BIN)/pto-run
+SWIFT_SOURCES := Package.swift $(shell find src -name '*.swift' 2>/dev/null)
+SWIFT_STAMP := $(SWIFT_OUT)/.tools-$(SWIFT_CONFIG)
+
+# swift build is incremental by itself; the stamp only spares starting it
+# when no Swift source changed.
+$(SWIFT_STAMP): $(SWIFT_SOURCES) | $(DEPS_STAMP)
+	$(call say,SWIFT,build -c $(SWIFT_CONFIG))
+	$(Q)$(SWIFT) build --scratch-path $(SWIFT_OUT) -c $(SWIFT_CONFIG) $(if $(filter 1,$(V)),,--quiet)
+	@touch $@
+
+.PHONY: swift-tools
+swift-tools: $(SWIFT_STAMP)
+
+# ---- examples ----------------------------------------------------------------
+# EXAMPLE is a folder name under kernels/ or a path to an example folder.
+ifneq ($(strip $(EXAMPLE)),)
+EXAMPLE_DIR := $(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))
+EX_ABS := $(abspath $(EXAMPLE_DIR))
+ifeq ($(wildcard $(EX_ABS)/.),)
+$(error example '$(EXAMPLE)' not found: there is no folder kernels/$(EXAMPLE) nor $(EX_ABS); give a name under kernels/ or a path to an example folder)
+endif
+ifeq ($(wildcard $(EX_ABS)/kernels/kernel_config.py),)
+$(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py); an example needs it, see README "Writing an example")
+endif
+# Examples outside kernels/ get the path's checksum in their build folder so
+# two folders with the same name never share outputs.
+EX_ID := $(if $(filter $(ROOT)/kernels/%,$(EX_ABS)),$(notdir $(EX_ABS)),$(notdir $(EX_ABS))-$(firstword $(shell printf '%s' '$(EX_ABS)' | cksum)))
+EX_OUT := $(ROOT)/$(BUILD_ROOT)/$(PLATFORM)/examples/$(EX_ID)
+EX_FRAGMENT := $(EX_OUT)/$(RUNTIME)/example.mk
+EX_ARTIFACTS := $(EX_OUT)/$(RUNTIME)/artifacts.json
+EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
+
+# kernel_config.py -> make fragment + artifacts manifest, regenerated when the
+# config (or the tool that reads it) changes.
+$(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(DEPS_STAMP)
+	$(call say,CONFIG,$<)
+	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
+		--runtime $(RUNTIME) --fragment $@ --manifest $(EX_ARTIFACTS) \
+		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
+		--runtime-out $(abspath $(OUT))
+$(EX_ARTIFACTS): $(EX_FRAGMENT)
+include $(EX_FRAGMENT)
+
+EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(EX_KERNEL_$(id)_OUT))
+$(foreach id,$(EX_KERNEL_IDS),$(eval $(call platform_kernel_rule,$(id))))
+
+$(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS)
+	@mkdir -p $(@D)
+	$(call say,ORCH,$<)
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -I$(dir $<) -MMD -MP -MF $(@:.so=.d) -MT $@ \
+		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
+
+-include $(EX_ORCH_OUT:.so=.d) $(EX_KERNEL_OUTS:.so=.d)
+
+.PHONY: example run
+# Everything one run of the example needs. PRINT_ARTIFACTS=1 prints where
+# the manifest is (the runner asks for it this way).
+example: $(RUNTIME_LIBS) $(EX_ORCH_OUT) $(EX_KERNEL_OUTS) $(EX_ARTIFACTS)
+ifeq ($(PRINT_ARTIFACTS),1)
+	@echo "PTO_ARTIFACTS=$(EX_ARTIFACTS)"
+endif
+
+run: example swift-tools
+	$(Q)$(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
+		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
+		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
+else
+.PHONY: example run
+example run:
+	@echo "make $@: set EXAMPLE to a folder name under kernels/ or a path, e.g. make $@ EXAMPLE=vector_example"; exit 1
+endif
+
+# ---- tests -------------------------------------------------------------------
+include tests/tests.mk
+
+# ---- user entry points -------------------------------------------------------
+.PHONY: build clean
+build: $(DEPS_STAMP) $(RUNTIME_LIBS) swift-tools
+
+clean:
+	rm -rf $(BUILD_ROOT)

@@ -1,0 +1,20 @@
+// The simulated AICPU kernels. On the device the toolkit calls these two
+// symbols of the scheduler .so with a KernelArgs block; the simulator's host
+// calls them the same way, from one host thread per scheduler thread.
+#include "kernel_args.h"
+#include "pto_status.h"
+
+class Runtime;
+extern "C" int aicpu_execute(Runtime* rt);
+
+extern "C" __attribute__((visibility("default"))) int DynTileFwkBackendKernelServerInit(
+    void* kernel_args) {
+    return kernel_args == nullptr ? PTO_ERR_INVALID_ARGUMENT : 0;
+}
+
+extern "C" __attribute__((visibility("default"))) int DynTileFwkBackendKernelServer(
+    void* kernel_args) {
+    if (kernel_args == nullptr) return PTO_ERR_INVALID_ARGUMENT;
+    auto* args = static_cast<KernelArgs*>(kernel_args);
+    return aicpu_execute(static_cast<Runtime*>(args->runtime_args));
+}

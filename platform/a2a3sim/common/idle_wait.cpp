@@ -1,0 +1,66 @@
+// Simulator idle strategy. Workers and schedulers are host threads that far
+// outnumber the cores (up to 72 workers on 2 cores here), so a waiter spins
+// only briefly, then yields, then parks on a futex until its doorbell rings.
+#include "idle_wait.h"
+
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+
+namespace {
+
+constexpr uint32_t kSpinRounds = 4;
+constexpr uint32_t kSpinChecks = 64;
+constexpr uint32_t kYieldRounds = 4;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+
+uint32_t* futex_word(Doorbell* bell) {
+    static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex needs a plain word");
+    return reinterpret_cast<uint32_t*>(&bell->seq);
+}
+
+}  // namespace
+
+void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint64_t max_wait_ns) {
+    uint32_t round = backoff->rounds++;
+    if (round < kSpinRounds) {
+        for (uint32_t i = 0; i < kSpinChecks; ++i) {
+            if (bell->seq.load(std::memory_order_acquire) != observed) return;
+            cpu_relax();
+        }
+        return;
+    }
+    if (round < kSpinRounds + kYieldRounds) {
+        sched_yield();
+        return;
+    }
+    // seq_cst on both sides (here and in ring) orders "announce sleeper, then
+    // re-check seq" against "bump seq, then check sleepers": one of the two
+    // always sees the other.
+    bell->sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (bell->seq.load(std::memory_order_seq_cst) == observed) {
+        timespec ts;
+        ts.tv_sec = static_cast<time_t>(max_wait_ns / 1'000'000'000ull);
+        ts.tv_nsec = static_cast<long>(max_wait_ns % 1'000'000'000ull);
+        syscall(SYS_futex, futex_word(bell), FUTEX_WAIT_PRIVATE, observed, &ts, nullptr, 0);
+    }
+    bell->sleepers.fetch_sub(1, std::memory_order_release);
+}
+
+void pto_doorbell_ring(Doorbell* bell) {
+    bell->seq.fetch_add(1, std::memory_order_seq_cst);
+    if (bell->sleepers.load(std::memory_order_seq_cst) != 0) {
+        syscall(SYS_futex, futex_word(bell), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+    }
+}

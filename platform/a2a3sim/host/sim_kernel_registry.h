@@ -1,0 +1,15 @@
+// Kernels registered with the simulator: each is a shared object whose
+// `kernel_entry` is called by the workers. Registrations last until the
+// library is unloaded, across any number of runs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* message,
+                        size_t message_size);
+// Entry address of a registered kernel, 0 when none.
+uint64_t sim_kernel_address(int func_id);
+// Keeps every loaded kernel mapped for the rest of the process, for when a
+// worker thread may still be inside one.
+void sim_pin_kernels();

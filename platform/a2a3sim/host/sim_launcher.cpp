@@ -1,0 +1,202 @@
+#include "sim_launcher.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core_type.h"
+#include "kernel_args.h"
+#include "platform_limits.h"
+#include "pto_status.h"
+#include "runtime_host_interface.h"
+#include "shared_object_from_bytes.h"
+#include "sim_kernel_registry.h"
+
+namespace {
+
+using AicpuKernelFn = int (*)(void* kernel_args);
+using AicoreEntryFn = void (*)(void* runtime, int worker_id, int core_type);
+
+// How long workers get to leave after the schedulers returned. A worker
+// still inside a kernel then is abandoned (its thread detached, its code kept
+// mapped) rather than waited for forever.
+constexpr auto kWorkerExitGrace = std::chrono::seconds(2);
+
+// Counts finished threads so the launcher can wait for them with a bound.
+class ThreadGroup {
+public:
+    template <typename F>
+    void spawn(F body) {
+        auto index = threads_.size();
+        done_.push_back(false);
+        threads_.emplace_back([this, body, index] {
+            body();
+            std::lock_guard<std::mutex> lock(mutex_);
+            done_[index] = true;
+            cv_.notify_all();
+        });
+    }
+
+    // Joins threads that finish by the deadline, detaches the rest; returns
+    // how many were detached.
+    template <typename Clock, typename Duration>
+    int join_until(std::chrono::time_point<Clock, Duration> deadline) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait_until(lock, deadline, [this] {
+            for (bool d : done_) {
+                if (!d) return false;
+            }
+            return true;
+        });
+        std::vector<bool> finished = done_;
+        lock.unlock();
+        int detached = 0;
+        for (size_t i = 0; i < threads_.size(); ++i) {
+            if (finished[i]) {
+                threads_[i].join();
+            } else {
+                threads_[i].detach();
+                ++detached;
+            }
+        }
+        threads_.clear();
+        return detached;
+    }
+
+    void join_all() {
+        for (auto& t : threads_) t.join();
+        threads_.clear();
+    }
+
+private:
+    std::vector<std::thread> threads_;
+    std::vector<bool> done_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+};
+
+}  // namespace
+
+int sim_check_launch_config(int threads, int block_dim, char* message, size_t message_size) {
+    if (threads < 1 || threads > PLATFORM_MAX_AICPU_THREADS) {
+        std::snprintf(message, message_size,
+                      "aicpu_thread_num %d is out of range: use 1..%d scheduler threads", threads,
+                      PLATFORM_MAX_AICPU_THREADS);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    if (block_dim < 1 || block_dim > PLATFORM_MAX_BLOCK_DIM) {
+        std::snprintf(message, message_size, "block_dim %d is out of range: use 1..%d", block_dim,
+                      PLATFORM_MAX_BLOCK_DIM);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    if (block_dim % threads != 0) {
+        std::snprintf(message, message_size,
+                      "block_dim %d gives %d AIC and %d AIV workers, which do not split evenly "
+                      "over %d scheduler threads; choose a block_dim that is a multiple of %d, or "
+                      "a thread count that divides %d",
+                      block_dim, block_dim, block_dim * PLATFORM_AIV_PER_BLOCK, threads, threads,
+                      block_dim);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    return 0;
+}
+
+int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
+    int rc = sim_check_launch_config(req.aicpu_thread_num, req.block_dim, message, message_size);
+    if (rc != 0) return rc;
+
+    LoadedSharedObject aicpu;
+    LoadedSharedObject aicore;
+    void* init_fn = nullptr;
+    void* server_fn = nullptr;
+    void* aicore_fn = nullptr;
+    if ((rc = aicpu.load(req.aicpu_bin, req.aicpu_size, "AICPU scheduler binary", message,
+                         message_size)) != 0 ||
+        (rc = aicpu.resolve("DynTileFwkBackendKernelServerInit", "AICPU scheduler binary",
+                            &init_fn, message, message_size)) != 0 ||
+        (rc = aicpu.resolve("DynTileFwkBackendKernelServer", "AICPU scheduler binary",
+                            &server_fn, message, message_size)) != 0 ||
+        (rc = aicore.load(req.aicore_bin, req.aicore_size, "AICore executor binary", message,
+                          message_size)) != 0 ||
+        (rc = aicore.resolve("sim_aicore_entry", "AICore executor binary", &aicore_fn, message,
+                             message_size)) != 0) {
+        return rc;
+    }
+
+    RuntimeLaunchSettings settings{req.aicpu_thread_num, req.block_dim, req.timeout_ns};
+    rc = runtime_host_prepare_launch(req.runtime, settings, sim_kernel_address, message,
+                                     message_size);
+    if (rc != 0) return rc;
+
+    DeviceArgs device_args{};
+    KernelArgs kernel_args{};
+    kernel_args.device_args = &device_args;
+    kernel_args.runtime_args = req.runtime;
+    rc = reinterpret_cast<AicpuKernelFn>(init_fn)(&kernel_args);
+    if (rc != 0) {
+        std::snprintf(message, message_size, "AICPU init kernel failed with %d (%s)", rc,
+                      pto_status_name(rc));
+        return rc;
+    }
+
+    ThreadGroup workers;
+    ThreadGroup schedulers;
+    std::vector<int> results(static_cast<size_t>(req.aicpu_thread_num), 0);
+    try {
+        int worker_count = req.block_dim * PLATFORM_CORES_PER_BLOCK;
+        for (int w = 0; w < worker_count; ++w) {
+            int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
+            workers.spawn([=] { reinterpret_cast<AicoreEntryFn>(aicore_fn)(req.runtime, w, type); });
+        }
+        for (int t = 0; t < req.aicpu_thread_num; ++t) {
+            schedulers.spawn([&, t] {
+                results[static_cast<size_t>(t)] =
+                    reinterpret_cast<AicpuKernelFn>(server_fn)(&kernel_args);
+            });
+        }
+    } catch (const std::system_error& e) {
+        // Thread creation failed: stop whatever started, then report.
+        runtime_host_stop_workers(req.runtime);
+        schedulers.join_all();
+        workers.join_all();
+        std::snprintf(message, message_size, "could not start simulator threads: %s", e.what());
+        return PTO_ERR_DEVICE;
+    }
+
+    // Schedulers bound themselves: each returns when the graph completes or
+    // when the run went the timeout without progress.
+    schedulers.join_all();
+    runtime_host_stop_workers(req.runtime);
+    int abandoned = workers.join_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
+    if (abandoned > 0) {
+        // A worker is stuck inside a kernel: its code must stay mapped.
+        aicore.leak();
+        aicpu.leak();
+        sim_pin_kernels();
+    }
+
+    for (int r : results) {
+        if (r == 0) continue;
+        if (r == PTO_ERR_TIMEOUT) {
+            std::snprintf(message, message_size,
+                          "the run made no progress for %.1f s and was stopped (diagnostic "
+                          "above)%s",
+                          req.timeout_ns / 1e9,
+                          abandoned ? "; a worker is still inside its kernel" : "");
+        } else {
+            std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", r,
+                          pto_status_name(r));
+        }
+        return r;
+    }
+    if (abandoned > 0) {
+        std::snprintf(message, message_size, "%d worker thread(s) did not stop after the run",
+                      abandoned);
+        return PTO_ERR_DEVICE;
+    }
+    return 0;
+}

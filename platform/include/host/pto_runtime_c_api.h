@@ -1,0 +1,51 @@
+// The host runtime's C API. Stable ABI: every function returns 0 on success
+// and a negative PtoStatus on failure; pto_last_error() describes the most
+// recent failure on the calling thread in words a user can act on.
+//
+// Call order per run: get_runtime_size -> (caller allocates, zero-filled) ->
+// init_runtime -> launch_runtime -> finalize_runtime. Kernels registered with
+// register_kernel stay registered until the library is unloaded.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pto_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void* RuntimeHandle;
+
+size_t get_runtime_size(void);
+
+int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
+                 const char* orch_func_name, uint64_t* func_args, int func_args_count);
+
+int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int device_id,
+                   const uint8_t* aicpu_bin, size_t aicpu_size,
+                   const uint8_t* aicore_bin, size_t aicore_size);
+
+int finalize_runtime(RuntimeHandle rt);
+
+int set_device(int device_id);
+int register_kernel(int func_id, const uint8_t* bin, size_t bin_size);
+
+void* device_malloc(size_t size);
+void device_free(void* p);
+int copy_to_device(void* dev, const void* host, size_t n);
+int copy_from_device(void* host, const void* dev, size_t n);
+
+// Extensions beyond the historic API (callers should look them up with dlsym
+// and cope with their absence).
+
+// Message for the last failure on this thread; "" when there was none.
+const char* pto_last_error(void);
+// Seconds a run may go without any task completing before it is stopped
+// with a diagnostic. 0 restores the default.
+int pto_set_run_timeout(double seconds);
+
+#ifdef __cplusplus
+}
+#endif

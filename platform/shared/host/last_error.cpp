@@ -1,0 +1,23 @@
+#include "last_error.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "pto_runtime_c_api.h"
+
+namespace {
+thread_local char t_message[1024];
+}
+
+void clear_last_error() { t_message[0] = '\0'; }
+
+void set_last_error(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(t_message, sizeof t_message, fmt, ap);
+    va_end(ap);
+}
+
+const char* last_error() { return t_message; }
+
+extern "C" const char* pto_last_error(void) { return t_message; }

@@ -1,0 +1,52 @@
+#include "aicore_executor.h"
+
+#include <cstdint>
+
+#include "aicore_qualifiers.h"
+#include "idle_wait.h"
+#include "runtime.h"
+#include "time_source.h"
+
+namespace {
+
+using KernelEntry = void (*)(int64_t* args);
+
+// A worker has no deadline of its own: the scheduler bounds the run and, when
+// it stops, writes control = 1 and rings. The slice only bounds one park.
+constexpr uint64_t kMaxParkNs = 50'000'000;
+
+// Waits for the worker's own mailbox; returns false when told to quit.
+template <typename Ready>
+bool wait_for(Handshake& h, Ready ready) {
+    IdleBackoff backoff;
+    for (;;) {
+        uint32_t seq = h.bell.seq.load(std::memory_order_seq_cst);
+        if (h.control.load(std::memory_order_acquire) == 1) return false;
+        if (ready()) return true;
+        pto_idle_wait(&h.bell, seq, &backoff, kMaxParkNs);
+    }
+}
+
+}  // namespace
+
+void aicore_execute(Runtime* rt, int worker_id, CoreType core_type) {
+    Handshake& h = rt->worker(worker_id);
+
+    if (!wait_for(h, [&] { return h.aicpu_ready.load(std::memory_order_acquire) == 1; })) return;
+    h.core_type.store(static_cast<int32_t>(core_type), std::memory_order_relaxed);
+    h.aicore_done.store(static_cast<uint32_t>(worker_id + 1), std::memory_order_release);
+    int owner = h.owner_thread.load(std::memory_order_relaxed);
+    pto_doorbell_ring(&rt->scheduler_bell(owner));
+
+    for (;;) {
+        if (!wait_for(h, [&] { return h.task_status.load(std::memory_order_acquire) == 1; })) {
+            return;
+        }
+        Task* t = reinterpret_cast<Task*>(h.task.load(std::memory_order_relaxed));
+        t->start_time = pto_now_ns();
+        reinterpret_cast<KernelEntry>(t->function_bin_addr)(reinterpret_cast<int64_t*>(t->args));
+        t->end_time = pto_now_ns();
+        h.task_status.store(0, std::memory_order_release);
+        pto_doorbell_ring(&rt->scheduler_bell(owner));
+    }
+}

@@ -1,0 +1,60 @@
+// FIFO of task ids ready to run on one core type, shared by all scheduler
+// threads. Every task enters the queue at most once per launch, so a queue
+// sized for the task limit never wraps and every slot is written once: a
+// producer reserves a slot with fetch_add on tail and publishes the id in it;
+// a consumer claims the slot at head with a CAS once it is published. No
+// locks, no ABA.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "platform_limits.h"
+
+class ReadyQueue {
+public:
+    void reset(int capacity) {
+        for (int i = 0; i < capacity; ++i) slots_[i].store(kEmpty, std::memory_order_relaxed);
+        head_.store(0, std::memory_order_relaxed);
+        tail_.store(0, std::memory_order_release);
+    }
+
+    void push(int32_t task_id) {
+        uint32_t slot = tail_.fetch_add(1, std::memory_order_relaxed);
+        slots_[slot].store(task_id, std::memory_order_release);
+    }
+
+    // Returns -1 when nothing is published at the head. A slot reserved but not
+    // yet published reads as empty: its producer rings the doorbells after
+    // publishing, so the consumer looks again.
+    int32_t pop() {
+        uint32_t head = head_.load(std::memory_order_acquire);
+        while (head < tail_.load(std::memory_order_acquire)) {
+            int32_t id = slots_[head].load(std::memory_order_acquire);
+            if (id == kEmpty) return -1;
+            if (head_.compare_exchange_weak(head, head + 1, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+                return id;
+            }
+        }
+        return -1;
+    }
+
+    uint32_t size() const {
+        uint32_t tail = tail_.load(std::memory_order_acquire);
+        uint32_t head = head_.load(std::memory_order_acquire);
+        return tail > head ? tail - head : 0;
+    }
+
+    // Snapshot for diagnostics only.
+    int32_t peek(uint32_t offset) const {
+        uint32_t head = head_.load(std::memory_order_acquire);
+        return slots_[head + offset].load(std::memory_order_acquire);
+    }
+
+private:
+    static constexpr int32_t kEmpty = -1;
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> head_{0};
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> tail_{0};
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> slots_[RUNTIME_MAX_TASKS];
+};

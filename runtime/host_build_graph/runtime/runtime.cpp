@@ -1,0 +1,228 @@
+#include "runtime.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "pto_status.h"
+
+Runtime::Runtime() { magic_ = kMagic; }
+
+Runtime::~Runtime() {
+    std::free(edge_from_);
+    std::free(edge_to_);
+    std::free(successors_);
+    magic_ = 0;
+}
+
+void Runtime::fail_build(int status, const char* fmt, ...) {
+    // Keep the first failure: later ones are usually consequences of it.
+    if (build_error_ != 0) return;
+    build_error_ = status;
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(build_error_message_, sizeof build_error_message_, fmt, ap);
+    va_end(ap);
+}
+
+int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_type) {
+    if (task_count_ >= RUNTIME_MAX_TASKS) {
+        fail_build(PTO_ERR_LIMIT_EXCEEDED,
+                   "add_task: the graph already has %d tasks, the limit (func_id %d not added)",
+                   RUNTIME_MAX_TASKS, func_id);
+        return -1;
+    }
+    if (num_args < 0 || num_args > RUNTIME_MAX_ARGS) {
+        fail_build(PTO_ERR_LIMIT_EXCEEDED,
+                   "add_task: %d arguments for func_id %d; a task takes 0..%d", num_args,
+                   func_id, RUNTIME_MAX_ARGS);
+        return -1;
+    }
+    if (num_args > 0 && args == nullptr) {
+        fail_build(PTO_ERR_INVALID_ARGUMENT,
+                   "add_task: func_id %d has %d arguments but the args pointer is null", func_id,
+                   num_args);
+        return -1;
+    }
+    if (core_type != CoreType::AIC && core_type != CoreType::AIV) {
+        fail_build(PTO_ERR_INVALID_ARGUMENT,
+                   "add_task: func_id %d has core type %d; use CoreType::AIC or CoreType::AIV",
+                   func_id, static_cast<int>(core_type));
+        return -1;
+    }
+    if (func_id < 0) {
+        fail_build(PTO_ERR_INVALID_ARGUMENT, "add_task: func_id %d is negative", func_id);
+        return -1;
+    }
+    int id = task_count_++;
+    Task& t = tasks_[id];
+    t.task_id = id;
+    t.func_id = func_id;
+    t.num_args = num_args;
+    t.core_type = core_type;
+    for (int i = 0; i < RUNTIME_MAX_ARGS; ++i) t.args[i] = i < num_args ? args[i] : 0;
+    t.function_bin_addr = 0;
+    t.fanin = 0;
+    t.fanout_count = 0;
+    t.successor_begin = 0;
+    t.remaining_fanin.store(0, std::memory_order_relaxed);
+    t.worker_id = -1;
+    t.start_time = 0;
+    t.end_time = 0;
+    return id;
+}
+
+int Runtime::reserve_edges(uint32_t needed) {
+    if (needed <= edge_capacity_) return 0;
+    uint32_t capacity = edge_capacity_ ? edge_capacity_ * 2 : 256;
+    while (capacity < needed) capacity *= 2;
+    auto* from = static_cast<int32_t*>(std::realloc(edge_from_, capacity * sizeof(int32_t)));
+    if (from == nullptr) return PTO_ERR_OUT_OF_MEMORY;
+    edge_from_ = from;
+    auto* to = static_cast<int32_t*>(std::realloc(edge_to_, capacity * sizeof(int32_t)));
+    if (to == nullptr) return PTO_ERR_OUT_OF_MEMORY;
+    edge_to_ = to;
+    edge_capacity_ = capacity;
+    return 0;
+}
+
+void Runtime::add_successor(int from_task, int to_task) {
+    if (from_task < 0 || from_task >= task_count_ || to_task < 0 || to_task >= task_count_) {
+        fail_build(PTO_ERR_INVALID_GRAPH,
+                   "add_successor(%d, %d): task ids must be in 0..%d (tasks added so far)",
+                   from_task, to_task, task_count_ - 1);
+        return;
+    }
+    if (from_task == to_task) {
+        fail_build(PTO_ERR_INVALID_GRAPH,
+                   "add_successor(%d, %d): a task cannot depend on itself", from_task, to_task);
+        return;
+    }
+    Task& from = tasks_[from_task];
+    if (from.fanout_count >= RUNTIME_MAX_SUCCESSORS) {
+        fail_build(PTO_ERR_LIMIT_EXCEEDED,
+                   "add_successor(%d, %d): task %d already has %d successors, the limit",
+                   from_task, to_task, from_task, RUNTIME_MAX_SUCCESSORS);
+        return;
+    }
+    if (reserve_edges(edge_count_ + 1) != 0) {
+        fail_build(PTO_ERR_OUT_OF_MEMORY, "add_successor(%d, %d): out of memory for edges",
+                   from_task, to_task);
+        return;
+    }
+    edge_from_[edge_count_] = from_task;
+    edge_to_[edge_count_] = to_task;
+    ++edge_count_;
+    ++from.fanout_count;
+    ++tasks_[to_task].fanin;
+}
+
+void Runtime::record_tensor_pair(void* host_ptr, void* dev_ptr, size_t size) {
+    if (tensor_pair_count_ >= RUNTIME_MAX_TENSOR_PAIRS) {
+        fail_build(PTO_ERR_LIMIT_EXCEEDED,
+                   "record_tensor_pair: already %d tensor pairs recorded, the limit",
+                   RUNTIME_MAX_TENSOR_PAIRS);
+        return;
+    }
+    if (host_ptr == nullptr || dev_ptr == nullptr) {
+        fail_build(PTO_ERR_INVALID_ARGUMENT,
+                   "record_tensor_pair: host pointer %p or device pointer %p is null", host_ptr,
+                   dev_ptr);
+        return;
+    }
+    tensor_pairs_[tensor_pair_count_++] = TensorPair{host_ptr, dev_ptr, size};
+}
+
+Task* Runtime::get_task(int task_id) {
+    if (task_id < 0 || task_id >= task_count_) return nullptr;
+    return &tasks_[task_id];
+}
+
+void Runtime::print_runtime() const {
+    std::printf("Runtime: %d tasks, %u edges, %d tensor pairs\n", task_count_, edge_count_,
+                tensor_pair_count_);
+    for (int i = 0; i < task_count_; ++i) {
+        const Task& t = tasks_[i];
+        std::printf("  task %d: func_id %d on %s, %d args, fanin %d, successors:", t.task_id,
+                    t.func_id, core_type_name(t.core_type), t.num_args, t.fanin);
+        for (uint32_t e = 0; e < edge_count_; ++e) {
+            if (edge_from_[e] == i) std::printf(" %d", edge_to_[e]);
+        }
+        std::printf("\n");
+    }
+}
+
+int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, char* message,
+                            size_t message_size) {
+    if (build_error_ != 0) {
+        std::snprintf(message, message_size, "%s", build_error_message_);
+        return build_error_;
+    }
+    // Every func_id must resolve before anything runs; name the first missing
+    // one together with a task that uses it.
+    for (int i = 0; i < task_count_; ++i) {
+        Task& t = tasks_[i];
+        t.function_bin_addr = lookup(t.func_id);
+        if (t.function_bin_addr == 0) {
+            std::snprintf(message, message_size,
+                          "task %d uses func_id %d, which has no registered kernel; register "
+                          "it (kernel_config.py KERNELS) before launching",
+                          i, t.func_id);
+            return PTO_ERR_UNREGISTERED_KERNEL;
+        }
+    }
+
+    // Group edges by source task (counting sort keeps insertion order).
+    std::free(successors_);
+    successors_ = static_cast<int32_t*>(std::malloc((edge_count_ ? edge_count_ : 1) * sizeof(int32_t)));
+    if (successors_ == nullptr) {
+        std::snprintf(message, message_size, "out of memory for %u successor entries", edge_count_);
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    uint32_t offset = 0;
+    for (int i = 0; i < task_count_; ++i) {
+        tasks_[i].successor_begin = offset;
+        offset += static_cast<uint32_t>(tasks_[i].fanout_count);
+    }
+    auto* filled = static_cast<uint32_t*>(std::calloc(task_count_ ? task_count_ : 1, sizeof(uint32_t)));
+    if (filled == nullptr) {
+        std::snprintf(message, message_size, "out of memory grouping %u edges", edge_count_);
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    for (uint32_t e = 0; e < edge_count_; ++e) {
+        int32_t from = edge_from_[e];
+        successors_[tasks_[from].successor_begin + filled[from]++] = edge_to_[e];
+    }
+    std::free(filled);
+
+    block_dim_ = config.block_dim;
+    aicpu_thread_num_ = config.aicpu_thread_num;
+    timeout_ns_ = config.timeout_ns;
+    ready_[0].reset(task_count_);
+    ready_[1].reset(task_count_);
+    for (int i = 0; i < task_count_; ++i) {
+        Task& t = tasks_[i];
+        t.worker_id = -1;
+        t.start_time = 0;
+        t.end_time = 0;
+        t.remaining_fanin.store(t.fanin, std::memory_order_relaxed);
+        if (t.fanin == 0) ready_queue(t.core_type).push(t.task_id);
+    }
+    for (int w = 0; w < PLATFORM_MAX_WORKERS; ++w) {
+        Handshake& h = workers_[w];
+        h.aicpu_ready.store(0, std::memory_order_relaxed);
+        h.aicore_done.store(0, std::memory_order_relaxed);
+        h.task.store(0, std::memory_order_relaxed);
+        h.task_status.store(0, std::memory_order_relaxed);
+        h.control.store(0, std::memory_order_relaxed);
+        h.core_type.store(-1, std::memory_order_relaxed);
+        h.owner_thread.store(-1, std::memory_order_relaxed);
+    }
+    next_scheduler_thread.store(0, std::memory_order_relaxed);
+    completed_tasks.store(0, std::memory_order_relaxed);
+    abort_status.store(0, std::memory_order_relaxed);
+    last_progress_ns.store(0, std::memory_order_release);
+    return 0;
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Reads a PTO example folder (kernels/kernel_config.py) for the build.
+
+make-fragment: writes the make fragment that lists the example's kernels and
+orchestration, and the artifacts manifest the runner reads to find what Make
+built. Both come from this one place, so the naming of build outputs is
+decided once.
+
+Errors are one line on stderr naming the file and what to do; exit 2.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load_module(path: Path, name: str):
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's code: report whatever it raised
+        raise ConfigError(f"{path}: failed to load: {type(exc).__name__}: {exc}") from exc
+    finally:
+        sys.path.pop(0)
+    return module
+
+
+def resolve_source(config_path: Path, value, what: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigError(f"{config_path}: {what} source must be a path, got {value!r}")
+    path = Path(value)
+    if not path.is_absolute():
+        path = config_path.parent / path
+    path = path.resolve()
+    if not path.is_file():
+        raise ConfigError(f"{config_path}: {what} source {path} does not exist")
+    if " " in str(path):
+        raise ConfigError(f"{config_path}: {what} source {path} contains a space, which make "
+                          "cannot handle; move or rename it")
+    return path
+
+
+def read_config(example_dir: Path, platform: str):
+    config_path = example_dir / "kernels" / "kernel_config.py"
+    if not example_dir.is_dir():
+        raise ConfigError(f"{example_dir}: example folder not found")
+    if not config_path.is_file():
+        raise ConfigError(f"{config_path}: missing; an example needs kernels/kernel_config.py "
+                          "defining ORCHESTRATION and KERNELS")
+    module = load_module(config_path, "pto_kernel_config")
+
+    orch = getattr(module, "ORCHESTRATION", None)
+    if not isinstance(orch, dict) or "source" not in orch or "function_name" not in orch:
+        raise ConfigError(f"{config_path}: ORCHESTRATION must be a dict with 'source' and "
+                          "'function_name'")
+    orch_source = resolve_source(config_path, orch["source"], "ORCHESTRATION")
+    orch_function = str(orch["function_name"])
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", orch_function):
+        raise ConfigError(f"{config_path}: ORCHESTRATION function_name {orch_function!r} is not "
+                          "a C identifier")
+
+    kernels = getattr(module, "KERNELS", None)
+    if not isinstance(kernels, (list, tuple)):
+        raise ConfigError(f"{config_path}: KERNELS must be a list of dicts")
+    seen = {}
+    result = []
+    for index, k in enumerate(kernels):
+        where = f"KERNELS[{index}]"
+        if not isinstance(k, dict):
+            raise ConfigError(f"{config_path}: {where} must be a dict")
+        for key in ("func_id", "source", "core_type"):
+            if key not in k:
+                raise ConfigError(f"{config_path}: {where} has no '{key}'")
+        func_id = k["func_id"]
+        if not isinstance(func_id, int) or isinstance(func_id, bool) or func_id < 0:
+            raise ConfigError(f"{config_path}: {where} func_id {func_id!r} must be an integer >= 0")
+        if func_id in seen:
+            raise ConfigError(f"{config_path}: {where} repeats func_id {func_id} "
+                              f"(already KERNELS[{seen[func_id]}])")
+        seen[func_id] = index
+        core = str(k["core_type"]).lower()
+        if core not in ("aic", "aiv"):
+            raise ConfigError(f"{config_path}: {where} core_type {k['core_type']!r} must be "
+                              "'aic' or 'aiv'")
+        # On the simulator a kernel may carry a plain C++ twin of a device kernel.
+        key = "sim_source" if platform.endswith("sim") and "sim_source" in k else "source"
+        source = resolve_source(config_path, k[key], f"{where} {key}")
+        result.append({"func_id": func_id, "source": str(source), "core_type": core,
+                       "name": re.sub(r"[^A-Za-z0-9_]", "_", source.stem)})
+    return config_path, orch_source, orch_function, result
+
+
+def make_fragment(args) -> None:
+    example_dir = Path(args.example).resolve()
+    config_path, orch_source, orch_function, kernels = read_config(example_dir, args.platform)
+    kernel_dir = Path(args.kernel_out)
+    runtime_dir = Path(args.runtime_out)
+    orch_out = Path(args.orch_out)
+
+    lines = [f"# Generated from {config_path} by tools/example_config.py; do not edit.",
+             f"EX_CONFIG := {config_path}",
+             f"EX_ORCH_SRC := {orch_source}",
+             f"EX_ORCH_FUNC := {orch_function}",
+             f"EX_KERNEL_IDS := {' '.join(str(k['func_id']) for k in kernels)}"]
+    manifest_kernels = []
+    for k in kernels:
+        out = kernel_dir / f"{k['func_id']}_{k['name']}.so"
+        fid = k["func_id"]
+        lines += [f"EX_KERNEL_{fid}_SRC := {k['source']}",
+                  f"EX_KERNEL_{fid}_CORE := {k['core_type']}",
+                  f"EX_KERNEL_{fid}_OUT := {out}"]
+        manifest_kernels.append({"func_id": fid, "core_type": k["core_type"],
+                                 "source": k["source"], "binary": str(out)})
+    manifest = {
+        "example": str(example_dir),
+        "platform": args.platform,
+        "runtime": args.runtime,
+        "orchestration": {"source": str(orch_source), "function_name": orch_function,
+                          "binary": str(orch_out)},
+        "kernels": manifest_kernels,
+        "runtime_binaries": {"host": str(runtime_dir / "libpto_host.so"),
+                             "aicpu": str(runtime_dir / "libpto_aicpu.so"),
+                             "aicore": str(runtime_dir / "libpto_aicore.so")},
+    }
+    write_if_changed(Path(args.fragment), "\n".join(lines) + "\n")
+    write_if_changed(Path(args.manifest), json.dumps(manifest, indent=2) + "\n")
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    # Rewriting an unchanged file would make everything that depends on it
+    # rebuild; only the timestamp of a real change should move.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.read_text() == text:
+        path.touch()
+        return
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    frag = sub.add_parser("make-fragment", help="write the make fragment and artifacts manifest")
+    frag.add_argument("example")
+    frag.add_argument("--platform", required=True)
+    frag.add_argument("--runtime", required=True)
+    frag.add_argument("--fragment", required=True)
+    frag.add_argument("--manifest", required=True)
+    frag.add_argument("--kernel-out", required=True)
+    frag.add_argument("--orch-out", required=True)
+    frag.add_argument("--runtime-out", required=True)
+    args = parser.parse_args()
+    try:
+        make_fragment(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
