@@ -24,6 +24,11 @@ BLOCK_DIM ?= 3
 PTO_RUN_FLAGS ?=
 V ?= 0
 
+# Build in parallel by default; an explicit -j on the command line wins.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 BUILD_ROOT := build
 

@@ -1,0 +1,74 @@
+# Tests: C++ tests of the Runtime API and of the scheduler on the simulator,
+# Swift tests of the binding and the runner, and the examples end to end.
+# Included by the top-level Makefile.
+
+TEST_OUT := $(OUT)/tests
+TEST_CXXFLAGS := $(PLATFORM_CXXFLAGS)
+TEST_INCLUDES := $(ORCH_INCLUDES) -Itests/cpp
+
+RUNTIME_API_TEST := $(TEST_OUT)/runtime_api_test
+SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
+TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
+TEST_ORCH := $(TEST_OUT)/graph_spec_orch.so
+
+$(RUNTIME_API_TEST): tests/cpp/runtime_api_test.cpp $(ORCH_OBJS)
+	@mkdir -p $(@D)
+	$(call say,TEST,$@)
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ -o $@ $< $(ORCH_OBJS) -pthread
+
+$(SCHEDULER_TEST): tests/cpp/scheduler_test.cpp $(ORCH_OBJS) $(HOST_LIB)
+	@mkdir -p $(@D)
+	$(call say,TEST,$@)
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
+		-DTEST_BINARY_DIR='"$(abspath $(TEST_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
+		-o $@ $< $(ORCH_OBJS) -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
+
+$(TEST_OUT)/%.so: tests/cpp/kernels/%.cpp
+	@mkdir -p $(@D)
+	$(call say,KERNEL,$<)
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -MMD -MP -MF $(@:.so=.d) -MT $@ $(PLATFORM_LDFLAGS) -o $@ $<
+
+$(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
+	@mkdir -p $(@D)
+	$(call say,ORCH,$<)
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $(@:.so=.d) -MT $@ \
+		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
+
+-include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
+
+.PHONY: check check-cpp check-swift check-examples check-incremental test-binaries
+
+test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)
+
+check-cpp: test-binaries
+	@echo "== C++: Runtime API"
+	$(Q)$(RUNTIME_API_TEST)
+	@echo "== C++: scheduler on $(PLATFORM)"
+	$(Q)$(SCHEDULER_TEST)
+
+# The runner's tests start the built pto-run, so the tools come first.
+check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
+	@echo "== Swift: binding and runner"
+	$(Q)$(SWIFT) test --scratch-path $(SWIFT_OUT) $(if $(filter 1,$(V)),,--quiet)
+
+# Each example over several scheduler-thread / block_dim combinations.
+CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
+CHECK_CONFIGS ?= 1:1 1:3 3:3 2:4 4:8
+check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
+	$(Q)set -e; for ex in $(CHECK_EXAMPLES); do \
+		for cfg in $(CHECK_CONFIGS); do \
+			t=$${cfg%%:*}; b=$${cfg##*:}; \
+			echo "== example $$ex, $$t scheduler thread(s), block_dim $$b"; \
+			$(MAKE) --no-print-directory run EXAMPLE=$$ex AICPU_THREADS=$$t BLOCK_DIM=$$b; \
+		done; \
+	done
+
+# A second build with nothing changed must not start a compiler.
+check-incremental: $(RUNTIME_LIBS)
+	@echo "== incremental build: nothing rebuilds when nothing changed"
+	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
+
+check: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift
+	@echo "== make check: all passed"

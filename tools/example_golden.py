@@ -52,6 +52,8 @@ def as_numpy(path: Path, name: str, value) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise GoldenError(f"{path}: generate_inputs returned {type(value).__name__} for tensor "
                           f"'{name}'; return numpy arrays or torch tensors")
+    if value.dtype.byteorder == ">":
+        value = value.astype(value.dtype.newbyteorder("<"))
     if value.dtype.kind not in SUPPORTED_KINDS:
         raise GoldenError(f"{path}: tensor '{name}' has dtype {value.dtype}, which the runner "
                           "cannot pass; use float, integer or bool dtypes")
@@ -129,7 +131,8 @@ def prepare_case(path: Path, module, index: int, params, out_dir: Path) -> dict:
             entry["golden"] = f"case{index}/{position}_golden.npy"
             save(out_dir / entry["golden"], golden.astype(array.dtype, copy=False))
         entries.append(entry)
-    return {"index": index, "params": params, "tensors": entries}
+    label = "{" + ", ".join(f"{k}: {v!r}" for k, v in params.items()) + "}"
+    return {"index": index, "params": label, "tensors": entries}
 
 
 def prepare(args) -> None:

@@ -14,14 +14,35 @@ LoadedSharedObject& LoadedSharedObject::operator=(LoadedSharedObject&& other) no
     if (this != &other) {
         reset();
         handle_ = other.handle_;
+        fd_ = other.fd_;
         other.handle_ = nullptr;
+        other.fd_ = -1;
     }
     return *this;
 }
 
+namespace {
+
+void fd_path(int fd, char* path, size_t size) { std::snprintf(path, size, "/proc/self/fd/%d", fd); }
+
+}  // namespace
+
 void LoadedSharedObject::reset() {
-    if (handle_ != nullptr) dlclose(handle_);
-    handle_ = nullptr;
+    if (handle_ != nullptr) {
+        dlclose(handle_);
+        handle_ = nullptr;
+        // An object that stays mapped after dlclose (unique symbols make it
+        // non-deletable) keeps its path: its fd then stays open, reserved.
+        char path[64];
+        fd_path(fd_, path, sizeof path);
+        if (void* still = dlopen(path, RTLD_LAZY | RTLD_NOLOAD)) {
+            dlclose(still);
+            fd_ = -1;
+            return;
+        }
+    }
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
 }
 
 int LoadedSharedObject::load(const uint8_t* bytes, size_t size, const char* what, char* message,
@@ -50,16 +71,17 @@ int LoadedSharedObject::load(const uint8_t* bytes, size_t size, const char* what
         written += static_cast<size_t>(n);
     }
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    fd_path(fd, path, sizeof path);
     dlerror();
     handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    close(fd);  // the mapping keeps the contents alive
     if (handle_ == nullptr) {
+        close(fd);
         const char* err = dlerror();
         std::snprintf(message, message_size, "%s: not a loadable shared object (%zu bytes): %s",
                       what, size, err ? err : "unknown dlopen error");
         return PTO_ERR_LOAD_BINARY;
     }
+    fd_ = fd;
     return 0;
 }
 

@@ -1,6 +1,10 @@
 // Loads a shared object handed over as bytes. The bytes go into an anonymous
 // memory file (memfd), which is dlopen'ed through /proc/self/fd: no name under
 // /tmp, nothing left behind, and two processes never collide.
+//
+// The memfd stays open while the object is loaded: glibc recognises loaded
+// objects by path string, so a /proc/self/fd/N path must not be reused while
+// an object loaded through it is still mapped.
 #pragma once
 
 #include <cstddef>
@@ -13,8 +17,10 @@ public:
     ~LoadedSharedObject() { reset(); }
     LoadedSharedObject(const LoadedSharedObject&) = delete;
     LoadedSharedObject& operator=(const LoadedSharedObject&) = delete;
-    LoadedSharedObject(LoadedSharedObject&& other) noexcept : handle_(other.handle_) {
+    LoadedSharedObject(LoadedSharedObject&& other) noexcept
+        : handle_(other.handle_), fd_(other.fd_) {
         other.handle_ = nullptr;
+        other.fd_ = -1;
     }
     LoadedSharedObject& operator=(LoadedSharedObject&& other) noexcept;
 
@@ -27,9 +33,13 @@ public:
     bool loaded() const { return handle_ != nullptr; }
     // Keeps the object mapped for the life of the process (a thread may still
     // be executing its code).
-    void leak() { handle_ = nullptr; }
+    void leak() {
+        handle_ = nullptr;
+        fd_ = -1;
+    }
     void reset();
 
 private:
     void* handle_ = nullptr;
+    int fd_ = -1;
 };

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Runs helper programs (make, python). Standard error always goes straight
+/// to the user, so compiler and Python messages appear as they are written.
+struct ChildProcess {
+    struct Result {
+        var exitCode: Int32
+        var standardOutput: String
+    }
+
+    var executable: String
+    var arguments: [String]
+    var workingDirectory: String?
+
+    var commandLine: String { ([executable] + arguments).joined(separator: " ") }
+
+    /// Runs to completion. With `captureOutput` stdout is collected and
+    /// returned; otherwise it is inherited.
+    func run(captureOutput: Bool) throws(RunnerError) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let dir = workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        let pipe = Pipe()
+        if captureOutput { process.standardOutput = pipe }
+        do {
+            try process.run()
+        } catch {
+            throw .toolNotFound(name: executable, hint: "could not start it: \(error.localizedDescription)")
+        }
+        var output = Data()
+        if captureOutput { output = pipe.fileHandleForReading.readDataToEndOfFile() }
+        process.waitUntilExit()
+        return Result(exitCode: process.terminationStatus,
+                      standardOutput: String(decoding: output, as: UTF8.self))
+    }
+
+    /// Finds a program on PATH.
+    static func find(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,39 @@
+/// Asks Make to build whatever one run of an example needs (runtime
+/// binaries, orchestration, kernels) and returns its artifacts manifest path.
+public struct ExampleBuild: Sendable {
+    public var layout: ProjectLayout
+    public var platform: String
+    public var runtime: String
+    public var verbose: Bool
+
+    public init(layout: ProjectLayout, platform: String, runtime: String, verbose: Bool) {
+        self.layout = layout
+        self.platform = platform
+        self.runtime = runtime
+        self.verbose = verbose
+    }
+
+    public func build(example folder: String) throws(RunnerError) -> String {
+        guard let make = ChildProcess.find("make") else {
+            throw .toolNotFound(name: "make", hint: "install it with apt-get install make")
+        }
+        var arguments = ["--no-print-directory", "-C", layout.root, "example",
+                         "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "RUNTIME=\(runtime)",
+                         "PRINT_ARTIFACTS=1"]
+        if verbose { arguments.append("V=1") }
+        let child = ChildProcess(executable: make, arguments: arguments)
+        let result = try child.run(captureOutput: true)
+        let marker = "PTO_ARTIFACTS="
+        var manifest: String?
+        for line in result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(marker) {
+                manifest = String(line.dropFirst(marker.count))
+            } else if !line.isEmpty {
+                Console.out(String(line))
+            }
+        }
+        guard result.exitCode == 0 else { throw .build(command: child.commandLine, exitCode: result.exitCode) }
+        guard let path = manifest else { throw .buildOutputMissing(command: child.commandLine) }
+        return path
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import PTORuntime
+
+/// Settings of one run, as given on the command line.
+public struct RunSettings: Sendable {
+    public var platform = "a2a3sim"
+    public var runtime = "host_build_graph"
+    public var device: Int32 = 0
+    public var aicpuThreads: Int32 = 3
+    public var blockDim: Int32 = 3
+    public var caseIndex: Int?
+    public var timeoutSeconds: Double?
+    public var verbose = false
+    public var python: String?
+
+    public init() {}
+}
+
+/// The outcome of one case of PARAMS_LIST.
+public struct CaseResult: Sendable {
+    public var index: Int
+    public var parameters: String
+    public var comparisons: [TensorComparison]
+    public var failure: String?
+
+    public var passed: Bool { failure == nil && comparisons.allSatisfy(\.passed) }
+}
+
+/// Runs an example end to end: registers the kernels Make built, and for
+/// every case builds the graph, launches it, and checks outputs against the
+/// golden. Kernels are registered once and serve every case.
+public struct ExampleRunner {
+    public var settings: RunSettings
+    public var artifacts: ArtifactsManifest
+    public var golden: GoldenCases
+    private let log: (String) -> Void
+
+    public init(settings: RunSettings, artifacts: ArtifactsManifest, golden: GoldenCases,
+                log: @escaping (String) -> Void) {
+        self.settings = settings
+        self.artifacts = artifacts
+        self.golden = golden
+        self.log = log
+    }
+
+    /// Runs every case; `report` is called with each result as it completes.
+    /// Throws for failures that stop the whole run (loading, registration).
+    public func run(report: (CaseResult) -> Void) throws(RunnerError) -> [CaseResult] {
+        let library = artifacts.runtimeBinaries
+        let runtime: HostRuntime
+        do {
+            runtime = try HostRuntime(path: library.host)
+        } catch {
+            throw .runtime(stage: "loading the host runtime", error)
+        }
+        let aicpu = try readBinary(library.aicpu)
+        let aicore = try readBinary(library.aicore)
+        let orchestration = try readBinary(artifacts.orchestration.binary)
+        do {
+            try runtime.setDevice(settings.device)
+            if let seconds = settings.timeoutSeconds { try runtime.setRunTimeout(seconds: seconds) }
+        } catch {
+            throw .runtime(stage: "configuring the runtime", error)
+        }
+        for kernel in artifacts.kernels {
+            let binary = try readBinary(kernel.binary)
+            do {
+                try runtime.registerKernel(funcId: kernel.funcId, binary: binary)
+            } catch {
+                throw .runtime(stage: "registering \(kernel.source)", error)
+            }
+            log("registered func_id \(kernel.funcId) (\(kernel.coreType)) from \(kernel.binary)")
+        }
+
+        var results: [CaseResult] = []
+        for c in golden.cases {
+            let result = runCase(c, runtime: runtime, orchestration: orchestration, aicpu: aicpu,
+                                 aicore: aicore)
+            report(result)
+            results.append(result)
+        }
+        return results
+    }
+
+    private func runCase(_ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
+                         aicpu: [UInt8], aicore: [UInt8]) -> CaseResult {
+        var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
+        let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
+        // [ptr_0 .. ptr_n-1, nbytes_0 .. nbytes_n-1, element count of the first]
+        var arguments = buffers.map { UInt64(UInt(bitPattern: $0.pointer)) }
+        arguments += buffers.map { UInt64($0.byteCount) }
+        arguments.append(UInt64(c.tensors.first?.input.elementCount ?? 0))
+
+        let memory: RuntimeMemory
+        do {
+            memory = try RuntimeMemory(for: runtime)
+        } catch {
+            result.failure = "\(error)"
+            return result
+        }
+        let start = Date()
+        do {
+            try runtime.initialize(memory, orchestration: orchestration,
+                                   function: artifacts.orchestration.functionName,
+                                   arguments: arguments)
+        } catch {
+            result.failure = "building the task graph: \(error)"
+            return result
+        }
+        do {
+            try runtime.launch(memory, aicpuThreads: settings.aicpuThreads,
+                               blockDim: settings.blockDim, device: settings.device,
+                               aicpuBinary: aicpu, aicoreBinary: aicore)
+        } catch {
+            result.failure = "running the task graph: \(error)"
+            // Release the Runtime's device memory; its outputs are not trusted.
+            try? runtime.finalize(memory)
+            return result
+        }
+        do {
+            try runtime.finalize(memory)
+        } catch {
+            result.failure = "collecting outputs: \(error)"
+            return result
+        }
+        log(String(format: "case %d ran in %.3f s", c.index, Date().timeIntervalSince(start)))
+
+        for (tensor, buffer) in zip(c.tensors, buffers) {
+            guard let expected = tensor.golden else { continue }
+            let actual = NpyArray(elementType: tensor.input.elementType, shape: tensor.input.shape,
+                                  data: buffer.bytes)
+            result.comparisons.append(
+                TensorComparison.compare(name: tensor.name, actual: actual, expected: expected,
+                                         rtol: golden.rtol, atol: golden.atol))
+        }
+        return result
+    }
+
+    private func readBinary(_ path: String) throws(RunnerError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .readFile(path: path, reason: "missing or unreadable; rebuild with make")
+        }
+        return [UInt8](data)
+    }
+}
+
+/// Host memory for one tensor, aligned like device buffers, whose address
+/// goes to the orchestration.
+final class HostTensorBuffer {
+    let pointer: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    init(copying array: NpyArray) {
+        byteCount = array.data.count
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 64)
+        array.data.withUnsafeBytes { source in
+            if let base = source.baseAddress { pointer.copyMemory(from: base, byteCount: byteCount) }
+        }
+    }
+
+    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: pointer, count: byteCount)) }
+
+    deinit { pointer.deallocate() }
+}

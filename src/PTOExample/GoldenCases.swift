@@ -1,0 +1,71 @@
+import Foundation
+
+/// One tensor of a case: its bytes for the run and, for outputs, the
+/// expected bytes.
+public struct CaseTensor: Sendable {
+    public var name: String
+    public var input: NpyArray
+    public var golden: NpyArray?
+    public var isOutput: Bool { golden != nil }
+}
+
+public struct GoldenCase: Sendable {
+    public var index: Int
+    public var parameters: String
+    public var tensors: [CaseTensor]
+}
+
+public struct GoldenCases: Sendable {
+    public var goldenFile: String
+    public var rtol: Double
+    public var atol: Double
+    public var caseCount: Int
+    public var cases: [GoldenCase]
+
+    /// Runs tools/example_golden.py on the example and reads everything it
+    /// wrote into memory. Its scratch folder is removed before returning,
+    /// whatever happens, so nothing is left behind even if a kernel later
+    /// takes the process down.
+    public static func prepare(
+        example folder: String, layout: ProjectLayout, caseIndex: Int?, python: String?
+    ) throws(RunnerError) -> GoldenCases {
+        guard let interpreter = python ?? ChildProcess.find("python3") else {
+            throw .toolNotFound(name: "python3", hint: "install Python 3 with numpy, or pass --python")
+        }
+        let scratch: String
+        do {
+            scratch = try FileManager.default.url(
+                for: .itemReplacementDirectory, in: .userDomainMask,
+                appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true
+            ).path
+        } catch {
+            scratch = NSTemporaryDirectory() + "pto-run-" + UUID().uuidString
+        }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+
+        var arguments = [layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch]
+        if let index = caseIndex { arguments += ["--case", String(index)] }
+        let child = ChildProcess(executable: interpreter, arguments: arguments)
+        let result = try child.run(captureOutput: true)
+        guard result.exitCode == 0 else {
+            throw .goldenPreparation(command: child.commandLine, exitCode: result.exitCode,
+                                     message: "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above")
+        }
+        let manifest = try decodeJSON(GoldenManifest.self, at: scratch + "/manifest.json")
+        var cases: [GoldenCase] = []
+        for c in manifest.cases {
+            var tensors: [CaseTensor] = []
+            for t in c.tensors {
+                let input = try NpyArray(contentsOf: scratch + "/" + t.input)
+                let golden = try t.golden.map { (file) throws(RunnerError) in
+                    try NpyArray(contentsOf: scratch + "/" + file)
+                }
+                tensors.append(CaseTensor(name: t.name, input: input, golden: golden))
+            }
+            cases.append(GoldenCase(index: c.index, parameters: c.params, tensors: tensors))
+        }
+        return GoldenCases(goldenFile: manifest.golden, rtol: manifest.rtol, atol: manifest.atol,
+                           caseCount: manifest.caseCount, cases: cases)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// What Make built for one example (written by tools/example_config.py).
+public struct ArtifactsManifest: Decodable, Sendable {
+    public struct Orchestration: Decodable, Sendable {
+        public var source: String
+        public var functionName: String
+        public var binary: String
+        enum CodingKeys: String, CodingKey {
+            case source, binary
+            case functionName = "function_name"
+        }
+    }
+    public struct Kernel: Decodable, Sendable {
+        public var funcId: Int32
+        public var coreType: String
+        public var source: String
+        public var binary: String
+        enum CodingKeys: String, CodingKey {
+            case source, binary
+            case funcId = "func_id"
+            case coreType = "core_type"
+        }
+    }
+    public struct RuntimeBinaries: Decodable, Sendable {
+        public var host: String
+        public var aicpu: String
+        public var aicore: String
+    }
+
+    public var example: String
+    public var platform: String
+    public var runtime: String
+    public var orchestration: Orchestration
+    public var kernels: [Kernel]
+    public var runtimeBinaries: RuntimeBinaries
+
+    enum CodingKeys: String, CodingKey {
+        case example, platform, runtime, orchestration, kernels
+        case runtimeBinaries = "runtime_binaries"
+    }
+
+    public static func load(from path: String) throws(RunnerError) -> ArtifactsManifest {
+        try decodeJSON(ArtifactsManifest.self, at: path)
+    }
+}
+
+/// The cases of golden.py as prepared by tools/example_golden.py.
+public struct GoldenManifest: Decodable, Sendable {
+    public struct Tensor: Decodable, Sendable {
+        public var name: String
+        public var input: String
+        public var dtype: String
+        public var shape: [Int]
+        public var nbytes: Int
+        public var output: Bool
+        public var golden: String?
+    }
+    public struct Case: Decodable, Sendable {
+        public var index: Int
+        public var params: String
+        public var tensors: [Tensor]
+    }
+
+    public var golden: String
+    public var rtol: Double
+    public var atol: Double
+    public var caseCount: Int
+    public var cases: [Case]
+
+    enum CodingKeys: String, CodingKey {
+        case golden, rtol, atol, cases
+        case caseCount = "case_count"
+    }
+}
+
+func decodeJSON<T: Decodable>(_ type: T.Type, at path: String) throws(RunnerError) -> T {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw .manifest(path: path, reason: "missing or unreadable")
+    }
+    do {
+        return try JSONDecoder().decode(type, from: data)
+    } catch {
+        throw .manifest(path: path, reason: "malformed: \(error)")
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Element types the runner passes to kernels and compares.
+public enum ElementType: String, Sendable, Equatable {
+    case float16 = "f2", float32 = "f4", float64 = "f8"
+    case int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8"
+    case uint8 = "u1", uint16 = "u2", uint32 = "u4", uint64 = "u8"
+    case bool = "b1"
+
+    public var byteSize: Int { Int(rawValue.dropFirst()) ?? 1 }
+    public var isFloatingPoint: Bool { rawValue.hasPrefix("f") }
+
+    /// Parses a numpy dtype string such as "<f4" or "|b1" (little endian or
+    /// byte-order free only: that is what the host here is).
+    public init?(numpyDescriptor: String) {
+        guard let order = numpyDescriptor.first, "<|=".contains(order),
+            let type = ElementType(rawValue: String(numpyDescriptor.dropFirst()))
+        else { return nil }
+        self = type
+    }
+
+    /// Element `index` of little-endian `bytes`, widened to Double.
+    func value(in bytes: UnsafeRawBufferPointer, at index: Int) -> Double {
+        let offset = index * byteSize
+        switch self {
+        case .float16:
+            return Double(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        case .float32:
+            return Double(bytes.loadUnaligned(fromByteOffset: offset, as: Float.self))
+        case .float64: return bytes.loadUnaligned(fromByteOffset: offset, as: Double.self)
+        case .int8: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int8.self))
+        case .int16: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self))
+        case .int32: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+        case .int64: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+        case .uint8: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
+        case .uint16: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        case .uint32: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        case .uint64: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        case .bool: return bytes[offset] == 0 ? 0 : 1
+        }
+    }
+}
+
+/// A tensor read from a .npy file (format versions 1 to 3, C order).
+public struct NpyArray: Equatable, Sendable {
+    public var elementType: ElementType
+    public var shape: [Int]
+    public var data: [UInt8]
+
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    public init(elementType: ElementType, shape: [Int], data: [UInt8]) {
+        self.elementType = elementType
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(contentsOf path: String) throws(RunnerError) {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw .readFile(path: path, reason: "no such file or not readable")
+        }
+        try self.init(npyBytes: [UInt8](bytes), path: path)
+    }
+
+    public init(npyBytes bytes: [UInt8], path: String) throws(RunnerError) {
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw .npy(path: path, reason: "missing the \\x93NUMPY magic")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw .npy(path: path, reason: "truncated header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw .npy(path: path, reason: "format version \(major) is not supported")
+        }
+        guard headerStart + headerLength <= bytes.count,
+            let header = String(bytes: bytes[headerStart..<headerStart + headerLength], encoding: .utf8)
+        else { throw .npy(path: path, reason: "truncated header") }
+
+        let fields = try NpyHeader.parse(header, path: path)
+        guard let type = ElementType(numpyDescriptor: fields.descr) else {
+            throw .npy(path: path, reason: "dtype '\(fields.descr)' is not supported")
+        }
+        guard !fields.fortranOrder else {
+            throw .npy(path: path, reason: "Fortran-ordered arrays are not supported")
+        }
+        let payload = bytes[(headerStart + headerLength)...]
+        let expected = fields.shape.reduce(1, *) * type.byteSize
+        guard payload.count == expected else {
+            throw .npy(path: path, reason: "holds \(payload.count) data bytes, shape \(fields.shape) needs \(expected)")
+        }
+        self.init(elementType: type, shape: fields.shape, data: Array(payload))
+    }
+}
+
+/// The Python-literal dictionary in a .npy header, e.g.
+/// {'descr': '<f4', 'fortran_order': False, 'shape': (128, 128), }
+enum NpyHeader {
+    struct Fields {
+        var descr: String
+        var fortranOrder: Bool
+        var shape: [Int]
+    }
+
+    static func parse(_ header: String, path: String) throws(RunnerError) -> Fields {
+        guard let descr = quotedValue(of: "descr", in: header) else {
+            throw .npy(path: path, reason: "header has no 'descr'")
+        }
+        let fortran = header.range(of: "'fortran_order': True") != nil
+        guard let open = header.range(of: "'shape': ("),
+            let close = header[open.upperBound...].firstIndex(of: ")")
+        else { throw .npy(path: path, reason: "header has no 'shape'") }
+        var shape: [Int] = []
+        for part in header[open.upperBound..<close].split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let dim = Int(text), dim >= 0 else {
+                throw .npy(path: path, reason: "shape entry '\(text)' is not a size")
+            }
+            shape.append(dim)
+        }
+        return Fields(descr: descr, fortranOrder: fortran, shape: shape)
+    }
+
+    private static func quotedValue(of key: String, in header: String) -> String? {
+        guard let keyRange = header.range(of: "'\(key)':") else { return nil }
+        let rest = header[keyRange.upperBound...]
+        guard let start = rest.firstIndex(of: "'") else { return nil }
+        let afterStart = rest.index(after: start)
+        guard let end = rest[afterStart...].firstIndex(of: "'") else { return nil }
+        return String(rest[afterStart..<end])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Where the project is and where an example folder is.
+public struct ProjectLayout: Sendable {
+    public var root: String
+
+    public init(root: String) { self.root = root }
+
+    /// The root found above `start` (default: this executable's folder),
+    /// recognised by its Makefile and runtime/ folder.
+    public static func locate(from start: String? = nil) throws(RunnerError) -> ProjectLayout {
+        let origin = start ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
+        var dir = URL(fileURLWithPath: origin).standardizedFileURL
+        while true {
+            let fm = FileManager.default
+            if fm.fileExists(atPath: dir.appendingPathComponent("Makefile").path),
+                fm.fileExists(atPath: dir.appendingPathComponent("runtime").path)
+            {
+                return ProjectLayout(root: dir.path)
+            }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { throw .projectRootNotFound(searchedFrom: origin) }
+            dir = parent
+        }
+    }
+
+    /// Resolves an example argument: a path to a folder, or a name under
+    /// kernels/. Checks the files every example needs.
+    public func exampleFolder(_ argument: String) throws(RunnerError) -> String {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        let asPath = URL(fileURLWithPath: argument).standardizedFileURL.path
+        let asName = URL(fileURLWithPath: root).appendingPathComponent("kernels")
+            .appendingPathComponent(argument).standardizedFileURL.path
+        let folder: String
+        if fm.fileExists(atPath: asPath, isDirectory: &isDir), isDir.boolValue {
+            folder = asPath
+        } else if !argument.contains("/"), fm.fileExists(atPath: asName, isDirectory: &isDir),
+            isDir.boolValue
+        {
+            folder = asName
+        } else {
+            throw .exampleNotFound(argument: argument, looked: [asPath, asName])
+        }
+        let config = folder + "/kernels/kernel_config.py"
+        guard fm.fileExists(atPath: config) else {
+            throw .exampleFileMissing(
+                path: config, purpose: "an example needs kernels/kernel_config.py with ORCHESTRATION and KERNELS")
+        }
+        let golden = folder + "/golden.py"
+        guard fm.fileExists(atPath: golden) else {
+            throw .exampleFileMissing(
+                path: golden, purpose: "an example needs golden.py with generate_inputs and compute_golden")
+        }
+        return folder
+    }
+
+    public var toolsDirectory: String { root + "/tools" }
+}

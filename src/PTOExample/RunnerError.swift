@@ -1,0 +1,48 @@
+import PTORuntime
+
+/// Every way a run can fail, one case per stage. Messages quote the
+/// offending value and carry the tool's or library's own message.
+public enum RunnerError: Error, CustomStringConvertible {
+    case projectRootNotFound(searchedFrom: String)
+    case exampleNotFound(argument: String, looked: [String])
+    case exampleFileMissing(path: String, purpose: String)
+    case build(command: String, exitCode: Int32)
+    case buildOutputMissing(command: String)
+    case goldenPreparation(command: String, exitCode: Int32, message: String)
+    case manifest(path: String, reason: String)
+    case npy(path: String, reason: String)
+    case readFile(path: String, reason: String)
+    case toolNotFound(name: String, hint: String)
+    case runtime(stage: String, HostRuntimeError)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .projectRootNotFound(let from):
+            return "cannot find the PTO project root (a folder with Makefile and runtime/) above "
+                + "\(from); pass --project-root"
+        case .exampleNotFound(let argument, let looked):
+            return "example folder '\(argument)' not found (looked at \(looked.joined(separator: ", ")))"
+        case .exampleFileMissing(let path, let purpose):
+            return "\(path) is missing: \(purpose)"
+        case .build(let command, let code):
+            return "building the example failed (exit \(code)); the compiler's messages are above. Command: \(command)"
+        case .buildOutputMissing(let command):
+            return "`\(command)` succeeded but did not say where the artifacts manifest is"
+        case .goldenPreparation(_, _, let message):
+            return message.isEmpty ? "golden.py could not be prepared" : message
+        case .manifest(let path, let reason):
+            return "\(path): \(reason)"
+        case .npy(let path, let reason):
+            return "\(path): not a usable .npy file: \(reason)"
+        case .readFile(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .toolNotFound(let name, let hint):
+            return "\(name) not found; \(hint)"
+        case .runtime(let stage, let error):
+            return "\(stage): \(error)"
+        case .invalidOption(let message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,134 @@
+// The host runtime's C API (platform/include/host/pto_runtime_c_api.h),
+// bound through dlopen so one runner drives any platform's library.
+
+/// The C API of one loaded host runtime library.
+public final class HostRuntime {
+    typealias GetRuntimeSize = @convention(c) () -> Int
+    typealias InitRuntime = @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<CChar>?,
+        UnsafeMutablePointer<UInt64>?, Int32
+    ) -> Int32
+    typealias LaunchRuntime = @convention(c) (
+        UnsafeMutableRawPointer?, Int32, Int32, Int32, UnsafePointer<UInt8>?, Int,
+        UnsafePointer<UInt8>?, Int
+    ) -> Int32
+    typealias FinalizeRuntime = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    typealias SetDevice = @convention(c) (Int32) -> Int32
+    typealias RegisterKernel = @convention(c) (Int32, UnsafePointer<UInt8>?, Int) -> Int32
+    typealias LastError = @convention(c) () -> UnsafePointer<CChar>?
+    typealias StatusName = @convention(c) (Int32) -> UnsafePointer<CChar>?
+    typealias SetRunTimeout = @convention(c) (Double) -> Int32
+
+    public let path: String
+    private let library: DynamicLibrary
+    private let getRuntimeSizeFn: GetRuntimeSize
+    private let initRuntimeFn: InitRuntime
+    private let launchRuntimeFn: LaunchRuntime
+    private let finalizeRuntimeFn: FinalizeRuntime
+    private let setDeviceFn: SetDevice
+    private let registerKernelFn: RegisterKernel
+    private let lastErrorFn: LastError?
+    private let statusNameFn: StatusName?
+    private let setRunTimeoutFn: SetRunTimeout?
+
+    /// Loads the library at `path` and resolves the C API.
+    public init(path: String) throws(HostRuntimeError) {
+        let library = try DynamicLibrary(path: path)
+        self.path = path
+        self.library = library
+        getRuntimeSizeFn = try library.function("get_runtime_size", as: GetRuntimeSize.self)
+        initRuntimeFn = try library.function("init_runtime", as: InitRuntime.self)
+        launchRuntimeFn = try library.function("launch_runtime", as: LaunchRuntime.self)
+        finalizeRuntimeFn = try library.function("finalize_runtime", as: FinalizeRuntime.self)
+        setDeviceFn = try library.function("set_device", as: SetDevice.self)
+        registerKernelFn = try library.function("register_kernel", as: RegisterKernel.self)
+        lastErrorFn = library.optionalFunction("pto_last_error", as: LastError.self)
+        statusNameFn = library.optionalFunction("pto_status_name", as: StatusName.self)
+        setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
+    }
+
+    /// Bytes a Runtime needs (get_runtime_size).
+    public var runtimeSize: Int { getRuntimeSizeFn() }
+
+    public func setDevice(_ id: Int32) throws(HostRuntimeError) {
+        try check("set_device", setDeviceFn(id))
+    }
+
+    /// Longest stretch without any task completing before a run is stopped.
+    /// Libraries without the extension keep their own bound.
+    public func setRunTimeout(seconds: Double) throws(HostRuntimeError) {
+        guard let fn = setRunTimeoutFn else { return }
+        try check("pto_set_run_timeout", fn(seconds))
+    }
+
+    public func registerKernel(funcId: Int32, binary: [UInt8]) throws(HostRuntimeError) {
+        let rc = binary.withUnsafeBufferPointer { registerKernelFn(funcId, $0.baseAddress, $0.count) }
+        try check("register_kernel(func_id \(funcId))", rc)
+    }
+
+    /// Builds the task graph by calling `function` of the orchestration
+    /// shared object with `arguments`.
+    public func initialize(
+        _ runtime: RuntimeMemory, orchestration: [UInt8], function: String, arguments: [UInt64]
+    ) throws(HostRuntimeError) {
+        var args = arguments
+        let count = Int32(args.count)
+        let rc = orchestration.withUnsafeBufferPointer { orch in
+            function.withCString { name in
+                args.withUnsafeMutableBufferPointer { argv in
+                    initRuntimeFn(runtime.pointer, orch.baseAddress, orch.count, name,
+                                  argv.baseAddress, count)
+                }
+            }
+        }
+        try check("init_runtime(\(function))", rc)
+    }
+
+    public func launch(
+        _ runtime: RuntimeMemory, aicpuThreads: Int32, blockDim: Int32, device: Int32,
+        aicpuBinary: [UInt8], aicoreBinary: [UInt8]
+    ) throws(HostRuntimeError) {
+        let rc = aicpuBinary.withUnsafeBufferPointer { aicpu in
+            aicoreBinary.withUnsafeBufferPointer { aicore in
+                launchRuntimeFn(runtime.pointer, aicpuThreads, blockDim, device, aicpu.baseAddress,
+                                aicpu.count, aicore.baseAddress, aicore.count)
+            }
+        }
+        try check("launch_runtime", rc)
+    }
+
+    /// Copies recorded outputs back and releases the Runtime's device memory.
+    public func finalize(_ runtime: RuntimeMemory) throws(HostRuntimeError) {
+        try check("finalize_runtime", finalizeRuntimeFn(runtime.pointer))
+    }
+
+    /// Symbolic name of a status code, when the library can tell.
+    public func statusName(_ code: Int32) -> String {
+        guard let fn = statusNameFn, let name = fn(code) else { return "status \(code)" }
+        return String(cString: name)
+    }
+
+    private func check(_ function: String, _ code: Int32) throws(HostRuntimeError) {
+        guard code != 0 else { return }
+        var message = ""
+        if let fn = lastErrorFn, let text = fn() { message = String(cString: text) }
+        throw .callFailed(function: function, code: code, status: statusName(code),
+                          message: message)
+    }
+}
+
+/// Zero-filled memory for one Runtime, sized by the library; freed on deinit.
+public final class RuntimeMemory {
+    public let pointer: UnsafeMutableRawPointer
+    public let size: Int
+
+    public init(for runtime: HostRuntime) throws(HostRuntimeError) {
+        let size = runtime.runtimeSize
+        guard size > 0, size < (1 << 40) else { throw .runtimeTooLarge(bytes: size) }
+        self.size = size
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,62 @@
+// A task graph described in memory, shared by the scheduler tests, their
+// orchestration (which turns it into tasks and edges) and their kernels
+// (which check, while running, that every predecessor finished first).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+constexpr int kSpecMaxTasks = 4096;
+constexpr int kSpecMaxEdges = 65536;
+
+// func_ids of the test kernels.
+enum TestKernel : int { kRecordKernel = 0, kSpinKernel = 1, kSleepKernel = 2 };
+
+struct GraphSpec {
+    int num_tasks = 0;
+    int num_edges = 0;
+    int orchestration_result = 0;  // what the orchestration returns
+    int extra_func_id = -1;        // when >= 0, one extra task uses it
+    int spin_seconds = 0;          // how long the spin kernel spins at most
+    int sleep_ms = 0;              // how long the sleep kernel sleeps
+    int core_type[kSpecMaxTasks];  // 0 AIC, 1 AIV
+    int func_id[kSpecMaxTasks];
+    int edge_from[kSpecMaxEdges];
+    int edge_to[kSpecMaxEdges];
+    // Predecessors grouped by task (filled by finish()).
+    int pred_begin[kSpecMaxTasks + 1];
+    int preds[kSpecMaxEdges];
+
+    // Written by the kernels.
+    std::atomic<int> run_count[kSpecMaxTasks];
+    std::atomic<int> done[kSpecMaxTasks];
+    std::atomic<int> violations{0};
+
+    void finish() {
+        for (int i = 0; i <= num_tasks; ++i) pred_begin[i] = 0;
+        for (int e = 0; e < num_edges; ++e) ++pred_begin[edge_to[e] + 1];
+        for (int i = 0; i < num_tasks; ++i) pred_begin[i + 1] += pred_begin[i];
+        int fill[kSpecMaxTasks] = {};
+        for (int e = 0; e < num_edges; ++e) {
+            int to = edge_to[e];
+            preds[pred_begin[to] + fill[to]++] = edge_from[e];
+        }
+        for (int i = 0; i < num_tasks; ++i) {
+            run_count[i].store(0);
+            done[i].store(0);
+        }
+        violations.store(0);
+    }
+
+    int add_task(int type, int func = kRecordKernel) {
+        core_type[num_tasks] = type;
+        func_id[num_tasks] = func;
+        return num_tasks++;
+    }
+
+    void add_edge(int from, int to) {
+        edge_from[num_edges] = from;
+        edge_to[num_edges] = to;
+        ++num_edges;
+    }
+};

@@ -1,0 +1,17 @@
+// Test kernel: checks that every predecessor of its task has finished, then
+// marks its task done. args: GraphSpec*, task index.
+#include <cstdint>
+
+#include "../graph_spec.h"
+
+extern "C" void kernel_entry(int64_t* args) {
+    auto* spec = reinterpret_cast<GraphSpec*>(args[0]);
+    int self = static_cast<int>(args[1]);
+    for (int p = spec->pred_begin[self]; p < spec->pred_begin[self + 1]; ++p) {
+        if (spec->done[spec->preds[p]].load(std::memory_order_acquire) != 1) {
+            spec->violations.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    spec->run_count[self].fetch_add(1, std::memory_order_relaxed);
+    spec->done[self].store(1, std::memory_order_release);
+}

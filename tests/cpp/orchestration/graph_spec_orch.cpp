@@ -1,0 +1,21 @@
+// Test orchestration: turns the GraphSpec at args[0] into tasks and edges.
+#include <cstdint>
+
+#include "../graph_spec.h"
+#include "runtime.h"
+
+extern "C" int build_spec_graph(Runtime* rt, uint64_t* args, int arg_count) {
+    if (arg_count < 1) return -1;
+    auto* spec = reinterpret_cast<GraphSpec*>(args[0]);
+    for (int i = 0; i < spec->num_tasks; ++i) {
+        uint64_t task_args[2] = {args[0], static_cast<uint64_t>(i)};
+        CoreType type = spec->core_type[i] == 0 ? CoreType::AIC : CoreType::AIV;
+        if (rt->add_task(task_args, 2, spec->func_id[i], type) != i) return -2;
+    }
+    if (spec->extra_func_id >= 0) {
+        uint64_t task_args[2] = {args[0], 0};
+        rt->add_task(task_args, 2, spec->extra_func_id, CoreType::AIV);
+    }
+    for (int e = 0; e < spec->num_edges; ++e) rt->add_successor(spec->edge_from[e], spec->edge_to[e]);
+    return spec->orchestration_result;
+}

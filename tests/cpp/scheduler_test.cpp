@@ -1,0 +1,382 @@
+// Scheduler tests on the simulator, through the host C API: graph shapes
+// (chain, wide, diamond, layered, mixed AIC/AIV, random DAG) over every valid
+// combination of scheduler threads and block_dim, the rejected combinations,
+// and the failure paths (unregistered kernels, failing orchestration, stalls).
+//
+// Every kernel checks while running that its predecessors finished; after
+// each run the test checks each task ran exactly once, on a worker of its
+// core type, and started after its predecessors ended.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "graph_spec.h"
+#include "pto_runtime_c_api.h"
+#include "runtime.h"
+#include "test_harness.h"
+
+#ifndef TEST_BINARY_DIR
+#error "TEST_BINARY_DIR must name the folder with the test kernels and orchestration"
+#endif
+#ifndef RUNTIME_BINARY_DIR
+#error "RUNTIME_BINARY_DIR must name the folder with libpto_aicpu.so and libpto_aicore.so"
+#endif
+
+namespace {
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.good());
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Binaries {
+    std::vector<uint8_t> aicpu = read_file(RUNTIME_BINARY_DIR "/libpto_aicpu.so");
+    std::vector<uint8_t> aicore = read_file(RUNTIME_BINARY_DIR "/libpto_aicore.so");
+    std::vector<uint8_t> orchestration = read_file(TEST_BINARY_DIR "/graph_spec_orch.so");
+};
+
+const Binaries& binaries() {
+    static Binaries b;
+    return b;
+}
+
+void register_test_kernels() {
+    const char* names[] = {"record_kernel", "spin_kernel", "sleep_kernel"};
+    for (int id = 0; id < 3; ++id) {
+        auto bytes = read_file(std::string(TEST_BINARY_DIR "/") + names[id] + ".so");
+        REQUIRE(register_kernel(id, bytes.data(), bytes.size()) == 0);
+    }
+}
+
+// One Runtime in zero-filled memory, as a caller of the C API holds it.
+struct RuntimeBlock {
+    std::vector<uint8_t> memory = std::vector<uint8_t>(get_runtime_size() + 64, 0);
+    void* handle() { return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63}); }
+    Runtime* runtime() { return static_cast<Runtime*>(handle()); }
+};
+
+int init_with(RuntimeBlock& block, GraphSpec& spec) {
+    uint64_t args[1] = {reinterpret_cast<uint64_t>(&spec)};
+    const auto& orch = binaries().orchestration;
+    return init_runtime(block.handle(), orch.data(), orch.size(), "build_spec_graph", args, 1);
+}
+
+int launch(RuntimeBlock& block, int threads, int block_dim) {
+    const auto& b = binaries();
+    return launch_runtime(block.handle(), threads, block_dim, 0, b.aicpu.data(), b.aicpu.size(),
+                          b.aicore.data(), b.aicore.size());
+}
+
+// Runs the spec and checks everything the run must guarantee.
+void run_and_check(GraphSpec& spec, int threads, int block_dim) {
+    spec.finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, spec) == 0);
+    int rc = launch(block, threads, block_dim);
+    if (rc != 0) std::fprintf(stderr, "launch failed: %d %s\n", rc, pto_last_error());
+    REQUIRE(rc == 0);
+
+    Runtime* rt = block.runtime();
+    int wrong_count = 0, wrong_core = 0, early = 0;
+    for (int i = 0; i < spec.num_tasks; ++i) {
+        wrong_count += spec.run_count[i].load() != 1;
+        Task* t = rt->get_task(i);
+        bool on_aic = t->worker_id >= 0 && t->worker_id < block_dim;
+        wrong_core += on_aic != (spec.core_type[i] == 0);
+        EXPECT_TRUE(t->start_time <= t->end_time);
+    }
+    for (int e = 0; e < spec.num_edges; ++e) {
+        early += rt->get_task(spec.edge_to[e])->start_time < rt->get_task(spec.edge_from[e])->end_time;
+    }
+    if (wrong_count || wrong_core || early || spec.violations.load()) {
+        std::fprintf(stderr, "threads %d block_dim %d: %d tasks not run once, %d on the wrong core "
+                     "type, %d started before a predecessor ended, %d kernel-seen violations\n",
+                     threads, block_dim, wrong_count, wrong_core, early, spec.violations.load());
+    }
+    EXPECT_EQ(wrong_count, 0);
+    EXPECT_EQ(wrong_core, 0);
+    EXPECT_EQ(early, 0);
+    EXPECT_EQ(spec.violations.load(), 0);
+    EXPECT_EQ(rt->completed_tasks.load(), spec.num_tasks);
+    REQUIRE(finalize_runtime(block.handle()) == 0);
+}
+
+struct Config {
+    int threads, block_dim;
+};
+
+// Every valid (threads, block_dim) pair the tests sweep.
+const std::vector<Config>& configs() {
+    static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 4}, {3, 3},
+                                            {3, 6}, {4, 4}, {4, 8}};
+    return all;
+}
+
+using Builder = void (*)(GraphSpec&);
+
+void sweep(Builder build) {
+    register_test_kernels();
+    for (const Config& c : configs()) {
+        auto spec = std::make_unique<GraphSpec>();
+        build(*spec);
+        run_and_check(*spec, c.threads, c.block_dim);
+    }
+}
+
+void chain(GraphSpec& s) {
+    for (int i = 0; i < 300; ++i) {
+        s.add_task(i % 3 == 0 ? 0 : 1);
+        if (i > 0) s.add_edge(i - 1, i);
+    }
+}
+
+void wide(GraphSpec& s) {
+    for (int i = 0; i < 1000; ++i) s.add_task(i % 2);
+}
+
+void diamond(GraphSpec& s) {
+    int top = s.add_task(1);
+    int left = s.add_task(1);
+    int right = s.add_task(0);
+    int bottom = s.add_task(1);
+    s.add_edge(top, left);
+    s.add_edge(top, right);
+    s.add_edge(left, bottom);
+    s.add_edge(right, bottom);
+}
+
+// Layers of 16 tasks, each depending on two tasks of the layer above.
+void layered(GraphSpec& s) {
+    const int width = 16, depth = 40;
+    for (int l = 0; l < depth; ++l) {
+        for (int i = 0; i < width; ++i) {
+            int t = s.add_task((l + i) % 3 == 0 ? 0 : 1);
+            if (l > 0) {
+                s.add_edge((l - 1) * width + i, t);
+                s.add_edge((l - 1) * width + (i + 1) % width, t);
+            }
+        }
+    }
+}
+
+// Mixed AIC/AIV: cube tasks feeding vector tasks feeding cube tasks.
+void mixed(GraphSpec& s) {
+    for (int g = 0; g < 50; ++g) {
+        int mm1 = s.add_task(0);
+        int mm2 = s.add_task(0);
+        int add = s.add_task(1);
+        int post = s.add_task(1);
+        s.add_edge(mm1, add);
+        s.add_edge(mm2, add);
+        s.add_edge(add, post);
+        if (g > 0) s.add_edge(post - 4, mm1);
+    }
+}
+
+void random_dag(GraphSpec& s) {
+    std::mt19937 rng(1234);
+    const int n = 800;
+    for (int i = 0; i < n; ++i) {
+        s.add_task(static_cast<int>(rng() % 2));
+        int fanin = i == 0 ? 0 : static_cast<int>(rng() % 4);
+        for (int k = 0; k < fanin; ++k) s.add_edge(static_cast<int>(rng() % i), i);
+    }
+}
+
+// One task feeding 512 (the successor limit), all feeding one.
+void fan_out_fan_in(GraphSpec& s) {
+    int root = s.add_task(0);
+    int sink_first = 1 + RUNTIME_MAX_SUCCESSORS;
+    for (int i = 0; i < RUNTIME_MAX_SUCCESSORS; ++i) s.add_edge(root, s.add_task(1));
+    int sink = s.add_task(1);
+    REQUIRE(sink == sink_first);
+    for (int i = 1; i <= RUNTIME_MAX_SUCCESSORS; ++i) s.add_edge(i, sink);
+}
+
+}  // namespace
+
+TEST(chain_over_all_configurations) { sweep(chain); }
+TEST(wide_over_all_configurations) { sweep(wide); }
+TEST(diamond_over_all_configurations) { sweep(diamond); }
+TEST(layered_over_all_configurations) { sweep(layered); }
+TEST(mixed_aic_aiv_over_all_configurations) { sweep(mixed); }
+TEST(random_dag_over_all_configurations) { sweep(random_dag); }
+TEST(fan_out_and_fan_in_at_the_successor_limit) { sweep(fan_out_fan_in); }
+
+TEST(largest_configuration_72_workers) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    layered(*spec);
+    run_and_check(*spec, 4, 24);
+}
+
+TEST(full_task_limit_graph) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    for (int i = 0; i < RUNTIME_MAX_TASKS; ++i) {
+        spec->add_task(i % 3 == 0 ? 0 : 1);
+        if (i >= 8) spec->add_edge(i - 8, i);
+    }
+    run_and_check(*spec, 3, 3);
+}
+
+TEST(empty_graph_runs) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    run_and_check(*spec, 2, 2);
+}
+
+TEST(kernels_stay_registered_across_many_runs) {
+    register_test_kernels();
+    for (int run = 0; run < 20; ++run) {
+        auto spec = std::make_unique<GraphSpec>();
+        diamond(*spec);
+        run_and_check(*spec, run % 2 ? 3 : 1, 3);
+    }
+}
+
+TEST(invalid_thread_and_block_dim_combinations_are_rejected) {
+    register_test_kernels();
+    struct Bad {
+        int threads, block_dim;
+        const char* message;
+    } bad[] = {{3, 4, "do not split evenly over 3 scheduler threads"},
+               {0, 3, "aicpu_thread_num 0 is out of range"},
+               {5, 5, "aicpu_thread_num 5 is out of range"},
+               {1, 0, "block_dim 0 is out of range"},
+               {1, 25, "block_dim 25 is out of range"},
+               {2, 3, "do not split evenly over 2 scheduler threads"},
+               {4, 6, "do not split evenly over 4 scheduler threads"}};
+    for (const Bad& b : bad) {
+        auto spec = std::make_unique<GraphSpec>();
+        diamond(*spec);
+        spec->finish();
+        RuntimeBlock block;
+        REQUIRE(init_with(block, *spec) == 0);
+        EXPECT_EQ(launch(block, b.threads, b.block_dim), PTO_ERR_BAD_LAUNCH_CONFIG);
+        EXPECT_CONTAINS(pto_last_error(), b.message);
+        EXPECT_EQ(spec->run_count[0].load(), 0);
+        EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    }
+}
+
+TEST(unregistered_func_id_is_reported_before_anything_runs) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    diamond(*spec);
+    spec->extra_func_id = 77;
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_UNREGISTERED_KERNEL);
+    EXPECT_CONTAINS(pto_last_error(), "task 4 uses func_id 77");
+    EXPECT_EQ(spec->run_count[0].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+TEST(failing_orchestration_is_an_error_naming_the_function) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    diamond(*spec);
+    spec->orchestration_result = 3;
+    spec->finish();
+    RuntimeBlock block;
+    EXPECT_EQ(init_with(block, *spec), PTO_ERR_ORCHESTRATION);
+    EXPECT_CONTAINS(pto_last_error(), "build_spec_graph returned 3");
+    // The handle is left uninitialised: launch and finalize say so.
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_NOT_INITIALIZED);
+    EXPECT_EQ(finalize_runtime(block.handle()), PTO_ERR_NOT_INITIALIZED);
+}
+
+TEST(orchestration_over_the_task_limit_fails_init) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    for (int i = 0; i < RUNTIME_MAX_TASKS; ++i) spec->add_task(1);
+    spec->extra_func_id = 0;  // one task too many
+    spec->finish();
+    RuntimeBlock block;
+    EXPECT_EQ(init_with(block, *spec), PTO_ERR_LIMIT_EXCEEDED);
+    EXPECT_CONTAINS(pto_last_error(), "build_spec_graph");
+    EXPECT_CONTAINS(pto_last_error(), "4096 tasks");
+}
+
+TEST(missing_orchestration_symbol_and_bad_binaries) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    diamond(*spec);
+    spec->finish();
+    RuntimeBlock block;
+    uint64_t args[1] = {reinterpret_cast<uint64_t>(spec.get())};
+    const auto& orch = binaries().orchestration;
+    EXPECT_EQ(init_runtime(block.handle(), orch.data(), orch.size(), "no_such_fn", args, 1),
+              PTO_ERR_SYMBOL_NOT_FOUND);
+    EXPECT_CONTAINS(pto_last_error(), "no_such_fn");
+    const uint8_t junk[] = {1, 2, 3, 4};
+    EXPECT_EQ(init_runtime(block.handle(), junk, sizeof junk, "build_spec_graph", args, 1),
+              PTO_ERR_LOAD_BINARY);
+    EXPECT_EQ(register_kernel(9, junk, sizeof junk), PTO_ERR_LOAD_BINARY);
+    EXPECT_CONTAINS(pto_last_error(), "kernel func_id 9");
+    // A shared object without kernel_entry.
+    EXPECT_EQ(register_kernel(9, orch.data(), orch.size()), PTO_ERR_SYMBOL_NOT_FOUND);
+    EXPECT_CONTAINS(pto_last_error(), "kernel_entry");
+}
+
+TEST(hung_kernel_is_stopped_with_a_diagnosis_inside_the_bound) {
+    register_test_kernels();
+    REQUIRE(pto_set_run_timeout(1.0) == 0);
+    auto spec = std::make_unique<GraphSpec>();
+    int a = spec->add_task(1);
+    int hung = spec->add_task(1, kSpinKernel);
+    int after = spec->add_task(1);
+    spec->add_edge(a, hung);
+    spec->add_edge(hung, after);
+    spec->spin_seconds = 6;
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_TIMEOUT);
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_TRUE(took < 4.5);  // 1 s bound + 2 s worker grace, with margin
+    EXPECT_CONTAINS(pto_last_error(), "no progress");
+    EXPECT_EQ(spec->run_count[after].load(), 0);
+}
+
+TEST(cyclic_graph_is_stopped_as_a_deadlock) {
+    register_test_kernels();
+    REQUIRE(pto_set_run_timeout(0.5) == 0);
+    auto spec = std::make_unique<GraphSpec>();
+    int a = spec->add_task(1);
+    int b = spec->add_task(0);
+    int c = spec->add_task(1);
+    spec->add_edge(a, b);
+    spec->add_edge(b, c);
+    spec->add_edge(c, b);
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 3), PTO_ERR_TIMEOUT);
+    EXPECT_EQ(spec->run_count[a].load(), 1);
+    EXPECT_EQ(spec->run_count[b].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+TEST(slow_kernels_that_progress_never_trip_the_timeout) {
+    register_test_kernels();
+    REQUIRE(pto_set_run_timeout(1.0) == 0);
+    auto spec = std::make_unique<GraphSpec>();
+    for (int i = 0; i < 6; ++i) {
+        spec->add_task(1, kSleepKernel);
+        if (i > 0) spec->add_edge(i - 1, i);
+    }
+    spec->sleep_ms = 400;  // 2.4 s in all, each step well inside the bound
+    run_and_check(*spec, 1, 1);
+}
+
+int main(int argc, char** argv) { return harness::run_all(argc, argv); }
