@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One tensor of a case: its bytes for the run and, for outputs, the
 /// expected bytes.
 public struct CaseTensor: Sendable {
@@ -32,17 +38,8 @@ public struct GoldenCases: Sendable {
         guard let interpreter = python ?? ChildProcess.find("python3") else {
             throw .toolNotFound(name: "python3", hint: "install Python 3 with numpy, or pass --python")
         }
-        let scratch: String
-        do {
-            scratch = try FileManager.default.url(
-                for: .itemReplacementDirectory, in: .userDomainMask,
-                appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true
-            ).path
-        } catch {
-            scratch = NSTemporaryDirectory() + "pto-run-" + UUID().uuidString
-        }
+        let scratch = try makeScratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 
         var arguments = [layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch]
         if let index = caseIndex { arguments += ["--case", String(index)] }
@@ -68,4 +65,19 @@ public struct GoldenCases: Sendable {
         return GoldenCases(goldenFile: manifest.golden, rtol: manifest.rtol, atol: manifest.atol,
                            caseCount: manifest.caseCount, cases: cases)
     }
+}
+
+/// A fresh private folder under $TMPDIR (mkdtemp: unique name, mode 0700).
+func makeScratchDirectory() throws(RunnerError) -> String {
+    var base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+    if base.isEmpty { base = "/tmp" }
+    var template = Array((base + "/pto-run-XXXXXX").utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { buffer -> UnsafeMutablePointer<CChar>? in
+        guard let start = buffer.baseAddress else { return nil }
+        return mkdtemp(start)
+    }
+    guard made != nil else {
+        throw .readFile(path: base, reason: "cannot create a scratch folder: \(String(cString: strerror(errno)))")
+    }
+    return String(cString: template)
 }

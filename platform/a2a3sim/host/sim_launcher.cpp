@@ -108,6 +108,10 @@ int sim_check_launch_config(int threads, int block_dim, char* message, size_t me
 int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
     int rc = sim_check_launch_config(req.aicpu_thread_num, req.block_dim, message, message_size);
     if (rc != 0) return rc;
+    if (!runtime_host_is_initialized(req.runtime)) {
+        std::snprintf(message, message_size, "launch_runtime: call init_runtime first");
+        return PTO_ERR_NOT_INITIALIZED;
+    }
 
     LoadedSharedObject aicpu;
     LoadedSharedObject aicore;

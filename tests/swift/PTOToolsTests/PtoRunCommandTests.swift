@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+
+/// Runs the built pto-run as a user would and checks its output and exit
+/// status, for a passing example and for each kind of bad input.
+final class PtoRunCommandTests: XCTestCase {
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: Project.ptoRun) else {
+            throw XCTSkip("build pto-run first (make build): \(Project.ptoRun) is missing")
+        }
+    }
+
+    private func ptoRun(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try runCommand(Project.ptoRun, arguments, environment: environment)
+    }
+
+    func testVectorExamplePassesEveryCase() throws {
+        let r = try ptoRun(["vector_example"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        let passLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS vector_example case ") }
+        XCTAssertEqual(passLines.count, 3, r.stdout)
+        XCTAssertTrue(r.stdout.contains("PASS vector_example case 0 {rows: 128, cols: 128, seed: 0}: f (16384 elements)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
+    }
+
+    func testSingleCaseAndOtherConfigurations() throws {
+        let r = try ptoRun(["vector_example", "--case", "2", "--aicpu-threads", "1", "--block-dim", "1"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(r.stdout.contains("PASS vector_example case 2"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("case 0"), r.stdout)
+        let wide = try ptoRun(["vector_example", "--aicpu-threads", "4", "--block-dim", "24"])
+        XCTAssertEqual(wide.status, 0, wide.combined)
+    }
+
+    func testWrongGoldenFailsWithMismatchReport() throws {
+        let dir = try Project.copyExample("vector_example", as: "wrong_golden")
+        try replaceInFile(dir + "/golden.py", "(c + 1.0) * (c + 2.0)", "(c + 1.0) * (c + 2.5)")
+        let r = try ptoRun([dir])
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(r.stdout.contains("FAIL wrong_golden case 0"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("mismatch in f"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("f: 16384 of 16384 elements differ"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("f[0, 0]: actual"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("0 passed, 3 failed"), r.stdout)
+    }
+
+    func testMissingExampleFolder() throws {
+        let r = try ptoRun(["no_such_example"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("example folder 'no_such_example' not found"), r.stderr)
+    }
+
+    func testMissingKernelConfig() throws {
+        let dir = try Project.copyExample("vector_example", as: "no_config")
+        try FileManager.default.removeItem(atPath: dir + "/kernels/kernel_config.py")
+        let r = try ptoRun([dir])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("kernels/kernel_config.py is missing"), r.stderr)
+    }
+
+    func testOrchestrationThatDoesNotCompileShowsTheCompiler() throws {
+        let dir = try Project.copyExample("vector_example", as: "bad_orch")
+        try replaceInFile(dir + "/kernels/orchestration/example_orch.cpp",
+                          "HostApi& api = rt->host_api;", "HostApi& api = rt->no_such_member;")
+        let r = try ptoRun([dir])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("no_such_member"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("building the example failed"), r.stderr)
+    }
+
+    func testKernelWithoutKernelEntry() throws {
+        let dir = try Project.copyExample("vector_example", as: "no_entry")
+        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "void kernel_entry(", "void kernel_main(")
+        let r = try ptoRun([dir])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("kernel_mul.cpp"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("`kernel_entry` not found"), r.stderr)
+    }
+
+    func testUnevenThreadSplitIsRejected() throws {
+        let r = try ptoRun(["vector_example", "--block-dim", "4", "--aicpu-threads", "3"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--block-dim 4 does not split over --aicpu-threads 3"), r.stderr)
+    }
+
+    func testCaseOutOfRange() throws {
+        let r = try ptoRun(["vector_example", "--case", "9"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("--case 9 is out of range; PARAMS_LIST has 3 case(s)"), r.stderr)
+    }
+
+    func testGoldenThatRaisesNamesTheFile() throws {
+        let dir = try Project.copyExample("vector_example", as: "raising_golden")
+        try replaceInFile(dir + "/golden.py", "c = tensors[\"a\"] + tensors[\"b\"]", "raise ValueError(\"broken golden\")")
+        let r = try ptoRun([dir])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("golden.py: compute_golden failed for case 0"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("broken golden"), r.stderr)
+    }
+
+    func testFailingOrchestrationFailsTheCase() throws {
+        let dir = try Project.copyExample("vector_example", as: "extra_tensor")
+        try replaceInFile(dir + "/golden.py", "TENSOR_ORDER = [\"a\", \"b\", \"f\"]", "TENSOR_ORDER = [\"a\", \"b\", \"f\", \"g\"]")
+        try replaceInFile(dir + "/golden.py", "\"f\": np.zeros(shape, dtype=np.float32),",
+                          "\"f\": np.zeros(shape, dtype=np.float32), \"g\": np.zeros(shape, dtype=np.float32),")
+        let r = try ptoRun([dir, "--case", "0"])
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(r.stdout.contains("orchestration function build_example_graph returned -1"), r.stdout)
+    }
+
+    func testNoTemporaryFilesAreLeftBehind() throws {
+        let tmp = Project.root + "/build/tests/tmp-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let ok = try ptoRun(["vector_example", "--case", "0"], environment: ["TMPDIR": tmp])
+        XCTAssertEqual(ok.status, 0, ok.combined)
+        let dir = try Project.copyExample("vector_example", as: "wrong_golden_tmp")
+        try replaceInFile(dir + "/golden.py", "(c + 1.0) * (c + 2.0)", "(c + 1.0) * (c + 2.5)")
+        let failed = try ptoRun([dir, "--case", "0"], environment: ["TMPDIR": tmp])
+        XCTAssertEqual(failed.status, 1, failed.combined)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+
+/// Paths of the project under test and helpers to run its built tools.
+enum Project {
+    static let root: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static var ptoRun: String { root + "/build/swift/debug/pto-run" }
+    static var runtimeDir: String { root + "/build/a2a3sim/host_build_graph" }
+
+    /// A scratch example folder under build/tests/examples, made from a copy
+    /// of an example in kernels/. Lives in the build tree, so its build
+    /// outputs have a stable home and `make clean` removes both.
+    static func copyExample(_ name: String, as copy: String) throws -> String {
+        let dest = root + "/build/tests/examples/" + copy
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dest)
+        try fm.createDirectory(atPath: root + "/build/tests/examples", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: root + "/kernels/" + name, toPath: dest)
+        return dest
+    }
+}
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var combined: String { stdout + stderr }
+}
+
+/// Runs a program to completion with its output captured.
+func runCommand(_ executable: String, _ arguments: [String],
+                environment extra: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if !extra.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes concurrently so neither fills and blocks the child.
+    let errData = LockedData()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData.set(err.fileHandleForReading.readDataToEndOfFile())
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData.get(), as: UTF8.self))
+}
+
+final class LockedData: @unchecked Sendable {
+    private var data = Data()
+    private let lock = NSLock()
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+func replaceInFile(_ path: String, _ old: String, _ new: String) throws {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    XCTAssertTrue(text.contains(old), "\(path) does not contain \(old)")
+    try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
+}
