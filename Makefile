@@ -25,7 +25,7 @@ PTO_RUN_FLAGS ?=
 V ?= 0
 
 # Build in parallel by default; an explicit -j on the command line wins.
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+ifeq ($(filter -j% --jobserver%,$(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
 

@@ -49,7 +49,7 @@ check-cpp: test-binaries
 # The runner's tests start the built pto-run, so the tools come first.
 check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	@echo "== Swift: binding and runner"
-	$(Q)$(SWIFT) test --scratch-path $(SWIFT_OUT) $(if $(filter 1,$(V)),,--quiet)
+	$(Q)$(SWIFT) test --scratch-path $(SWIFT_OUT) --disable-swift-testing $(if $(filter 1,$(V)),,--quiet)
 
 # Each example over several scheduler-thread / block_dim combinations.
 CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
@@ -68,7 +68,11 @@ check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: nothing rebuilds when nothing changed"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
 
+# Runs every suite in order, keeps their output in build/check.log, and ends
+# with one line adding up what each suite reported.
+CHECK_LOG := $(BUILD_ROOT)/check.log
 check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build
-	$(Q)$(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift
-	@echo "== make check: all passed"
+	$(Q){ $(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift; \
+		echo $$? > $(CHECK_LOG).status; } 2>&1 | tee $(CHECK_LOG)
+	$(Q)sh tests/check_summary.sh $(CHECK_LOG) "$$(cat $(CHECK_LOG).status)"

@@ -101,6 +101,9 @@ def prepare_case(path: Path, module, index: int, params, out_dir: Path) -> dict:
     except Exception as exc:
         raise GoldenError(f"{path}: generate_inputs failed for case {index} ({params}): "
                           f"{type(exc).__name__}: {exc}") from exc
+    if isinstance(generated, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in generated):
+        generated = dict(generated)  # older goldens return (name, tensor) pairs
     if not isinstance(generated, dict) or not generated:
         raise GoldenError(f"{path}: generate_inputs must return a non-empty dict of tensors")
     tensors = {name: as_numpy(path, name, value) for name, value in generated.items()}

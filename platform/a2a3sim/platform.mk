@@ -25,7 +25,7 @@ AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # Kernels see the AICore qualifiers as empty macros, so device-style sources
 # (__aicore__, __gm__) compile unchanged.
-KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) -include aicore_qualifiers.h -Iplatform/include/aicore
+KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) -include aicore_qualifiers.h -Iplatform/include/aicore -Iplatform/include/common
 
 # One shared object per kernel: $(1) = func_id.
 define platform_kernel_rule

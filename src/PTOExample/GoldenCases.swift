@@ -77,7 +77,8 @@ func makeScratchDirectory() throws(RunnerError) -> String {
         return mkdtemp(start)
     }
     guard made != nil else {
-        throw .readFile(path: base, reason: "cannot create a scratch folder: \(String(cString: strerror(errno)))")
+        throw .readFile(path: base, reason: "cannot create a scratch folder (errno \(errno))")
     }
-    return String(cString: template)
+    let path = template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: path, as: UTF8.self)
 }

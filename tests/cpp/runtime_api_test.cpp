@@ -38,6 +38,15 @@ TEST(add_task_returns_sequential_ids_and_copies_args) {
     EXPECT_TRUE(rt->get_task(-1) == nullptr);
 }
 
+TEST(add_task_accepts_core_type_as_int) {
+    auto rt = make_runtime();
+    EXPECT_EQ(rt->add_task(nullptr, 0, 0, 0), 0);
+    EXPECT_EQ(rt->add_task(nullptr, 0, 0, 1), 1);
+    EXPECT_EQ(static_cast<int>(rt->get_task(0)->core_type), static_cast<int>(CoreType::AIC));
+    EXPECT_EQ(static_cast<int>(rt->get_task(1)->core_type), static_cast<int>(CoreType::AIV));
+    EXPECT_EQ(rt->add_task(nullptr, 0, 0, 2), -1);
+}
+
 TEST(task_limit_is_an_error_not_corruption) {
     auto rt = make_runtime();
     for (int i = 0; i < RUNTIME_MAX_TASKS; ++i) REQUIRE(rt->add_task(nullptr, 0, 0, CoreType::AIV) == i);

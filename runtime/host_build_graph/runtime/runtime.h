@@ -74,6 +74,10 @@ public:
     // Adds a task; returns its id, or -1 when a limit is exceeded or an
     // argument is invalid (the reason is kept in build_error_message()).
     int add_task(uint64_t* args, int num_args, int func_id, CoreType core_type);
+    // Older orchestration sources pass the core type as an int (0 AIC, 1 AIV).
+    int add_task(uint64_t* args, int num_args, int func_id, int core_type) {
+        return add_task(args, num_args, func_id, static_cast<CoreType>(core_type));
+    }
     // Adds the edge from -> to: `to` runs after `from` completes.
     void add_successor(int from_task, int to_task);
     // Records an output buffer for copy-back at finalize.
