@@ -22,6 +22,9 @@ public struct CaseResult: Sendable {
     public var parameters: String
     public var comparisons: [TensorComparison]
     public var failure: String?
+    /// The run could not be stopped cleanly (a worker is stuck in a kernel):
+    /// nothing more should run in this process.
+    public var stopsTheRun = false
 
     public var passed: Bool { failure == nil && comparisons.allSatisfy(\.passed) }
 }
@@ -78,6 +81,10 @@ public struct ExampleRunner {
                                  aicore: aicore)
             report(result)
             results.append(result)
+            if result.stopsTheRun {
+                log("a worker is still inside a kernel; the remaining cases are not run")
+                break
+            }
         }
         return results
     }
@@ -114,7 +121,15 @@ public struct ExampleRunner {
         } catch {
             result.failure = "running the task graph: \(error)"
             // Release the Runtime's device memory; its outputs are not trusted.
-            try? runtime.finalize(memory)
+            do {
+                try runtime.finalize(memory)
+            } catch {
+                // A worker never stopped and may still use the Runtime and the
+                // tensors: keep them alive for the rest of the process.
+                result.stopsTheRun = true
+                _ = Unmanaged.passRetained(memory)
+                buffers.forEach { _ = Unmanaged.passRetained($0) }
+            }
             return result
         }
         do {

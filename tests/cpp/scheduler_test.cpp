@@ -330,7 +330,7 @@ TEST(missing_orchestration_symbol_and_bad_binaries) {
 TEST(hung_kernel_is_stopped_with_a_diagnosis_inside_the_bound) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(1.0) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto* spec = new GraphSpec();  // the hung kernel reads it after the test returns
     int a = spec->add_task(1);
     int hung = spec->add_task(1, kSpinKernel);
     int after = spec->add_task(1);
@@ -338,14 +338,20 @@ TEST(hung_kernel_is_stopped_with_a_diagnosis_inside_the_bound) {
     spec->add_edge(hung, after);
     spec->spin_seconds = 6;
     spec->finish();
-    RuntimeBlock block;
+    // Never freed: the hung worker still holds the Runtime when the test ends.
+    auto* held = new RuntimeBlock;
+    RuntimeBlock& block = *held;
     REQUIRE(init_with(block, *spec) == 0);
     auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_TIMEOUT);
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_TRUE(took < 4.5);  // 1 s bound + 2 s worker grace, with margin
     EXPECT_CONTAINS(pto_last_error(), "no progress");
+    EXPECT_CONTAINS(pto_last_error(), "still inside its kernel");
     EXPECT_EQ(spec->run_count[after].load(), 0);
+    // The hung worker may still write: finalize keeps the memory and says so.
+    EXPECT_EQ(finalize_runtime(block.handle()), PTO_ERR_DEVICE);
+    EXPECT_CONTAINS(pto_last_error(), "never stopped");
 }
 
 TEST(cyclic_graph_is_stopped_as_a_deadlock) {

@@ -181,6 +181,7 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
         aicore.leak();
         aicpu.leak();
         sim_pin_kernels();
+        runtime_host_mark_abandoned(req.runtime);
     }
 
     for (int r : results) {

@@ -36,5 +36,8 @@ int runtime_host_prepare_launch(void* rt, const RuntimeLaunchSettings& settings,
                                 KernelAddressLookup lookup, char* message, size_t message_size);
 // Tells every worker to quit (safety net after the schedulers returned).
 void runtime_host_stop_workers(void* rt);
+// A worker could not be stopped (it is inside a kernel): finalize must then
+// neither copy outputs nor free device memory the kernel may still touch.
+void runtime_host_mark_abandoned(void* rt);
 int runtime_host_finalize(void* rt, const DeviceMemoryOps& ops, char* message,
                           size_t message_size);

@@ -23,6 +23,7 @@ struct HostSide {
     DeviceMemoryOps ops{};
     std::vector<void*> allocations;
     LoadedSharedObject orchestration;
+    bool abandoned = false;  // a worker may still be running a kernel
 };
 
 std::mutex g_mutex;
@@ -69,7 +70,11 @@ using OrchestrationFn = int (*)(Runtime* rt, uint64_t* args, int arg_count);
 // Frees what the orchestration allocated and destroys the Runtime, leaving
 // the handle uninitialised.
 void discard(Runtime* rt, HostSide* side) {
-    for (void* p : side->allocations) side->ops.device_free(p);
+    if (side->abandoned) {
+        side->orchestration.leak();  // kept, like the memory: nothing to race with
+    } else {
+        for (void* p : side->allocations) side->ops.device_free(p);
+    }
     {
         std::lock_guard<std::mutex> lock(g_mutex);
         g_host_sides.erase(rt);
@@ -173,6 +178,10 @@ void runtime_host_stop_workers(void* memory) {
     }
 }
 
+void runtime_host_mark_abandoned(void* memory) {
+    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory))) side->abandoned = true;
+}
+
 int runtime_host_finalize(void* memory, const DeviceMemoryOps& ops, char* message,
                           size_t message_size) {
     auto* rt = static_cast<Runtime*>(memory);
@@ -182,7 +191,13 @@ int runtime_host_finalize(void* memory, const DeviceMemoryOps& ops, char* messag
         return PTO_ERR_NOT_INITIALIZED;
     }
     int status = 0;
-    for (int i = 0; i < rt->tensor_pair_count(); ++i) {
+    if (side->abandoned) {
+        std::snprintf(message, message_size,
+                      "finalize_runtime: a worker of the last launch never stopped; outputs were "
+                      "not copied back and device memory is kept for the rest of the process");
+        status = PTO_ERR_DEVICE;
+    }
+    for (int i = 0; status == 0 && i < rt->tensor_pair_count(); ++i) {
         const TensorPair& p = rt->tensor_pair(i);
         int rc = ops.copy_from_device(p.host_ptr, p.dev_ptr, p.size);
         if (rc != 0 && status == 0) {

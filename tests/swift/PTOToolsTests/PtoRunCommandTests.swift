@@ -108,6 +108,22 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("orchestration function build_example_graph returned -1"), r.stdout)
     }
 
+    func testHungKernelIsStoppedWithADiagnosis() throws {
+        let dir = try Project.copyExample("vector_example", as: "hung_kernel")
+        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "int64_t n = args[3];",
+                          "int64_t n = args[3];\n    for (volatile int spin = 1; spin;) {\n    }")
+        let start = Date()
+        let r = try ptoRun([dir, "--timeout", "1"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20, "includes the example's build")
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(r.stdout.contains("FAIL hung_kernel case 0"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("made no progress for 1.0 s"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("diagnosis: hung kernel"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("task 3 func_id 2 running"), r.stderr)
+        // The stuck worker keeps the process from running more cases.
+        XCTAssertFalse(r.stdout.contains("case 1"), r.stdout)
+    }
+
     func testNoTemporaryFilesAreLeftBehind() throws {
         let tmp = Project.root + "/build/tests/tmp-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
