@@ -7,6 +7,8 @@ let package = Package(
     name: "pto-tools",
     products: [
         .executable(name: "pto-run", targets: ["pto-run"]),
+        .executable(name: "pto-elf", targets: ["pto-elf"]),
+        .library(name: "PTOElf", targets: ["PTOElf"]),
         .library(name: "PTORuntime", targets: ["PTORuntime"]),
         .library(name: "PTOExample", targets: ["PTOExample"]),
     ],
@@ -14,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
+        .systemLibrary(
+            name: "CElf", path: "src/CElf", pkgConfig: "libdw",
+            providers: [.apt(["libelf-dev", "libdw-dev"])]),
+        .target(name: "PTOElf", dependencies: ["CElf"], path: "src/PTOElf"),
         .target(name: "PTORuntime", path: "src/PTORuntime"),
         .target(name: "PTOExample", dependencies: ["PTORuntime"], path: "src/PTOExample"),
         .executableTarget(
@@ -24,9 +30,14 @@ let package = Package(
             ],
             path: "src/pto-run"
         ),
+        .executableTarget(
+            name: "pto-elf",
+            dependencies: ["PTOElf", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "src/pto-elf"
+        ),
         .testTarget(
             name: "PTOToolsTests",
-            dependencies: ["PTOExample", "PTORuntime"],
+            dependencies: ["PTOExample", "PTORuntime", "PTOElf"],
             path: "tests/swift/PTOToolsTests"
         ),
     ]
