@@ -141,6 +141,34 @@ $(SWIFT_STAMP): $(SWIFT_SOURCES) | $(DEPS_STAMP)
 .PHONY: swift-tools
 swift-tools: $(SWIFT_STAMP)
 
+# ---- fuzzing -------------------------------------------------------------------
+# libFuzzer over the ELF library: make fuzz-elf SECONDS=N. New inputs go to
+# build/fuzz/elf-corpus; the checked-in seeds stay as they are.
+SWIFTC ?= $(dir $(SWIFT))swiftc
+FUZZ_OUT := $(BUILD_ROOT)/fuzz
+ELF_FUZZER := $(FUZZ_OUT)/elf-fuzzer
+SECONDS ?= 60
+
+$(ELF_FUZZER): $(wildcard src/PTOElf/*.swift) $(wildcard src/CElf/*) tests/fuzz/elf/ElfFuzzTarget.swift | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(call say,FUZZER,$@)
+	$(Q)$(SWIFTC) -sanitize=fuzzer,address -parse-as-library -module-name PTOElfFuzz -Isrc/CElf \
+		$(filter %.swift,$^) -lelf -ldw -o $@ > $@.log 2>&1 || { cat $@.log; exit 1; }
+
+.PHONY: fuzz-elf
+fuzz-elf: $(ELF_FUZZER)
+	@case '$(SECONDS)' in ''|*[!0-9]*) echo "fuzz-elf: SECONDS=$(SECONDS) must be a whole number of seconds, e.g. make fuzz-elf SECONDS=60"; exit 1;; esac
+	@mkdir -p $(FUZZ_OUT)/elf-corpus && touch $(FUZZ_OUT)/.started
+	$(Q)$(ELF_FUZZER) $(FUZZ_OUT)/elf-corpus tests/fuzz/elf/corpus -max_total_time=$(SECONDS) \
+		-timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
+		> $(FUZZ_OUT)/elf-fuzz.log 2>&1; status=$$?; \
+		grep -E '^(#[0-9]+.*(DONE|INITED)|Done |==[0-9]+==|SUMMARY)' $(FUZZ_OUT)/elf-fuzz.log; \
+		found=$$(find $(FUZZ_OUT) -maxdepth 1 -newer $(FUZZ_OUT)/.started \
+			\( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \)); \
+		if [ $$status -ne 0 ] || [ -n "$$found" ]; then \
+			echo "fuzz-elf: failed (exit $$status); inputs: $$found; log: $(FUZZ_OUT)/elf-fuzz.log"; exit 1; \
+		fi; echo "fuzz-elf: crash-free for $(SECONDS) s"
+
 # ---- examples ----------------------------------------------------------------
 # EXAMPLE is a folder name under kernels/ or a path to an example folder.
 ifneq ($(strip $(EXAMPLE)),)

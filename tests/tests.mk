@@ -36,7 +36,7 @@ $(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
 
 -include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
 
-.PHONY: check check-cpp check-swift check-examples check-incremental test-binaries
+.PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
 test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)
 
@@ -68,11 +68,17 @@ check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: nothing rebuilds when nothing changed"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
 
+# A short fuzzing run of the ELF library; `make fuzz-elf SECONDS=N` for longer.
+CHECK_FUZZ_SECONDS ?= 15
+check-fuzz:
+	@echo "== fuzz: ELF library, $(CHECK_FUZZ_SECONDS) s"
+	$(Q)$(MAKE) --no-print-directory fuzz-elf SECONDS=$(CHECK_FUZZ_SECONDS)
+
 # Runs every suite in order, keeps their output in build/check.log, and ends
 # with one line adding up what each suite reported.
 CHECK_LOG := $(BUILD_ROOT)/check.log
 check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build
-	$(Q){ $(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift; \
+	$(Q){ $(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift check-fuzz; \
 		echo $$? > $(CHECK_LOG).status; } 2>&1 | tee $(CHECK_LOG)
 	$(Q)sh tests/check_summary.sh $(CHECK_LOG) "$$(cat $(CHECK_LOG).status)"

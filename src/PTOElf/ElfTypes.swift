@@ -36,8 +36,7 @@ public struct ElfSection: Sendable, Equatable, Encodable {
     public var isExecutable: Bool { flags & 0x4 != 0 }
 
     enum CodingKeys: String, CodingKey {
-        case index, name, type = "typeName", flags = "flagLetters", address, offset, size
-        case entrySize, link, info, alignment
+        case index, name, type, flags, address, offset, size, entrySize, link, info, alignment
     }
 
     public func encode(to encoder: Encoder) throws {
