@@ -11,16 +11,20 @@ SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
 TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
 TEST_ORCH := $(TEST_OUT)/graph_spec_orch.so
 
-$(RUNTIME_API_TEST): tests/cpp/runtime_api_test.cpp $(ORCH_OBJS)
+# The API test also covers the host-side graph validation.
+VALIDATION_OBJ := $(filter %/graph_validation.o,$(HOST_OBJS))
+$(RUNTIME_API_TEST): tests/cpp/runtime_api_test.cpp $(ORCH_OBJS) $(VALIDATION_OBJ)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ -o $@ $< $(ORCH_OBJS) -pthread
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -I$(RT_DIR)/host -MMD -MP -MF $@.d -MT $@ -o $@ $< \
+		$(ORCH_OBJS) $(VALIDATION_OBJ) -pthread
 
 $(SCHEDULER_TEST): tests/cpp/scheduler_test.cpp $(ORCH_OBJS) $(HOST_LIB)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
 		-DTEST_BINARY_DIR='"$(abspath $(TEST_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
+		-DTEST_SOURCE_DIR='"$(abspath tests/cpp)"' \
 		-o $@ $< $(ORCH_OBJS) -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
 $(TEST_OUT)/%.so: tests/cpp/kernels/%.cpp

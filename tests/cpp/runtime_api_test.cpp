@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "graph_validation.h"
 #include "pto_status.h"
 #include "runtime.h"
 #include "test_harness.h"
@@ -197,6 +198,91 @@ TEST(prepare_launch_twice_resets_state) {
     EXPECT_EQ(rt->get_task(1)->remaining_fanin.load(), 1);
     EXPECT_EQ(rt->completed_tasks.load(), 0);
     EXPECT_EQ(rt->ready_queue(CoreType::AIV).size(), 1u);
+}
+
+TEST(validation_accepts_a_dag_with_duplicate_edges) {
+    auto rt = make_runtime();
+    for (int i = 0; i < 3; ++i) rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt->add_successor(0, 2);
+    rt->add_successor(0, 2);
+    rt->add_successor(1, 2);
+    char message[256] = {};
+    EXPECT_EQ(validate_graph(*rt, 3, 6, message, sizeof message), 0);
+    EXPECT_EQ(rt->get_task(2)->fanin, 3);
+}
+
+TEST(validation_reports_a_cycle_as_a_task_path) {
+    auto rt = make_runtime();
+    for (int i = 0; i < 5; ++i) rt->add_task(nullptr, 0, i, CoreType::AIV);
+    rt->add_successor(0, 1);
+    rt->add_successor(1, 4);
+    rt->add_successor(4, 3);
+    rt->add_successor(3, 1);
+    rt->add_successor(0, 2);
+    char message[256] = {};
+    EXPECT_EQ(validate_graph(*rt, 3, 6, message, sizeof message), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(message,
+                 "dependency cycle: task 1 (func_id 1) -> task 4 (func_id 4) -> task 3 (func_id 3) "
+                 "-> task 1 (func_id 1); 3 task(s) could never start");
+}
+
+TEST(validation_reports_a_two_task_cycle) {
+    auto rt = make_runtime();
+    rt->add_task(nullptr, 0, 7, CoreType::AIC);
+    rt->add_task(nullptr, 0, 8, CoreType::AIV);
+    rt->add_successor(0, 1);
+    rt->add_successor(1, 0);
+    char message[256] = {};
+    EXPECT_EQ(validate_graph(*rt, 1, 2, message, sizeof message), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(message, "dependency cycle: task 0 (func_id 7) -> task 1 (func_id 8) -> task 0 "
+                          "(func_id 7); 2 task(s) could never start");
+}
+
+TEST(validation_reports_a_core_type_without_workers) {
+    auto rt = make_runtime();
+    rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt->add_task(nullptr, 0, 5, CoreType::AIC);
+    char message[256] = {};
+    EXPECT_EQ(validate_graph(*rt, 0, 2, message, sizeof message), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(message, "task 1 (func_id 5) runs on AIC, but this launch has no AIC workers");
+    EXPECT_EQ(validate_graph(*rt, 1, 0, message, sizeof message), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(message, "task 0 (func_id 0) runs on AIV, but this launch has no AIV workers");
+}
+
+TEST(validation_reports_a_changed_fanin) {
+    auto rt = make_runtime();
+    rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt->add_task(nullptr, 0, 2, CoreType::AIV);
+    rt->add_successor(0, 1);
+    rt->get_task(1)->fanin = 2;
+    char message[256] = {};
+    EXPECT_EQ(validate_graph(*rt, 1, 2, message, sizeof message), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(message, "task 1 (func_id 2) has fanin 2 but 1 incoming edge(s); fanin is kept "
+                          "by add_successor, do not change it");
+}
+
+TEST(exact_messages_of_build_errors) {
+    auto rt = make_runtime();
+    rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt->add_successor(0, 9);
+    EXPECT_STREQ(rt->build_error_message(),
+                 "add_successor(0, 9): task ids must be in 0..0 (tasks added so far)");
+    auto rt2 = make_runtime();
+    rt2->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt2->add_successor(0, 0);
+    EXPECT_STREQ(rt2->build_error_message(), "add_successor(0, 0): a task cannot depend on itself");
+    auto rt3 = make_runtime();
+    for (int i = 0; i < RUNTIME_MAX_TASKS; ++i) rt3->add_task(nullptr, 0, 0, CoreType::AIV);
+    rt3->add_task(nullptr, 0, 6, CoreType::AIV);
+    EXPECT_STREQ(rt3->build_error_message(),
+                 "add_task: the graph already has 4096 tasks, the limit (func_id 6 not added)");
+    char message[256] = {};
+    auto rt4 = make_runtime();
+    rt4->add_task(nullptr, 0, 3, CoreType::AIV);
+    EXPECT_EQ(rt4->prepare_launch(config(), [](int) -> uint64_t { return 0; }, message, sizeof message),
+              PTO_ERR_UNREGISTERED_KERNEL);
+    EXPECT_STREQ(message, "task 0 uses func_id 3, which has no registered kernel; register it "
+                          "(kernel_config.py KERNELS) before launching");
 }
 
 TEST(ready_queue_is_fifo) {

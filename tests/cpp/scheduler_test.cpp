@@ -6,8 +6,16 @@
 // Every kernel checks while running that its predecessors finished; after
 // each run the test checks each task ran exactly once, on a worker of its
 // core type, and started after its predecessors ended.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <sys/wait.h>
+
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -46,12 +54,69 @@ const Binaries& binaries() {
     return b;
 }
 
+const char* const kKernelNames[] = {"record_kernel", "spin_kernel", "sleep_kernel", "fault_kernel"};
+
 void register_test_kernels() {
-    const char* names[] = {"record_kernel", "spin_kernel", "sleep_kernel"};
-    for (int id = 0; id < 3; ++id) {
-        auto bytes = read_file(std::string(TEST_BINARY_DIR "/") + names[id] + ".so");
+    for (int id = 0; id < 4; ++id) {
+        auto bytes = read_file(std::string(TEST_BINARY_DIR "/") + kKernelNames[id] + ".so");
         REQUIRE(register_kernel(id, bytes.data(), bytes.size()) == 0);
+        REQUIRE(pto_name_kernel(id, kKernelNames[id]) == 0);
     }
+}
+
+// Collects what the runtime writes to stderr while alive.
+class StderrCapture {
+public:
+    StderrCapture() {
+        path_ = std::string(TEST_BINARY_DIR "/stderr-") + std::to_string(getpid()) + ".txt";
+        saved_ = dup(2);
+        int fd = open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+        dup2(fd, 2);
+        close(fd);
+    }
+    ~StderrCapture() { restore(); std::remove(path_.c_str()); }
+    std::string text() {
+        restore();
+        std::ifstream in(path_);
+        std::string all((std::istreambuf_iterator<char>(in)), {});
+        std::fprintf(stderr, "%s", all.c_str());  // still shown in the test log
+        return all;
+    }
+
+private:
+    void restore() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        dup2(saved_, 2);
+        close(saved_);
+        saved_ = -1;
+    }
+    std::string path_;
+    int saved_ = -1;
+};
+
+// The line of `marker` in a test source file, 0 if absent.
+int line_of(const char* file, const std::string& marker) {
+    std::ifstream in(file);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        if (line.find(marker) != std::string::npos) return n;
+    }
+    return 0;
+}
+
+// Source line of an offset inside a test kernel, through binutils' addr2line.
+int addr2line(const std::string& object, uint64_t offset) {
+    char command[512];
+    std::snprintf(command, sizeof command, "addr2line -e %s 0x%llx", object.c_str(),
+                  static_cast<unsigned long long>(offset));
+    FILE* p = popen(command, "r");
+    if (!p) return -1;
+    char out[512] = {};
+    std::fgets(out, sizeof out, p);
+    pclose(p);
+    const char* colon = std::strrchr(out, ':');
+    return colon ? std::atoi(colon + 1) : -1;
 }
 
 // One Runtime in zero-filled memory, as a caller of the C API holds it.
@@ -89,10 +154,10 @@ void run_and_check(GraphSpec& spec, int threads, int block_dim) {
         Task* t = rt->get_task(i);
         bool on_aic = t->worker_id >= 0 && t->worker_id < block_dim;
         wrong_core += on_aic != (spec.core_type[i] == 0);
-        EXPECT_TRUE(t->start_time <= t->end_time);
+        EXPECT_TRUE(t->start_time.load() <= t->end_time.load());
     }
     for (int e = 0; e < spec.num_edges; ++e) {
-        early += rt->get_task(spec.edge_to[e])->start_time < rt->get_task(spec.edge_from[e])->end_time;
+        early += rt->get_task(spec.edge_to[e])->start_time.load() < rt->get_task(spec.edge_from[e])->end_time.load();
     }
     if (wrong_count || wrong_core || early || spec.violations.load()) {
         std::fprintf(stderr, "threads %d block_dim %d: %d tasks not run once, %d on the wrong core "
@@ -330,47 +395,159 @@ TEST(missing_orchestration_symbol_and_bad_binaries) {
 TEST(hung_kernel_is_stopped_with_a_diagnosis_inside_the_bound) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(1.0) == 0);
-    auto* spec = new GraphSpec();  // the hung kernel reads it after the test returns
+    // Never freed: the hung kernel still uses both when the test ends.
+    auto* spec = new GraphSpec();
     int a = spec->add_task(1);
     int hung = spec->add_task(1, kSpinKernel);
     int after = spec->add_task(1);
+    int side = spec->add_task(0);
     spec->add_edge(a, hung);
     spec->add_edge(hung, after);
+    spec->add_edge(side, after);
     spec->spin_seconds = 6;
     spec->finish();
-    // Never freed: the hung worker still holds the Runtime when the test ends.
     auto* held = new RuntimeBlock;
     RuntimeBlock& block = *held;
     REQUIRE(init_with(block, *spec) == 0);
+    StderrCapture capture;
     auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_TIMEOUT);
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_TRUE(took < 4.5);  // 1 s bound + 2 s worker grace, with margin
-    EXPECT_CONTAINS(pto_last_error(), "no progress");
+    std::string report = capture.text();
+    EXPECT_TRUE(took < 3.0);  // 1 s bound + 1 s worker grace, with margin
+    EXPECT_CONTAINS(pto_last_error(), "no progress for 1.0 s");
     EXPECT_CONTAINS(pto_last_error(), "still inside its kernel");
+    EXPECT_CONTAINS(report, "2 of 4 tasks done");
+    EXPECT_CONTAINS(report, "busy: worker 1 (AIV 0) runs task 1, func_id 1 (spin_kernel), for 1.");
+    EXPECT_CONTAINS(report, "waiting: task 2, func_id 0 (record_kernel), on task(s) 1\n");
+    EXPECT_CONTAINS(report, "diagnosis: hung kernel");
     EXPECT_EQ(spec->run_count[after].load(), 0);
     // The hung worker may still write: finalize keeps the memory and says so.
     EXPECT_EQ(finalize_runtime(block.handle()), PTO_ERR_DEVICE);
     EXPECT_CONTAINS(pto_last_error(), "never stopped");
 }
 
-TEST(cyclic_graph_is_stopped_as_a_deadlock) {
+TEST(cyclic_graph_is_rejected_before_launch_naming_the_cycle) {
     register_test_kernels();
-    REQUIRE(pto_set_run_timeout(0.5) == 0);
     auto spec = std::make_unique<GraphSpec>();
     int a = spec->add_task(1);
     int b = spec->add_task(0);
     int c = spec->add_task(1);
+    int d = spec->add_task(1);
     spec->add_edge(a, b);
     spec->add_edge(b, c);
-    spec->add_edge(c, b);
+    spec->add_edge(c, d);
+    spec->add_edge(d, b);
     spec->finish();
     RuntimeBlock block;
     REQUIRE(init_with(block, *spec) == 0);
-    EXPECT_EQ(launch(block, 1, 3), PTO_ERR_TIMEOUT);
-    EXPECT_EQ(spec->run_count[a].load(), 1);
-    EXPECT_EQ(spec->run_count[b].load(), 0);
+    EXPECT_EQ(launch(block, 1, 3), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(pto_last_error(),
+              std::string("dependency cycle: task 1 (func_id 0) -> task 2 (func_id 0) -> task 3 "
+                          "(func_id 0) -> task 1 (func_id 0); 3 task(s) could never start"));
+    EXPECT_EQ(spec->run_count[a].load(), 0);  // nothing launched
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+TEST(duplicate_edges_are_counted_consistently) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    int a = spec->add_task(1);
+    int b = spec->add_task(0);
+    int c = spec->add_task(1);
+    spec->add_edge(a, c);
+    spec->add_edge(a, c);
+    spec->add_edge(b, c);
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(block.runtime()->get_task(c)->fanin, 3);
+    EXPECT_EQ(launch(block, 1, 1), 0);
+    EXPECT_EQ(spec->run_count[c].load(), 1);
+    EXPECT_EQ(spec->violations.load(), 0);
+    EXPECT_TRUE(block.runtime()->get_task(c)->start_time.load() >= block.runtime()->get_task(a)->end_time.load());
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// One launch whose only task faults the given way.
+void expect_fault(int kind, int signal, const char* marker) {
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    spec->add_task(1);
+    int faulty = spec->add_task(1, 3);
+    int after = spec->add_task(0);
+    spec->add_edge(faulty, after);
+    spec->finish();
+    RuntimeBlock block;
+    uint64_t args[1] = {reinterpret_cast<uint64_t>(spec.get())};
+    const auto& orch = binaries().orchestration;
+    REQUIRE(init_runtime(block.handle(), orch.data(), orch.size(), "build_spec_graph", args, 1) == 0);
+    // The orchestration gave every task (spec, index); the fault kernel reads its kind third.
+    block.runtime()->get_task(faulty)->args[2] = static_cast<uint64_t>(kind);
+    block.runtime()->get_task(faulty)->num_args = 3;
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+    EXPECT_CONTAINS(pto_last_error(), "kernel fault: task 1, func_id 3 (fault_kernel)");
+    EXPECT_CONTAINS(pto_last_error(), "outputs were not copied back");
+    PtoKernelFault fault;
+    REQUIRE(pto_last_kernel_fault(&fault) == 0);
+    EXPECT_EQ(fault.task_id, faulty);
+    EXPECT_EQ(fault.func_id, 3);
+    EXPECT_EQ(fault.signal, signal);
+    EXPECT_EQ(fault.in_kernel_object, 1);
+    EXPECT_EQ(spec->run_count[after].load(), 0);
+    int expected = line_of(TEST_SOURCE_DIR "/kernels/fault_kernel.cpp", marker);
+    REQUIRE(expected > 0);
+    EXPECT_EQ(addr2line(TEST_BINARY_DIR "/fault_kernel.so", fault.pc_offset), expected);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    // The process carries on: another launch works.
+    auto next = std::make_unique<GraphSpec>();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+    EXPECT_EQ(pto_last_kernel_fault(&fault), PTO_ERR_NOT_INITIALIZED);
+}
+
+TEST(segfaulting_kernel_is_reported_with_its_line) { expect_fault(1, SIGSEGV, "FAULT:segv"); }
+TEST(dividing_by_zero_kernel_is_reported_with_its_line) { expect_fault(2, SIGFPE, "FAULT:fpe"); }
+TEST(illegal_instruction_kernel_is_reported_with_its_line) { expect_fault(3, SIGILL, "FAULT:ill"); }
+TEST(bus_error_kernel_is_reported_with_its_line) { expect_fault(4, SIGBUS, "FAULT:bus"); }
+
+TEST(fault_outside_kernels_still_crashes) {
+    register_test_kernels();
+    // A fault in the runtime's own code must not be swallowed; after a launch
+    // the handlers are restored, so this dies by the default action.
+    auto spec = std::make_unique<GraphSpec>();
+    diamond(*spec);
+    run_and_check(*spec, 1, 1);
+    pid_t child = fork();
+    if (child == 0) {
+        volatile int* p = nullptr;
+        *p = 1;
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+}
+
+TEST(repeated_cycles_leak_no_file_descriptors) {
+    register_test_kernels();
+    auto count_fds = [] {
+        int n = 0;
+        if (DIR* d = opendir("/proc/self/fd")) {
+            while (readdir(d)) ++n;
+            closedir(d);
+        }
+        return n;
+    };
+    auto once = [] {
+        auto spec = std::make_unique<GraphSpec>();
+        diamond(*spec);
+        run_and_check(*spec, 3, 3);
+    };
+    once();
+    int before = count_fds();
+    for (int i = 0; i < 100; ++i) once();
+    EXPECT_EQ(count_fds(), before);
 }
 
 TEST(slow_kernels_that_progress_never_trip_the_timeout) {

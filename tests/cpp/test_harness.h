@@ -98,6 +98,17 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
         }                                                                                   \
     } while (0)
 
+#define EXPECT_STREQ(a, b)                                                                  \
+    do {                                                                                    \
+        std::string sa_ = (a);                                                              \
+        std::string sb_ = (b);                                                              \
+        if (sa_ != sb_) {                                                                   \
+            std::fprintf(stderr, "%s:%d: expected\n  \"%s\"\nto equal\n  \"%s\"\n", __FILE__,   \
+                         __LINE__, sa_.c_str(), sb_.c_str());                               \
+            ++harness::failures();                                                          \
+        }                                                                                   \
+    } while (0)
+
 #define EXPECT_CONTAINS(haystack, needle)                                                   \
     do {                                                                                    \
         std::string h_ = (haystack);                                                        \

@@ -110,6 +110,15 @@ int copy_from_device(void* host, const void* dev, size_t n) {
     return sim_device_memory_ops().copy_from_device(host, dev, n);
 }
 
+int pto_name_kernel(int func_id, const char* name) {
+    clear_last_error();
+    return guarded("pto_name_kernel", [&] {
+        int rc = sim_name_kernel(func_id, name);
+        if (rc != 0) set_last_error("pto_name_kernel: func_id %d: the name is null", func_id);
+        return rc;
+    });
+}
+
 int pto_set_run_timeout(double seconds) {
     clear_last_error();
     if (!(seconds >= 0) || seconds > 86400.0 * 365) {

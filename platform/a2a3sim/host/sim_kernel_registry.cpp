@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -18,6 +19,7 @@ struct RegisteredKernel {
 struct Registry {
     std::mutex mutex;
     std::unordered_map<int, RegisteredKernel> kernels;
+    std::unordered_map<int, std::string> names;
     bool pinned = false;
 
     ~Registry() {
@@ -63,6 +65,22 @@ uint64_t sim_kernel_address(int func_id) {
     std::lock_guard<std::mutex> lock(r.mutex);
     auto it = r.kernels.find(func_id);
     return it == r.kernels.end() ? 0 : it->second.entry;
+}
+
+int sim_name_kernel(int func_id, const char* name) {
+    if (name == nullptr) return PTO_ERR_INVALID_ARGUMENT;
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.names[func_id] = name;
+    return 0;
+}
+
+const char* sim_kernel_name(int func_id) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.names.find(func_id);
+    // Names are never erased, so the pointer stays valid.
+    return it == r.names.end() ? nullptr : it->second.c_str();
 }
 
 void sim_pin_kernels() {

@@ -10,6 +10,10 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
                         size_t message_size);
 // Entry address of a registered kernel, 0 when none.
 uint64_t sim_kernel_address(int func_id);
+// Names a kernel for diagnostics (kept across re-registration).
+int sim_name_kernel(int func_id, const char* name);
+// The kernel's name, or nullptr.
+const char* sim_kernel_name(int func_id);
 // Keeps every loaded kernel mapped for the rest of the process, for when a
 // worker thread may still be inside one.
 void sim_pin_kernels();

@@ -14,17 +14,19 @@
 #include "pto_status.h"
 #include "runtime_host_interface.h"
 #include "shared_object_from_bytes.h"
+#include "sim_fault_report.h"
 #include "sim_kernel_registry.h"
 
 namespace {
 
 using AicpuKernelFn = int (*)(void* kernel_args);
 using AicoreEntryFn = void (*)(void* runtime, int worker_id, int core_type);
+using HookFn = void (*)();
 
 // How long workers get to leave after the schedulers returned. A worker
 // still inside a kernel then is abandoned (its thread detached, its code kept
 // mapped) rather than waited for forever.
-constexpr auto kWorkerExitGrace = std::chrono::seconds(2);
+constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
 
 // Counts finished threads so the launcher can wait for them with a bound.
 class ThreadGroup {
@@ -105,7 +107,9 @@ int sim_check_launch_config(int threads, int block_dim, char* message, size_t me
     return 0;
 }
 
-int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
+namespace {
+
+int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
     int rc = sim_check_launch_config(req.aicpu_thread_num, req.block_dim, message, message_size);
     if (rc != 0) return rc;
     if (!runtime_host_is_initialized(req.runtime)) {
@@ -118,6 +122,8 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     void* init_fn = nullptr;
     void* server_fn = nullptr;
     void* aicore_fn = nullptr;
+    void* install_fn = nullptr;
+    void* restore_fn = nullptr;
     if ((rc = aicpu.load(req.aicpu_bin, req.aicpu_size, "AICPU scheduler binary", message,
                          message_size)) != 0 ||
         (rc = aicpu.resolve("DynTileFwkBackendKernelServerInit", "AICPU scheduler binary",
@@ -127,7 +133,11 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
         (rc = aicore.load(req.aicore_bin, req.aicore_size, "AICore executor binary", message,
                           message_size)) != 0 ||
         (rc = aicore.resolve("sim_aicore_entry", "AICore executor binary", &aicore_fn, message,
-                             message_size)) != 0) {
+                             message_size)) != 0 ||
+        (rc = aicore.resolve("sim_aicore_install_fault_handlers", "AICore executor binary",
+                             &install_fn, message, message_size)) != 0 ||
+        (rc = aicore.resolve("sim_aicore_restore_fault_handlers", "AICore executor binary",
+                             &restore_fn, message, message_size)) != 0) {
         return rc;
     }
 
@@ -147,6 +157,7 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
         return rc;
     }
 
+    reinterpret_cast<HookFn>(install_fn)();
     ThreadGroup workers;
     ThreadGroup schedulers;
     std::vector<int> results(static_cast<size_t>(req.aicpu_thread_num), 0);
@@ -167,6 +178,7 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
         runtime_host_stop_workers(req.runtime);
         schedulers.join_all();
         workers.join_all();
+        reinterpret_cast<HookFn>(restore_fn)();
         std::snprintf(message, message_size, "could not start simulator threads: %s", e.what());
         return PTO_ERR_DEVICE;
     }
@@ -174,29 +186,46 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     // Schedulers bound themselves: each returns when the graph completes or
     // when the run went the timeout without progress.
     schedulers.join_all();
+    int failure = 0;
+    for (int r : results) {
+        if (r != 0 && failure == 0) failure = r;
+    }
+    // Describe a stall while the workers are still as they were.
+    if (failure == PTO_ERR_TIMEOUT) runtime_host_report_stall(req.runtime, sim_kernel_name);
     runtime_host_stop_workers(req.runtime);
     int abandoned = workers.join_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
     if (abandoned > 0) {
-        // A worker is stuck inside a kernel: its code must stay mapped.
+        // A worker is stuck inside a kernel: its code and the fault handlers
+        // (which point into the AICore binary) must stay.
         aicore.leak();
         aicpu.leak();
         sim_pin_kernels();
         runtime_host_mark_abandoned(req.runtime);
+    } else {
+        reinterpret_cast<HookFn>(restore_fn)();
     }
 
-    for (int r : results) {
-        if (r == 0) continue;
-        if (r == PTO_ERR_TIMEOUT) {
-            std::snprintf(message, message_size,
-                          "the run made no progress for %.1f s and was stopped (diagnostic "
-                          "above)%s",
-                          req.timeout_ns / 1e9,
-                          abandoned ? "; a worker is still inside its kernel" : "");
+    if (failure == PTO_ERR_TIMEOUT) {
+        std::snprintf(message, message_size,
+                      "the run made no progress for %.1f s and was stopped (diagnostic above)%s",
+                      req.timeout_ns / 1e9, abandoned ? "; a worker is still inside its kernel" : "");
+        return failure;
+    }
+    if (failure == PTO_ERR_KERNEL_FAULT) {
+        KernelFaultRecord record{};
+        if (runtime_host_find_fault(req.runtime, &record)) {
+            PtoKernelFault fault;
+            sim_describe_fault(record, &fault, message, message_size);
+            sim_set_last_fault(&fault);
         } else {
-            std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", r,
-                          pto_status_name(r));
+            std::snprintf(message, message_size, "a kernel faulted, but no worker recorded it");
         }
-        return r;
+        return failure;
+    }
+    if (failure != 0) {
+        std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", failure,
+                      pto_status_name(failure));
+        return failure;
     }
     if (abandoned > 0) {
         std::snprintf(message, message_size, "%d worker thread(s) did not stop after the run",
@@ -204,4 +233,13 @@ int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
         return PTO_ERR_DEVICE;
     }
     return 0;
+}
+
+}  // namespace
+
+int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
+    sim_set_last_fault(nullptr);
+    int rc = run_launch(req, message, message_size);
+    if (runtime_host_is_initialized(req.runtime)) runtime_host_launch_finished(req.runtime, rc);
+    return rc;
 }

@@ -20,7 +20,8 @@ enum PtoStatus {
     PTO_ERR_SCHEDULER = -10,           // the scheduler reported an inconsistency
     PTO_ERR_NOT_INITIALIZED = -11,     // handle was not set up by init_runtime
     PTO_ERR_DEVICE = -12,              // the device (or its simulation) failed
-    PTO_ERR_INVALID_GRAPH = -13,       // an edge names a task that does not exist
+    PTO_ERR_INVALID_GRAPH = -13,       // cycles, edges to missing tasks, no workers of a type
+    PTO_ERR_KERNEL_FAULT = -14,        // a kernel crashed (signal on the simulator)
 };
 
 const char* pto_status_name(int code);

@@ -45,6 +45,24 @@ const char* pto_last_error(void);
 // Seconds a run may go without any task completing before it is stopped
 // with a diagnostic. 0 restores the default.
 int pto_set_run_timeout(double seconds);
+// A name for a func_id's kernel (its source file, say), used in diagnostics.
+int pto_name_kernel(int func_id, const char* name);
+
+// The kernel fault that stopped the last launch on this thread.
+typedef struct PtoKernelFault {
+    int task_id;
+    int func_id;
+    int worker_id;
+    int signal;                  // SIGSEGV, SIGBUS, SIGILL, SIGFPE
+    int in_kernel_object;        // 1: the instruction is in the kernel's own object
+    uint64_t pc_offset;          // instruction address minus its object's load address
+    uint64_t fault_address;      // data address for SIGSEGV/SIGBUS
+    char signal_name[16];
+    char object_path[256];       // the object holding the instruction (as loaded)
+} PtoKernelFault;
+// 0 and `out` filled when the last launch on this thread stopped on a kernel
+// fault; PTO_ERR_NOT_INITIALIZED otherwise.
+int pto_last_kernel_fault(PtoKernelFault* out);
 
 #ifdef __cplusplus
 }

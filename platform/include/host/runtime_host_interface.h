@@ -25,6 +25,19 @@ struct RuntimeLaunchSettings {
 // Maps a func_id to its kernel's entry address; 0 when not registered.
 using KernelAddressLookup = uint64_t (*)(int func_id);
 
+// Names a func_id's kernel for diagnostics; nullptr when unknown.
+using KernelNameLookup = const char* (*)(int func_id);
+
+// The task whose kernel faulted in the last launch, as the workers recorded it.
+struct KernelFaultRecord {
+    int task_id;
+    int func_id;
+    int worker_id;
+    int signal;
+    uint64_t pc;
+    uint64_t address;
+};
+
 // Every function returns 0 or a negative PtoStatus and, on failure, writes a
 // one-line reason into `message`.
 size_t runtime_host_size();
@@ -36,6 +49,15 @@ int runtime_host_prepare_launch(void* rt, const RuntimeLaunchSettings& settings,
                                 KernelAddressLookup lookup, char* message, size_t message_size);
 // Tells every worker to quit (safety net after the schedulers returned).
 void runtime_host_stop_workers(void* rt);
+// After the schedulers returned from a run that stalled: writes the
+// diagnostic (progress, ready queues, busy workers, waiting tasks and their
+// predecessors, deadlock vs hung kernel) to stderr.
+void runtime_host_report_stall(void* rt, KernelNameLookup names);
+// After a run stopped by a kernel fault: the faulting task, if any.
+bool runtime_host_find_fault(void* rt, KernelFaultRecord* record);
+// Tells the runtime how the launch ended; finalize copies outputs back only
+// after a launch that succeeded.
+void runtime_host_launch_finished(void* rt, int status);
 // A worker could not be stopped (it is inside a kernel): finalize must then
 // neither copy outputs nor free device memory the kernel may still touch.
 void runtime_host_mark_abandoned(void* rt);

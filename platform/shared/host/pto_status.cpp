@@ -16,6 +16,7 @@ extern "C" const char* pto_status_name(int code) {
         case PTO_ERR_NOT_INITIALIZED: return "PTO_ERR_NOT_INITIALIZED";
         case PTO_ERR_DEVICE: return "PTO_ERR_DEVICE";
         case PTO_ERR_INVALID_GRAPH: return "PTO_ERR_INVALID_GRAPH";
+        case PTO_ERR_KERNEL_FAULT: return "PTO_ERR_KERNEL_FAULT";
         default: return "PTO_ERR_UNKNOWN";
     }
 }

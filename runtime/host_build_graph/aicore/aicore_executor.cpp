@@ -4,12 +4,11 @@
 
 #include "aicore_qualifiers.h"
 #include "idle_wait.h"
+#include "kernel_call.h"
 #include "runtime.h"
 #include "time_source.h"
 
 namespace {
-
-using KernelEntry = void (*)(int64_t* args);
 
 // A worker has no deadline of its own: the scheduler bounds the run and, when
 // it stops, writes control = 1 and rings. The slice only bounds one park.
@@ -43,9 +42,14 @@ void aicore_execute(Runtime* rt, int worker_id, CoreType core_type) {
             return;
         }
         Task* t = reinterpret_cast<Task*>(h.task.load(std::memory_order_relaxed));
-        t->start_time = pto_now_ns();
-        reinterpret_cast<KernelEntry>(t->function_bin_addr)(reinterpret_cast<int64_t*>(t->args));
-        t->end_time = pto_now_ns();
+        t->start_time.store(pto_now_ns(), std::memory_order_relaxed);
+        KernelFault fault;
+        if (!pto_call_kernel(t->function_bin_addr, reinterpret_cast<int64_t*>(t->args), &fault)) {
+            h.fault_pc.store(fault.pc, std::memory_order_relaxed);
+            h.fault_address.store(fault.address, std::memory_order_relaxed);
+            h.fault_signal.store(fault.signal, std::memory_order_relaxed);
+        }
+        t->end_time.store(pto_now_ns(), std::memory_order_relaxed);
         h.task_status.store(0, std::memory_order_release);
         pto_doorbell_ring(&rt->scheduler_bell(owner));
     }

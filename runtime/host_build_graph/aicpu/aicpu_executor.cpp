@@ -15,7 +15,6 @@
 #include "idle_wait.h"
 #include "pto_status.h"
 #include "runtime.h"
-#include "scheduler_diagnostics.h"
 #include "scheduler_slice.h"
 #include "time_source.h"
 
@@ -127,6 +126,7 @@ int discover_workers(Runtime* rt, const SchedulerSlice& slice) {
 void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id) {
     Task& t = rt->task(task_id);
     t.worker_id = worker;
+    t.state.store(static_cast<int32_t>(TaskState::kRunning), std::memory_order_relaxed);
     DEV_DEBUG("dispatch task %d (func_id %d) to worker %d", task_id, t.func_id, worker);
     h.task.store(reinterpret_cast<uint64_t>(&t), std::memory_order_relaxed);
     h.task_status.store(1, std::memory_order_release);
@@ -136,6 +136,7 @@ void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id) {
 // Releases the successors of a completed task. Returns true if any became ready.
 bool complete(Runtime* rt, Task& t) {
     DEV_DEBUG("task %d (func_id %d) done on worker %d", t.task_id, t.func_id, t.worker_id);
+    t.state.store(static_cast<int32_t>(TaskState::kDone), std::memory_order_relaxed);
     bool released = false;
     const int32_t* succ = rt->successors_of(t);
     for (int i = 0; i < t.fanout_count; ++i) {
@@ -143,6 +144,7 @@ bool complete(Runtime* rt, Task& t) {
         // acq_rel: the thread that takes fanin to 0 must see every
         // predecessor's completion before it publishes the task as ready.
         if (s.remaining_fanin.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            s.state.store(static_cast<int32_t>(TaskState::kReady), std::memory_order_relaxed);
             rt->ready_queue(s.core_type).push(s.task_id);
             released = true;
         }
@@ -163,12 +165,19 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         bool progress = false;
         bool released = false;
+        bool faulted = false;
         int finished = 0;
 
         slice.for_each_worker([&](int w) {
             Handshake& h = rt->worker(w);
+            if (faulted) return;
             if (h.task.load(std::memory_order_relaxed) != 0) {
                 if (h.task_status.load(std::memory_order_acquire) != 0) return;  // busy
+                if (h.fault_signal.load(std::memory_order_relaxed) != 0) {
+                    // Leave task set: the host reads it to report the fault.
+                    faulted = true;
+                    return;
+                }
                 Task& t = *reinterpret_cast<Task*>(h.task.load(std::memory_order_relaxed));
                 h.task.store(0, std::memory_order_relaxed);
                 released |= complete(rt, t);
@@ -182,6 +191,10 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
             }
         });
 
+        if (faulted) {
+            abort_run(rt, PTO_ERR_KERNEL_FAULT);
+            return PTO_ERR_KERNEL_FAULT;
+        }
         int done = finished == 0
                        ? rt->completed_tasks.load(std::memory_order_acquire)
                        : rt->completed_tasks.fetch_add(finished, std::memory_order_acq_rel) +
@@ -198,11 +211,8 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
 
         double stalled = 0;
         if (watch.expired(&stalled)) {
-            int expected = 0;
-            if (rt->abort_status.compare_exchange_strong(expected, PTO_ERR_TIMEOUT,
-                                                         std::memory_order_acq_rel)) {
-                report_stalled_run(rt, stalled);
-            }
+            // The host describes the stall once every thread has returned.
+            rt->stall_ns.store(static_cast<uint64_t>(stalled * 1e9), std::memory_order_relaxed);
             abort_run(rt, PTO_ERR_TIMEOUT);
             return PTO_ERR_TIMEOUT;
         }

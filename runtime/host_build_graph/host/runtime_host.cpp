@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "graph_validation.h"
+#include "platform_limits.h"
 #include "pto_status.h"
 #include "runtime.h"
 #include "runtime_host_interface.h"
@@ -24,6 +26,7 @@ struct HostSide {
     std::vector<void*> allocations;
     LoadedSharedObject orchestration;
     bool abandoned = false;  // a worker may still be running a kernel
+    bool launch_succeeded = false;
 };
 
 std::mutex g_mutex;
@@ -165,8 +168,12 @@ int runtime_host_prepare_launch(void* memory, const RuntimeLaunchSettings& setti
         std::snprintf(message, message_size, "launch_runtime: call init_runtime first");
         return PTO_ERR_NOT_INITIALIZED;
     }
+    if (HostSide* side = host_side_of(rt)) side->launch_succeeded = false;
     LaunchConfig config{settings.aicpu_thread_num, settings.block_dim, settings.timeout_ns};
-    return rt->prepare_launch(config, lookup, message, message_size);
+    int rc = rt->prepare_launch(config, lookup, message, message_size);
+    if (rc != 0) return rc;
+    return validate_graph(*rt, settings.block_dim,
+                          settings.block_dim * PLATFORM_AIV_PER_BLOCK, message, message_size);
 }
 
 void runtime_host_stop_workers(void* memory) {
@@ -176,6 +183,10 @@ void runtime_host_stop_workers(void* memory) {
         h.control.store(1, std::memory_order_release);
         pto_doorbell_ring(&h.bell);
     }
+}
+
+void runtime_host_launch_finished(void* memory, int status) {
+    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory))) side->launch_succeeded = status == 0;
 }
 
 void runtime_host_mark_abandoned(void* memory) {
@@ -197,7 +208,9 @@ int runtime_host_finalize(void* memory, const DeviceMemoryOps& ops, char* messag
                       "not copied back and device memory is kept for the rest of the process");
         status = PTO_ERR_DEVICE;
     }
-    for (int i = 0; status == 0 && i < rt->tensor_pair_count(); ++i) {
+    // Outputs of a launch that failed (fault, timeout) or never ran are not
+    // trustworthy: leave the host buffers untouched.
+    for (int i = 0; status == 0 && side->launch_succeeded && i < rt->tensor_pair_count(); ++i) {
         const TensorPair& p = rt->tensor_pair(i);
         int rc = ops.copy_from_device(p.host_ptr, p.dev_ptr, p.size);
         if (rc != 0 && status == 0) {

@@ -13,6 +13,9 @@
 //      the task as complete.
 //   4. Shutdown. The scheduler writes control = 1 and rings the worker's
 //      doorbell; the worker leaves its loop.
+//   A kernel that faults (simulator) is completed like any task, with
+//   fault_signal, fault_pc and fault_address written before task_status = 0;
+//   the scheduler then stops the run.
 // A worker is idle when task == 0 && task_status == 0.
 #pragma once
 
@@ -30,6 +33,9 @@ struct alignas(PLATFORM_CACHE_LINE) Handshake {
     std::atomic<uint32_t> control{0};       // scheduler -> worker: 1 = quit
     std::atomic<int32_t> core_type{-1};     // worker -> scheduler during discovery
     std::atomic<int32_t> owner_thread{-1};  // scheduler -> worker: whose doorbell to ring
+    std::atomic<int32_t> fault_signal{0};   // worker: signal that stopped the kernel, 0 = none
+    std::atomic<uint64_t> fault_pc{0};      // worker: faulting instruction
+    std::atomic<uint64_t> fault_address{0}; // worker: faulting data address (SIGSEGV/SIGBUS)
     Doorbell bell;                          // rung when this worker has something to see
 };
 

@@ -68,9 +68,10 @@ int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_t
     t.fanout_count = 0;
     t.successor_begin = 0;
     t.remaining_fanin.store(0, std::memory_order_relaxed);
+    t.state.store(static_cast<int32_t>(TaskState::kPending), std::memory_order_relaxed);
     t.worker_id = -1;
-    t.start_time = 0;
-    t.end_time = 0;
+    t.start_time.store(0, std::memory_order_relaxed);
+    t.end_time.store(0, std::memory_order_relaxed);
     return id;
 }
 
@@ -205,9 +206,11 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     for (int i = 0; i < task_count_; ++i) {
         Task& t = tasks_[i];
         t.worker_id = -1;
-        t.start_time = 0;
-        t.end_time = 0;
+        t.start_time.store(0, std::memory_order_relaxed);
+        t.end_time.store(0, std::memory_order_relaxed);
         t.remaining_fanin.store(t.fanin, std::memory_order_relaxed);
+        t.state.store(static_cast<int32_t>(t.fanin == 0 ? TaskState::kReady : TaskState::kPending),
+                      std::memory_order_relaxed);
         if (t.fanin == 0) ready_queue(t.core_type).push(t.task_id);
     }
     for (int w = 0; w < PLATFORM_MAX_WORKERS; ++w) {
@@ -219,10 +222,13 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
         h.control.store(0, std::memory_order_relaxed);
         h.core_type.store(-1, std::memory_order_relaxed);
         h.owner_thread.store(-1, std::memory_order_relaxed);
+        h.fault_signal.store(0, std::memory_order_relaxed);
+        h.fault_pc.store(0, std::memory_order_relaxed);
+        h.fault_address.store(0, std::memory_order_relaxed);
     }
     next_scheduler_thread.store(0, std::memory_order_relaxed);
     completed_tasks.store(0, std::memory_order_relaxed);
     abort_status.store(0, std::memory_order_relaxed);
-    last_progress_ns.store(0, std::memory_order_release);
+    stall_ns.store(0, std::memory_order_release);
     return 0;
 }

@@ -34,6 +34,10 @@ struct TensorPair {
     size_t size;
 };
 
+// Where a task is in its life; written by the scheduler, read for
+// diagnostics after the run.
+enum class TaskState : int32_t { kPending = 0, kReady = 1, kRunning = 2, kDone = 3 };
+
 struct Task {
     int32_t task_id;
     int32_t func_id;
@@ -46,9 +50,12 @@ struct Task {
     // Execution state, reset by prepare_launch.
     uint32_t successor_begin;             // index of the first successor id
     std::atomic<int32_t> remaining_fanin; // predecessors not yet complete
+    std::atomic<int32_t> state;           // TaskState
     int32_t worker_id;                    // who ran it (-1 before)
-    uint64_t start_time;                  // ns, stamped by the worker
-    uint64_t end_time;                    // ns, stamped by the worker
+    // ns, stamped by the worker; atomic because a diagnostic may read them
+    // while a hung kernel's worker is still alive.
+    std::atomic<uint64_t> start_time;
+    std::atomic<uint64_t> end_time;
 };
 
 // Launch parameters checked by the platform before prepare_launch.
@@ -94,6 +101,9 @@ public:
     const char* build_error_message() const { return build_error_message_; }
     int tensor_pair_count() const { return tensor_pair_count_; }
     const TensorPair& tensor_pair(int i) const { return tensor_pairs_[i]; }
+    uint32_t edge_count() const { return edge_count_; }
+    int32_t edge_from(uint32_t i) const { return edge_from_[i]; }
+    int32_t edge_to(uint32_t i) const { return edge_to_[i]; }
     // Successor ids of a task (valid after prepare_launch).
     const int32_t* successors_of(const Task& t) const { return successors_ + t.successor_begin; }
 
@@ -115,7 +125,7 @@ public:
     std::atomic<int32_t> next_scheduler_thread{0};
     std::atomic<int32_t> completed_tasks{0};
     std::atomic<int32_t> abort_status{0};      // first failure, stops every thread
-    std::atomic<uint64_t> last_progress_ns{0};  // when a task last completed
+    std::atomic<uint64_t> stall_ns{0};          // how long the run went without progress
 
 private:
     void fail_build(int status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,130 @@
+// Kernel calls with fault capture on the simulator.
+//
+// While a worker thread is inside a kernel, a thread-local jump buffer is
+// armed. The fault handler (installed for the length of a launch by
+// sim_aicore_install_fault_handlers) records the signal, the faulting
+// instruction and address, and jumps back out of the kernel; a fault outside
+// any kernel goes to whatever handler was there before, so the runtime's own
+// bugs still crash loudly.
+#include "kernel_call.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <ucontext.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace {
+
+constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+constexpr int kSignalCount = sizeof kSignals / sizeof kSignals[0];
+
+struct ArmedCall {
+    sigjmp_buf jump;
+    KernelFault fault;
+};
+
+thread_local ArmedCall* t_armed = nullptr;
+thread_local void* t_alt_stack = nullptr;
+
+struct sigaction g_previous[kSignalCount];
+int g_installed = 0;  // launches that installed the handlers (nesting count)
+
+uint64_t faulting_pc(void* context) {
+    auto* uc = static_cast<ucontext_t*>(context);
+#if defined(__x86_64__)
+    return static_cast<uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+    return static_cast<uint64_t>(uc->uc_mcontext.pc);
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+int slot_of(int sig) {
+    for (int i = 0; i < kSignalCount; ++i) {
+        if (kSignals[i] == sig) return i;
+    }
+    return -1;
+}
+
+void on_fault(int sig, siginfo_t* info, void* context) {
+    ArmedCall* armed = t_armed;
+    if (armed != nullptr) {
+        t_armed = nullptr;
+        armed->fault.signal = sig;
+        armed->fault.pc = faulting_pc(context);
+        armed->fault.address = reinterpret_cast<uint64_t>(info->si_addr);
+        siglongjmp(armed->jump, 1);
+    }
+    // Not a kernel: hand over to the previous disposition.
+    int slot = slot_of(sig);
+    const struct sigaction& prev = g_previous[slot < 0 ? 0 : slot];
+    if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
+        prev.sa_sigaction(sig, info, context);
+        return;
+    }
+    if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler != nullptr) {
+        prev.sa_handler(sig);
+        return;
+    }
+    // Default action: restore it and let the instruction fault again.
+    signal(sig, SIG_DFL);
+}
+
+}  // namespace
+
+bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
+    ArmedCall armed;
+    armed.fault = KernelFault{0, 0, 0};
+    if (sigsetjmp(armed.jump, 1) != 0) {
+        *fault = armed.fault;
+        return false;
+    }
+    t_armed = &armed;
+    reinterpret_cast<void (*)(int64_t*)>(entry)(args);
+    t_armed = nullptr;
+    *fault = KernelFault{0, 0, 0};
+    return true;
+}
+
+// Every worker thread runs its handler on its own stack, so a kernel that
+// overflowed its stack can still be reported.
+extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_setup() {
+    if (t_alt_stack != nullptr) return;
+    constexpr size_t kSize = 64 * 1024;
+    t_alt_stack = std::malloc(kSize);
+    if (t_alt_stack == nullptr) return;
+    stack_t st{};
+    st.ss_sp = t_alt_stack;
+    st.ss_size = kSize;
+    st.ss_flags = 0;
+    sigaltstack(&st, nullptr);
+}
+
+extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_teardown() {
+    if (t_alt_stack == nullptr) return;
+    stack_t st{};
+    st.ss_flags = SS_DISABLE;
+    sigaltstack(&st, nullptr);
+    std::free(t_alt_stack);
+    t_alt_stack = nullptr;
+}
+
+// Called by the launcher around a launch, from one thread at a time.
+extern "C" __attribute__((visibility("default"))) void sim_aicore_install_fault_handlers() {
+    if (g_installed++ > 0) return;
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < kSignalCount; ++i) sigaction(kSignals[i], &action, &g_previous[i]);
+}
+
+extern "C" __attribute__((visibility("default"))) void sim_aicore_restore_fault_handlers() {
+    if (g_installed == 0 || --g_installed > 0) return;
+    for (int i = 0; i < kSignalCount; ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
+}

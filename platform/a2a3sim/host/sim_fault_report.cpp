@@ -1,0 +1,97 @@
+#include "sim_fault_report.h"
+
+#include <dlfcn.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "sim_kernel_registry.h"
+
+namespace {
+
+thread_local bool t_has_fault = false;
+thread_local PtoKernelFault t_fault;
+
+const char* signal_name(int sig) {
+    switch (sig) {
+        case SIGSEGV: return "SIGSEGV";
+        case SIGBUS: return "SIGBUS";
+        case SIGILL: return "SIGILL";
+        case SIGFPE: return "SIGFPE";
+        default: return "signal";
+    }
+}
+
+const char* signal_meaning(int sig) {
+    switch (sig) {
+        case SIGSEGV: return "invalid memory access";
+        case SIGBUS: return "bus error (misaligned or unmapped access)";
+        case SIGILL: return "illegal instruction";
+        case SIGFPE: return "arithmetic fault (integer division by zero?)";
+        default: return "fault";
+    }
+}
+
+}  // namespace
+
+void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, char* message,
+                        size_t message_size) {
+    PtoKernelFault f;
+    std::memset(&f, 0, sizeof f);
+    f.task_id = record.task_id;
+    f.func_id = record.func_id;
+    f.worker_id = record.worker_id;
+    f.signal = record.signal;
+    f.fault_address = record.address;
+    std::snprintf(f.signal_name, sizeof f.signal_name, "%s", signal_name(record.signal));
+
+    Dl_info at{};
+    Dl_info kernel{};
+    bool located = dladdr(reinterpret_cast<void*>(record.pc), &at) != 0 && at.dli_fbase != nullptr;
+    uint64_t entry = sim_kernel_address(record.func_id);
+    bool kernel_known = entry != 0 && dladdr(reinterpret_cast<void*>(entry), &kernel) != 0;
+    if (located) {
+        f.pc_offset = record.pc - reinterpret_cast<uint64_t>(at.dli_fbase);
+        f.in_kernel_object = kernel_known && kernel.dli_fbase == at.dli_fbase;
+        std::snprintf(f.object_path, sizeof f.object_path, "%s", at.dli_fname ? at.dli_fname : "");
+    } else {
+        f.pc_offset = record.pc;
+    }
+    *out = f;
+
+    const char* name = sim_kernel_name(record.func_id);
+    char where[160];
+    if (f.in_kernel_object) {
+        std::snprintf(where, sizeof where, "at kernel offset 0x%llx",
+                      static_cast<unsigned long long>(f.pc_offset));
+    } else if (located) {
+        std::snprintf(where, sizeof where, "in %s+0x%llx (outside the kernel's own code)",
+                      at.dli_sname ? at.dli_sname : (at.dli_fname ? at.dli_fname : "?"),
+                      static_cast<unsigned long long>(
+                          at.dli_sname ? record.pc - reinterpret_cast<uint64_t>(at.dli_saddr) : f.pc_offset));
+    } else {
+        std::snprintf(where, sizeof where, "at pc 0x%llx", static_cast<unsigned long long>(record.pc));
+    }
+    char address[64] = "";
+    if (record.signal == SIGSEGV || record.signal == SIGBUS) {
+        std::snprintf(address, sizeof address, " at address 0x%llx",
+                      static_cast<unsigned long long>(record.address));
+    }
+    std::snprintf(message, message_size,
+                  "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s; outputs were "
+                  "not copied back",
+                  record.task_id, record.func_id, name ? " (" : "", name ? name : "", name ? ")" : "",
+                  record.worker_id, f.signal_name, signal_meaning(record.signal), address, where);
+}
+
+void sim_set_last_fault(const PtoKernelFault* fault) {
+    t_has_fault = fault != nullptr;
+    if (fault) t_fault = *fault;
+}
+
+extern "C" int pto_last_kernel_fault(PtoKernelFault* out) {
+    if (!t_has_fault || out == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    *out = t_fault;
+    return 0;
+}
