@@ -21,7 +21,7 @@ let package = Package(
             providers: [.apt(["libelf-dev", "libdw-dev"])]),
         .target(name: "PTOElf", dependencies: ["CElf"], path: "src/PTOElf"),
         .target(name: "PTORuntime", path: "src/PTORuntime"),
-        .target(name: "PTOExample", dependencies: ["PTORuntime"], path: "src/PTOExample"),
+        .target(name: "PTOExample", dependencies: ["PTORuntime", "PTOElf"], path: "src/PTOExample"),
         .executableTarget(
             name: "pto-run",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import PTOElf
 import PTORuntime
 
 /// Settings of one run, as given on the command line.
@@ -69,6 +70,8 @@ public struct ExampleRunner {
             let binary = try readBinary(kernel.binary)
             do {
                 try runtime.registerKernel(funcId: kernel.funcId, binary: binary)
+                try runtime.nameKernel(funcId: kernel.funcId,
+                                       name: URL(fileURLWithPath: kernel.source).lastPathComponent)
             } catch {
                 throw .runtime(stage: "registering \(kernel.source)", error)
             }
@@ -119,7 +122,11 @@ public struct ExampleRunner {
                                blockDim: settings.blockDim, device: settings.device,
                                aicpuBinary: aicpu, aicoreBinary: aicore)
         } catch {
-            result.failure = "running the task graph: \(error)"
+            var failure = "running the task graph: \(error)"
+            if let fault = runtime.lastKernelFault(), let line = sourceLine(of: fault) {
+                failure += "\n  faulting instruction: \(line)"
+            }
+            result.failure = failure
             // Release the Runtime's device memory; its outputs are not trusted.
             do {
                 try runtime.finalize(memory)
@@ -149,6 +156,18 @@ public struct ExampleRunner {
                                          rtol: golden.rtol, atol: golden.atol))
         }
         return result
+    }
+
+    /// Where a kernel fault happened in the kernel's source, through the
+    /// debug information of the kernel object Make built.
+    private func sourceLine(of fault: KernelFault) -> String? {
+        guard fault.inKernelObject,
+            let kernel = artifacts.kernels.first(where: { $0.funcId == fault.funcId }),
+            let locator = try? SourceLocator(path: kernel.binary)
+        else { return nil }
+        let location = locator.locate(fault.pcOffset)
+        guard let file = location.file, let line = location.line else { return nil }
+        return "\(file):\(line) in \(location.function ?? "??")"
     }
 
     private func readBinary(_ path: String) throws(RunnerError) -> [UInt8] {

@@ -18,6 +18,8 @@ public final class HostRuntime {
     typealias LastError = @convention(c) () -> UnsafePointer<CChar>?
     typealias StatusName = @convention(c) (Int32) -> UnsafePointer<CChar>?
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
+    typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
+    typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
 
     public let path: String
     private let library: DynamicLibrary
@@ -30,6 +32,8 @@ public final class HostRuntime {
     private let lastErrorFn: LastError?
     private let statusNameFn: StatusName?
     private let setRunTimeoutFn: SetRunTimeout?
+    private let nameKernelFn: NameKernel?
+    private let lastKernelFaultFn: LastKernelFault?
 
     /// Loads the library at `path` and resolves the C API.
     public init(path: String) throws(HostRuntimeError) {
@@ -45,6 +49,25 @@ public final class HostRuntime {
         lastErrorFn = library.optionalFunction("pto_last_error", as: LastError.self)
         statusNameFn = library.optionalFunction("pto_status_name", as: StatusName.self)
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
+        nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
+        lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
+    }
+
+    /// Gives a kernel a name the runtime's diagnostics use.
+    public func nameKernel(funcId: Int32, name: String) throws(HostRuntimeError) {
+        guard let fn = nameKernelFn else { return }
+        try check("pto_name_kernel", name.withCString { fn(funcId, $0) })
+    }
+
+    /// The kernel fault that stopped the last launch on this thread, if any.
+    public func lastKernelFault() -> KernelFault? {
+        guard let fn = lastKernelFaultFn else { return nil }
+        let size = KernelFault.cLayoutSize
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+        guard fn(buffer) == 0 else { return nil }
+        return KernelFault(cLayout: UnsafeRawBufferPointer(start: buffer, count: size))
     }
 
     /// Bytes a Runtime needs (get_runtime_size).

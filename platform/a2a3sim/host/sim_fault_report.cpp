@@ -8,6 +8,17 @@
 
 #include "sim_kernel_registry.h"
 
+#include <cstddef>
+
+// Bindings in other languages read PtoKernelFault by these offsets.
+static_assert(offsetof(PtoKernelFault, task_id) == 0, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, in_kernel_object) == 16, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, pc_offset) == 24, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, fault_address) == 32, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, signal_name) == 40, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, object_path) == 56, "PtoKernelFault layout");
+static_assert(sizeof(PtoKernelFault) == 312, "PtoKernelFault layout");
+
 namespace {
 
 thread_local bool t_has_fault = false;

@@ -124,6 +124,26 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("case 1"), r.stdout)
     }
 
+    func testKernelFaultNamesTaskAndSourceLine() throws {
+        let cases: [(String, String, String)] = [
+            ("segv_kernel", "volatile float* nowhere = nullptr; *nowhere = 1.0f;", "SIGSEGV"),
+            ("fpe_kernel", "volatile int zero = 0; volatile int q = 7 / zero; (void)q;", "SIGFPE"),
+        ]
+        for (name, statement, signal) in cases {
+            let dir = try Project.copyExample("vector_example", as: name)
+            let source = dir + "/kernels/aiv/kernel_mul.cpp"
+            try replaceInFile(source, "int64_t n = args[3];", "int64_t n = args[3];\n    \(statement)")
+            let text = try String(contentsOfFile: source, encoding: .utf8)
+            let line = (text.components(separatedBy: "\n").firstIndex { $0.contains(statement) } ?? -1) + 1
+            let r = try ptoRun([dir, "--case", "0"])
+            XCTAssertEqual(r.status, 1, r.combined)
+            XCTAssertTrue(r.stdout.contains("kernel fault: task 3, func_id 2 (kernel_mul.cpp)"), r.stdout)
+            XCTAssertTrue(r.stdout.contains(signal), r.stdout)
+            XCTAssertTrue(r.stdout.contains("faulting instruction: \(source):\(line) in kernel_entry"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("outputs were not copied back"), r.stdout)
+        }
+    }
+
     func testNoTemporaryFilesAreLeftBehind() throws {
         let tmp = Project.root + "/build/tests/tmp-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
