@@ -24,9 +24,11 @@ BLOCK_DIM ?= 3
 PTO_RUN_FLAGS ?=
 V ?= 0
 
-# Build in parallel by default; an explicit -j on the command line wins.
-ifeq ($(filter -j% --jobserver%,$(MAKEFLAGS)),)
-MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+# Build in parallel by default; an explicit -j on the command line wins, and
+# sub-makes follow their parent (recipes that start one pass -j$(NPROC)).
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+ifeq ($(MAKELEVEL)$(filter -j% --jobserver%,$(MAKEFLAGS)),0)
+MAKEFLAGS += -j$(NPROC)
 endif
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -54,7 +56,28 @@ ifeq ($(filter $(RUNTIME),$(RUNTIMES)),)
 $(error RUNTIME=$(RUNTIME) is not a runtime of this tree; choose one of: $(RUNTIMES))
 endif
 
-OUT := $(BUILD_ROOT)/$(PLATFORM)/$(RUNTIME)
+# SANITIZE=address (ASan + UBSan) or SANITIZE=thread (TSan) builds every C++
+# binary with the sanitizer, into folders of their own.
+SANITIZE ?=
+ifeq ($(SANITIZE),address)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_SUFFIX := -asan
+else ifeq ($(SANITIZE),thread)
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+SAN_SUFFIX := -tsan
+else ifneq ($(SANITIZE),)
+$(error SANITIZE=$(SANITIZE) is not supported; use SANITIZE=address or SANITIZE=thread)
+endif
+PLATFORM_CXXFLAGS += $(SAN_FLAGS)
+PLATFORM_LDFLAGS += $(SAN_FLAGS)
+HOST_CXXFLAGS += $(SAN_FLAGS)
+AICPU_CXXFLAGS += $(SAN_FLAGS)
+AICORE_CXXFLAGS += $(SAN_FLAGS)
+ORCH_CXXFLAGS += $(SAN_FLAGS)
+KERNEL_CXXFLAGS += $(SAN_FLAGS)
+
+PLATFORM_OUT := $(BUILD_ROOT)/$(PLATFORM)$(SAN_SUFFIX)
+OUT := $(PLATFORM_OUT)/$(RUNTIME)
 RT_DIR := runtime/$(RUNTIME)
 rt_dirs = $(addprefix $(RT_DIR)/,$($(RUNTIME)_$(1)_DIRS))
 
@@ -183,7 +206,7 @@ endif
 # Examples outside kernels/ get the path's checksum in their build folder so
 # two folders with the same name never share outputs.
 EX_ID := $(if $(filter $(ROOT)/kernels/%,$(EX_ABS)),$(notdir $(EX_ABS)),$(notdir $(EX_ABS))-$(firstword $(shell printf '%s' '$(EX_ABS)' | cksum)))
-EX_OUT := $(ROOT)/$(BUILD_ROOT)/$(PLATFORM)/examples/$(EX_ID)
+EX_OUT := $(ROOT)/$(PLATFORM_OUT)/examples/$(EX_ID)
 EX_FRAGMENT := $(EX_OUT)/$(RUNTIME)/example.mk
 EX_ARTIFACTS := $(EX_OUT)/$(RUNTIME)/artifacts.json
 EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
@@ -218,8 +241,10 @@ ifeq ($(PRINT_ARTIFACTS),1)
 	@echo "PTO_ARTIFACTS=$(EX_ARTIFACTS)"
 endif
 
+# PTO_RUN_ENV: environment for the runner alone (the sanitizer checks preload
+# their runtime into it this way).
 run: example swift-tools
-	$(Q)$(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
+	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
 		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
 else

@@ -27,10 +27,14 @@ $(SCHEDULER_TEST): tests/cpp/scheduler_test.cpp $(ORCH_OBJS) $(HOST_LIB)
 		-DTEST_SOURCE_DIR='"$(abspath tests/cpp)"' \
 		-o $@ $< $(ORCH_OBJS) -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
+# The fault kernel's faults are undefined behaviour on purpose: UBSan must
+# let them reach the runtime's fault handling.
+$(TEST_OUT)/fault_kernel.so: TEST_KERNEL_FLAGS := $(if $(filter address,$(SANITIZE)),-fno-sanitize=undefined)
 $(TEST_OUT)/%.so: tests/cpp/kernels/%.cpp
 	@mkdir -p $(@D)
 	$(call say,KERNEL,$<)
-	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -MMD -MP -MF $(@:.so=.d) -MT $@ $(PLATFORM_LDFLAGS) -o $@ $<
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -MMD -MP -MF $(@:.so=.d) -MT $@ $(PLATFORM_LDFLAGS) \
+		$(TEST_KERNEL_FLAGS) -o $@ $<
 
 $(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
 	@mkdir -p $(@D)
@@ -78,11 +82,43 @@ check-fuzz:
 	@echo "== fuzz: ELF library, $(CHECK_FUZZ_SECONDS) s"
 	$(Q)$(MAKE) --no-print-directory fuzz-elf SECONDS=$(CHECK_FUZZ_SECONDS)
 
+# Sanitizer runs: the runtime binaries, the C++ tests and the examples built
+# with ASan+UBSan or TSan in their own folders. The Swift runner is not
+# instrumented, so the sanitizer runtime is preloaded into it.
+SAN_CHECK_CONFIGS ?= 1:1 3:3 4:8
+define sanitizer_check
+check-$(1):
+	@echo "== $(2): build"
+	$$(Q)$$(MAKE) --no-print-directory SANITIZE=$(3) test-binaries
+	@echo "== $(2): C++ tests"
+	$$(Q)$(4) $$(MAKE) --no-print-directory SANITIZE=$(3) run-cpp-tests
+	@echo "== $(2): examples"
+	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
+	for ex in $$(CHECK_EXAMPLES); do for cfg in $$(SAN_CHECK_CONFIGS); do \
+		t=$$$${cfg%%:*}; b=$$$${cfg##*:}; \
+		echo "== $(2): example $$$$ex, $$$$t thread(s), block_dim $$$$b"; \
+		$$(MAKE) --no-print-directory SANITIZE=$(3) example EXAMPLE=$$$$ex >/dev/null; \
+		$$(MAKE) --no-print-directory SANITIZE=$(3) run EXAMPLE=$$$$ex AICPU_THREADS=$$$$t \
+			BLOCK_DIM=$$$$b PTO_RUN_ENV="$(4) $(6) LD_PRELOAD=$$$$preload"; \
+	done; done
+endef
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,))
+
+.PHONY: check-asan check-tsan run-cpp-tests
+run-cpp-tests: test-binaries
+	$(Q)$(RUNTIME_API_TEST)
+	$(Q)$(SCHEDULER_TEST)
+
 # Runs every suite in order, keeps their output in build/check.log, and ends
 # with one line adding up what each suite reported.
 CHECK_LOG := $(BUILD_ROOT)/check.log
+CHECK_SUITES := check-cpp check-incremental check-examples check-swift check-fuzz check-asan check-tsan
 check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build
-	$(Q){ $(MAKE) --no-print-directory -j1 check-cpp check-incremental check-examples check-swift check-fuzz; \
-		echo $$? > $(CHECK_LOG).status; } 2>&1 | tee $(CHECK_LOG)
+	$(Q){ status=0; for suite in $(CHECK_SUITES); do \
+		$(MAKE) --no-print-directory $$suite || { status=$$?; break; }; done; \
+		echo $$status > $(CHECK_LOG).status; } 2>&1 | tee $(CHECK_LOG)
 	$(Q)sh tests/check_summary.sh $(CHECK_LOG) "$$(cat $(CHECK_LOG).status)"

@@ -21,6 +21,11 @@ struct ChildProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let dir = workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        // A preload (a sanitizer runtime, say) is meant for the runtime
+        // libraries loaded into this process, not for make or Python.
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "LD_PRELOAD")
+        process.environment = environment
         let pipe = Pipe()
         if captureOutput { process.standardOutput = pipe }
         do {

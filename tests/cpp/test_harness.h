@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+// Present when the test is built with AddressSanitizer (LeakSanitizer).
+extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
+
 namespace harness {
 
 struct TestCase {
@@ -35,6 +38,13 @@ inline int& failures() {
     return count;
 }
 
+// A test that leaves memory behind on purpose (a hung kernel still uses it)
+// opts out of the leak check.
+inline bool& leaks_expected() {
+    static bool expected = false;
+    return expected;
+}
+
 inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
     const char* filter = argc > 1 ? argv[1] : nullptr;
     int passed = 0;
@@ -47,6 +57,11 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
         if (pid == 0) {
             alarm(timeout_seconds);
             t.body();
+            if (__lsan_do_recoverable_leak_check != nullptr && !leaks_expected() &&
+                __lsan_do_recoverable_leak_check() != 0) {
+                std::fprintf(stderr, "%s: LeakSanitizer found leaks (above)\n", t.name);
+                ++failures();
+            }
             std::fflush(stdout);
             std::fflush(stderr);
             _exit(failures() == 0 ? 0 : 1);

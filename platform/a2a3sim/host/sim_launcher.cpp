@@ -29,16 +29,19 @@ using HookFn = void (*)();
 constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
 
 // Counts finished threads so the launcher can wait for them with a bound.
+// The done flags are sized once up front and only touched under the mutex:
+// threads finish while others are still being spawned.
 class ThreadGroup {
 public:
+    explicit ThreadGroup(size_t capacity) : done_(capacity, 0) { threads_.reserve(capacity); }
+
     template <typename F>
     void spawn(F body) {
-        auto index = threads_.size();
-        done_.push_back(false);
+        size_t index = threads_.size();
         threads_.emplace_back([this, body, index] {
             body();
             std::lock_guard<std::mutex> lock(mutex_);
-            done_[index] = true;
+            done_[index] = 1;
             cv_.notify_all();
         });
     }
@@ -47,17 +50,18 @@ public:
     // how many were detached.
     template <typename Clock, typename Duration>
     int join_until(std::chrono::time_point<Clock, Duration> deadline) {
+        size_t started = threads_.size();
         std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait_until(lock, deadline, [this] {
-            for (bool d : done_) {
-                if (!d) return false;
+        cv_.wait_until(lock, deadline, [&] {
+            for (size_t i = 0; i < started; ++i) {
+                if (!done_[i]) return false;
             }
             return true;
         });
-        std::vector<bool> finished = done_;
+        std::vector<char> finished(done_.begin(), done_.begin() + static_cast<long>(started));
         lock.unlock();
         int detached = 0;
-        for (size_t i = 0; i < threads_.size(); ++i) {
+        for (size_t i = 0; i < started; ++i) {
             if (finished[i]) {
                 threads_[i].join();
             } else {
@@ -76,7 +80,7 @@ public:
 
 private:
     std::vector<std::thread> threads_;
-    std::vector<bool> done_;
+    std::vector<char> done_;
     std::mutex mutex_;
     std::condition_variable cv_;
 };
@@ -158,11 +162,11 @@ int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     }
 
     reinterpret_cast<HookFn>(install_fn)();
-    ThreadGroup workers;
-    ThreadGroup schedulers;
+    int worker_count = req.block_dim * PLATFORM_CORES_PER_BLOCK;
+    ThreadGroup workers(static_cast<size_t>(worker_count));
+    ThreadGroup schedulers(static_cast<size_t>(req.aicpu_thread_num));
     std::vector<int> results(static_cast<size_t>(req.aicpu_thread_num), 0);
     try {
-        int worker_count = req.block_dim * PLATFORM_CORES_PER_BLOCK;
         for (int w = 0; w < worker_count; ++w) {
             int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
             workers.spawn([=] { reinterpret_cast<AicoreEntryFn>(aicore_fn)(req.runtime, w, type); });
