@@ -241,9 +241,16 @@ ifeq ($(PRINT_ARTIFACTS),1)
 	@echo "PTO_ARTIFACTS=$(EX_ARTIFACTS)"
 endif
 
+# The build step holds build/.build.lock, so two runs started together never
+# compile the same files at once; the runs themselves go in parallel.
 # PTO_RUN_ENV: environment for the runner alone (the sanitizer checks preload
 # their runtime into it this way).
-run: example swift-tools
+BUILD_LOCK := $(BUILD_ROOT)/.build.lock
+FLOCK := $(shell command -v flock 2>/dev/null)
+run: | $(DEPS_STAMP)
+	@mkdir -p $(BUILD_ROOT)
+	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory example swift-tools \
+		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
 	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
 		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)

@@ -25,6 +25,9 @@ struct ChildProcess {
         // libraries loaded into this process, not for make or Python.
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LD_PRELOAD")
+        // A make started from here is a top-level make: a parent make's
+        // jobserver descriptors are not inherited, so its flags must not be.
+        for key in ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"] { environment.removeValue(forKey: key) }
         process.environment = environment
         let pipe = Pipe()
         if captureOutput { process.standardOutput = pipe }

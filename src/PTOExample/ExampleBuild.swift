@@ -22,7 +22,10 @@ public struct ExampleBuild: Sendable {
                          "PRINT_ARTIFACTS=1"]
         if verbose { arguments.append("V=1") }
         let child = ChildProcess(executable: make, arguments: arguments)
+        // The same lock `make run` takes: concurrent runs build one at a time.
+        let lock = try BuildLock(path: layout.root + "/build/.build.lock")
         let result = try child.run(captureOutput: true)
+        lock.release()
         let marker = "PTO_ARTIFACTS="
         var manifest: String?
         for line in result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false) {

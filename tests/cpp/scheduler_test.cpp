@@ -571,4 +571,26 @@ TEST(slow_kernels_that_progress_never_trip_the_timeout) {
     run_and_check(*spec, 1, 1);
 }
 
+// A scheduler thread whose own workers sit idle while another thread's
+// workers finish the graph is not stalled: progress is counted over the whole
+// run, in wall-clock time.
+TEST(idle_scheduler_threads_are_not_a_deadlock) {
+    register_test_kernels();
+    REQUIRE(pto_set_run_timeout(0.25) == 0);
+    for (int run = 0; run < 30; ++run) {
+        auto spec = std::make_unique<GraphSpec>();
+        chain(*spec);
+        run_and_check(*spec, 3, 3);
+    }
+    // Slow steps on one core type, three threads: two threads see no work
+    // of their own for the whole run.
+    auto spec = std::make_unique<GraphSpec>();
+    for (int i = 0; i < 5; ++i) {
+        spec->add_task(1, kSleepKernel);
+        if (i > 0) spec->add_edge(i - 1, i);
+    }
+    spec->sleep_ms = 150;
+    run_and_check(*spec, 3, 3);
+}
+
 int main(int argc, char** argv) { return harness::run_all(argc, argv); }

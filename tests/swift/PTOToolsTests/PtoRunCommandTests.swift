@@ -119,7 +119,8 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("FAIL hung_kernel case 0"), r.stdout)
         XCTAssertTrue(r.stdout.contains("made no progress for 1.0 s"), r.stdout)
         XCTAssertTrue(r.stderr.contains("diagnosis: hung kernel"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("task 3 func_id 2 running"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("runs task 3, func_id 2 (kernel_mul.cpp), for 1."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("3 of 4 tasks done"), r.stderr)
         // The stuck worker keeps the process from running more cases.
         XCTAssertFalse(r.stdout.contains("case 1"), r.stdout)
     }
@@ -144,6 +145,28 @@ final class PtoRunCommandTests: XCTestCase {
         }
     }
 
+    func testTwoRunsOfDifferentExamplesAtOnce() throws {
+        // Fresh copies, so both runs have to build their example first.
+        let first = try Project.copyExample("vector_example", as: "parallel_a")
+        let second = try Project.copyExample("vector_example", as: "parallel_b")
+        let results = LockedResults()
+        let group = DispatchGroup()
+        for dir in [first, second] {
+            group.enter()
+            DispatchQueue.global().async {
+                results.append(Result { try runCommand(Project.ptoRun, [dir]) })
+                group.leave()
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 120), .success)
+        for result in results.all {
+            let r = try result.get()
+            XCTAssertEqual(r.status, 0, r.combined)
+            XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
+        }
+        XCTAssertEqual(results.all.count, 2)
+    }
+
     func testNoTemporaryFilesAreLeftBehind() throws {
         let tmp = Project.root + "/build/tests/tmp-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -156,4 +179,11 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertEqual(failed.status, 1, failed.combined)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
     }
+}
+
+final class LockedResults: @unchecked Sendable {
+    private var results: [Result<CommandResult, Error>] = []
+    private let lock = NSLock()
+    func append(_ r: Result<CommandResult, Error>) { lock.lock(); results.append(r); lock.unlock() }
+    var all: [Result<CommandResult, Error>] { lock.lock(); defer { lock.unlock() }; return results }
 }
