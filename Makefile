@@ -223,6 +223,7 @@ $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 
 EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(EX_KERNEL_$(id)_OUT))
+$(eval $(platform_check_kernels))
 $(foreach id,$(EX_KERNEL_IDS),$(eval $(call platform_kernel_rule,$(id))))
 
 $(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS)

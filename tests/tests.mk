@@ -61,7 +61,7 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 
 # Each example over several scheduler-thread / block_dim combinations.
 CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
-CHECK_CONFIGS ?= 1:1 1:3 3:3 2:4 4:8
+CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
 check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	$(Q)set -e; for ex in $(CHECK_EXAMPLES); do \
 		for cfg in $(CHECK_CONFIGS); do \

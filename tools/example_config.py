@@ -98,8 +98,17 @@ def read_config(example_dir: Path, platform: str):
         key = "sim_source" if platform.endswith("sim") and "sim_source" in k else "source"
         source = resolve_source(config_path, k[key], f"{where} {key}")
         result.append({"func_id": func_id, "source": str(source), "core_type": core,
-                       "name": re.sub(r"[^A-Za-z0-9_]", "_", source.stem)})
+                       "name": re.sub(r"[^A-Za-z0-9_]", "_", source.stem),
+                       "pto_isa": uses_pto_isa(source)})
     return config_path, orch_source, orch_function, result
+
+
+PTO_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]pto/', re.MULTILINE)
+
+
+def uses_pto_isa(source: Path) -> bool:
+    """Whether a kernel is written against the PTO-ISA tile library."""
+    return bool(PTO_INCLUDE.search(source.read_text(errors="replace")))
 
 
 def make_fragment(args) -> None:
@@ -120,9 +129,11 @@ def make_fragment(args) -> None:
         fid = k["func_id"]
         lines += [f"EX_KERNEL_{fid}_SRC := {k['source']}",
                   f"EX_KERNEL_{fid}_CORE := {k['core_type']}",
+                  f"EX_KERNEL_{fid}_PTO := {1 if k['pto_isa'] else ''}",
                   f"EX_KERNEL_{fid}_OUT := {out}"]
         manifest_kernels.append({"func_id": fid, "core_type": k["core_type"],
-                                 "source": k["source"], "binary": str(out)})
+                                 "source": k["source"], "binary": str(out),
+                                 "pto_isa": k["pto_isa"]})
     manifest = {
         "example": str(example_dir),
         "platform": args.platform,

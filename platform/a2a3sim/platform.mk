@@ -27,11 +27,30 @@ ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # (__aicore__, __gm__) compile unchanged.
 KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) -include aicore_qualifiers.h -Iplatform/include/aicore -Iplatform/include/common
 
+# Kernels written against the PTO-ISA tile library (they include <pto/...>)
+# build with its CPU simulation: C++23, by the first compiler found that
+# accepts it (g++ 12 cannot compile the PTO-ISA headers; clang++ 21 can).
+PTO_ISA_ROOT ?=
+cxx23_ok = $(shell printf 'int main(){}' | $(1) -std=c++23 -x c++ -fsyntax-only - >/dev/null 2>&1 && echo yes)
+PTO_CXX ?= $(firstword $(foreach c,clang++ g++ c++,$(if $(shell command -v $(c) 2>/dev/null),$(if $(call cxx23_ok,$(c)),$(c)))))
+PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -D__CPU_SIM \
+	-DPTO_CPU_MAX_THREADS=1 -include aicore_qualifiers.h -Iplatform/include/aicore \
+	-Iplatform/include/common -I$(PTO_ISA_ROOT)/include -I$(PTO_ISA_ROOT)/include/pto
+
+# Stops before building anything when a PTO-ISA kernel cannot be built.
+define platform_check_kernels
+$(foreach id,$(EX_KERNEL_IDS),$(if $(EX_KERNEL_$(id)_PTO),\
+  $(if $(PTO_ISA_ROOT),,$(error kernel $(EX_KERNEL_$(id)_SRC) (func_id $(id)) includes PTO-ISA headers <pto/...>: set PTO_ISA_ROOT to a PTO-ISA checkout, e.g. make run EXAMPLE=$(EXAMPLE) PTO_ISA_ROOT=/path/to/pto-isa))\
+  $(if $(wildcard $(PTO_ISA_ROOT)/include/pto/.),,$(error PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto folder; point it at a PTO-ISA checkout (kernel $(EX_KERNEL_$(id)_SRC) needs it)))\
+  $(if $(PTO_CXX),,$(error no C++23 compiler found for PTO-ISA kernel $(EX_KERNEL_$(id)_SRC); install clang++ or pass PTO_CXX=/path/to/clang++))))
+endef
+
 # One shared object per kernel: $(1) = func_id.
 define platform_kernel_rule
 $$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_SRC)
 	@mkdir -p $$(@D)
 	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
-	$$(Q)$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS) -I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.so=.d) -MT $$@ \
+	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
+		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.so=.d) -MT $$@ \
 		$$(PLATFORM_LDFLAGS) -o $$@ $$< $$(PLATFORM_LDLIBS)
 endef
