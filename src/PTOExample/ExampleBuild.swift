@@ -32,7 +32,7 @@ public struct ExampleBuild: Sendable {
             if line.hasPrefix(marker) {
                 manifest = String(line.dropFirst(marker.count))
             } else if !line.isEmpty {
-                Console.out(String(line))
+                Console.error(String(line))
             }
         }
         guard result.exitCode == 0 else { throw .build(command: child.commandLine, exitCode: result.exitCode) }

@@ -13,6 +13,8 @@ public struct RunSettings: Sendable {
     public var timeoutSeconds: Double?
     public var verbose = false
     public var python: String?
+    /// Show a live progress line for launches longer than a second.
+    public var progress = true
 
     public init() {}
 }
@@ -26,6 +28,9 @@ public struct CaseResult: Sendable {
     /// The run could not be stopped cleanly (a worker is stuck in a kernel):
     /// nothing more should run in this process.
     public var stopsTheRun = false
+    /// The graph with its measured times, when the library reports it.
+    public var graph: TaskGraph?
+    public var summary: RunSummary?
 
     public var passed: Bool { failure == nil && comparisons.allSatisfy(\.passed) }
 }
@@ -34,6 +39,13 @@ public struct CaseResult: Sendable {
 /// every case builds the graph, launches it, and checks outputs against the
 /// golden. Kernels are registered once and serve every case.
 public struct ExampleRunner {
+    /// Kernel names for traces and graphs: each kernel's source file stem.
+    public static func kernelNames(_ artifacts: ArtifactsManifest) -> [Int32: String] {
+        Dictionary(artifacts.kernels.map {
+            ($0.funcId, URL(fileURLWithPath: $0.source).deletingPathExtension().lastPathComponent)
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     public var settings: RunSettings
     public var artifacts: ArtifactsManifest
     public var golden: GoldenCases
@@ -51,12 +63,7 @@ public struct ExampleRunner {
     /// Throws for failures that stop the whole run (loading, registration).
     public func run(report: (CaseResult) -> Void) throws(RunnerError) -> [CaseResult] {
         let library = artifacts.runtimeBinaries
-        let runtime: HostRuntime
-        do {
-            runtime = try HostRuntime(path: library.host)
-        } catch {
-            throw .runtime(stage: "loading the host runtime", error)
-        }
+        let runtime = try loadRuntime()
         let aicpu = try readBinary(library.aicpu)
         let aicore = try readBinary(library.aicore)
         let orchestration = try readBinary(artifacts.orchestration.binary)
@@ -92,14 +99,56 @@ public struct ExampleRunner {
         return results
     }
 
+    /// The task graph a case's orchestration builds, without running it.
+    public func graph(of c: GoldenCase) throws(RunnerError) -> TaskGraph {
+        let runtime = try loadRuntime()
+        let orchestration = try readBinary(artifacts.orchestration.binary)
+        let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
+        let memory: RuntimeMemory
+        do {
+            memory = try RuntimeMemory(for: runtime)
+            try runtime.initialize(memory, orchestration: orchestration,
+                                   function: artifacts.orchestration.functionName,
+                                   arguments: orchestrationArguments(c, buffers))
+        } catch {
+            throw .runtime(stage: "building the task graph", error)
+        }
+        defer { try? runtime.finalize(memory) }
+        do {
+            guard let graph = try runtime.graph(memory) else {
+                throw RunnerError.invalidOption("the host runtime \(runtime.path) cannot report its task graph")
+            }
+            return graph
+        } catch let error as HostRuntimeError {
+            throw .runtime(stage: "reading the task graph", error)
+        } catch let error as RunnerError {
+            throw error
+        } catch {
+            throw .invalidOption("\(error)")
+        }
+    }
+
+    private func loadRuntime() throws(RunnerError) -> HostRuntime {
+        do {
+            return try HostRuntime(path: artifacts.runtimeBinaries.host)
+        } catch {
+            throw .runtime(stage: "loading the host runtime", error)
+        }
+    }
+
+    /// [ptr_0 .. ptr_n-1, nbytes_0 .. nbytes_n-1, element count of the first]
+    private func orchestrationArguments(_ c: GoldenCase, _ buffers: [HostTensorBuffer]) -> [UInt64] {
+        var arguments = buffers.map { UInt64(UInt(bitPattern: $0.pointer)) }
+        arguments += buffers.map { UInt64($0.byteCount) }
+        arguments.append(UInt64(c.tensors.first?.input.elementCount ?? 0))
+        return arguments
+    }
+
     private func runCase(_ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
                          aicpu: [UInt8], aicore: [UInt8]) -> CaseResult {
         var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
-        // [ptr_0 .. ptr_n-1, nbytes_0 .. nbytes_n-1, element count of the first]
-        var arguments = buffers.map { UInt64(UInt(bitPattern: $0.pointer)) }
-        arguments += buffers.map { UInt64($0.byteCount) }
-        arguments.append(UInt64(c.tensors.first?.input.elementCount ?? 0))
+        let arguments = orchestrationArguments(c, buffers)
 
         let memory: RuntimeMemory
         do {
@@ -117,10 +166,18 @@ public struct ExampleRunner {
             result.failure = "building the task graph: \(error)"
             return result
         }
+        let progress = settings.progress ? ProgressDisplay(label: "case \(c.index)", poll: {
+            [shared = SharedRuntime(runtime: runtime, memory: memory)] in shared.runtime.progress(shared.memory)
+        }) : nil
         do {
+            defer { progress?.stop() }
             try runtime.launch(memory, aicpuThreads: settings.aicpuThreads,
                                blockDim: settings.blockDim, device: settings.device,
                                aicpuBinary: aicpu, aicoreBinary: aicore)
+            if let graph = try? runtime.graph(memory) {
+                result.graph = graph
+                result.summary = RunSummary(caseIndex: c.index, graph: graph, blockDim: Int(settings.blockDim))
+            }
         } catch {
             var failure = "running the task graph: \(error)"
             if let fault = runtime.lastKernelFault(), let line = sourceLine(of: fault) {
@@ -176,6 +233,13 @@ public struct ExampleRunner {
         }
         return [UInt8](data)
     }
+}
+
+/// The runtime and one Runtime block, read by the progress poller while the
+/// launch runs (pto_get_progress reads atomics only).
+struct SharedRuntime: @unchecked Sendable {
+    let runtime: HostRuntime
+    let memory: RuntimeMemory
 }
 
 /// Host memory for one tensor, aligned like device buffers, whose address

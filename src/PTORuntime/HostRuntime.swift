@@ -20,6 +20,10 @@ public final class HostRuntime {
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
     typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    typealias GraphSize = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
+    typealias TaskRecords = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
+    typealias Edges = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32) -> Int32
+    typealias Progress = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
 
     public let path: String
     private let library: DynamicLibrary
@@ -34,6 +38,10 @@ public final class HostRuntime {
     private let setRunTimeoutFn: SetRunTimeout?
     private let nameKernelFn: NameKernel?
     private let lastKernelFaultFn: LastKernelFault?
+    private let graphSizeFn: GraphSize?
+    private let taskRecordsFn: TaskRecords?
+    private let edgesFn: Edges?
+    private let progressFn: Progress?
 
     /// Loads the library at `path` and resolves the C API.
     public init(path: String) throws(HostRuntimeError) {
@@ -51,6 +59,45 @@ public final class HostRuntime {
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
         lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
+        graphSizeFn = library.optionalFunction("pto_graph_size", as: GraphSize.self)
+        taskRecordsFn = library.optionalFunction("pto_get_task_records", as: TaskRecords.self)
+        edgesFn = library.optionalFunction("pto_get_edges", as: Edges.self)
+        progressFn = library.optionalFunction("pto_get_progress", as: Progress.self)
+    }
+
+    /// The task graph (and, after a launch, its measured times); nil when the
+    /// library cannot tell.
+    public func graph(_ runtime: RuntimeMemory) throws(HostRuntimeError) -> TaskGraph? {
+        guard let sizeFn = graphSizeFn, let recordsFn = taskRecordsFn, let edgesFn else { return nil }
+        var taskCount: Int32 = 0
+        var edgeCount: Int32 = 0
+        try check("pto_graph_size", sizeFn(runtime.pointer, &taskCount, &edgeCount))
+        let stride = TaskRecord.cLayoutSize
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(1, Int(taskCount)) * stride, alignment: 8)
+        defer { buffer.deallocate() }
+        let copied = recordsFn(runtime.pointer, buffer, taskCount)
+        guard copied >= 0 else { try check("pto_get_task_records", copied); return nil }
+        let tasks = (0..<Int(copied)).map { i in
+            TaskRecord(cLayout: UnsafeRawBufferPointer(start: buffer + i * stride, count: stride))
+        }
+        var from = [Int32](repeating: 0, count: Int(edgeCount))
+        var to = [Int32](repeating: 0, count: Int(edgeCount))
+        let edgesCopied = from.withUnsafeMutableBufferPointer { f in
+            to.withUnsafeMutableBufferPointer { t in edgesFn(runtime.pointer, f.baseAddress, t.baseAddress, edgeCount) }
+        }
+        guard edgesCopied >= 0 else { try check("pto_get_edges", edgesCopied); return nil }
+        let edges = (0..<Int(edgesCopied)).map { TaskGraph.Edge(from: from[$0], to: to[$0]) }
+        return TaskGraph(tasks: tasks, edges: edges)
+    }
+
+    /// Tasks completed so far and in all; callable while `launch` runs on
+    /// another thread.
+    public func progress(_ runtime: RuntimeMemory) -> (done: Int, total: Int)? {
+        guard let fn = progressFn else { return nil }
+        var done: Int32 = 0
+        var total: Int32 = 0
+        guard fn(runtime.pointer, &done, &total) == 0 else { return nil }
+        return (Int(done), Int(total))
     }
 
     /// Gives a kernel a name the runtime's diagnostics use.

@@ -6,16 +6,17 @@ import PTOExample
 struct PtoRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pto-run",
-        abstract: "Build and run a PTO example end to end, checking its outputs against golden.py.",
+        abstract: "Build and run PTO examples end to end, checking outputs against golden.py.",
         discussion: """
-            EXAMPLE_DIR is an example folder (golden.py, kernels/kernel_config.py) or the name \
-            of one under kernels/. Every case of PARAMS_LIST runs in this one process; each \
-            prints a PASS or FAIL line.
+            `pto-run EXAMPLE_DIR` is `pto-run run EXAMPLE_DIR`. EXAMPLE_DIR is an example folder \
+            (golden.py, kernels/kernel_config.py) or the name of one under kernels/.
+            """,
+        subcommands: [RunExample.self, ExportGraph.self],
+        defaultSubcommand: RunExample.self)
+}
 
-            Exit status: 0 every case passed; 1 a case failed (mismatch or runtime error); \
-            2 bad input (missing files, build failure, invalid options).
-            """)
-
+/// Where the example is and how to build it: shared by every subcommand.
+struct ExampleOptions: ParsableArguments {
     @Argument(help: "Example folder, or the name of one under kernels/.")
     var exampleDir: String
 
@@ -25,20 +26,8 @@ struct PtoRun: ParsableCommand {
     @Option(help: "Runtime implementation under runtime/.")
     var runtime = "host_build_graph"
 
-    @Option(help: "Device id passed to set_device and launch_runtime.")
-    var device: Int32 = 0
-
-    @Option(help: "AICPU scheduler threads (1..4); must divide block_dim.")
-    var aicpuThreads: Int32 = 3
-
-    @Option(help: "Blocks of 1 AIC + 2 AIV workers (1..24).")
-    var blockDim: Int32 = 3
-
     @Option(help: "Run only this index of PARAMS_LIST.")
     var `case`: Int?
-
-    @Option(help: "Seconds a run may go without any task completing before it is stopped.")
-    var timeout: Double?
 
     @Option(help: "Artifacts manifest written by `make example`; skips asking Make to build.")
     var artifacts: String?
@@ -53,34 +42,11 @@ struct PtoRun: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard (1...4).contains(aicpuThreads) else {
-            throw ValidationError("--aicpu-threads \(aicpuThreads) is out of range; use 1..4")
-        }
-        guard (1...24).contains(blockDim) else {
-            throw ValidationError("--block-dim \(blockDim) is out of range; use 1..24")
-        }
-        guard blockDim % aicpuThreads == 0 else {
-            throw ValidationError(
-                "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
-                    + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
-                    + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
-        }
         if let c = `case`, c < 0 { throw ValidationError("--case \(c) must be 0 or more") }
-        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t) must be a positive number of seconds") }
-        guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
     }
 
-    func run() throws {
-        do {
-            let passed = try runExample()
-            if !passed { throw ExitCode(1) }
-        } catch let error as RunnerError {
-            printError("pto-run: error: \(error)")
-            throw ExitCode(2)
-        }
-    }
-
-    private func runExample() throws(RunnerError) -> Bool {
+    /// Finds the example, builds it (unless given artifacts) and prepares its cases.
+    func prepare() throws(RunnerError) -> (folder: String, manifest: ArtifactsManifest, golden: GoldenCases) {
         let layout: ProjectLayout
         if let root = projectRoot {
             layout = ProjectLayout(root: root)
@@ -88,9 +54,6 @@ struct PtoRun: ParsableCommand {
             layout = try ProjectLayout.locate()
         }
         let folder = try layout.exampleFolder(exampleDir)
-        let name = URL(fileURLWithPath: folder).lastPathComponent
-        let log: (String) -> Void = { message in if verbose { printError("pto-run: \(message)") } }
-
         let manifestPath: String
         if let given = artifacts {
             manifestPath = given
@@ -99,41 +62,23 @@ struct PtoRun: ParsableCommand {
                                             verbose: verbose).build(example: folder)
         }
         let manifest = try ArtifactsManifest.load(from: manifestPath)
-        let golden = try GoldenCases.prepare(example: folder, layout: layout, caseIndex: `case`,
-                                             python: python)
-        log("\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.rtol), atol \(golden.atol)")
-
-        var settings = RunSettings()
-        settings.platform = platform
-        settings.runtime = runtime
-        settings.device = device
-        settings.aicpuThreads = aicpuThreads
-        settings.blockDim = blockDim
-        settings.caseIndex = `case`
-        settings.timeoutSeconds = timeout
-        settings.verbose = verbose
-        settings.python = python
-
-        let runner = ExampleRunner(settings: settings, artifacts: manifest, golden: golden, log: log)
-        let results = try runner.run { result in printCase(result, example: name) }
-        let failed = results.filter { !$0.passed }.count
-        Console.out("\(results.count - failed) passed, \(failed) failed")
-        return failed == 0
-    }
-
-    private func printCase(_ result: CaseResult, example: String) {
-        let label = "\(example) case \(result.index) \(result.parameters)"
-        if let failure = result.failure {
-            Console.out("FAIL \(label): \(failure)")
-        } else if result.passed {
-            let tensors = result.comparisons.map { "\($0.name) (\($0.elementCount) elements)" }
-            Console.out("PASS \(label): \(tensors.joined(separator: ", "))")
-        } else {
-            let bad = result.comparisons.filter { !$0.passed }.map(\.name)
-            Console.out("FAIL \(label): mismatch in \(bad.joined(separator: ", "))")
-            for comparison in result.comparisons { comparison.report.forEach { Console.out("  " + $0) } }
-        }
+        let golden = try GoldenCases.prepare(example: folder, layout: layout, caseIndex: `case`, python: python)
+        return (folder, manifest, golden)
     }
 }
 
-func printError(_ message: String) { Console.error(message) }
+/// Bad input ends with one line and exit 2.
+func reportingRunnerErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as RunnerError {
+        Console.error("pto-run: error: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+func write(_ data: Data, to path: String, what: String) throws(RunnerError) {
+    guard FileManager.default.createFile(atPath: path, contents: data) else {
+        throw .readFile(path: path, reason: "cannot write the \(what)")
+    }
+}

@@ -119,6 +119,25 @@ int pto_name_kernel(int func_id, const char* name) {
     });
 }
 
+static_assert(sizeof(PtoTaskRecord) == sizeof(TaskRecordView), "task record layouts must match");
+static_assert(sizeof(PtoTaskRecord) == 64, "PtoTaskRecord layout");
+
+int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges) {
+    return runtime_host_graph_size(rt, tasks, edges);
+}
+
+int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity) {
+    return runtime_host_task_records(rt, reinterpret_cast<TaskRecordView*>(out), capacity);
+}
+
+int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity) {
+    return runtime_host_edges(rt, from, to, capacity);
+}
+
+int pto_get_progress(RuntimeHandle rt, int* done, int* total) {
+    return runtime_host_progress(rt, done, total);
+}
+
 int pto_set_run_timeout(double seconds) {
     clear_last_error();
     if (!(seconds >= 0) || seconds > 86400.0 * 365) {

@@ -64,6 +64,34 @@ typedef struct PtoKernelFault {
 // fault; PTO_ERR_NOT_INITIALIZED otherwise.
 int pto_last_kernel_fault(PtoKernelFault* out);
 
+// One task as the runtime saw it. Times are CLOCK_MONOTONIC ns on the
+// simulator (the device fills the same fields from its counter); 0 when the
+// task never got there. core_type: 0 AIC, 1 AIV.
+typedef struct PtoTaskRecord {
+    int32_t task_id;
+    int32_t func_id;
+    int32_t core_type;
+    int32_t worker_id;         // -1 if it never ran
+    int32_t fanin;
+    int32_t fanout;
+    int32_t scheduler_thread;  // which scheduler thread dispatched it
+    int32_t state;             // 0 pending, 1 ready, 2 running, 3 done
+    uint64_t ready_ns;         // last predecessor completed (or launch start)
+    uint64_t dispatch_ns;      // handed to a worker
+    uint64_t start_ns;         // kernel entered (stamped by the worker)
+    uint64_t end_ns;           // kernel returned (stamped by the worker)
+} PtoTaskRecord;
+
+// The task graph of an initialised Runtime (after init_runtime, before
+// finalize_runtime; times after launch_runtime).
+int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges);
+// Copy up to `capacity` records / edges; return how many were copied.
+int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity);
+int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity);
+// Tasks completed so far: may be called from another thread while
+// launch_runtime runs.
+int pto_get_progress(RuntimeHandle rt, int* done, int* total);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,13 @@ struct KernelFaultRecord {
     uint64_t address;
 };
 
+// What the runtime knows about one task, for traces and summaries.
+struct TaskRecordView {
+    int32_t task_id, func_id, core_type, worker_id;
+    int32_t fanin, fanout, scheduler_thread, state;
+    uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
+};
+
 // Every function returns 0 or a negative PtoStatus and, on failure, writes a
 // one-line reason into `message`.
 size_t runtime_host_size();
@@ -58,6 +65,13 @@ bool runtime_host_find_fault(void* rt, KernelFaultRecord* record);
 // Tells the runtime how the launch ended; finalize copies outputs back only
 // after a launch that succeeded.
 void runtime_host_launch_finished(void* rt, int status);
+// The graph of an initialised Runtime: counts, then tasks and edges (valid
+// after init_runtime; times after a launch). Return the number copied.
+int runtime_host_graph_size(void* rt, int* tasks, int* edges);
+int runtime_host_task_records(void* rt, TaskRecordView* out, int capacity);
+int runtime_host_edges(void* rt, int32_t* from, int32_t* to, int capacity);
+// Tasks completed so far; safe to call from another thread during a launch.
+int runtime_host_progress(void* rt, int* done, int* total);
 // A worker could not be stopped (it is inside a kernel): finalize must then
 // neither copy outputs nor free device memory the kernel may still touch.
 void runtime_host_mark_abandoned(void* rt);

@@ -123,9 +123,11 @@ int discover_workers(Runtime* rt, const SchedulerSlice& slice) {
     }
 }
 
-void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id) {
+void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id, int thread) {
     Task& t = rt->task(task_id);
     t.worker_id = worker;
+    t.scheduler_thread = thread;
+    t.dispatch_time = pto_now_ns();
     t.state.store(static_cast<int32_t>(TaskState::kRunning), std::memory_order_relaxed);
     DEV_DEBUG("dispatch task %d (func_id %d) to worker %d", task_id, t.func_id, worker);
     h.task.store(reinterpret_cast<uint64_t>(&t), std::memory_order_relaxed);
@@ -134,7 +136,7 @@ void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id) {
 }
 
 // Releases the successors of a completed task. Returns true if any became ready.
-bool complete(Runtime* rt, Task& t) {
+bool complete(Runtime* rt, Task& t, uint64_t now) {
     DEV_DEBUG("task %d (func_id %d) done on worker %d", t.task_id, t.func_id, t.worker_id);
     t.state.store(static_cast<int32_t>(TaskState::kDone), std::memory_order_relaxed);
     bool released = false;
@@ -145,6 +147,7 @@ bool complete(Runtime* rt, Task& t) {
         // predecessor's completion before it publishes the task as ready.
         if (s.remaining_fanin.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             s.state.store(static_cast<int32_t>(TaskState::kReady), std::memory_order_relaxed);
+            s.ready_time = now;
             rt->ready_queue(s.core_type).push(s.task_id);
             released = true;
         }
@@ -168,6 +171,7 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
         bool faulted = false;
         int finished = 0;
 
+        uint64_t now = 0;  // read once per scan, only if something completed
         slice.for_each_worker([&](int w) {
             Handshake& h = rt->worker(w);
             if (faulted) return;
@@ -180,13 +184,14 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
                 }
                 Task& t = *reinterpret_cast<Task*>(h.task.load(std::memory_order_relaxed));
                 h.task.store(0, std::memory_order_relaxed);
-                released |= complete(rt, t);
+                if (now == 0) now = pto_now_ns();
+                released |= complete(rt, t, now);
                 ++finished;
                 progress = true;
             }
             int32_t next = rt->ready_queue(expected_core_type(rt, w)).pop();
             if (next >= 0) {
-                dispatch(rt, h, w, next);
+                dispatch(rt, h, w, next, slice.thread_index);
                 progress = true;
             }
         });
@@ -236,6 +241,7 @@ extern "C" int aicpu_execute(Runtime* rt) {
         return PTO_ERR_SCHEDULER;
     }
     SchedulerSlice slice = SchedulerSlice::of(index, threads, rt->block_dim());
+
     DEV_INFO("scheduler thread %d: AIC workers %d..%d, AIV workers %d..%d", index,
              slice.aic_begin, slice.aic_end - 1, slice.aiv_begin, slice.aiv_end - 1);
 

@@ -18,6 +18,7 @@
 #include "runtime.h"
 #include "runtime_host_interface.h"
 #include "shared_object_from_bytes.h"
+#include "time_source.h"
 
 namespace {
 
@@ -171,9 +172,18 @@ int runtime_host_prepare_launch(void* memory, const RuntimeLaunchSettings& setti
     if (HostSide* side = host_side_of(rt)) side->launch_succeeded = false;
     LaunchConfig config{settings.aicpu_thread_num, settings.block_dim, settings.timeout_ns};
     int rc = rt->prepare_launch(config, lookup, message, message_size);
+    if (rc == 0) {
+        rc = validate_graph(*rt, settings.block_dim, settings.block_dim * PLATFORM_AIV_PER_BLOCK,
+                            message, message_size);
+    }
     if (rc != 0) return rc;
-    return validate_graph(*rt, settings.block_dim,
-                          settings.block_dim * PLATFORM_AIV_PER_BLOCK, message, message_size);
+    // Tasks without predecessors are ready from the moment the run starts.
+    uint64_t start = pto_now_ns();
+    rt->launch_start_ns.store(start, std::memory_order_relaxed);
+    for (int i = 0; i < rt->get_task_count(); ++i) {
+        if (rt->task(i).fanin == 0) rt->task(i).ready_time = start;
+    }
+    return 0;
 }
 
 void runtime_host_stop_workers(void* memory) {

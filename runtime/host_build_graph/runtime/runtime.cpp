@@ -70,6 +70,9 @@ int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_t
     t.remaining_fanin.store(0, std::memory_order_relaxed);
     t.state.store(static_cast<int32_t>(TaskState::kPending), std::memory_order_relaxed);
     t.worker_id = -1;
+    t.scheduler_thread = -1;
+    t.ready_time = 0;
+    t.dispatch_time = 0;
     t.start_time.store(0, std::memory_order_relaxed);
     t.end_time.store(0, std::memory_order_relaxed);
     return id;
@@ -206,6 +209,9 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     for (int i = 0; i < task_count_; ++i) {
         Task& t = tasks_[i];
         t.worker_id = -1;
+        t.scheduler_thread = -1;
+        t.ready_time = 0;
+        t.dispatch_time = 0;
         t.start_time.store(0, std::memory_order_relaxed);
         t.end_time.store(0, std::memory_order_relaxed);
         t.remaining_fanin.store(t.fanin, std::memory_order_relaxed);
@@ -230,5 +236,6 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     completed_tasks.store(0, std::memory_order_relaxed);
     abort_status.store(0, std::memory_order_relaxed);
     stall_ns.store(0, std::memory_order_release);
+    launch_start_ns.store(0, std::memory_order_release);
     return 0;
 }

@@ -52,6 +52,9 @@ struct Task {
     std::atomic<int32_t> remaining_fanin; // predecessors not yet complete
     std::atomic<int32_t> state;           // TaskState
     int32_t worker_id;                    // who ran it (-1 before)
+    int32_t scheduler_thread;             // who dispatched it (-1 before)
+    uint64_t ready_time;                  // ns, when its last predecessor completed
+    uint64_t dispatch_time;               // ns, when a scheduler handed it to a worker
     // ns, stamped by the worker; atomic because a diagnostic may read them
     // while a hung kernel's worker is still alive.
     std::atomic<uint64_t> start_time;
@@ -126,6 +129,7 @@ public:
     std::atomic<int32_t> completed_tasks{0};
     std::atomic<int32_t> abort_status{0};      // first failure, stops every thread
     std::atomic<uint64_t> stall_ns{0};          // how long the run went without progress
+    std::atomic<uint64_t> launch_start_ns{0};   // when the first scheduler thread started
 
 private:
     void fail_build(int status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,88 @@
+import Foundation
+import PTORuntime
+
+/// A run as a Chrome trace-event file (opens in Perfetto and chrome://tracing):
+/// one process per case, one track per AICore worker (AIC n / AIV n) and per
+/// scheduler thread (AICPU n), a span per task named by its kernel, flow
+/// arrows from each task to its successors, and dispatch instants on the
+/// scheduler tracks. Times come from the workers' own stamps.
+public struct ChromeTrace {
+    public struct Case {
+        public var index: Int
+        public var label: String
+        public var graph: TaskGraph
+        public init(index: Int, label: String, graph: TaskGraph) {
+            (self.index, self.label, self.graph) = (index, label, graph)
+        }
+    }
+
+    public var example: String
+    public var blockDim: Int
+    public var aicpuThreads: Int
+    public var kernelNames: [Int32: String]
+    public var cases: [Case] = []
+
+    public init(example: String, blockDim: Int, aicpuThreads: Int, kernelNames: [Int32: String]) {
+        self.example = example
+        self.blockDim = blockDim
+        self.aicpuThreads = aicpuThreads
+        self.kernelNames = kernelNames
+    }
+
+    static let schedulerTrackBase = 1000
+
+    public func json() throws -> Data {
+        var events: [[String: Any]] = []
+        var flowId = 0
+        for c in cases {
+            let pid = c.index + 1
+            events.append(["ph": "M", "name": "process_name", "pid": pid, "args": ["name": "\(example) case \(c.index) \(c.label)"]])
+            events.append(["ph": "M", "name": "process_sort_index", "pid": pid, "args": ["sort_index": c.index]])
+            for w in 0..<(blockDim * 3) {
+                events.append(["ph": "M", "name": "thread_name", "pid": pid, "tid": w + 1,
+                               "args": ["name": RunSummary.workerName(w, blockDim: blockDim)]])
+                events.append(["ph": "M", "name": "thread_sort_index", "pid": pid, "tid": w + 1, "args": ["sort_index": w + 1]])
+            }
+            for t in 0..<aicpuThreads {
+                let tid = ChromeTrace.schedulerTrackBase + t
+                events.append(["ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": ["name": "AICPU \(t)"]])
+                events.append(["ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid, "args": ["sort_index": tid]])
+            }
+            let ran = c.graph.tasks.filter(\.ran)
+            let base = (ran.map(\.readyNs).filter { $0 > 0 } + ran.map(\.startNs)).min() ?? 0
+            func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
+            let successors = c.graph.successors
+            for t in ran {
+                let name = kernelNames[t.funcId] ?? "func_\(t.funcId)"
+                events.append([
+                    "ph": "X", "cat": "task", "name": name, "pid": pid, "tid": Int(t.workerId) + 1,
+                    "ts": us(t.startNs), "dur": Double(t.endNs - t.startNs) / 1000,
+                    "args": ["task": Int(t.taskId), "func_id": Int(t.funcId), "core": t.core == .aic ? "AIC" : "AIV",
+                             "fanin": Int(t.fanin), "fanout": Int(t.fanout), "case": c.index,
+                             "successors": successors[Int(t.taskId)].map(Int.init),
+                             "ready_us": us(t.readyNs), "dispatch_us": us(t.dispatchNs)],
+                ])
+                if t.schedulerThread >= 0, t.dispatchNs > 0 {
+                    events.append(["ph": "i", "s": "t", "cat": "dispatch", "name": "dispatch \(name) #\(t.taskId)",
+                                   "pid": pid, "tid": ChromeTrace.schedulerTrackBase + Int(t.schedulerThread),
+                                   "ts": us(t.dispatchNs), "args": ["task": Int(t.taskId), "worker": Int(t.workerId)]])
+                }
+            }
+            for e in c.graph.edges {
+                guard Int(e.from) < c.graph.tasks.count, Int(e.to) < c.graph.tasks.count else { continue }
+                let from = c.graph.tasks[Int(e.from)]
+                let to = c.graph.tasks[Int(e.to)]
+                guard from.ran, to.ran else { continue }
+                flowId += 1
+                events.append(["ph": "s", "cat": "dependency", "name": "dependency", "id": flowId, "pid": pid,
+                               "tid": Int(from.workerId) + 1, "ts": us(from.endNs) - 0.001])
+                events.append(["ph": "f", "bp": "e", "cat": "dependency", "name": "dependency", "id": flowId,
+                               "pid": pid, "tid": Int(to.workerId) + 1, "ts": us(to.startNs)])
+            }
+        }
+        let document: [String: Any] = ["traceEvents": events, "displayTimeUnit": "ns",
+                                       "otherData": ["example": example, "block_dim": blockDim,
+                                                     "aicpu_threads": aicpuThreads]]
+        return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+    }
+}

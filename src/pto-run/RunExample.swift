@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import PTOExample
+
+struct RunExample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run every case of an example and compare its outputs with the golden.",
+        discussion: """
+            Every case of PARAMS_LIST runs in this one process; each prints a PASS or FAIL line \
+            and a summary (makespan, critical path, dispatch latency, per-core busy time).
+
+            Exit status: 0 every case passed; 1 a case failed (mismatch or runtime error); \
+            2 bad input (missing files, build failure); 64 invalid options.
+            """)
+
+    @OptionGroup var example: ExampleOptions
+
+    @Option(help: "Device id passed to set_device and launch_runtime.")
+    var device: Int32 = 0
+
+    @Option(help: "AICPU scheduler threads (1..4); must divide block_dim.")
+    var aicpuThreads: Int32 = 3
+
+    @Option(help: "Blocks of 1 AIC + 2 AIV workers (1..24).")
+    var blockDim: Int32 = 3
+
+    @Option(help: "Seconds a run may go without any task completing before it is stopped.")
+    var timeout: Double?
+
+    @Option(help: "Write a Chrome trace-event file (Perfetto, chrome://tracing) of every case.")
+    var trace: String?
+
+    @Option(help: "Write the task graph of the first case run as Graphviz DOT.")
+    var graph: String?
+
+    @Option(help: "Write the run summaries as JSON.")
+    var jsonSummary: String?
+
+    @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...4).contains(aicpuThreads) else {
+            throw ValidationError("--aicpu-threads \(aicpuThreads) is out of range; use 1..4")
+        }
+        guard (1...24).contains(blockDim) else {
+            throw ValidationError("--block-dim \(blockDim) is out of range; use 1..24")
+        }
+        guard blockDim % aicpuThreads == 0 else {
+            throw ValidationError(
+                "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
+                    + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
+                    + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
+        }
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t) must be a positive number of seconds") }
+        guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
+    }
+
+    func run() throws {
+        var passed = false
+        try reportingRunnerErrors { passed = try runExample() }
+        if !passed { throw ExitCode(1) }
+    }
+
+    private func runExample() throws(RunnerError) -> Bool {
+        let (folder, manifest, golden) = try example.prepare()
+        let name = URL(fileURLWithPath: folder).lastPathComponent
+        let verbose = example.verbose
+        let log: (String) -> Void = { message in if verbose { Console.error("pto-run: \(message)") } }
+        log("\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.rtol), atol \(golden.atol)")
+
+        var settings = RunSettings()
+        settings.platform = example.platform
+        settings.runtime = example.runtime
+        settings.device = device
+        settings.aicpuThreads = aicpuThreads
+        settings.blockDim = blockDim
+        settings.caseIndex = example.case
+        settings.timeoutSeconds = timeout
+        settings.verbose = verbose
+        settings.python = example.python
+        settings.progress = !quiet
+
+        let runner = ExampleRunner(settings: settings, artifacts: manifest, golden: golden, log: log)
+        let results = try runner.run { result in
+            printCase(result, example: name)
+            if !quiet, let summary = result.summary { summary.lines.forEach(Console.out) }
+        }
+        try writeOutputs(results, example: name, manifest: manifest)
+        let failed = results.filter { !$0.passed }.count
+        Console.out("\(results.count - failed) passed, \(failed) failed")
+        return failed == 0
+    }
+
+    private func writeOutputs(_ results: [CaseResult], example name: String, manifest: ArtifactsManifest) throws(RunnerError) {
+        let kernelNames = ExampleRunner.kernelNames(manifest)
+        if let path = trace {
+            var chrome = ChromeTrace(example: name, blockDim: Int(blockDim), aicpuThreads: Int(aicpuThreads),
+                                     kernelNames: kernelNames)
+            chrome.cases = results.compactMap { r in r.graph.map { ChromeTrace.Case(index: r.index, label: r.parameters, graph: $0) } }
+            do {
+                try write(try chrome.json(), to: path, what: "trace")
+            } catch let error as RunnerError {
+                throw error
+            } catch {
+                throw .readFile(path: path, reason: "cannot encode the trace: \(error)")
+            }
+        }
+        if let path = graph, let first = results.first(where: { $0.graph != nil }), let g = first.graph {
+            let text = GraphDot.render(g, title: "\(name) case \(first.index)", kernelNames: kernelNames)
+            try write(Data(text.utf8), to: path, what: "graph")
+        }
+        if let path = jsonSummary {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            guard let data = try? encoder.encode(results.compactMap(\.summary)) else {
+                throw .readFile(path: path, reason: "cannot encode the summary")
+            }
+            try write(data, to: path, what: "summary")
+        }
+    }
+
+    private func printCase(_ result: CaseResult, example: String) {
+        let label = "\(example) case \(result.index) \(result.parameters)"
+        if let failure = result.failure {
+            Console.out("FAIL \(label): \(failure)")
+        } else if result.passed {
+            let tensors = result.comparisons.map { "\($0.name) (\($0.elementCount) elements)" }
+            Console.out("PASS \(label): \(tensors.joined(separator: ", "))")
+        } else {
+            let bad = result.comparisons.filter { !$0.passed }.map(\.name)
+            Console.out("FAIL \(label): mismatch in \(bad.joined(separator: ", "))")
+            for comparison in result.comparisons { comparison.report.forEach { Console.out("  " + $0) } }
+        }
+    }
+}
