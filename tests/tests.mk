@@ -44,6 +44,49 @@ $(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
 
 -include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
 
+# ---- benchmark -------------------------------------------------------------
+BENCH_OUT := $(OUT)/bench
+BENCH := $(BENCH_OUT)/runtime_bench
+BENCH_JSON_DIR := $(BUILD_ROOT)/bench
+
+$(BENCH): tests/bench/runtime_bench.cpp tests/bench/bench_graphs.h $(HOST_LIB)
+	@mkdir -p $(@D)
+	$(call say,BENCH,$@)
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
+		-DBENCH_BINARY_DIR='"$(abspath $(BENCH_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
+		-o $@ $< -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
+
+$(BENCH_OUT)/noop_kernel.so: tests/bench/noop_kernel.cpp
+	@mkdir -p $(@D)
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) $(PLATFORM_LDFLAGS) -o $@ $<
+
+$(BENCH_OUT)/busy_kernel.so: tests/bench/noop_kernel.cpp
+	@mkdir -p $(@D)
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -DBUSY_KERNEL $(PLATFORM_LDFLAGS) -o $@ $<
+
+$(BENCH_OUT)/bench_orch.so: tests/bench/bench_orch.cpp tests/bench/bench_graphs.h $(ORCH_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(TEST_INCLUDES) $(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< \
+		$(ORCH_OBJS) $(PLATFORM_LDLIBS)
+
+-include $(BENCH).d
+
+BENCH_ARGS ?=
+.PHONY: bench bench-binaries bench-build-times
+bench-binaries: $(BENCH) $(BENCH_OUT)/noop_kernel.so $(BENCH_OUT)/busy_kernel.so $(BENCH_OUT)/bench_orch.so \
+	$(RUNTIME_LIBS)
+
+# make bench: the scheduler benchmark, then cold and warm `make run` times.
+bench: bench-binaries
+	@mkdir -p $(BENCH_JSON_DIR)
+	@echo "== scheduler benchmark: no-op kernels, execution time only ($$(nproc) cores, $$(uname -m))"
+	$(Q)$(BENCH) --json $(BENCH_JSON_DIR)/scheduler.json $(BENCH_ARGS)
+	$(Q)$(MAKE) --no-print-directory bench-build-times
+
+bench-build-times: $(DEPS_STAMP) swift-tools
+	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"
+	$(Q)sh tests/bench/time_make_run.sh "$(MAKE)" $(BENCH_JSON_DIR)/make_run.json $(CHECK_EXAMPLES)
+
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
 test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)

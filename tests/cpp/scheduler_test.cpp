@@ -571,6 +571,30 @@ TEST(slow_kernels_that_progress_never_trip_the_timeout) {
     run_and_check(*spec, 1, 1);
 }
 
+TEST(graph_limits_can_be_raised_for_large_graphs) {
+    register_test_kernels();
+    EXPECT_EQ(pto_set_graph_limits(0, 10), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "0 tasks is out of range");
+    EXPECT_EQ(pto_set_graph_limits(100, 0), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "0 successors per task is out of range");
+    REQUIRE(pto_set_graph_limits(kSpecMaxTasks, kSpecMaxTasks) == 0);
+    // A fan-out far past the default 512 successors, then a fan-in.
+    auto spec = std::make_unique<GraphSpec>();
+    int root = spec->add_task(0);
+    for (int i = 1; i < 3000; ++i) spec->add_edge(root, spec->add_task(i % 2));
+    int sink = spec->add_task(1);
+    for (int i = 1; i < 3000; ++i) spec->add_edge(i, sink);
+    run_and_check(*spec, 3, 3);
+    // Lowered limits apply to the next Runtime.
+    REQUIRE(pto_set_graph_limits(10, 4) == 0);
+    auto small = std::make_unique<GraphSpec>();
+    for (int i = 0; i < 11; ++i) small->add_task(1);
+    small->finish();
+    RuntimeBlock block;
+    EXPECT_EQ(init_with(block, *small), PTO_ERR_LIMIT_EXCEEDED);
+    EXPECT_CONTAINS(pto_last_error(), "already has 10 tasks, the limit");
+}
+
 // A scheduler thread whose own workers sit idle while another thread's
 // workers finish the graph is not stalled: progress is counted over the whole
 // run, in wall-clock time.

@@ -110,6 +110,13 @@ int copy_from_device(void* host, const void* dev, size_t n) {
     return sim_device_memory_ops().copy_from_device(host, dev, n);
 }
 
+int pto_set_graph_limits(int max_tasks, int max_successors) {
+    clear_last_error();
+    char message[256] = {};
+    return report(runtime_host_set_graph_limits(max_tasks, max_successors, message, sizeof message),
+                  message);
+}
+
 int pto_name_kernel(int func_id, const char* name) {
     clear_last_error();
     return guarded("pto_name_kernel", [&] {

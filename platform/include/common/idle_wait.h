@@ -18,11 +18,20 @@ struct Doorbell {
     std::atomic<uint32_t> sleepers{0};
 };
 
-// Grows the idle strategy step by step across consecutive idle rounds of one
-// waiter; reset it whenever the waiter found work.
+// Grows the idle strategy across consecutive idle rounds of one waiter:
+// how long it has been idle decides between spinning, yielding and parking.
+// Reset it whenever the waiter found work.
 struct IdleBackoff {
+    // How long to keep the core (spinning, then yielding) before parking.
+    // Schedulers sit on every task's critical path and keep it longer than
+    // workers, which are many and each wait longer between tasks.
+    uint64_t keep_core_ns = 200'000;
     uint32_t rounds = 0;
-    void reset() { rounds = 0; }
+    uint64_t idle_since_ns = 0;
+    void reset() {
+        rounds = 0;
+        idle_since_ns = 0;
+    }
 };
 
 // Waits until the doorbell moves away from `observed` or `max_wait_ns` passed.

@@ -45,6 +45,10 @@ const char* pto_last_error(void);
 // Seconds a run may go without any task completing before it is stopped
 // with a diagnostic. 0 restores the default.
 int pto_set_run_timeout(double seconds);
+// Raise (or lower) the graph limits for Runtimes initialised from now on:
+// tasks per graph (default 4096, at most 16777216) and successors per task
+// (default 512). Memory follows the tasks actually added, not the limit.
+int pto_set_graph_limits(int max_tasks, int max_successors);
 // A name for a func_id's kernel (its source file, say), used in diagnostics.
 int pto_name_kernel(int func_id, const char* name);
 

@@ -48,6 +48,9 @@ struct TaskRecordView {
 // Every function returns 0 or a negative PtoStatus and, on failure, writes a
 // one-line reason into `message`.
 size_t runtime_host_size();
+// Limits for Runtimes initialised from now on (process-wide).
+int runtime_host_set_graph_limits(int max_tasks, int max_successors, char* message,
+                                  size_t message_size);
 bool runtime_host_is_initialized(void* rt);
 int runtime_host_init(void* rt, const uint8_t* orch_so, size_t orch_so_size,
                       const char* orch_func_name, uint64_t* func_args, int func_args_count,

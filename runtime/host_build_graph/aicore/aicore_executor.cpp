@@ -1,6 +1,7 @@
 #include "aicore_executor.h"
 
 #include <cstdint>
+#include <cstdlib>
 
 #include "aicore_qualifiers.h"
 #include "idle_wait.h"
@@ -13,11 +14,22 @@ namespace {
 // A worker has no deadline of its own: the scheduler bounds the run and, when
 // it stops, writes control = 1 and rings. The slice only bounds one park.
 constexpr uint64_t kMaxParkNs = 50'000'000;
+// How long an idle worker keeps its core before parking (see IdleBackoff).
+constexpr uint64_t kWorkerKeepCoreNs = 30'000;
+
+uint64_t worker_keep_core_ns() {
+    static const uint64_t value = [] {
+        const char* text = std::getenv("PTO_SIM_WORKER_KEEP_NS");
+        return text && *text ? std::strtoull(text, nullptr, 10) : kWorkerKeepCoreNs;
+    }();
+    return value;
+}
 
 // Waits for the worker's own mailbox; returns false when told to quit.
 template <typename Ready>
 bool wait_for(Handshake& h, Ready ready) {
     IdleBackoff backoff;
+    backoff.keep_core_ns = worker_keep_core_ns();
     for (;;) {
         uint32_t seq = h.bell.seq.load(std::memory_order_seq_cst);
         if (h.control.load(std::memory_order_acquire) == 1) return false;

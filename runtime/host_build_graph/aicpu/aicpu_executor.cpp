@@ -208,7 +208,19 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
             ring_other_schedulers(rt, slice.thread_index);
             return 0;
         }
-        if (released) ring_other_schedulers(rt, slice.thread_index);
+        if (released) {
+            // Hand released tasks to this thread's own idle workers first;
+            // wake the other schedulers only for what is left.
+            slice.for_each_worker([&](int w) {
+                Handshake& h = rt->worker(w);
+                if (h.task.load(std::memory_order_relaxed) != 0) return;
+                int32_t next = rt->ready_queue(expected_core_type(rt, w)).pop();
+                if (next >= 0) dispatch(rt, h, w, next, slice.thread_index);
+            });
+            if (rt->ready_queue(CoreType::AIC).size() > 0 || rt->ready_queue(CoreType::AIV).size() > 0) {
+                ring_other_schedulers(rt, slice.thread_index);
+            }
+        }
         if (progress) {
             backoff.reset();
             continue;

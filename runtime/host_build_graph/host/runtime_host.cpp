@@ -6,6 +6,7 @@
 // Runtime, so whatever it did not free (inputs, scratch) is freed at
 // finalize: repeated init/launch/finalize cycles leak nothing.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <new>
@@ -119,6 +120,29 @@ int load_and_run_orchestration(Runtime* rt, HostSide* side, const uint8_t* orch_
 
 size_t runtime_host_size() { return sizeof(Runtime); }
 
+namespace {
+std::atomic<int> g_max_tasks{RUNTIME_MAX_TASKS};
+std::atomic<int> g_max_successors{RUNTIME_MAX_SUCCESSORS};
+}  // namespace
+
+int runtime_host_set_graph_limits(int max_tasks, int max_successors, char* message,
+                                  size_t message_size) {
+    if (max_tasks < 1 || max_tasks > RUNTIME_TASK_LIMIT_CEILING) {
+        std::snprintf(message, message_size, "pto_set_graph_limits: %d tasks is out of range; use 1..%d",
+                      max_tasks, RUNTIME_TASK_LIMIT_CEILING);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    if (max_successors < 1 || max_successors > RUNTIME_TASK_LIMIT_CEILING) {
+        std::snprintf(message, message_size,
+                      "pto_set_graph_limits: %d successors per task is out of range; use 1..%d",
+                      max_successors, RUNTIME_TASK_LIMIT_CEILING);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    g_max_tasks.store(max_tasks);
+    g_max_successors.store(max_successors);
+    return 0;
+}
+
 bool runtime_host_is_initialized(void* rt) {
     return rt != nullptr && static_cast<Runtime*>(rt)->is_constructed() &&
            host_side_of(static_cast<Runtime*>(rt)) != nullptr;
@@ -147,7 +171,10 @@ int runtime_host_init(void* memory, const uint8_t* orch_so, size_t orch_so_size,
         return PTO_ERR_INVALID_ARGUMENT;
     }
 
-    auto* rt = new (memory) Runtime();
+    GraphLimits limits;
+    limits.max_tasks = g_max_tasks.load();
+    limits.max_successors = g_max_successors.load();
+    auto* rt = new (memory) Runtime(limits);
     auto* side = new HostSide();
     side->ops = ops;
     {

@@ -1,6 +1,6 @@
 // FIFO of task ids ready to run on one core type, shared by all scheduler
 // threads. Every task enters the queue at most once per launch, so a queue
-// sized for the task limit never wraps and every slot is written once: a
+// sized for the graph never wraps and every slot is written once: a
 // producer reserves a slot with fetch_add on tail and publishes the id in it;
 // a consumer claims the slot at head with a CAS once it is published. No
 // locks, no ABA.
@@ -8,15 +8,33 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 
 #include "platform_limits.h"
 
 class ReadyQueue {
 public:
-    void reset(int capacity) {
+    ReadyQueue() = default;
+    ReadyQueue(const ReadyQueue&) = delete;
+    ReadyQueue& operator=(const ReadyQueue&) = delete;
+    ~ReadyQueue() { std::free(slots_); }
+
+    // Empties the queue and makes room for `capacity` pushes (host side,
+    // before a launch). Returns false when memory runs out.
+    bool reset(int capacity) {
+        if (capacity > capacity_) {
+            void* grown = std::malloc(static_cast<size_t>(capacity) * sizeof(std::atomic<int32_t>));
+            if (grown == nullptr) return false;
+            std::free(slots_);
+            slots_ = static_cast<std::atomic<int32_t>*>(grown);
+            for (int i = 0; i < capacity; ++i) new (&slots_[i]) std::atomic<int32_t>(kEmpty);
+            capacity_ = capacity;
+        }
         for (int i = 0; i < capacity; ++i) slots_[i].store(kEmpty, std::memory_order_relaxed);
         head_.store(0, std::memory_order_relaxed);
         tail_.store(0, std::memory_order_release);
+        return true;
     }
 
     void push(int32_t task_id) {
@@ -56,5 +74,6 @@ private:
     static constexpr int32_t kEmpty = -1;
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> head_{0};
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> tail_{0};
-    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> slots_[RUNTIME_MAX_TASKS];
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t>* slots_ = nullptr;
+    int capacity_ = 0;
 };

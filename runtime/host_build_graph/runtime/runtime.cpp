@@ -6,14 +6,31 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "pto_status.h"
 
-Runtime::Runtime() { magic_ = kMagic; }
+Runtime::Runtime(GraphLimits limits) : limits_(limits) {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    tasks_bytes_ = (static_cast<size_t>(limits_.max_tasks) * sizeof(Task) + page - 1) / page * page;
+    void* reserved = mmap(nullptr, tasks_bytes_, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (reserved == MAP_FAILED) {
+        tasks_bytes_ = 0;
+        limits_.max_tasks = 0;  // every add_task then reports the limit
+        fail_build(PTO_ERR_OUT_OF_MEMORY, "cannot reserve room for %d tasks", limits.max_tasks);
+    } else {
+        tasks_ = static_cast<Task*>(reserved);
+    }
+    magic_ = kMagic;
+}
 
 Runtime::~Runtime() {
     std::free(edge_from_);
     std::free(edge_to_);
     std::free(successors_);
+    if (tasks_ != nullptr) munmap(tasks_, tasks_bytes_);
     magic_ = 0;
 }
 
@@ -28,10 +45,10 @@ void Runtime::fail_build(int status, const char* fmt, ...) {
 }
 
 int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_type) {
-    if (task_count_ >= RUNTIME_MAX_TASKS) {
+    if (task_count_ >= limits_.max_tasks) {
         fail_build(PTO_ERR_LIMIT_EXCEEDED,
                    "add_task: the graph already has %d tasks, the limit (func_id %d not added)",
-                   RUNTIME_MAX_TASKS, func_id);
+                   limits_.max_tasks, func_id);
         return -1;
     }
     if (num_args < 0 || num_args > RUNTIME_MAX_ARGS) {
@@ -57,7 +74,7 @@ int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_t
         return -1;
     }
     int id = task_count_++;
-    Task& t = tasks_[id];
+    Task& t = *new (&tasks_[id]) Task();
     t.task_id = id;
     t.func_id = func_id;
     t.num_args = num_args;
@@ -105,10 +122,10 @@ void Runtime::add_successor(int from_task, int to_task) {
         return;
     }
     Task& from = tasks_[from_task];
-    if (from.fanout_count >= RUNTIME_MAX_SUCCESSORS) {
+    if (from.fanout_count >= limits_.max_successors) {
         fail_build(PTO_ERR_LIMIT_EXCEEDED,
                    "add_successor(%d, %d): task %d already has %d successors, the limit",
-                   from_task, to_task, from_task, RUNTIME_MAX_SUCCESSORS);
+                   from_task, to_task, from_task, limits_.max_successors);
         return;
     }
     if (reserve_edges(edge_count_ + 1) != 0) {
@@ -204,8 +221,10 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     block_dim_ = config.block_dim;
     aicpu_thread_num_ = config.aicpu_thread_num;
     timeout_ns_ = config.timeout_ns;
-    ready_[0].reset(task_count_);
-    ready_[1].reset(task_count_);
+    if (!ready_[0].reset(task_count_) || !ready_[1].reset(task_count_)) {
+        std::snprintf(message, message_size, "out of memory for the ready queues of %d tasks", task_count_);
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
     for (int i = 0; i < task_count_; ++i) {
         Task& t = tasks_[i];
         t.worker_id = -1;

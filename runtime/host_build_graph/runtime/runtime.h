@@ -71,11 +71,17 @@ struct LaunchConfig {
 // Maps a func_id to its kernel's entry address; 0 when not registered.
 using KernelLookup = uint64_t (*)(int func_id);
 
+// How large a graph may grow (the historic limits by default).
+struct GraphLimits {
+    int max_tasks = RUNTIME_MAX_TASKS;
+    int max_successors = RUNTIME_MAX_SUCCESSORS;
+};
+
 class Runtime {
 public:
     static constexpr uint64_t kMagic = 0x50544f52544d4531ull;  // "PTORTME1"
 
-    Runtime();
+    explicit Runtime(GraphLimits limits = GraphLimits{});
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -93,6 +99,7 @@ public:
     // Records an output buffer for copy-back at finalize.
     void record_tensor_pair(void* host_ptr, void* dev_ptr, size_t size);
     int get_task_count() const { return task_count_; }
+    const GraphLimits& limits() const { return limits_; }
     Task* get_task(int task_id);
     void print_runtime() const;
     HostApi host_api{};
@@ -136,6 +143,7 @@ private:
     int reserve_edges(uint32_t needed);
 
     uint64_t magic_ = 0;
+    GraphLimits limits_;
     int task_count_ = 0;
     int tensor_pair_count_ = 0;
     int build_error_ = 0;
@@ -157,5 +165,9 @@ private:
     Doorbell scheduler_bells_[PLATFORM_MAX_AICPU_THREADS];
     Handshake workers_[PLATFORM_MAX_WORKERS];
     ReadyQueue ready_[2];
-    Task tasks_[RUNTIME_MAX_TASKS];
+    // Room for limits_.max_tasks tasks, reserved up front so Task pointers
+    // never move; pages are only committed as tasks are added, so memory
+    // follows the graph, not the limit.
+    Task* tasks_ = nullptr;
+    size_t tasks_bytes_ = 0;
 };

@@ -1,0 +1,26 @@
+// Graph shapes of the scheduler benchmark, shared by the benchmark driver
+// and its orchestration.
+#pragma once
+
+#include <cstdint>
+
+enum BenchShape : uint64_t {
+    kIndependent = 0,  // no edges
+    kChain = 1,        // 0 -> 1 -> 2 -> ...
+    kLayered = 2,      // layers of 16; each task after two of the layer above
+    kRandomDag = 3,    // each task after up to 3 random tasks among the 64 before it
+    kFanOut = 4,       // task 0 -> every other task
+    kLongKernel = 5,   // one task whose kernel computes for a second: CPU use while waiting
+};
+
+inline const char* bench_shape_name(uint64_t shape) {
+    switch (shape) {
+        case kIndependent: return "independent";
+        case kChain: return "chain";
+        case kLayered: return "layered";
+        case kRandomDag: return "random";
+        case kFanOut: return "fanout";
+        case kLongKernel: return "long-kernel";
+        default: return "?";
+    }
+}

@@ -1,0 +1,259 @@
+// Scheduler benchmark on the simulator: no-op kernels, graphs of several
+// shapes and sizes, each run over scheduler-thread / block_dim combinations
+// and repeated. Reports execution time only (launch_runtime), per task.
+//
+//   runtime_bench [--sizes 4000,65536,1000000] [--shapes independent,chain,...]
+//                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
+//
+// Each (shape, size, configuration) cell runs in its own child process, so
+// its peak memory is its own.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench_graphs.h"
+#include "pto_runtime_c_api.h"
+
+#ifndef BENCH_BINARY_DIR
+#error "BENCH_BINARY_DIR must name the folder with the benchmark kernel and orchestration"
+#endif
+#ifndef RUNTIME_BINARY_DIR
+#error "RUNTIME_BINARY_DIR must name the folder with the runtime binaries"
+#endif
+
+namespace {
+
+struct Config {
+    int threads, block_dim;
+};
+
+struct Cell {
+    uint64_t shape;
+    int size;
+    Config config;
+    std::vector<double> us_per_task;
+    std::vector<double> cpu_seconds;
+    double peak_mb = 0;
+    std::string error;
+};
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "runtime_bench: cannot read %s; build with make bench\n", path.c_str());
+        std::exit(2);
+    }
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+double cpu_now() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Runs one cell in this (child) process; writes "us,cpu;us,cpu;...|peak_kb" or "error:...".
+std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
+    auto aicpu = read_file(RUNTIME_BINARY_DIR "/libpto_aicpu.so");
+    auto aicore = read_file(RUNTIME_BINARY_DIR "/libpto_aicore.so");
+    auto orch = read_file(BENCH_BINARY_DIR "/bench_orch.so");
+    auto kernel = read_file(BENCH_BINARY_DIR "/noop_kernel.so");
+    auto busy = read_file(BENCH_BINARY_DIR "/busy_kernel.so");
+    if (register_kernel(0, kernel.data(), kernel.size()) != 0 || register_kernel(1, busy.data(), busy.size()) != 0) {
+        return std::string("error:") + pto_last_error();
+    }
+    if (shape == kLongKernel) size = 1;
+    if (pto_set_graph_limits(size, size) != 0) return std::string("error:") + pto_last_error();
+    std::vector<uint8_t> memory(get_runtime_size() + 64, 0);
+    void* rt = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63});
+    std::ostringstream out;
+    for (int r = 0; r < repeat; ++r) {
+        uint64_t args[3] = {shape, static_cast<uint64_t>(size), 12345};
+        if (init_runtime(rt, orch.data(), orch.size(), "build_bench_graph", args, 3) != 0) {
+            return std::string("error:init: ") + pto_last_error();
+        }
+        double cpu0 = cpu_now();
+        auto t0 = std::chrono::steady_clock::now();
+        int rc = launch_runtime(rt, config.threads, config.block_dim, 0, aicpu.data(), aicpu.size(),
+                                aicore.data(), aicore.size());
+        auto t1 = std::chrono::steady_clock::now();
+        double cpu1 = cpu_now();
+        finalize_runtime(rt);
+        if (rc != 0) return std::string("error:launch: ") + pto_last_error();
+        double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / size;
+        out << (r ? ";" : "") << us << "," << (cpu1 - cpu0);
+    }
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    out << "|" << u.ru_maxrss;
+    return out.str();
+}
+
+Cell measure(uint64_t shape, int size, Config config, int repeat) {
+    Cell cell{shape, size, config, {}, {}, 0, ""};
+    int fds[2];
+    if (pipe(fds) != 0) {
+        cell.error = "pipe failed";
+        return cell;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        close(fds[0]);
+        std::string result = run_cell(shape, size, config, repeat);
+        ssize_t written = write(fds[1], result.data(), result.size());
+        (void)written;
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string text;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (text.rfind("error:", 0) == 0 || text.empty()) {
+        cell.error = text.empty() ? "the benchmark process died" : text.substr(6);
+        return cell;
+    }
+    auto bar = text.find('|');
+    cell.peak_mb = std::atof(text.c_str() + bar + 1) / 1024.0;
+    std::stringstream runs(text.substr(0, bar));
+    std::string run;
+    while (std::getline(runs, run, ';')) {
+        auto comma = run.find(',');
+        cell.us_per_task.push_back(std::atof(run.substr(0, comma).c_str()));
+        cell.cpu_seconds.push_back(std::atof(run.substr(comma + 1).c_str()));
+    }
+    return cell;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+std::vector<std::string> split(const std::string& text) {
+    std::vector<std::string> parts;
+    std::stringstream in(text);
+    std::string part;
+    while (std::getline(in, part, ',')) parts.push_back(part);
+    return parts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<int> sizes = {4000, 65536, 1000000};
+    std::vector<uint64_t> shapes = {kIndependent, kChain, kLayered, kRandomDag, kFanOut};
+    bool long_kernel = true;
+    std::vector<Config> configs = {{1, 1}, {1, 3}, {3, 3}};
+    int repeat = 9;
+    std::string json_path;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        std::string value = i + 1 < argc ? argv[i + 1] : "";
+        if (arg == "--sizes") {
+            sizes.clear();
+            for (auto& s : split(value)) sizes.push_back(std::atoi(s.c_str()));
+        } else if (arg == "--shapes") {
+            shapes.clear();
+            for (auto& s : split(value)) {
+                long_kernel = false;  // only the shapes listed
+                for (uint64_t k = 0; k <= kLongKernel; ++k) {
+                    if (s == bench_shape_name(k)) shapes.push_back(k);
+                }
+            }
+        } else if (arg == "--configs") {
+            configs.clear();
+            for (auto& s : split(value)) configs.push_back({std::atoi(s.c_str()), std::atoi(s.c_str() + s.find(':') + 1)});
+        } else if (arg == "--repeat") {
+            repeat = std::max(1, std::atoi(value.c_str()));
+        } else if (arg == "--json") {
+            json_path = value;
+        } else {
+            std::fprintf(stderr, "usage: runtime_bench [--sizes N,..] [--shapes independent,chain,layered,random,fanout] "
+                                 "[--configs T:B,..] [--repeat N] [--json FILE]\n");
+            return 2;
+        }
+        ++i;
+    }
+
+    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s\n", "graph", "tasks", "thr:blk", "us/task med",
+                "spread", "tasks/s", "cpu s", "peak MB");
+    std::vector<Cell> cells;
+    for (int size : sizes) {
+        for (uint64_t shape : shapes) {
+            for (Config c : configs) {
+                Cell cell = measure(shape, size, c, repeat);
+                char cfg[16];
+                std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
+                if (!cell.error.empty()) {
+                    std::printf("%-12s %8d %7s  error: %s\n", bench_shape_name(shape), size, cfg, cell.error.c_str());
+                } else {
+                    double med = median(cell.us_per_task);
+                    double lo = *std::min_element(cell.us_per_task.begin(), cell.us_per_task.end());
+                    double hi = *std::max_element(cell.us_per_task.begin(), cell.us_per_task.end());
+                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f\n", bench_shape_name(shape), size, cfg,
+                                med, hi / lo, 1e6 / med, median(cell.cpu_seconds), cell.peak_mb);
+                }
+                std::fflush(stdout);
+                cells.push_back(cell);
+            }
+        }
+    }
+
+    // CPU use while the whole run waits on one kernel computing for 1 s.
+    if (long_kernel) {
+        for (Config c : configs) {
+            Cell cell = measure(kLongKernel, 1, c, 3);
+            cell.size = 1;
+            char cfg[16];
+            std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
+            if (!cell.error.empty()) {
+                std::printf("%-12s %8d %7s  error: %s\n", "long-kernel", 1, cfg, cell.error.c_str());
+            } else {
+                double wall = median(cell.us_per_task) / 1e6;
+                std::printf("%-12s %8d %7s  1 s kernel: wall %.3f s, CPU %.3f s (%.2f cores)\n", "long-kernel", 1,
+                            cfg, wall, median(cell.cpu_seconds), median(cell.cpu_seconds) / wall);
+            }
+            cells.push_back(cell);
+        }
+    }
+
+    if (!json_path.empty()) {
+        std::ofstream json(json_path);
+        json << "[\n";
+        for (size_t i = 0; i < cells.size(); ++i) {
+            const Cell& c = cells[i];
+            json << "  {\"graph\": \"" << bench_shape_name(c.shape) << "\", \"tasks\": " << c.size
+                 << ", \"aicpu_threads\": " << c.config.threads << ", \"block_dim\": " << c.config.block_dim;
+            if (!c.error.empty()) {
+                json << ", \"error\": \"" << c.error << "\"}";
+            } else {
+                double lo = *std::min_element(c.us_per_task.begin(), c.us_per_task.end());
+                double hi = *std::max_element(c.us_per_task.begin(), c.us_per_task.end());
+                json << ", \"us_per_task_median\": " << median(c.us_per_task) << ", \"us_per_task_min\": " << lo
+                     << ", \"us_per_task_max\": " << hi << ", \"spread\": " << hi / lo
+                     << ", \"tasks_per_second\": " << 1e6 / median(c.us_per_task)
+                     << ", \"cpu_seconds_median\": " << median(c.cpu_seconds) << ", \"peak_mb\": " << c.peak_mb
+                     << ", \"runs\": " << c.us_per_task.size() << "}";
+            }
+            json << (i + 1 < cells.size() ? ",\n" : "\n");
+        }
+        json << "]\n";
+    }
+    return 0;
+}

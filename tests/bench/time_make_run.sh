@@ -1,0 +1,25 @@
+#!/bin/sh
+# Times `make run` for each example: cold (the example's build folder and the
+# runtime binaries removed, so everything compiles) and warm (nothing changed).
+# Prints a table and writes JSON.
+set -eu
+make_cmd=$1 json=$2
+shift 2
+printf '%-18s %10s %10s\n' example "cold s" "warm s"
+printf '[\n' > "$json"
+first=1
+for ex in "$@"; do
+    rm -rf "build/a2a3sim/examples/$ex" build/a2a3sim/host_build_graph/lib*.so build/a2a3sim/host_build_graph/host \
+        build/a2a3sim/host_build_graph/aicpu build/a2a3sim/host_build_graph/aicore
+    start=$(date +%s.%N)
+    $make_cmd --no-print-directory run EXAMPLE="$ex" PTO_RUN_FLAGS=--quiet >/dev/null
+    cold=$(echo "$(date +%s.%N) - $start" | bc)
+    start=$(date +%s.%N)
+    $make_cmd --no-print-directory run EXAMPLE="$ex" PTO_RUN_FLAGS=--quiet >/dev/null
+    warm=$(echo "$(date +%s.%N) - $start" | bc)
+    printf '%-18s %10.2f %10.2f\n' "$ex" "$cold" "$warm"
+    [ $first -eq 1 ] || printf ',\n' >> "$json"
+    first=0
+    printf '  {"example": "%s", "cold_seconds": %s, "warm_seconds": %s}' "$ex" "$cold" "$warm" >> "$json"
+done
+printf '\n]\n' >> "$json"
