@@ -222,7 +222,7 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 
-EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(EX_KERNEL_$(id)_OUT))
+EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(EX_KERNEL_$(id)_OUT) $(EX_KERNEL_$(id)_OBJ))
 $(eval $(platform_check_kernels))
 $(foreach id,$(EX_KERNEL_IDS),$(eval $(call platform_kernel_rule,$(id))))
 
@@ -232,7 +232,8 @@ $(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -I$(dir $<) -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(EX_ORCH_OUT:.so=.d) $(EX_KERNEL_OUTS:.so=.d)
+-include $(EX_ORCH_OUT:.so=.d) $(patsubst %.so,%.d,$(filter %.so,$(EX_KERNEL_OUTS))) \
+	$(patsubst %.o,%.od,$(filter %.o,$(EX_KERNEL_OUTS)))
 
 .PHONY: example run
 # Everything one run of the example needs. PRINT_ARTIFACTS=1 prints where

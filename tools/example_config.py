@@ -126,13 +126,15 @@ def make_fragment(args) -> None:
     manifest_kernels = []
     for k in kernels:
         out = kernel_dir / f"{k['func_id']}_{k['name']}.so"
+        obj = kernel_dir / f"{k['func_id']}_{k['name']}.o"
         fid = k["func_id"]
         lines += [f"EX_KERNEL_{fid}_SRC := {k['source']}",
                   f"EX_KERNEL_{fid}_CORE := {k['core_type']}",
                   f"EX_KERNEL_{fid}_PTO := {1 if k['pto_isa'] else ''}",
-                  f"EX_KERNEL_{fid}_OUT := {out}"]
+                  f"EX_KERNEL_{fid}_OUT := {out}",
+                  f"EX_KERNEL_{fid}_OBJ := {obj}"]
         manifest_kernels.append({"func_id": fid, "core_type": k["core_type"],
-                                 "source": k["source"], "binary": str(out),
+                                 "source": k["source"], "binary": str(out), "object": str(obj),
                                  "pto_isa": k["pto_isa"]})
     manifest = {
         "example": str(example_dir),

@@ -45,8 +45,14 @@ $(foreach id,$(EX_KERNEL_IDS),$(if $(EX_KERNEL_$(id)_PTO),\
   $(if $(PTO_CXX),,$(error no C++23 compiler found for PTO-ISA kernel $(EX_KERNEL_$(id)_SRC); install clang++ or pass PTO_CXX=/path/to/clang++))))
 endef
 
-# One shared object per kernel: $(1) = func_id.
+# One shared object per kernel, and its object file, whose .text is what
+# `pto-run --kernel-load text` loads (the device's way): $(1) = func_id.
 define platform_kernel_rule
+$$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC)
+	@mkdir -p $$(@D)
+	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
+		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
+
 $$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_SRC)
 	@mkdir -p $$(@D)
 	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))

@@ -15,6 +15,14 @@ public struct RunSettings: Sendable {
     public var python: String?
     /// Show a live progress line for launches longer than a second.
     public var progress = true
+    /// How kernels reach the runtime: as shared objects (simulator) or as
+    /// the .text of their object files (the device's way).
+    public var kernelLoad: KernelLoad = .sharedObject
+
+    public enum KernelLoad: String, Sendable {
+        case sharedObject = "so"
+        case text
+    }
 
     public init() {}
 }
@@ -74,15 +82,25 @@ public struct ExampleRunner {
             throw .runtime(stage: "configuring the runtime", error)
         }
         for kernel in artifacts.kernels {
-            let binary = try readBinary(kernel.binary)
             do {
-                try runtime.registerKernel(funcId: kernel.funcId, binary: binary)
+                switch settings.kernelLoad {
+                case .sharedObject:
+                    try runtime.registerKernel(funcId: kernel.funcId, binary: try readBinary(kernel.binary))
+                case .text:
+                    let text = try loadableText(of: kernel)
+                    try runtime.registerKernelText(funcId: kernel.funcId, text: text.bytes,
+                                                   entryOffset: text.entryOffset ?? 0)
+                }
                 try runtime.nameKernel(funcId: kernel.funcId,
                                        name: URL(fileURLWithPath: kernel.source).lastPathComponent)
-            } catch {
+            } catch let error as RunnerError {
+                throw error
+            } catch let error as HostRuntimeError {
                 throw .runtime(stage: "registering \(kernel.source)", error)
+            } catch {
+                throw .invalidOption("registering \(kernel.source): \(error)")
             }
-            log("registered func_id \(kernel.funcId) (\(kernel.coreType)) from \(kernel.binary)")
+            log("registered func_id \(kernel.funcId) (\(kernel.coreType)) as \(settings.kernelLoad.rawValue)")
         }
 
         var results: [CaseResult] = []
@@ -215,13 +233,36 @@ public struct ExampleRunner {
         return result
     }
 
+    /// The .text of a kernel's object file, after `pto-elf check` found it
+    /// self-contained (the entry may sit anywhere: the loader adds its offset).
+    private func loadableText(of kernel: ArtifactsManifest.Kernel) throws(RunnerError) -> TextSection {
+        guard let object = kernel.object else {
+            throw .invalidOption("the artifacts manifest names no object file for \(kernel.source); rebuild with make")
+        }
+        do {
+            let file = try ElfFile(path: object)
+            let check = try LoadabilityCheck(file: file, allowEntryOffset: true)
+            guard check.loadable else {
+                throw RunnerError.kernelNotLoadable(source: kernel.source, object: object,
+                                                    reasons: check.problems.map(\.message))
+            }
+            return try TextSection(of: file)
+        } catch let error as RunnerError {
+            throw error
+        } catch {
+            throw .readFile(path: object, reason: "\(error)")
+        }
+    }
+
     /// Where a kernel fault happened in the kernel's source, through the
     /// debug information of the kernel object Make built.
     private func sourceLine(of fault: KernelFault) -> String? {
         guard fault.inKernelObject,
-            let kernel = artifacts.kernels.first(where: { $0.funcId == fault.funcId }),
-            let locator = try? SourceLocator(path: kernel.binary)
+            let kernel = artifacts.kernels.first(where: { $0.funcId == fault.funcId })
         else { return nil }
+        // Offsets are into the .so for shared objects, into .text for raw .text.
+        let file = settings.kernelLoad == .text ? kernel.object ?? kernel.binary : kernel.binary
+        guard let locator = try? SourceLocator(path: file) else { return nil }
         let location = locator.locate(fault.pcOffset)
         guard let file = location.file, let line = location.line else { return nil }
         return "\(file):\(line) in \(location.function ?? "??")"

@@ -16,8 +16,10 @@ public struct ArtifactsManifest: Decodable, Sendable {
         public var coreType: String
         public var source: String
         public var binary: String
+        /// The kernel's object file, whose .text the device loads.
+        public var object: String?
         enum CodingKeys: String, CodingKey {
-            case source, binary
+            case source, binary, object
             case funcId = "func_id"
             case coreType = "core_type"
         }

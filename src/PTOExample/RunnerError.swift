@@ -15,6 +15,7 @@ public enum RunnerError: Error, CustomStringConvertible {
     case toolNotFound(name: String, hint: String)
     case runtime(stage: String, HostRuntimeError)
     case invalidOption(String)
+    case kernelNotLoadable(source: String, object: String, reasons: [String])
 
     public var description: String {
         switch self {
@@ -43,6 +44,9 @@ public enum RunnerError: Error, CustomStringConvertible {
             return "\(stage): \(error)"
         case .invalidOption(let message):
             return message
+        case .kernelNotLoadable(let source, let object, let reasons):
+            return "kernel \(source) cannot be loaded as raw .text (\(object)):\n"
+                + reasons.map { "  " + $0 }.joined(separator: "\n")
         }
     }
 }

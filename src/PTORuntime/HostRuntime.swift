@@ -19,6 +19,7 @@ public final class HostRuntime {
     typealias StatusName = @convention(c) (Int32) -> UnsafePointer<CChar>?
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
+    typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
     typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     typealias GraphSize = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
     typealias TaskRecords = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
@@ -37,6 +38,7 @@ public final class HostRuntime {
     private let statusNameFn: StatusName?
     private let setRunTimeoutFn: SetRunTimeout?
     private let nameKernelFn: NameKernel?
+    private let registerKernelTextFn: RegisterKernelText?
     private let lastKernelFaultFn: LastKernelFault?
     private let graphSizeFn: GraphSize?
     private let taskRecordsFn: TaskRecords?
@@ -58,6 +60,7 @@ public final class HostRuntime {
         statusNameFn = library.optionalFunction("pto_status_name", as: StatusName.self)
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
+        registerKernelTextFn = library.optionalFunction("pto_register_kernel_text", as: RegisterKernelText.self)
         lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
         graphSizeFn = library.optionalFunction("pto_graph_size", as: GraphSize.self)
         taskRecordsFn = library.optionalFunction("pto_get_task_records", as: TaskRecords.self)
@@ -98,6 +101,17 @@ public final class HostRuntime {
         var total: Int32 = 0
         guard fn(runtime.pointer, &done, &total) == 0 else { return nil }
         return (Int(done), Int(total))
+    }
+
+    /// Registers a kernel as the device loads one: its .text bytes, entered
+    /// at `entryOffset`.
+    public func registerKernelText(funcId: Int32, text: [UInt8], entryOffset: UInt64) throws(HostRuntimeError) {
+        guard let fn = registerKernelTextFn else {
+            throw .symbolNotFound(path: path, symbol: "pto_register_kernel_text",
+                                  reason: "this host runtime cannot load kernels as raw .text")
+        }
+        let rc = text.withUnsafeBufferPointer { fn(funcId, $0.baseAddress, $0.count, entryOffset) }
+        try check("pto_register_kernel_text(func_id \(funcId))", rc)
     }
 
     /// Gives a kernel a name the runtime's diagnostics use.

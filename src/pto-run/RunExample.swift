@@ -40,6 +40,9 @@ struct RunExample: ParsableCommand {
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
     var quiet = false
 
+    @Option(help: "How kernels are loaded: so (shared objects) or text (only .text of each object file, as on the device).")
+    var kernelLoad: String = "so"
+
     func validate() throws {
         guard (1...4).contains(aicpuThreads) else {
             throw ValidationError("--aicpu-threads \(aicpuThreads) is out of range; use 1..4")
@@ -54,6 +57,9 @@ struct RunExample: ParsableCommand {
                     + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
         }
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t) must be a positive number of seconds") }
+        guard RunSettings.KernelLoad(rawValue: kernelLoad) != nil else {
+            throw ValidationError("--kernel-load \(kernelLoad) is not a loading mode; use so or text")
+        }
         guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
     }
 
@@ -81,6 +87,7 @@ struct RunExample: ParsableCommand {
         settings.verbose = verbose
         settings.python = example.python
         settings.progress = !quiet
+        settings.kernelLoad = RunSettings.KernelLoad(rawValue: kernelLoad) ?? .sharedObject
 
         let runner = ExampleRunner(settings: settings, artifacts: manifest, golden: golden, log: log)
         let results = try runner.run { result in

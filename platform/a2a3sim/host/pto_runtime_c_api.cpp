@@ -110,6 +110,15 @@ int copy_from_device(void* host, const void* dev, size_t n) {
     return sim_device_memory_ops().copy_from_device(host, dev, n);
 }
 
+int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset) {
+    clear_last_error();
+    return guarded("pto_register_kernel_text", [&] {
+        char message[1024] = {};
+        return report(sim_register_kernel_text(func_id, text, size, entry_offset, message, sizeof message),
+                      message);
+    });
+}
+
 int pto_set_graph_limits(int max_tasks, int max_successors) {
     clear_last_error();
     char message[256] = {};

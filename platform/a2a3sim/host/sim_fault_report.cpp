@@ -59,14 +59,24 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
 
     Dl_info at{};
     Dl_info kernel{};
-    bool located = dladdr(reinterpret_cast<void*>(record.pc), &at) != 0 && at.dli_fbase != nullptr;
+    int text_func = -1;
+    uint64_t text_offset = 0;
+    if (sim_text_kernel_at(record.pc, &text_func, &text_offset) && text_func == record.func_id) {
+        // A kernel loaded as raw .text: the offset is inside its .text section.
+        f.pc_offset = text_offset;
+        f.in_kernel_object = 1;
+        std::snprintf(f.object_path, sizeof f.object_path, "(.text of func_id %d)", text_func);
+        *out = f;
+    }
+    bool located = !f.in_kernel_object && dladdr(reinterpret_cast<void*>(record.pc), &at) != 0 &&
+                   at.dli_fbase != nullptr;
     uint64_t entry = sim_kernel_address(record.func_id);
     bool kernel_known = entry != 0 && dladdr(reinterpret_cast<void*>(entry), &kernel) != 0;
     if (located) {
         f.pc_offset = record.pc - reinterpret_cast<uint64_t>(at.dli_fbase);
         f.in_kernel_object = kernel_known && kernel.dli_fbase == at.dli_fbase;
         std::snprintf(f.object_path, sizeof f.object_path, "%s", at.dli_fname ? at.dli_fname : "");
-    } else {
+    } else if (!f.in_kernel_object) {
         f.pc_offset = record.pc;
     }
     *out = f;

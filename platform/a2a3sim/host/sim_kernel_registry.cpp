@@ -1,6 +1,10 @@
 #include "sim_kernel_registry.h"
 
+#include <sys/mman.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -11,8 +15,34 @@
 
 namespace {
 
+// Executable memory holding one kernel's .text.
+struct TextMapping {
+    void* base = nullptr;
+    size_t size = 0;
+    TextMapping() = default;
+    TextMapping(const TextMapping&) = delete;
+    TextMapping& operator=(const TextMapping&) = delete;
+    TextMapping(TextMapping&& o) noexcept : base(o.base), size(o.size) { o.base = nullptr; }
+    TextMapping& operator=(TextMapping&& o) noexcept {
+        if (this != &o) {
+            release();
+            base = o.base;
+            size = o.size;
+            o.base = nullptr;
+        }
+        return *this;
+    }
+    ~TextMapping() { release(); }
+    void release() {
+        if (base != nullptr) munmap(base, size);
+        base = nullptr;
+    }
+    void leak() { base = nullptr; }
+};
+
 struct RegisteredKernel {
-    LoadedSharedObject object;
+    LoadedSharedObject object;  // loaded as a shared object, or
+    TextMapping text;           // loaded as raw .text
     uint64_t entry = 0;
 };
 
@@ -24,7 +54,10 @@ struct Registry {
 
     ~Registry() {
         if (pinned) {
-            for (auto& k : kernels) k.second.object.leak();
+            for (auto& k : kernels) {
+                k.second.object.leak();
+                k.second.text.leak();
+            }
         }
     }
 };
@@ -55,9 +88,68 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     auto it = r.kernels.find(func_id);
-    if (it != r.kernels.end() && r.pinned) it->second.object.leak();
+    if (it != r.kernels.end() && r.pinned) {
+        it->second.object.leak();
+        it->second.text.leak();
+    }
     r.kernels[func_id] = std::move(k);
     return 0;
+}
+
+int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
+                             char* message, size_t message_size) {
+    if (func_id < 0) {
+        std::snprintf(message, message_size, "register_kernel_text: func_id %d is negative", func_id);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    if (text == nullptr || size == 0 || entry_offset >= size) {
+        std::snprintf(message, message_size,
+                      "register_kernel_text: func_id %d: entry offset %llu is not inside the %zu bytes of .text",
+                      func_id, static_cast<unsigned long long>(entry_offset), size);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    // Writable while the bytes are copied in, then read+execute only.
+    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+        std::snprintf(message, message_size, "register_kernel_text: func_id %d: mmap of %zu bytes failed: %s",
+                      func_id, size, std::strerror(errno));
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    std::memcpy(base, text, size);
+    if (mprotect(base, size, PROT_READ | PROT_EXEC) != 0) {
+        std::snprintf(message, message_size, "register_kernel_text: func_id %d: mprotect failed: %s", func_id,
+                      std::strerror(errno));
+        munmap(base, size);
+        return PTO_ERR_LOAD_BINARY;
+    }
+    __builtin___clear_cache(static_cast<char*>(base), static_cast<char*>(base) + size);
+    RegisteredKernel k;
+    k.text.base = base;
+    k.text.size = size;
+    k.entry = reinterpret_cast<uint64_t>(base) + entry_offset;
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.kernels.find(func_id);
+    if (it != r.kernels.end() && r.pinned) {
+        it->second.object.leak();
+        it->second.text.leak();
+    }
+    r.kernels[func_id] = std::move(k);
+    return 0;
+}
+
+bool sim_text_kernel_at(uint64_t pc, int* func_id, uint64_t* offset) {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    for (auto& k : r.kernels) {
+        auto base = reinterpret_cast<uint64_t>(k.second.text.base);
+        if (base != 0 && pc >= base && pc < base + k.second.text.size) {
+            *func_id = k.first;
+            *offset = pc - base;
+            return true;
+        }
+    }
+    return false;
 }
 
 uint64_t sim_kernel_address(int func_id) {

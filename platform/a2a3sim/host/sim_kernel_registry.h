@@ -8,6 +8,12 @@
 
 int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* message,
                         size_t message_size);
+// Registers a kernel the device's way: only its .text bytes, copied into
+// executable memory and entered at `entry_offset`.
+int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
+                             char* message, size_t message_size);
+// If `pc` lies in a kernel registered as .text: its func_id and offset.
+bool sim_text_kernel_at(uint64_t pc, int* func_id, uint64_t* offset);
 // Entry address of a registered kernel, 0 when none.
 uint64_t sim_kernel_address(int func_id);
 // Names a kernel for diagnostics (kept across re-registration).

@@ -49,6 +49,11 @@ int pto_set_run_timeout(double seconds);
 // tasks per graph (default 4096, at most 16777216) and successors per task
 // (default 512). Memory follows the tasks actually added, not the limit.
 int pto_set_graph_limits(int max_tasks, int max_successors);
+// Registers a kernel the way the device loads one: only the `.text` section
+// of its object file, copied into executable (device) memory; tasks enter it
+// at `entry_offset` (the entry symbol's offset inside .text). The .text must
+// be self-contained (see `pto-elf check`).
+int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset);
 // A name for a func_id's kernel (its source file, say), used in diagnostics.
 int pto_name_kernel(int func_id, const char* name);
 
