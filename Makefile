@@ -8,7 +8,7 @@
 #
 # Source folders map to binaries (see runtime/<name>/runtime.mk):
 #   host runtime   platform/shared/host + platform/<P>/{common,host} + runtime/<R>/<HOST_DIRS>
-#   AICPU          platform/<P>/{common,aicpu} + runtime/<R>/<AICPU_DIRS>
+#   AICPU          platform/shared/aicpu + platform/<P>/{common,aicpu} + runtime/<R>/<AICPU_DIRS>
 #   AICore         platform/<P>/{common,aicore} + runtime/<R>/<AICORE_DIRS>
 # Objects mirror the source tree under build/<P>/<R>/<binary>/.
 
@@ -82,8 +82,9 @@ RT_DIR := runtime/$(RUNTIME)
 rt_dirs = $(addprefix $(RT_DIR)/,$($(RUNTIME)_$(1)_DIRS))
 
 HOST_DIRS := platform/shared/host platform/$(PLATFORM)/common platform/$(PLATFORM)/host $(call rt_dirs,HOST)
-AICPU_DIRS := platform/$(PLATFORM)/common platform/$(PLATFORM)/aicpu $(call rt_dirs,AICPU)
-AICORE_DIRS := platform/$(PLATFORM)/common platform/$(PLATFORM)/aicore $(call rt_dirs,AICORE)
+AICPU_DIRS := platform/shared/aicpu platform/$(PLATFORM)/common platform/$(PLATFORM)/aicpu $(call rt_dirs,AICPU)
+PLATFORM_AICORE_DIRS ?= common aicore
+AICORE_DIRS := $(addprefix platform/$(PLATFORM)/,$(PLATFORM_AICORE_DIRS)) $(call rt_dirs,AICORE)
 ORCH_DIRS := $(call rt_dirs,ORCH)
 
 RUNTIME_INCLUDES := $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_INCLUDE_DIRS))
@@ -103,7 +104,7 @@ ORCH_OBJS := $(call objects_of,orch,$(call sources_in,$(ORCH_DIRS)))
 
 HOST_LIB := $(OUT)/libpto_host.so
 AICPU_LIB := $(OUT)/libpto_aicpu.so
-AICORE_LIB := $(OUT)/libpto_aicore.so
+AICORE_LIB := $(OUT)/$(or $(PLATFORM_AICORE_BINARY),libpto_aicore.so)
 RUNTIME_LIBS := $(HOST_LIB) $(AICPU_LIB) $(AICORE_LIB)
 
 # One pattern rule per binary: each has its own compiler, flags and includes.
@@ -118,14 +119,31 @@ $(eval $(call binary_objects,aicpu,AICPU))
 $(eval $(call binary_objects,aicore,AICORE))
 $(eval $(call binary_objects,orch,ORCH))
 
-$(OUT)/%.so:
-	@mkdir -p $(@D)
-	$(call say,LINK,$@)
-	$(Q)$(CXX) $(PLATFORM_LDFLAGS) -o $@ $^ $(PLATFORM_LDLIBS)
+# Each binary links with its own tools; a platform may replace the AICore
+# step entirely (the device builds it twice and links with ld.lld).
+HOST_LDFLAGS ?= $(PLATFORM_LDFLAGS)
+HOST_LDLIBS ?= $(PLATFORM_LDLIBS)
+AICPU_LDFLAGS ?= $(PLATFORM_LDFLAGS)
+AICPU_LDLIBS ?= $(PLATFORM_LDLIBS)
 
 $(HOST_LIB): $(HOST_OBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(HOST_CXX) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
 $(AICPU_LIB): $(AICPU_OBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(AICPU_CXX) $(AICPU_LDFLAGS) -o $@ $^ $(AICPU_LDLIBS)
+
+ifeq ($(origin platform_aicore_rule),undefined)
 $(AICORE_LIB): $(AICORE_OBJS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(AICORE_CXX) $(PLATFORM_LDFLAGS) -o $@ $^ $(PLATFORM_LDLIBS)
+else
+$(eval $(platform_aicore_rule))
+endif
 
 .PHONY: runtime
 runtime: $(RUNTIME_LIBS)
@@ -194,7 +212,13 @@ fuzz-elf: $(ELF_FUZZER)
 
 # ---- examples ----------------------------------------------------------------
 # EXAMPLE is a folder name under kernels/ or a path to an example folder.
-ifneq ($(strip $(EXAMPLE)),)
+# (A platform whose toolchain is missing has said so and builds nothing.)
+ifneq ($(strip $(EXAMPLE))$(PLATFORM_UNAVAILABLE),)
+ifneq ($(PLATFORM_UNAVAILABLE),)
+.PHONY: example run
+example run:
+	@:
+else
 EXAMPLE_DIR := $(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))
 EX_ABS := $(abspath $(EXAMPLE_DIR))
 ifeq ($(wildcard $(EX_ABS)/.),)
@@ -218,11 +242,12 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
-		--runtime-out $(abspath $(OUT))
+		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB))
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 
-EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(EX_KERNEL_$(id)_OUT) $(EX_KERNEL_$(id)_OBJ))
+# What the platform builds per kernel (shared object and/or object file).
+EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(call platform_kernel_outputs,$(id)))
 $(eval $(platform_check_kernels))
 $(foreach id,$(EX_KERNEL_IDS),$(eval $(call platform_kernel_rule,$(id))))
 
@@ -256,6 +281,7 @@ run: | $(DEPS_STAMP)
 	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
 		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
+endif
 else
 .PHONY: example run
 example run:

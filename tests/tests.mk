@@ -155,10 +155,39 @@ run-cpp-tests: test-binaries
 	$(Q)$(RUNTIME_API_TEST)
 	$(Q)$(SCHEDULER_TEST)
 
+# ---- a2a3 without a device -------------------------------------------------
+# The device platform cannot run here; what can be checked is: its sources
+# compile (host and AICPU against declarations of the CANN calls they use,
+# AICore against declarations of the AICore intrinsics), and the exact
+# command lines Make would run against a toolkit folder.
+A2A3_RT_INCLUDES := $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_INCLUDE_DIRS))
+A2A3_CHECK_FLAGS := -std=c++17 -fsyntax-only -Wall -Wextra -Werror -D__PLATFORM_A2A3__ \
+	-Iplatform/include/common -Iplatform/include/host -Iplatform/include/aicpu -Iplatform/include/aicore \
+	-Iplatform/shared/host -Iplatform/a2a3/host $(A2A3_RT_INCLUDES) -Itests/a2a3/cann_stub/include
+A2A3_HOST_SRCS := $(call sources_in,platform/shared/host platform/a2a3/common platform/a2a3/host \
+	$(addprefix $(RT_DIR)/,$($(RUNTIME)_HOST_DIRS)))
+A2A3_AICPU_SRCS := $(call sources_in,platform/shared/aicpu platform/a2a3/common platform/a2a3/aicpu \
+	$(addprefix $(RT_DIR)/,$($(RUNTIME)_AICPU_DIRS)))
+A2A3_AICORE_SRCS := $(call sources_in,platform/a2a3/aicore $(addprefix $(RT_DIR)/,$($(RUNTIME)_AICORE_DIRS)))
+
+.PHONY: check-a2a3
+check-a2a3:
+	@echo "== a2a3: host and AICPU sources compile against the CANN declarations"
+	$(Q)for f in $(A2A3_HOST_SRCS) $(A2A3_AICPU_SRCS); do \
+		$(CXX) $(A2A3_CHECK_FLAGS) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
+	@echo "== a2a3: AICore sources compile against the intrinsic declarations (AIC and AIV)"
+	$(Q)for core in __AIC__ __AIV__; do for f in $(A2A3_AICORE_SRCS); do \
+		$(CXX) $(A2A3_CHECK_FLAGS) -D$$core -include tests/a2a3/cce_stub/cce_intrinsics.h $$f || \
+		{ echo "a2a3: $$f does not compile for $$core"; exit 1; }; done; done
+	@echo "== a2a3: without the toolkit, one line and exit 1, nothing built"
+	$(Q)sh tests/a2a3/check_gate.sh "$(MAKE)"
+	@echo "== a2a3: command lines against a toolkit folder (dry run)"
+	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands.txt
+
 # Runs every suite in order, keeps their output in build/check.log, and ends
 # with one line adding up what each suite reported.
 CHECK_LOG := $(BUILD_ROOT)/check.log
-CHECK_SUITES := check-cpp check-incremental check-examples check-swift check-fuzz check-asan check-tsan
+CHECK_SUITES := check-cpp check-incremental check-examples check-swift check-a2a3 check-fuzz check-asan check-tsan
 check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q){ status=0; for suite in $(CHECK_SUITES); do \

@@ -145,7 +145,7 @@ def make_fragment(args) -> None:
         "kernels": manifest_kernels,
         "runtime_binaries": {"host": str(runtime_dir / "libpto_host.so"),
                              "aicpu": str(runtime_dir / "libpto_aicpu.so"),
-                             "aicore": str(runtime_dir / "libpto_aicore.so")},
+                             "aicore": str(runtime_dir / args.aicore_binary)},
     }
     write_if_changed(Path(args.fragment), "\n".join(lines) + "\n")
     write_if_changed(Path(args.manifest), json.dumps(manifest, indent=2) + "\n")
@@ -175,6 +175,8 @@ def main() -> int:
     frag.add_argument("--kernel-out", required=True)
     frag.add_argument("--orch-out", required=True)
     frag.add_argument("--runtime-out", required=True)
+    frag.add_argument("--aicore-binary", default="libpto_aicore.so",
+                      help="file name of the AICore executor in --runtime-out")
     args = parser.parse_args()
     try:
         make_fragment(args)

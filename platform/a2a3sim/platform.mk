@@ -37,13 +37,22 @@ PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -
 	-DPTO_CPU_MAX_THREADS=1 -include aicore_qualifiers.h -Iplatform/include/aicore \
 	-Iplatform/include/common -I$(PTO_ISA_ROOT)/include -I$(PTO_ISA_ROOT)/include/pto
 
-# Stops before building anything when a PTO-ISA kernel cannot be built.
+# Stops before building anything when a PTO-ISA kernel cannot be built: one
+# line naming the kernel and what to set, exit 1 (make's question mode).
+pto_isa_problem = $(if $(PTO_ISA_ROOT),$(if $(wildcard $(PTO_ISA_ROOT)/include/pto/.),$(if $(PTO_CXX),,\
+  no C++23 compiler found for PTO-ISA kernel $(EX_KERNEL_$(1)_SRC); install clang++ or pass PTO_CXX=/path/to/clang++),\
+  PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto folder; point it at a PTO-ISA checkout (kernel $(EX_KERNEL_$(1)_SRC) needs it)),\
+  kernel $(EX_KERNEL_$(1)_SRC) (func_id $(1)) includes PTO-ISA headers <pto/...>: set PTO_ISA_ROOT to a PTO-ISA checkout$(comma) e.g. make run EXAMPLE=$(EXAMPLE) PTO_ISA_ROOT=/path/to/pto-isa)
+comma := ,
+PTO_ISA_FIRST_BAD = $(firstword $(foreach id,$(EX_KERNEL_IDS),$(if $(EX_KERNEL_$(id)_PTO),$(if $(call pto_isa_problem,$(id)),$(id)))))
 define platform_check_kernels
-$(foreach id,$(EX_KERNEL_IDS),$(if $(EX_KERNEL_$(id)_PTO),\
-  $(if $(PTO_ISA_ROOT),,$(error kernel $(EX_KERNEL_$(id)_SRC) (func_id $(id)) includes PTO-ISA headers <pto/...>: set PTO_ISA_ROOT to a PTO-ISA checkout, e.g. make run EXAMPLE=$(EXAMPLE) PTO_ISA_ROOT=/path/to/pto-isa))\
-  $(if $(wildcard $(PTO_ISA_ROOT)/include/pto/.),,$(error PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto folder; point it at a PTO-ISA checkout (kernel $(EX_KERNEL_$(id)_SRC) needs it)))\
-  $(if $(PTO_CXX),,$(error no C++23 compiler found for PTO-ISA kernel $(EX_KERNEL_$(id)_SRC); install clang++ or pass PTO_CXX=/path/to/clang++))))
+ifneq ($$(PTO_ISA_FIRST_BAD),)
+$$(info $$(strip $$(call pto_isa_problem,$$(PTO_ISA_FIRST_BAD))))
+MAKEFLAGS += -q
+endif
 endef
+
+platform_kernel_outputs = $(EX_KERNEL_$(1)_OUT) $(EX_KERNEL_$(1)_OBJ)
 
 # One shared object per kernel, and its object file, whose .text is what
 # `pto-run --kernel-load text` loads (the device's way): $(1) = func_id.

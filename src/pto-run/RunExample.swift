@@ -40,8 +40,13 @@ struct RunExample: ParsableCommand {
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
     var quiet = false
 
-    @Option(help: "How kernels are loaded: so (shared objects) or text (only .text of each object file, as on the device).")
-    var kernelLoad: String = "so"
+    @Option(help: "How kernels are loaded: so (shared objects, default on a2a3sim) or text (only .text of each object file; always on a2a3).")
+    var kernelLoad: String?
+
+    /// The device only loads .text; the simulator defaults to shared objects.
+    var resolvedKernelLoad: RunSettings.KernelLoad {
+        kernelLoad.flatMap(RunSettings.KernelLoad.init(rawValue:)) ?? (example.platform == "a2a3" ? .text : .sharedObject)
+    }
 
     func validate() throws {
         guard (1...4).contains(aicpuThreads) else {
@@ -57,8 +62,13 @@ struct RunExample: ParsableCommand {
                     + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
         }
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t) must be a positive number of seconds") }
-        guard RunSettings.KernelLoad(rawValue: kernelLoad) != nil else {
-            throw ValidationError("--kernel-load \(kernelLoad) is not a loading mode; use so or text")
+        if let mode = kernelLoad {
+            guard let load = RunSettings.KernelLoad(rawValue: mode) else {
+                throw ValidationError("--kernel-load \(mode) is not a loading mode; use so or text")
+            }
+            if example.platform == "a2a3" && load == .sharedObject {
+                throw ValidationError("--kernel-load so is not possible on a2a3: the device loads only each kernel's .text")
+            }
         }
         guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
     }
@@ -87,7 +97,7 @@ struct RunExample: ParsableCommand {
         settings.verbose = verbose
         settings.python = example.python
         settings.progress = !quiet
-        settings.kernelLoad = RunSettings.KernelLoad(rawValue: kernelLoad) ?? .sharedObject
+        settings.kernelLoad = resolvedKernelLoad
 
         let runner = ExampleRunner(settings: settings, artifacts: manifest, golden: golden, log: log)
         let results = try runner.run { result in

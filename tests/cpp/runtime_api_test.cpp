@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <cstring>
 #include <vector>
 
 #include "graph_validation.h"
@@ -283,6 +284,39 @@ TEST(exact_messages_of_build_errors) {
               PTO_ERR_UNREGISTERED_KERNEL);
     EXPECT_STREQ(message, "task 0 uses func_id 3, which has no registered kernel; register it "
                           "(kernel_config.py KERNELS) before launching");
+}
+
+TEST(device_image_rebases_pointers_and_reads_results_back) {
+    auto rt = make_runtime();
+    for (int i = 0; i < 5; ++i) rt->add_task(nullptr, 0, 1, i % 2 ? CoreType::AIC : CoreType::AIV);
+    rt->add_successor(0, 1);
+    rt->add_successor(0, 4);
+    rt->add_successor(3, 4);
+    char message[256] = {};
+    REQUIRE(rt->prepare_launch(config(), registered, message, sizeof message) == 0);
+    DeviceImageLayout layout = rt->device_image_layout();
+    EXPECT_TRUE(layout.tasks_offset % 64 == 0 && layout.successors_offset % 64 == 0);
+    EXPECT_EQ(layout.successors_bytes, 3 * sizeof(int32_t));
+    // Use the staging buffer's own address as the "device" address, so the
+    // staged Runtime can be read here exactly as the device would read it.
+    std::vector<uint8_t> staging(layout.total + 64);
+    uint8_t* image = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(staging.data()) + 63) & ~uintptr_t{63});
+    uint64_t base = reinterpret_cast<uint64_t>(image);
+    rt->write_device_image(image, base);
+    auto* device = reinterpret_cast<Runtime*>(image);
+    EXPECT_TRUE(reinterpret_cast<uint8_t*>(device->get_task(2)) == image + layout.tasks_offset + 2 * sizeof(Task));
+    EXPECT_EQ(device->successors_of(*device->get_task(0))[1], 4);
+    EXPECT_EQ(device->ready_queue(CoreType::AIV).pop(), 0);
+    // A run on the "device": task 2 ran on worker 5, which now holds task 4.
+    device->get_task(2)->end_time.store(777);
+    device->worker(5).task.store(reinterpret_cast<uint64_t>(device->get_task(4)));
+    device->worker(5).task_status.store(1);
+    device->completed_tasks.store(3);
+    rt->read_device_image(image, base);
+    EXPECT_EQ(rt->get_task(2)->end_time.load(), 777u);
+    EXPECT_TRUE(rt->worker(5).task.load() == reinterpret_cast<uint64_t>(rt->get_task(4)));
+    EXPECT_EQ(rt->worker(5).task_status.load(), 1u);
+    EXPECT_EQ(rt->completed_tasks.load(), 3);
 }
 
 TEST(ready_queue_is_fifo) {

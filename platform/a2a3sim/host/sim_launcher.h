@@ -18,6 +18,3 @@ struct SimLaunchRequest {
 
 int sim_launch(const SimLaunchRequest& request, char* message, size_t message_size);
 
-// Checks thread count and block_dim against the platform and each other.
-int sim_check_launch_config(int aicpu_thread_num, int block_dim, char* message,
-                            size_t message_size);

@@ -75,6 +75,13 @@ int runtime_host_task_records(void* rt, TaskRecordView* out, int capacity);
 int runtime_host_edges(void* rt, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far; safe to call from another thread during a launch.
 int runtime_host_progress(void* rt, int* done, int* total);
+// Device platforms: the Runtime as one block for device memory (after
+// prepare_launch), and the run's results read back from it.
+size_t runtime_host_device_image_size(void* rt);
+void runtime_host_write_device_image(void* rt, uint8_t* staging, uint64_t device_base);
+void runtime_host_read_device_image(void* rt, const uint8_t* staging, uint64_t device_base);
+// How the last run ended according to the schedulers (0 or a PtoStatus).
+int runtime_host_run_status(void* rt);
 // A worker could not be stopped (it is inside a kernel): finalize must then
 // neither copy outputs nor free device memory the kernel may still touch.
 void runtime_host_mark_abandoned(void* rt);

@@ -64,6 +64,12 @@ public:
         return tail > head ? tail - head : 0;
     }
 
+    // Device images: the slot array the queue uses, and re-pointing a staged
+    // copy of the queue at the slots' device address.
+    std::atomic<int32_t>* slots() const { return slots_; }
+    int capacity() const { return capacity_; }
+    void point_at(std::atomic<int32_t>* slots) { slots_ = slots; }
+
     // Snapshot for diagnostics only.
     int32_t peek(uint32_t offset) const {
         uint32_t head = head_.load(std::memory_order_acquire);

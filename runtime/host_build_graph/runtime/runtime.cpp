@@ -258,3 +258,68 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     launch_start_ns.store(0, std::memory_order_release);
     return 0;
 }
+
+namespace {
+size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+}  // namespace
+
+DeviceImageLayout Runtime::device_image_layout() const {
+    DeviceImageLayout l{};
+    size_t at = align64(sizeof(Runtime));
+    l.tasks_offset = at;
+    l.tasks_bytes = static_cast<size_t>(task_count_) * sizeof(Task);
+    at = align64(at + l.tasks_bytes);
+    l.successors_offset = at;
+    l.successors_bytes = static_cast<size_t>(edge_count_) * sizeof(int32_t);
+    at = align64(at + l.successors_bytes);
+    for (int q = 0; q < 2; ++q) {
+        l.ready_offset[q] = at;
+        l.ready_bytes[q] = static_cast<size_t>(ready_[q].capacity()) * sizeof(std::atomic<int32_t>);
+        at = align64(at + l.ready_bytes[q]);
+    }
+    l.total = at;
+    return l;
+}
+
+void Runtime::write_device_image(uint8_t* staging, uint64_t device_base) const {
+    DeviceImageLayout l = device_image_layout();
+    std::memcpy(staging, static_cast<const void*>(this), sizeof(Runtime));
+    if (l.tasks_bytes) std::memcpy(staging + l.tasks_offset, tasks_, l.tasks_bytes);
+    if (l.successors_bytes) std::memcpy(staging + l.successors_offset, successors_, l.successors_bytes);
+    for (int q = 0; q < 2; ++q) {
+        if (l.ready_bytes[q]) std::memcpy(staging + l.ready_offset[q], ready_[q].slots(), l.ready_bytes[q]);
+    }
+    // The staged Runtime's own pointers now name device memory; host-only
+    // parts (the edge lists) are not part of the image.
+    auto* staged = reinterpret_cast<Runtime*>(staging);
+    staged->tasks_ = reinterpret_cast<Task*>(device_base + l.tasks_offset);
+    staged->successors_ = reinterpret_cast<int32_t*>(device_base + l.successors_offset);
+    for (int q = 0; q < 2; ++q) {
+        staged->ready_[q].point_at(reinterpret_cast<std::atomic<int32_t>*>(device_base + l.ready_offset[q]));
+    }
+    staged->edge_from_ = nullptr;
+    staged->edge_to_ = nullptr;
+}
+
+void Runtime::read_device_image(const uint8_t* staging, uint64_t device_base) {
+    DeviceImageLayout l = device_image_layout();
+    const auto* staged = reinterpret_cast<const Runtime*>(staging);
+    if (l.tasks_bytes) std::memcpy(static_cast<void*>(tasks_), staging + l.tasks_offset, l.tasks_bytes);
+    uint64_t device_tasks = device_base + l.tasks_offset;
+    for (int w = 0; w < PLATFORM_MAX_WORKERS; ++w) {
+        const Handshake& from = staged->workers_[w];
+        Handshake& to = workers_[w];
+        uint64_t task = from.task.load(std::memory_order_relaxed);
+        if (task >= device_tasks && task < device_tasks + l.tasks_bytes) {
+            task = reinterpret_cast<uint64_t>(tasks_) + (task - device_tasks);
+        }
+        to.task.store(task, std::memory_order_relaxed);
+        to.task_status.store(from.task_status.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        to.aicore_done.store(from.aicore_done.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        to.core_type.store(from.core_type.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        to.fault_signal.store(from.fault_signal.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
+    completed_tasks.store(staged->completed_tasks.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    abort_status.store(staged->abort_status.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    stall_ns.store(staged->stall_ns.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}

@@ -77,6 +77,16 @@ struct GraphLimits {
     int max_successors = RUNTIME_MAX_SUCCESSORS;
 };
 
+// Where each part of a Runtime sits in its device image: one block holding
+// the Runtime itself, then the tasks, the successor ids and the two ready
+// queues' slots, with every pointer rebased to the block's device address.
+struct DeviceImageLayout {
+    size_t tasks_offset, tasks_bytes;
+    size_t successors_offset, successors_bytes;
+    size_t ready_offset[2], ready_bytes[2];
+    size_t total;
+};
+
 class Runtime {
 public:
     static constexpr uint64_t kMagic = 0x50544f52544d4531ull;  // "PTORTME1"
@@ -116,6 +126,14 @@ public:
     int32_t edge_to(uint32_t i) const { return edge_to_[i]; }
     // Successor ids of a task (valid after prepare_launch).
     const int32_t* successors_of(const Task& t) const { return successors_ + t.successor_begin; }
+
+    // Device image (after prepare_launch): its layout, the staged bytes for
+    // device address `device_base`, and reading a run's results back from
+    // them (task times, worker mailboxes, counters; task addresses in the
+    // mailboxes are translated back to host ones).
+    DeviceImageLayout device_image_layout() const;
+    void write_device_image(uint8_t* staging, uint64_t device_base) const;
+    void read_device_image(const uint8_t* staging, uint64_t device_base);
 
     // Freezes the graph and resets execution state. Returns 0, or a negative
     // status with the reason written to `message`.

@@ -1,6 +1,7 @@
-// The simulated AICPU kernels. On the device the toolkit calls these two
-// symbols of the scheduler .so with a KernelArgs block; the simulator's host
-// calls them the same way, from one host thread per scheduler thread.
+// The AICPU kernels of the scheduler .so. On the device the toolkit calls
+// these two symbols with a KernelArgs block (the init kernel once, the main
+// kernel once per scheduler thread); the simulator's host calls them the same
+// way, from one host thread per scheduler thread.
 #include "kernel_args.h"
 #include "pto_status.h"
 

@@ -1,0 +1,27 @@
+// What every platform's C API entry point does around its body: no C++
+// exception crosses extern "C", and a failure's message lands in
+// pto_last_error().
+#pragma once
+
+#include <new>
+
+#include "last_error.h"
+#include "pto_status.h"
+
+template <typename F>
+int guarded(const char* what, F body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        set_last_error("%s: out of host memory", what);
+        return PTO_ERR_OUT_OF_MEMORY;
+    } catch (...) {
+        set_last_error("%s: unexpected internal failure", what);
+        return PTO_ERR_DEVICE;
+    }
+}
+
+inline int report(int rc, const char* message) {
+    if (rc != 0) set_last_error("%s", message);
+    return rc;
+}

@@ -1,0 +1,31 @@
+#include "launch_config.h"
+
+#include <cstdio>
+
+#include "platform_limits.h"
+#include "pto_status.h"
+
+int check_launch_config(int threads, int block_dim, char* message, size_t message_size) {
+    if (threads < 1 || threads > PLATFORM_MAX_AICPU_THREADS) {
+        std::snprintf(message, message_size,
+                      "aicpu_thread_num %d is out of range: use 1..%d scheduler threads", threads,
+                      PLATFORM_MAX_AICPU_THREADS);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    if (block_dim < 1 || block_dim > PLATFORM_MAX_BLOCK_DIM) {
+        std::snprintf(message, message_size, "block_dim %d is out of range: use 1..%d", block_dim,
+                      PLATFORM_MAX_BLOCK_DIM);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    if (block_dim % threads != 0) {
+        std::snprintf(message, message_size,
+                      "block_dim %d gives %d AIC and %d AIV workers, which do not split evenly "
+                      "over %d scheduler threads; choose a block_dim that is a multiple of %d, or "
+                      "a thread count that divides %d",
+                      block_dim, block_dim, block_dim * PLATFORM_AIV_PER_BLOCK, threads, threads,
+                      block_dim);
+        return PTO_ERR_BAD_LAUNCH_CONFIG;
+    }
+    return 0;
+}
+
