@@ -1,8 +1,12 @@
 /// The file header fields users ask about.
 public struct ElfHeader: Sendable, Equatable, Encodable {
-    public enum FileClass: String, Sendable, Encodable { case elf32 = "ELF32", elf64 = "ELF64" }
+    public enum FileClass: String, Sendable, Encodable {
+        case elf32 = "ELF32"
+        case elf64 = "ELF64"
+    }
     public enum ByteOrder: String, Sendable, Encodable {
-        case littleEndian = "little-endian", bigEndian = "big-endian"
+        case littleEndian = "little-endian"
+        case bigEndian = "big-endian"
     }
 
     public var fileClass: FileClass

@@ -4,9 +4,9 @@
 import CElf
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// An open ELF descriptor with what keeps it valid: a file descriptor or a
@@ -78,8 +78,9 @@ enum LibElf {
     private static func beginFailure(file: String, size: Int) -> ElfError {
         let message = elfMessage()
         if size < 64 {
-            return ElfError(.malformed, file: file,
-                            "truncated ELF header (\(size) bytes; the header alone needs 52 or 64): \(message)")
+            return ElfError(
+                .malformed, file: file,
+                "truncated ELF header (\(size) bytes; the header alone needs 52 or 64): \(message)")
         }
         return ElfError(.libelf, file: file, message)
     }
@@ -87,7 +88,8 @@ enum LibElf {
     private static func checkKind(_ raw: RawElf, file: String) -> Result<RawElf, ElfError> {
         if elf_kind(raw.elf) != ELF_K_ELF {
             close(raw)
-            let what = raw.size < 16 ? "too short to be ELF (\(raw.size) bytes)" : "not an ELF file (no ELF magic)"
+            let what =
+                raw.size < 16 ? "too short to be ELF (\(raw.size) bytes)" : "not an ELF file (no ELF magic)"
             return .failure(ElfError(.notElf, file: file, what))
         }
         return .success(raw)
@@ -104,8 +106,10 @@ enum LibElf {
         guard gelf_getehdr(raw.elf, &ehdr) != nil else {
             let message = elfMessage()
             if raw.size < 64 {
-                return .failure(ElfError(.malformed, file: file,
-                                         "truncated ELF header (\(raw.size) bytes; the header alone needs 52 or 64)"))
+                return .failure(
+                    ElfError(
+                        .malformed, file: file,
+                        "truncated ELF header (\(raw.size) bytes; the header alone needs 52 or 64)"))
             }
             return .failure(ElfError(.malformed, file: file, "invalid ELF header: \(message)"))
         }
@@ -115,7 +119,8 @@ enum LibElf {
     static func sectionCount(_ raw: RawElf, file: String) -> Result<Int, ElfError> {
         var count = 0
         guard elf_getshdrnum(raw.elf, &count) == 0 else {
-            return .failure(ElfError(.malformed, file: file, "cannot read the section header count: \(elfMessage())"))
+            return .failure(
+                ElfError(.malformed, file: file, "cannot read the section header count: \(elfMessage())"))
         }
         return .success(count)
     }
@@ -123,18 +128,23 @@ enum LibElf {
     static func sectionNameTable(_ raw: RawElf, file: String) -> Result<Int, ElfError> {
         var index = 0
         guard elf_getshdrstrndx(raw.elf, &index) == 0 else {
-            return .failure(ElfError(.malformed, file: file, "cannot find the section-name string table: \(elfMessage())"))
+            return .failure(
+                ElfError(.malformed, file: file, "cannot find the section-name string table: \(elfMessage())")
+            )
         }
         return .success(index)
     }
 
-    static func sectionHeader(_ raw: RawElf, index: Int, file: String) -> Result<(OpaquePointer, GElf_Shdr), ElfError> {
+    static func sectionHeader(_ raw: RawElf, index: Int, file: String) -> Result<
+        (OpaquePointer, GElf_Shdr), ElfError
+    > {
         guard let scn = elf_getscn(raw.elf, index) else {
             return .failure(ElfError(.malformed, file: file, "section \(index): \(elfMessage())"))
         }
         var shdr = GElf_Shdr()
         guard gelf_getshdr(scn, &shdr) != nil else {
-            return .failure(ElfError(.malformed, file: file, "section \(index): invalid header: \(elfMessage())"))
+            return .failure(
+                ElfError(.malformed, file: file, "section \(index): invalid header: \(elfMessage())"))
         }
         return .success((scn, shdr))
     }
@@ -154,7 +164,9 @@ enum LibElf {
         elf_errno()  // clear
         let data = translated ? elf_getdata(scn, nil) : elf_rawdata(scn, nil)
         if data == nil && elf_errno() != 0 {
-            return .failure(ElfError(.malformed, file: file, "section \(section): cannot read its contents: \(elfMessage())"))
+            return .failure(
+                ElfError(
+                    .malformed, file: file, "section \(section): cannot read its contents: \(elfMessage())"))
         }
         return .success(data)
     }

@@ -22,7 +22,9 @@ public struct LoadabilityCheck: Sendable {
 
     /// - Parameter allowEntryOffset: accept an entry symbol that is not at
     ///   offset 0 of `.text` (for loaders that add the offset).
-    public init(file: ElfFile, entrySymbol: String = "kernel_entry", allowEntryOffset: Bool = false) throws(ElfError) {
+    public init(file: ElfFile, entrySymbol: String = "kernel_entry", allowEntryOffset: Bool = false)
+        throws(ElfError)
+    {
         let text = try TextSection(of: file, entrySymbol: entrySymbol)
         self.file = file.name
         self.entrySymbol = entrySymbol
@@ -36,50 +38,78 @@ public struct LoadabilityCheck: Sendable {
         for r in relocations where r.targetSectionIndex == textIndex {
             let at = ".text+0x" + String(r.offset, radix: 16)
             let target = describe(r.symbol, in: file)
-            problems.append(Problem(kind: .relocationInText,
-                                    message: "relocation \(r.typeName) at \(at) against \(target) needs the linker"))
+            problems.append(
+                Problem(
+                    kind: .relocationInText,
+                    message: "relocation \(r.typeName) at \(at) against \(target) needs the linker"))
             if RelocationTypes.usesGotOrPlt(name: r.typeName) {
-                problems.append(Problem(kind: .usesGotOrPlt,
-                                        message: "\(at) reaches \(target) through the GOT/PLT (\(r.typeName)), which is not copied"))
+                problems.append(
+                    Problem(
+                        kind: .usesGotOrPlt,
+                        message:
+                            "\(at) reaches \(target) through the GOT/PLT (\(r.typeName)), which is not copied"
+                    ))
             } else if let s = r.symbol, !s.isUndefined, Int(s.sectionIndex) != textIndex,
-                s.sectionIndex < ElfSymbol.absoluteSection, let section = file.sections.element(at: Int(s.sectionIndex))
+                s.sectionIndex < ElfSymbol.absoluteSection,
+                let section = file.sections.element(at: Int(s.sectionIndex))
             {
-                problems.append(Problem(kind: .referencesOtherSection,
-                                        message: "\(at) references \(section.name)\(hint(for: section.name)), which is not copied with .text"))
+                problems.append(
+                    Problem(
+                        kind: .referencesOtherSection,
+                        message:
+                            "\(at) references \(section.name)\(hint(for: section.name)), which is not copied with .text"
+                    ))
             }
         }
         // Linked files: relocations the dynamic loader applies to .text.
         if !file.header.isRelocatable, let text = file.section(named: ".text") {
             let end = text.address &+ text.size
-            let inText = relocations.filter { $0.offset >= text.address && $0.offset < end && $0.targetSectionIndex != textIndex }
+            let inText = relocations.filter {
+                $0.offset >= text.address && $0.offset < end && $0.targetSectionIndex != textIndex
+            }
             if !inText.isEmpty {
-                problems.append(Problem(kind: .textRelocations,
-                                        message: "\(inText.count) dynamic relocation(s) patch .text at load time"))
+                problems.append(
+                    Problem(
+                        kind: .textRelocations,
+                        message: "\(inText.count) dynamic relocation(s) patch .text at load time"))
             }
         }
 
         var seenUndefined = Set<String>()
         for s in symbols where s.isUndefined && !s.name.isEmpty && seenUndefined.insert(s.name).inserted {
-            problems.append(Problem(kind: .undefinedSymbol,
-                                    message: "undefined symbol `\(s.name)` must come from another object; .text alone cannot reach it"))
+            problems.append(
+                Problem(
+                    kind: .undefinedSymbol,
+                    message:
+                        "undefined symbol `\(s.name)` must come from another object; .text alone cannot reach it"
+                ))
         }
 
         let candidates = symbols.filter { $0.name == entrySymbol && !$0.isUndefined }
         if let entry = candidates.first {
             if !entry.isFunction {
-                problems.append(Problem(kind: .entryNotFunction,
-                                        message: "entry symbol `\(entrySymbol)` is \(entry.typeName), not a function"))
+                problems.append(
+                    Problem(
+                        kind: .entryNotFunction,
+                        message: "entry symbol `\(entrySymbol)` is \(entry.typeName), not a function"))
             }
             if Int(entry.sectionIndex) != textIndex {
                 let section = file.sections.element(at: Int(entry.sectionIndex))?.name ?? entry.sectionColumn
-                problems.append(Problem(kind: .entryOutsideText,
-                                        message: "entry symbol `\(entrySymbol)` is defined in \(section), not in .text"))
+                problems.append(
+                    Problem(
+                        kind: .entryOutsideText,
+                        message: "entry symbol `\(entrySymbol)` is defined in \(section), not in .text"))
             } else if let offset = text.entryOffset, offset != 0, !allowEntryOffset {
-                problems.append(Problem(kind: .entryNotAtStart,
-                                        message: "entry symbol `\(entrySymbol)` is at .text+0x\(String(offset, radix: 16)), not at offset 0; a loader that calls the start of .text runs the wrong code (use --allow-entry-offset if yours adds the offset)"))
+                problems.append(
+                    Problem(
+                        kind: .entryNotAtStart,
+                        message:
+                            "entry symbol `\(entrySymbol)` is at .text+0x\(String(offset, radix: 16)), not at offset 0; a loader that calls the start of .text runs the wrong code (use --allow-entry-offset if yours adds the offset)"
+                    ))
             }
         } else {
-            problems.append(Problem(kind: .missingEntry, message: "entry symbol `\(entrySymbol)` is not defined"))
+            problems.append(
+                Problem(kind: .missingEntry, message: "entry symbol `\(entrySymbol)` is not defined"))
         }
         self.problems = problems
     }
@@ -87,7 +117,9 @@ public struct LoadabilityCheck: Sendable {
 
 private func describe(_ symbol: ElfSymbol?, in file: ElfFile) -> String {
     guard let s = symbol else { return "no symbol" }
-    if s.type == 3, let section = file.sections.element(at: Int(s.sectionIndex)) { return "section \(section.name)" }
+    if s.type == 3, let section = file.sections.element(at: Int(s.sectionIndex)) {
+        return "section \(section.name)"
+    }
     return "`\(s.name)`"
 }
 

@@ -39,7 +39,8 @@ public final class SourceLocator {
     public func locate(_ address: UInt64) -> Location {
         let placed = address &+ base
         let source = LibElf.sourceLine(dwfl, address: placed)
-        return Location(address: address, function: LibElf.functionName(dwfl, address: placed),
-                        file: source?.file, line: source?.line)
+        return Location(
+            address: address, function: LibElf.functionName(dwfl, address: placed),
+            file: source?.file, line: source?.line)
     }
 }

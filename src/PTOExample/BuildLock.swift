@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// An exclusive flock(2) on a file, held until released or deinitialised:
@@ -15,7 +15,9 @@ final class BuildLock {
         let dir = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .readFile(path: path, reason: "cannot open the build lock (errno \(errno))") }
+        guard fd >= 0 else {
+            throw .readFile(path: path, reason: "cannot open the build lock (errno \(errno))")
+        }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR {
                 close(fd)

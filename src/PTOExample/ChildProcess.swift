@@ -39,8 +39,9 @@ struct ChildProcess {
         var output = Data()
         if captureOutput { output = pipe.fileHandleForReading.readDataToEndOfFile() }
         process.waitUntilExit()
-        return Result(exitCode: process.terminationStatus,
-                      standardOutput: String(decoding: output, as: UTF8.self))
+        return Result(
+            exitCode: process.terminationStatus,
+            standardOutput: String(decoding: output, as: UTF8.self))
     }
 
     /// Finds a program on PATH.

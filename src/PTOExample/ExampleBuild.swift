@@ -17,9 +17,11 @@ public struct ExampleBuild: Sendable {
         guard let make = ChildProcess.find("make") else {
             throw .toolNotFound(name: "make", hint: "install it with apt-get install make")
         }
-        var arguments = ["--no-print-directory", "-C", layout.root, "example",
-                         "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "RUNTIME=\(runtime)",
-                         "PRINT_ARTIFACTS=1"]
+        var arguments = [
+            "--no-print-directory", "-C", layout.root, "example",
+            "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "RUNTIME=\(runtime)",
+            "PRINT_ARTIFACTS=1",
+        ]
         if verbose { arguments.append("V=1") }
         let child = ChildProcess(executable: make, arguments: arguments)
         // The same lock `make run` takes: concurrent runs build one at a time.
@@ -35,7 +37,9 @@ public struct ExampleBuild: Sendable {
                 Console.error(String(line))
             }
         }
-        guard result.exitCode == 0 else { throw .build(command: child.commandLine, exitCode: result.exitCode) }
+        guard result.exitCode == 0 else {
+            throw .build(command: child.commandLine, exitCode: result.exitCode)
+        }
         guard let path = manifest else { throw .buildOutputMissing(command: child.commandLine) }
         return path
     }

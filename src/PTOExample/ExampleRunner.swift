@@ -49,9 +49,10 @@ public struct CaseResult: Sendable {
 public struct ExampleRunner {
     /// Kernel names for traces and graphs: each kernel's source file stem.
     public static func kernelNames(_ artifacts: ArtifactsManifest) -> [Int32: String] {
-        Dictionary(artifacts.kernels.map {
-            ($0.funcId, URL(fileURLWithPath: $0.source).deletingPathExtension().lastPathComponent)
-        }, uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            artifacts.kernels.map {
+                ($0.funcId, URL(fileURLWithPath: $0.source).deletingPathExtension().lastPathComponent)
+            }, uniquingKeysWith: { first, _ in first })
     }
 
     public var settings: RunSettings
@@ -59,8 +60,10 @@ public struct ExampleRunner {
     public var golden: GoldenCases
     private let log: (String) -> Void
 
-    public init(settings: RunSettings, artifacts: ArtifactsManifest, golden: GoldenCases,
-                log: @escaping (String) -> Void) {
+    public init(
+        settings: RunSettings, artifacts: ArtifactsManifest, golden: GoldenCases,
+        log: @escaping (String) -> Void
+    ) {
         self.settings = settings
         self.artifacts = artifacts
         self.golden = golden
@@ -88,11 +91,13 @@ public struct ExampleRunner {
                     try runtime.registerKernel(funcId: kernel.funcId, binary: try readBinary(kernel.binary))
                 case .text:
                     let text = try loadableText(of: kernel)
-                    try runtime.registerKernelText(funcId: kernel.funcId, text: text.bytes,
-                                                   entryOffset: text.entryOffset ?? 0)
+                    try runtime.registerKernelText(
+                        funcId: kernel.funcId, text: text.bytes,
+                        entryOffset: text.entryOffset ?? 0)
                 }
-                try runtime.nameKernel(funcId: kernel.funcId,
-                                       name: URL(fileURLWithPath: kernel.source).lastPathComponent)
+                try runtime.nameKernel(
+                    funcId: kernel.funcId,
+                    name: URL(fileURLWithPath: kernel.source).lastPathComponent)
             } catch let error as RunnerError {
                 throw error
             } catch let error as HostRuntimeError {
@@ -105,8 +110,9 @@ public struct ExampleRunner {
 
         var results: [CaseResult] = []
         for c in golden.cases {
-            let result = runCase(c, runtime: runtime, orchestration: orchestration, aicpu: aicpu,
-                                 aicore: aicore)
+            let result = runCase(
+                c, runtime: runtime, orchestration: orchestration, aicpu: aicpu,
+                aicore: aicore)
             report(result)
             results.append(result)
             if result.stopsTheRun {
@@ -125,16 +131,18 @@ public struct ExampleRunner {
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
-            try runtime.initialize(memory, orchestration: orchestration,
-                                   function: artifacts.orchestration.functionName,
-                                   arguments: orchestrationArguments(c, buffers))
+            try runtime.initialize(
+                memory, orchestration: orchestration,
+                function: artifacts.orchestration.functionName,
+                arguments: orchestrationArguments(c, buffers))
         } catch {
             throw .runtime(stage: "building the task graph", error)
         }
         defer { try? runtime.finalize(memory) }
         do {
             guard let graph = try runtime.graph(memory) else {
-                throw RunnerError.invalidOption("the host runtime \(runtime.path) cannot report its task graph")
+                throw RunnerError.invalidOption(
+                    "the host runtime \(runtime.path) cannot report its task graph")
             }
             return graph
         } catch let error as HostRuntimeError {
@@ -162,8 +170,10 @@ public struct ExampleRunner {
         return arguments
     }
 
-    private func runCase(_ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
-                         aicpu: [UInt8], aicore: [UInt8]) -> CaseResult {
+    private func runCase(
+        _ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
+        aicpu: [UInt8], aicore: [UInt8]
+    ) -> CaseResult {
         var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         let arguments = orchestrationArguments(c, buffers)
@@ -177,24 +187,32 @@ public struct ExampleRunner {
         }
         let start = Date()
         do {
-            try runtime.initialize(memory, orchestration: orchestration,
-                                   function: artifacts.orchestration.functionName,
-                                   arguments: arguments)
+            try runtime.initialize(
+                memory, orchestration: orchestration,
+                function: artifacts.orchestration.functionName,
+                arguments: arguments)
         } catch {
             result.failure = "building the task graph: \(error)"
             return result
         }
-        let progress = settings.progress ? ProgressDisplay(label: "case \(c.index)", poll: {
-            [shared = SharedRuntime(runtime: runtime, memory: memory)] in shared.runtime.progress(shared.memory)
-        }) : nil
+        let progress =
+            settings.progress
+            ? ProgressDisplay(
+                label: "case \(c.index)",
+                poll: {
+                    [shared = SharedRuntime(runtime: runtime, memory: memory)] in
+                    shared.runtime.progress(shared.memory)
+                }) : nil
         do {
             defer { progress?.stop() }
-            try runtime.launch(memory, aicpuThreads: settings.aicpuThreads,
-                               blockDim: settings.blockDim, device: settings.device,
-                               aicpuBinary: aicpu, aicoreBinary: aicore)
+            try runtime.launch(
+                memory, aicpuThreads: settings.aicpuThreads,
+                blockDim: settings.blockDim, device: settings.device,
+                aicpuBinary: aicpu, aicoreBinary: aicore)
             if let graph = try? runtime.graph(memory) {
                 result.graph = graph
-                result.summary = RunSummary(caseIndex: c.index, graph: graph, blockDim: Int(settings.blockDim))
+                result.summary = RunSummary(
+                    caseIndex: c.index, graph: graph, blockDim: Int(settings.blockDim))
             }
         } catch {
             var failure = "running the task graph: \(error)"
@@ -224,11 +242,13 @@ public struct ExampleRunner {
 
         for (tensor, buffer) in zip(c.tensors, buffers) {
             guard let expected = tensor.golden else { continue }
-            let actual = NpyArray(elementType: tensor.input.elementType, shape: tensor.input.shape,
-                                  data: buffer.bytes)
+            let actual = NpyArray(
+                elementType: tensor.input.elementType, shape: tensor.input.shape,
+                data: buffer.bytes)
             result.comparisons.append(
-                TensorComparison.compare(name: tensor.name, actual: actual, expected: expected,
-                                         rtol: golden.rtol, atol: golden.atol))
+                TensorComparison.compare(
+                    name: tensor.name, actual: actual, expected: expected,
+                    rtol: golden.rtol, atol: golden.atol))
         }
         return result
     }
@@ -237,14 +257,16 @@ public struct ExampleRunner {
     /// self-contained (the entry may sit anywhere: the loader adds its offset).
     private func loadableText(of kernel: ArtifactsManifest.Kernel) throws(RunnerError) -> TextSection {
         guard let object = kernel.object else {
-            throw .invalidOption("the artifacts manifest names no object file for \(kernel.source); rebuild with make")
+            throw .invalidOption(
+                "the artifacts manifest names no object file for \(kernel.source); rebuild with make")
         }
         do {
             let file = try ElfFile(path: object)
             let check = try LoadabilityCheck(file: file, allowEntryOffset: true)
             guard check.loadable else {
-                throw RunnerError.kernelNotLoadable(source: kernel.source, object: object,
-                                                    reasons: check.problems.map(\.message))
+                throw RunnerError.kernelNotLoadable(
+                    source: kernel.source, object: object,
+                    reasons: check.problems.map(\.message))
             }
             return try TextSection(of: file)
         } catch let error as RunnerError {

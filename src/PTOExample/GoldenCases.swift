@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// One tensor of a case: its bytes for the run and, for outputs, the
@@ -46,8 +46,11 @@ public struct GoldenCases: Sendable {
         let child = ChildProcess(executable: interpreter, arguments: arguments)
         let result = try child.run(captureOutput: true)
         guard result.exitCode == 0 else {
-            throw .goldenPreparation(command: child.commandLine, exitCode: result.exitCode,
-                                     message: "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above")
+            throw .goldenPreparation(
+                command: child.commandLine, exitCode: result.exitCode,
+                message:
+                    "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above"
+            )
         }
         let manifest = try decodeJSON(GoldenManifest.self, at: scratch + "/manifest.json")
         var cases: [GoldenCase] = []
@@ -62,8 +65,9 @@ public struct GoldenCases: Sendable {
             }
             cases.append(GoldenCase(index: c.index, parameters: c.params, tensors: tensors))
         }
-        return GoldenCases(goldenFile: manifest.golden, rtol: manifest.rtol, atol: manifest.atol,
-                           caseCount: manifest.caseCount, cases: cases)
+        return GoldenCases(
+            goldenFile: manifest.golden, rtol: manifest.rtol, atol: manifest.atol,
+            caseCount: manifest.caseCount, cases: cases)
     }
 }
 

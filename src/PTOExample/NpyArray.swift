@@ -2,9 +2,17 @@ import Foundation
 
 /// Element types the runner passes to kernels and compares.
 public enum ElementType: String, Sendable, Equatable {
-    case float16 = "f2", float32 = "f4", float64 = "f8"
-    case int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8"
-    case uint8 = "u1", uint16 = "u2", uint32 = "u4", uint64 = "u8"
+    case float16 = "f2"
+    case float32 = "f4"
+    case float64 = "f8"
+    case int8 = "i1"
+    case int16 = "i2"
+    case int32 = "i4"
+    case int64 = "i8"
+    case uint8 = "u1"
+    case uint16 = "u2"
+    case uint32 = "u4"
+    case uint64 = "u8"
     case bool = "b1"
 
     public var byteSize: Int { Int(rawValue.dropFirst()) ?? 1 }
@@ -95,7 +103,9 @@ public struct NpyArray: Equatable, Sendable {
         let payload = bytes[(headerStart + headerLength)...]
         let expected = fields.shape.reduce(1, *) * type.byteSize
         guard payload.count == expected else {
-            throw .npy(path: path, reason: "holds \(payload.count) data bytes, shape \(fields.shape) needs \(expected)")
+            throw .npy(
+                path: path,
+                reason: "holds \(payload.count) data bytes, shape \(fields.shape) needs \(expected)")
         }
         self.init(elementType: type, shape: fields.shape, data: Array(payload))
     }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A live "done/total" line for runs longer than a second: rewritten in place
@@ -47,7 +47,9 @@ final class ProgressDisplay: @unchecked Sendable {
                 lock.lock()
                 drewLine = true
                 lock.unlock()
-            } else if Date().timeIntervalSince(lastPlain) >= ProgressDisplay.plainInterval || lastPlain == start {
+            } else if Date().timeIntervalSince(lastPlain) >= ProgressDisplay.plainInterval
+                || lastPlain == start
+            {
                 FileHandle.standardError.write(Data(("pto-run: " + text + "\n").utf8))
                 lastPlain = Date()
             }

@@ -9,7 +9,9 @@ public struct ProjectLayout: Sendable {
     /// The root found above `start` (default: this executable's folder),
     /// recognised by its Makefile and runtime/ folder.
     public static func locate(from start: String? = nil) throws(RunnerError) -> ProjectLayout {
-        let origin = start ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let origin =
+            start
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             .deletingLastPathComponent().path
         var dir = URL(fileURLWithPath: origin).standardizedFileURL
         while true {
@@ -46,7 +48,8 @@ public struct ProjectLayout: Sendable {
         let config = folder + "/kernels/kernel_config.py"
         guard fm.fileExists(atPath: config) else {
             throw .exampleFileMissing(
-                path: config, purpose: "an example needs kernels/kernel_config.py with ORCHESTRATION and KERNELS")
+                path: config,
+                purpose: "an example needs kernels/kernel_config.py with ORCHESTRATION and KERNELS")
         }
         let golden = folder + "/golden.py"
         guard fm.fileExists(atPath: golden) else {

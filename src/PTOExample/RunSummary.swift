@@ -30,7 +30,9 @@ public struct RunSummary: Sendable, Encodable {
         let last = ran.map(\.endNs).max() ?? 0
         makespanUs = Double(last &- first) / 1000
         (criticalPath, criticalPathUs) = RunSummary.criticalPath(graph)
-        let latencies = ran.filter { $0.readyNs > 0 }.map { Double($0.startNs > $0.readyNs ? $0.startNs - $0.readyNs : 0) / 1000 }
+        let latencies = ran.filter { $0.readyNs > 0 }.map {
+            Double($0.startNs > $0.readyNs ? $0.startNs - $0.readyNs : 0) / 1000
+        }
         meanDispatchLatencyUs = latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count)
 
         var usage: [Int: (tasks: Int, busy: UInt64)] = [:]
@@ -42,8 +44,9 @@ public struct RunSummary: Sendable, Encodable {
         cores = (0..<(blockDim * 3)).map { w in
             let u = usage[w] ?? (0, 0)
             let busy = Double(u.busy) / 1000
-            return CoreUsage(name: RunSummary.workerName(w, blockDim: blockDim), tasks: u.tasks, busyUs: busy,
-                             utilisation: busy / span)
+            return CoreUsage(
+                name: RunSummary.workerName(w, blockDim: blockDim), tasks: u.tasks, busyUs: busy,
+                utilisation: busy / span)
         }
     }
 
@@ -91,8 +94,12 @@ public struct RunSummary: Sendable, Encodable {
     public var lines: [String] {
         func ms(_ us: Double) -> String { String(format: "%.3f ms", us / 1000) }
         let share = makespanUs > 0 ? criticalPathUs / makespanUs * 100 : 0
-        var out = [String(format: "  summary: %d tasks, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
-                          tasks, ms(makespanUs), ms(criticalPathUs), share, criticalPath.count, meanDispatchLatencyUs)]
+        var out = [
+            String(
+                format:
+                    "  summary: %d tasks, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
+                tasks, ms(makespanUs), ms(criticalPathUs), share, criticalPath.count, meanDispatchLatencyUs)
+        ]
         let cells = cores.map { String(format: "%@ %@ %.0f%%", $0.name, ms($0.busyUs), $0.utilisation * 100) }
         for start in stride(from: 0, to: cells.count, by: 6) {
             out.append("  busy: " + cells[start..<min(start + 6, cells.count)].joined(separator: ", "))

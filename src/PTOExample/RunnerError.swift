@@ -27,7 +27,8 @@ public enum RunnerError: Error, CustomStringConvertible {
         case .exampleFileMissing(let path, let purpose):
             return "\(path) is missing: \(purpose)"
         case .build(let command, let code):
-            return "building the example failed (exit \(code)); the compiler's messages are above. Command: \(command)"
+            return
+                "building the example failed (exit \(code)); the compiler's messages are above. Command: \(command)"
         case .buildOutputMissing(let command):
             return "`\(command)` succeeded but did not say where the artifacts manifest is"
         case .goldenPreparation(_, _, let message):

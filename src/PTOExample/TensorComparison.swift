@@ -21,12 +21,14 @@ public struct TensorComparison: Sendable {
     public static func compare(
         name: String, actual: NpyArray, expected: NpyArray, rtol: Double, atol: Double
     ) -> TensorComparison {
-        var result = TensorComparison(name: name, elementCount: expected.elementCount,
-                                      mismatchCount: 0, firstMismatches: [], shapeProblem: nil)
+        var result = TensorComparison(
+            name: name, elementCount: expected.elementCount,
+            mismatchCount: 0, firstMismatches: [], shapeProblem: nil)
         guard actual.shape == expected.shape, actual.elementType == expected.elementType,
             actual.data.count == expected.data.count
         else {
-            result.shapeProblem = "got \(actual.elementType) \(actual.shape), expected \(expected.elementType) \(expected.shape)"
+            result.shapeProblem =
+                "got \(actual.elementType) \(actual.shape), expected \(expected.elementType) \(expected.shape)"
             return result
         }
         let type = expected.elementType

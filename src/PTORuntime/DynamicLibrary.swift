@@ -1,9 +1,9 @@
 // Every raw dl* call of the binding lives in this file. Failures become
 // typed errors carrying dlerror()'s own message.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A shared library opened with dlopen; closed when the last reference goes.

@@ -4,14 +4,16 @@
 /// The C API of one loaded host runtime library.
 public final class HostRuntime {
     typealias GetRuntimeSize = @convention(c) () -> Int
-    typealias InitRuntime = @convention(c) (
-        UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<CChar>?,
-        UnsafeMutablePointer<UInt64>?, Int32
-    ) -> Int32
-    typealias LaunchRuntime = @convention(c) (
-        UnsafeMutableRawPointer?, Int32, Int32, Int32, UnsafePointer<UInt8>?, Int,
-        UnsafePointer<UInt8>?, Int
-    ) -> Int32
+    typealias InitRuntime =
+        @convention(c) (
+            UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<CChar>?,
+            UnsafeMutablePointer<UInt64>?, Int32
+        ) -> Int32
+    typealias LaunchRuntime =
+        @convention(c) (
+            UnsafeMutableRawPointer?, Int32, Int32, Int32, UnsafePointer<UInt8>?, Int,
+            UnsafePointer<UInt8>?, Int
+        ) -> Int32
     typealias FinalizeRuntime = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     typealias SetDevice = @convention(c) (Int32) -> Int32
     typealias RegisterKernel = @convention(c) (Int32, UnsafePointer<UInt8>?, Int) -> Int32
@@ -21,10 +23,18 @@ public final class HostRuntime {
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
     typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
     typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
-    typealias GraphSize = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
-    typealias TaskRecords = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
-    typealias Edges = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32) -> Int32
-    typealias Progress = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?) -> Int32
+    typealias GraphSize =
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?)
+        -> Int32
+    typealias TaskRecords =
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
+    typealias Edges =
+        @convention(c) (
+            UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32
+        ) -> Int32
+    typealias Progress =
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?)
+        -> Int32
 
     public let path: String
     private let library: DynamicLibrary
@@ -60,7 +70,8 @@ public final class HostRuntime {
         statusNameFn = library.optionalFunction("pto_status_name", as: StatusName.self)
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
-        registerKernelTextFn = library.optionalFunction("pto_register_kernel_text", as: RegisterKernelText.self)
+        registerKernelTextFn = library.optionalFunction(
+            "pto_register_kernel_text", as: RegisterKernelText.self)
         lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
         graphSizeFn = library.optionalFunction("pto_graph_size", as: GraphSize.self)
         taskRecordsFn = library.optionalFunction("pto_get_task_records", as: TaskRecords.self)
@@ -76,19 +87,28 @@ public final class HostRuntime {
         var edgeCount: Int32 = 0
         try check("pto_graph_size", sizeFn(runtime.pointer, &taskCount, &edgeCount))
         let stride = TaskRecord.cLayoutSize
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(1, Int(taskCount)) * stride, alignment: 8)
+        let buffer = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, Int(taskCount)) * stride, alignment: 8)
         defer { buffer.deallocate() }
         let copied = recordsFn(runtime.pointer, buffer, taskCount)
-        guard copied >= 0 else { try check("pto_get_task_records", copied); return nil }
+        guard copied >= 0 else {
+            try check("pto_get_task_records", copied)
+            return nil
+        }
         let tasks = (0..<Int(copied)).map { i in
             TaskRecord(cLayout: UnsafeRawBufferPointer(start: buffer + i * stride, count: stride))
         }
         var from = [Int32](repeating: 0, count: Int(edgeCount))
         var to = [Int32](repeating: 0, count: Int(edgeCount))
         let edgesCopied = from.withUnsafeMutableBufferPointer { f in
-            to.withUnsafeMutableBufferPointer { t in edgesFn(runtime.pointer, f.baseAddress, t.baseAddress, edgeCount) }
+            to.withUnsafeMutableBufferPointer { t in
+                edgesFn(runtime.pointer, f.baseAddress, t.baseAddress, edgeCount)
+            }
         }
-        guard edgesCopied >= 0 else { try check("pto_get_edges", edgesCopied); return nil }
+        guard edgesCopied >= 0 else {
+            try check("pto_get_edges", edgesCopied)
+            return nil
+        }
         let edges = (0..<Int(edgesCopied)).map { TaskGraph.Edge(from: from[$0], to: to[$0]) }
         return TaskGraph(tasks: tasks, edges: edges)
     }
@@ -105,10 +125,12 @@ public final class HostRuntime {
 
     /// Registers a kernel as the device loads one: its .text bytes, entered
     /// at `entryOffset`.
-    public func registerKernelText(funcId: Int32, text: [UInt8], entryOffset: UInt64) throws(HostRuntimeError) {
+    public func registerKernelText(funcId: Int32, text: [UInt8], entryOffset: UInt64) throws(HostRuntimeError)
+    {
         guard let fn = registerKernelTextFn else {
-            throw .symbolNotFound(path: path, symbol: "pto_register_kernel_text",
-                                  reason: "this host runtime cannot load kernels as raw .text")
+            throw .symbolNotFound(
+                path: path, symbol: "pto_register_kernel_text",
+                reason: "this host runtime cannot load kernels as raw .text")
         }
         let rc = text.withUnsafeBufferPointer { fn(funcId, $0.baseAddress, $0.count, entryOffset) }
         try check("pto_register_kernel_text(func_id \(funcId))", rc)
@@ -160,8 +182,9 @@ public final class HostRuntime {
         let rc = orchestration.withUnsafeBufferPointer { orch in
             function.withCString { name in
                 args.withUnsafeMutableBufferPointer { argv in
-                    initRuntimeFn(runtime.pointer, orch.baseAddress, orch.count, name,
-                                  argv.baseAddress, count)
+                    initRuntimeFn(
+                        runtime.pointer, orch.baseAddress, orch.count, name,
+                        argv.baseAddress, count)
                 }
             }
         }
@@ -174,8 +197,9 @@ public final class HostRuntime {
     ) throws(HostRuntimeError) {
         let rc = aicpuBinary.withUnsafeBufferPointer { aicpu in
             aicoreBinary.withUnsafeBufferPointer { aicore in
-                launchRuntimeFn(runtime.pointer, aicpuThreads, blockDim, device, aicpu.baseAddress,
-                                aicpu.count, aicore.baseAddress, aicore.count)
+                launchRuntimeFn(
+                    runtime.pointer, aicpuThreads, blockDim, device, aicpu.baseAddress,
+                    aicpu.count, aicore.baseAddress, aicore.count)
             }
         }
         try check("launch_runtime", rc)
@@ -196,8 +220,9 @@ public final class HostRuntime {
         guard code != 0 else { return }
         var message = ""
         if let fn = lastErrorFn, let text = fn() { message = String(cString: text) }
-        throw .callFailed(function: function, code: code, status: statusName(code),
-                          message: message)
+        throw .callFailed(
+            function: function, code: code, status: statusName(code),
+            message: message)
     }
 }
 

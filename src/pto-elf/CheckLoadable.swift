@@ -33,14 +33,19 @@ struct CheckLoadable: ParsableCommand {
         var loadable = false
         try reportingBadInput {
             let elf = try ElfFile(path: file.object)
-            let check = try LoadabilityCheck(file: elf, entrySymbol: symbol, allowEntryOffset: allowEntryOffset)
+            let check = try LoadabilityCheck(
+                file: elf, entrySymbol: symbol, allowEntryOffset: allowEntryOffset)
             loadable = check.loadable
             if file.json {
-                return try printJSON(Report(file: file.object, loadable: check.loadable, textSize: check.textSize,
-                                            symbol: symbol, entryOffset: check.entryOffset, problems: check.problems))
+                return try printJSON(
+                    Report(
+                        file: file.object, loadable: check.loadable, textSize: check.textSize,
+                        symbol: symbol, entryOffset: check.entryOffset, problems: check.problems))
             }
             if check.loadable {
-                print("\(file.object): loadable as raw .text (\(check.textSize) bytes, \(symbol) at offset 0x\(String(check.entryOffset ?? 0, radix: 16)))")
+                print(
+                    "\(file.object): loadable as raw .text (\(check.textSize) bytes, \(symbol) at offset 0x\(String(check.entryOffset ?? 0, radix: 16)))"
+                )
             } else {
                 print("\(file.object): not loadable as raw .text:")
                 for problem in check.problems { print("  \(problem.message)") }

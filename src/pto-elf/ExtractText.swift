@@ -30,8 +30,9 @@ struct ExtractText: ParsableCommand {
             let text = try TextSection(of: elf, entrySymbol: symbol)
             try writeBytes(text.bytes, to: output)
             found = text.entryOffset != nil
-            let report = Report(file: file.object, output: output, size: text.bytes.count, symbol: symbol,
-                                entryOffset: text.entryOffset)
+            let report = Report(
+                file: file.object, output: output, size: text.bytes.count, symbol: symbol,
+                entryOffset: text.entryOffset)
             if file.json { return try printJSON(report) }
             print("\(file.object): wrote \(text.bytes.count) bytes of .text to \(output)")
             if let offset = text.entryOffset {

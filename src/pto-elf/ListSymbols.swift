@@ -3,7 +3,8 @@ import PTOElf
 
 struct ListSymbols: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "symbols", abstract: "List the symbol table of OBJECT (.symtab, else .dynsym), like readelf -s.")
+        commandName: "symbols",
+        abstract: "List the symbol table of OBJECT (.symtab, else .dynsym), like readelf -s.")
 
     @OptionGroup var file: FileOptions
 

@@ -18,8 +18,10 @@ struct PtoElf: ParsableCommand {
             loadable, or `text` found no entry symbol; 2 bad input (missing, unreadable or \
             malformed file).
             """,
-        subcommands: [ExtractText.self, CheckLoadable.self, ListSections.self, ListSymbols.self,
-                      Addr2Line.self])
+        subcommands: [
+            ExtractText.self, CheckLoadable.self, ListSections.self, ListSymbols.self,
+            Addr2Line.self,
+        ])
 }
 
 /// Options every subcommand shares.

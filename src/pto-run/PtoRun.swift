@@ -58,11 +58,14 @@ struct ExampleOptions: ParsableArguments {
         if let given = artifacts {
             manifestPath = given
         } else {
-            manifestPath = try ExampleBuild(layout: layout, platform: platform, runtime: runtime,
-                                            verbose: verbose).build(example: folder)
+            manifestPath = try ExampleBuild(
+                layout: layout, platform: platform, runtime: runtime,
+                verbose: verbose
+            ).build(example: folder)
         }
         let manifest = try ArtifactsManifest.load(from: manifestPath)
-        let golden = try GoldenCases.prepare(example: folder, layout: layout, caseIndex: `case`, python: python)
+        let golden = try GoldenCases.prepare(
+            example: folder, layout: layout, caseIndex: `case`, python: python)
         return (folder, manifest, golden)
     }
 }

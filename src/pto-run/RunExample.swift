@@ -40,12 +40,16 @@ struct RunExample: ParsableCommand {
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
     var quiet = false
 
-    @Option(help: "How kernels are loaded: so (shared objects, default on a2a3sim) or text (only .text of each object file; always on a2a3).")
+    @Option(
+        help:
+            "How kernels are loaded: so (shared objects, default on a2a3sim) or text (only .text of each object file; always on a2a3)."
+    )
     var kernelLoad: String?
 
     /// The device only loads .text; the simulator defaults to shared objects.
     var resolvedKernelLoad: RunSettings.KernelLoad {
-        kernelLoad.flatMap(RunSettings.KernelLoad.init(rawValue:)) ?? (example.platform == "a2a3" ? .text : .sharedObject)
+        kernelLoad.flatMap(RunSettings.KernelLoad.init(rawValue:))
+            ?? (example.platform == "a2a3" ? .text : .sharedObject)
     }
 
     func validate() throws {
@@ -61,13 +65,16 @@ struct RunExample: ParsableCommand {
                     + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
                     + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
         }
-        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t) must be a positive number of seconds") }
+        if let t = timeout, !(t > 0) {
+            throw ValidationError("--timeout \(t) must be a positive number of seconds")
+        }
         if let mode = kernelLoad {
             guard let load = RunSettings.KernelLoad(rawValue: mode) else {
                 throw ValidationError("--kernel-load \(mode) is not a loading mode; use so or text")
             }
             if example.platform == "a2a3" && load == .sharedObject {
-                throw ValidationError("--kernel-load so is not possible on a2a3: the device loads only each kernel's .text")
+                throw ValidationError(
+                    "--kernel-load so is not possible on a2a3: the device loads only each kernel's .text")
             }
         }
         guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
@@ -84,7 +91,9 @@ struct RunExample: ParsableCommand {
         let name = URL(fileURLWithPath: folder).lastPathComponent
         let verbose = example.verbose
         let log: (String) -> Void = { message in if verbose { Console.error("pto-run: \(message)") } }
-        log("\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.rtol), atol \(golden.atol)")
+        log(
+            "\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.rtol), atol \(golden.atol)"
+        )
 
         var settings = RunSettings()
         settings.platform = example.platform
@@ -110,12 +119,17 @@ struct RunExample: ParsableCommand {
         return failed == 0
     }
 
-    private func writeOutputs(_ results: [CaseResult], example name: String, manifest: ArtifactsManifest) throws(RunnerError) {
+    private func writeOutputs(_ results: [CaseResult], example name: String, manifest: ArtifactsManifest)
+        throws(RunnerError)
+    {
         let kernelNames = ExampleRunner.kernelNames(manifest)
         if let path = trace {
-            var chrome = ChromeTrace(example: name, blockDim: Int(blockDim), aicpuThreads: Int(aicpuThreads),
-                                     kernelNames: kernelNames)
-            chrome.cases = results.compactMap { r in r.graph.map { ChromeTrace.Case(index: r.index, label: r.parameters, graph: $0) } }
+            var chrome = ChromeTrace(
+                example: name, blockDim: Int(blockDim), aicpuThreads: Int(aicpuThreads),
+                kernelNames: kernelNames)
+            chrome.cases = results.compactMap { r in
+                r.graph.map { ChromeTrace.Case(index: r.index, label: r.parameters, graph: $0) }
+            }
             do {
                 try write(try chrome.json(), to: path, what: "trace")
             } catch let error as RunnerError {

@@ -15,12 +15,19 @@ enum BenchShape : uint64_t {
 
 inline const char* bench_shape_name(uint64_t shape) {
     switch (shape) {
-        case kIndependent: return "independent";
-        case kChain: return "chain";
-        case kLayered: return "layered";
-        case kRandomDag: return "random";
-        case kFanOut: return "fanout";
-        case kLongKernel: return "long-kernel";
-        default: return "?";
+        case kIndependent:
+            return "independent";
+        case kChain:
+            return "chain";
+        case kLayered:
+            return "layered";
+        case kRandomDag:
+            return "random";
+        case kFanOut:
+            return "fanout";
+        case kLongKernel:
+            return "long-kernel";
+        default:
+            return "?";
     }
 }

@@ -26,7 +26,9 @@ extern "C" int build_bench_graph(Runtime* rt, uint64_t* args, int arg_count) {
     constexpr int kWidth = 16;
     for (int i = 1; i < n; ++i) {
         switch (shape) {
-            case kChain: rt->add_successor(i - 1, i); break;
+            case kChain:
+                rt->add_successor(i - 1, i);
+                break;
             case kLayered:
                 if (i >= kWidth) {
                     int layer_start = (i / kWidth - 1) * kWidth;
@@ -37,11 +39,15 @@ extern "C" int build_bench_graph(Runtime* rt, uint64_t* args, int arg_count) {
             case kRandomDag: {
                 int preds = static_cast<int>(next() % 4);
                 int window = i < 64 ? i : 64;
-                for (int p = 0; p < preds; ++p) rt->add_successor(i - 1 - static_cast<int>(next() % window), i);
+                for (int p = 0; p < preds; ++p)
+                    rt->add_successor(i - 1 - static_cast<int>(next() % window), i);
                 break;
             }
-            case kFanOut: rt->add_successor(0, i); break;
-            default: break;
+            case kFanOut:
+                rt->add_successor(0, i);
+                break;
+            default:
+                break;
         }
     }
     return rt->build_error() == 0 ? 0 : -3;

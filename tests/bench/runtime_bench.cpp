@@ -51,7 +51,8 @@ struct Cell {
 std::vector<uint8_t> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        std::fprintf(stderr, "runtime_bench: cannot read %s; build with make bench\n", path.c_str());
+        std::fprintf(stderr, "runtime_bench: cannot read %s; build with make bench\n",
+                     path.c_str());
         std::exit(2);
     }
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
@@ -70,13 +71,15 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
     auto orch = read_file(BENCH_BINARY_DIR "/bench_orch.so");
     auto kernel = read_file(BENCH_BINARY_DIR "/noop_kernel.so");
     auto busy = read_file(BENCH_BINARY_DIR "/busy_kernel.so");
-    if (register_kernel(0, kernel.data(), kernel.size()) != 0 || register_kernel(1, busy.data(), busy.size()) != 0) {
+    if (register_kernel(0, kernel.data(), kernel.size()) != 0 ||
+        register_kernel(1, busy.data(), busy.size()) != 0) {
         return std::string("error:") + pto_last_error();
     }
     if (shape == kLongKernel) size = 1;
     if (pto_set_graph_limits(size, size) != 0) return std::string("error:") + pto_last_error();
     std::vector<uint8_t> memory(get_runtime_size() + 64, 0);
-    void* rt = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63});
+    void* rt =
+        reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63});
     std::ostringstream out;
     for (int r = 0; r < repeat; ++r) {
         uint64_t args[3] = {shape, static_cast<uint64_t>(size), 12345};
@@ -119,7 +122,8 @@ Cell measure(uint64_t shape, int size, Config config, int repeat) {
     std::string text;
     char buffer[4096];
     ssize_t n;
-    while ((n = read(fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+    while ((n = read(fds[0], buffer, sizeof buffer)) > 0)
+        text.append(buffer, static_cast<size_t>(n));
     close(fds[0]);
     int status = 0;
     waitpid(child, &status, 0);
@@ -178,21 +182,24 @@ int main(int argc, char** argv) {
             }
         } else if (arg == "--configs") {
             configs.clear();
-            for (auto& s : split(value)) configs.push_back({std::atoi(s.c_str()), std::atoi(s.c_str() + s.find(':') + 1)});
+            for (auto& s : split(value))
+                configs.push_back({std::atoi(s.c_str()), std::atoi(s.c_str() + s.find(':') + 1)});
         } else if (arg == "--repeat") {
             repeat = std::max(1, std::atoi(value.c_str()));
         } else if (arg == "--json") {
             json_path = value;
         } else {
-            std::fprintf(stderr, "usage: runtime_bench [--sizes N,..] [--shapes independent,chain,layered,random,fanout] "
-                                 "[--configs T:B,..] [--repeat N] [--json FILE]\n");
+            std::fprintf(stderr,
+                         "usage: runtime_bench [--sizes N,..] [--shapes "
+                         "independent,chain,layered,random,fanout] "
+                         "[--configs T:B,..] [--repeat N] [--json FILE]\n");
             return 2;
         }
         ++i;
     }
 
-    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s\n", "graph", "tasks", "thr:blk", "us/task med",
-                "spread", "tasks/s", "cpu s", "peak MB");
+    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s\n", "graph", "tasks", "thr:blk",
+                "us/task med", "spread", "tasks/s", "cpu s", "peak MB");
     std::vector<Cell> cells;
     for (int size : sizes) {
         for (uint64_t shape : shapes) {
@@ -201,13 +208,15 @@ int main(int argc, char** argv) {
                 char cfg[16];
                 std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
                 if (!cell.error.empty()) {
-                    std::printf("%-12s %8d %7s  error: %s\n", bench_shape_name(shape), size, cfg, cell.error.c_str());
+                    std::printf("%-12s %8d %7s  error: %s\n", bench_shape_name(shape), size, cfg,
+                                cell.error.c_str());
                 } else {
                     double med = median(cell.us_per_task);
                     double lo = *std::min_element(cell.us_per_task.begin(), cell.us_per_task.end());
                     double hi = *std::max_element(cell.us_per_task.begin(), cell.us_per_task.end());
-                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f\n", bench_shape_name(shape), size, cfg,
-                                med, hi / lo, 1e6 / med, median(cell.cpu_seconds), cell.peak_mb);
+                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f\n",
+                                bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
+                                median(cell.cpu_seconds), cell.peak_mb);
                 }
                 std::fflush(stdout);
                 cells.push_back(cell);
@@ -223,11 +232,13 @@ int main(int argc, char** argv) {
             char cfg[16];
             std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
             if (!cell.error.empty()) {
-                std::printf("%-12s %8d %7s  error: %s\n", "long-kernel", 1, cfg, cell.error.c_str());
+                std::printf("%-12s %8d %7s  error: %s\n", "long-kernel", 1, cfg,
+                            cell.error.c_str());
             } else {
                 double wall = median(cell.us_per_task) / 1e6;
-                std::printf("%-12s %8d %7s  1 s kernel: wall %.3f s, CPU %.3f s (%.2f cores)\n", "long-kernel", 1,
-                            cfg, wall, median(cell.cpu_seconds), median(cell.cpu_seconds) / wall);
+                std::printf("%-12s %8d %7s  1 s kernel: wall %.3f s, CPU %.3f s (%.2f cores)\n",
+                            "long-kernel", 1, cfg, wall, median(cell.cpu_seconds),
+                            median(cell.cpu_seconds) / wall);
             }
             cells.push_back(cell);
         }
@@ -239,17 +250,20 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < cells.size(); ++i) {
             const Cell& c = cells[i];
             json << "  {\"graph\": \"" << bench_shape_name(c.shape) << "\", \"tasks\": " << c.size
-                 << ", \"aicpu_threads\": " << c.config.threads << ", \"block_dim\": " << c.config.block_dim;
+                 << ", \"aicpu_threads\": " << c.config.threads
+                 << ", \"block_dim\": " << c.config.block_dim;
             if (!c.error.empty()) {
                 json << ", \"error\": \"" << c.error << "\"}";
             } else {
                 double lo = *std::min_element(c.us_per_task.begin(), c.us_per_task.end());
                 double hi = *std::max_element(c.us_per_task.begin(), c.us_per_task.end());
-                json << ", \"us_per_task_median\": " << median(c.us_per_task) << ", \"us_per_task_min\": " << lo
-                     << ", \"us_per_task_max\": " << hi << ", \"spread\": " << hi / lo
+                json << ", \"us_per_task_median\": " << median(c.us_per_task)
+                     << ", \"us_per_task_min\": " << lo << ", \"us_per_task_max\": " << hi
+                     << ", \"spread\": " << hi / lo
                      << ", \"tasks_per_second\": " << 1e6 / median(c.us_per_task)
-                     << ", \"cpu_seconds_median\": " << median(c.cpu_seconds) << ", \"peak_mb\": " << c.peak_mb
-                     << ", \"runs\": " << c.us_per_task.size() << "}";
+                     << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)
+                     << ", \"peak_mb\": " << c.peak_mb << ", \"runs\": " << c.us_per_task.size()
+                     << "}";
             }
             json << (i + 1 < cells.size() ? ",\n" : "\n");
         }

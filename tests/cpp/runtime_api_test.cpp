@@ -1,10 +1,10 @@
 // Tests of the Runtime's orchestration API, its limits, and the graph freeze
 // (prepare_launch), without running anything.
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <thread>
-#include <cstring>
 #include <vector>
 
 #include "graph_validation.h"
@@ -14,11 +14,17 @@
 
 namespace {
 
-std::unique_ptr<Runtime> make_runtime() { return std::make_unique<Runtime>(); }
+std::unique_ptr<Runtime> make_runtime() {
+    return std::make_unique<Runtime>();
+}
 
-uint64_t registered(int func_id) { return func_id < 8 ? 0x1000 + func_id : 0; }
+uint64_t registered(int func_id) {
+    return func_id < 8 ? 0x1000 + func_id : 0;
+}
 
-LaunchConfig config() { return LaunchConfig{1, 1, 1'000'000'000}; }
+LaunchConfig config() {
+    return LaunchConfig{1, 1, 1'000'000'000};
+}
 
 }  // namespace
 
@@ -51,7 +57,8 @@ TEST(add_task_accepts_core_type_as_int) {
 
 TEST(task_limit_is_an_error_not_corruption) {
     auto rt = make_runtime();
-    for (int i = 0; i < RUNTIME_MAX_TASKS; ++i) REQUIRE(rt->add_task(nullptr, 0, 0, CoreType::AIV) == i);
+    for (int i = 0; i < RUNTIME_MAX_TASKS; ++i)
+        REQUIRE(rt->add_task(nullptr, 0, 0, CoreType::AIV) == i);
     EXPECT_EQ(rt->add_task(nullptr, 0, 5, CoreType::AIV), -1);
     EXPECT_EQ(rt->get_task_count(), RUNTIME_MAX_TASKS);
     EXPECT_EQ(rt->build_error(), PTO_ERR_LIMIT_EXCEEDED);
@@ -82,7 +89,8 @@ TEST(invalid_task_arguments) {
 
 TEST(successor_limit) {
     auto rt = make_runtime();
-    for (int i = 0; i <= RUNTIME_MAX_SUCCESSORS + 1; ++i) rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    for (int i = 0; i <= RUNTIME_MAX_SUCCESSORS + 1; ++i)
+        rt->add_task(nullptr, 0, 0, CoreType::AIV);
     for (int i = 1; i <= RUNTIME_MAX_SUCCESSORS; ++i) rt->add_successor(0, i);
     EXPECT_EQ(rt->build_error(), 0);
     EXPECT_EQ(rt->get_task(0)->fanout_count, RUNTIME_MAX_SUCCESSORS);
@@ -143,7 +151,8 @@ TEST(fanin_and_fanout_counts) {
 
 TEST(prepare_launch_groups_successors_in_insertion_order) {
     auto rt = make_runtime();
-    for (int i = 0; i < 5; ++i) rt->add_task(nullptr, 0, i % 2, i % 2 ? CoreType::AIC : CoreType::AIV);
+    for (int i = 0; i < 5; ++i)
+        rt->add_task(nullptr, 0, i % 2, i % 2 ? CoreType::AIC : CoreType::AIV);
     rt->add_successor(0, 3);
     rt->add_successor(2, 4);
     rt->add_successor(0, 1);
@@ -235,8 +244,9 @@ TEST(validation_reports_a_two_task_cycle) {
     rt->add_successor(1, 0);
     char message[256] = {};
     EXPECT_EQ(validate_graph(*rt, 1, 2, message, sizeof message), PTO_ERR_INVALID_GRAPH);
-    EXPECT_STREQ(message, "dependency cycle: task 0 (func_id 7) -> task 1 (func_id 8) -> task 0 "
-                          "(func_id 7); 2 task(s) could never start");
+    EXPECT_STREQ(message,
+                 "dependency cycle: task 0 (func_id 7) -> task 1 (func_id 8) -> task 0 "
+                 "(func_id 7); 2 task(s) could never start");
 }
 
 TEST(validation_reports_a_core_type_without_workers) {
@@ -258,8 +268,9 @@ TEST(validation_reports_a_changed_fanin) {
     rt->get_task(1)->fanin = 2;
     char message[256] = {};
     EXPECT_EQ(validate_graph(*rt, 1, 2, message, sizeof message), PTO_ERR_INVALID_GRAPH);
-    EXPECT_STREQ(message, "task 1 (func_id 2) has fanin 2 but 1 incoming edge(s); fanin is kept "
-                          "by add_successor, do not change it");
+    EXPECT_STREQ(message,
+                 "task 1 (func_id 2) has fanin 2 but 1 incoming edge(s); fanin is kept "
+                 "by add_successor, do not change it");
 }
 
 TEST(exact_messages_of_build_errors) {
@@ -280,10 +291,12 @@ TEST(exact_messages_of_build_errors) {
     char message[256] = {};
     auto rt4 = make_runtime();
     rt4->add_task(nullptr, 0, 3, CoreType::AIV);
-    EXPECT_EQ(rt4->prepare_launch(config(), [](int) -> uint64_t { return 0; }, message, sizeof message),
+    EXPECT_EQ(rt4->prepare_launch(
+                  config(), [](int) -> uint64_t { return 0; }, message, sizeof message),
               PTO_ERR_UNREGISTERED_KERNEL);
-    EXPECT_STREQ(message, "task 0 uses func_id 3, which has no registered kernel; register it "
-                          "(kernel_config.py KERNELS) before launching");
+    EXPECT_STREQ(message,
+                 "task 0 uses func_id 3, which has no registered kernel; register it "
+                 "(kernel_config.py KERNELS) before launching");
 }
 
 TEST(device_image_rebases_pointers_and_reads_results_back) {
@@ -300,11 +313,13 @@ TEST(device_image_rebases_pointers_and_reads_results_back) {
     // Use the staging buffer's own address as the "device" address, so the
     // staged Runtime can be read here exactly as the device would read it.
     std::vector<uint8_t> staging(layout.total + 64);
-    uint8_t* image = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(staging.data()) + 63) & ~uintptr_t{63});
+    uint8_t* image = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(staging.data()) + 63) &
+                                                ~uintptr_t{63});
     uint64_t base = reinterpret_cast<uint64_t>(image);
     rt->write_device_image(image, base);
     auto* device = reinterpret_cast<Runtime*>(image);
-    EXPECT_TRUE(reinterpret_cast<uint8_t*>(device->get_task(2)) == image + layout.tasks_offset + 2 * sizeof(Task));
+    EXPECT_TRUE(reinterpret_cast<uint8_t*>(device->get_task(2)) ==
+                image + layout.tasks_offset + 2 * sizeof(Task));
     EXPECT_EQ(device->successors_of(*device->get_task(0))[1], 4);
     EXPECT_EQ(device->ready_queue(CoreType::AIV).pop(), 0);
     // A run on the "device": task 2 ran on worker 5, which now holds task 4.
@@ -361,4 +376,6 @@ TEST(ready_queue_concurrent_producers_and_consumers_see_each_id_once) {
     EXPECT_EQ(once, RUNTIME_MAX_TASKS);
 }
 
-int main(int argc, char** argv) { return harness::run_all(argc, argv); }
+int main(int argc, char** argv) {
+    return harness::run_all(argc, argv);
+}

@@ -6,16 +6,15 @@
 // Every kernel checks while running that its predecessors finished; after
 // each run the test checks each task ran exactly once, on a worker of its
 // core type, and started after its predecessors ended.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <dirent.h>
-#include <sys/wait.h>
-
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -74,7 +73,10 @@ public:
         dup2(fd, 2);
         close(fd);
     }
-    ~StderrCapture() { restore(); std::remove(path_.c_str()); }
+    ~StderrCapture() {
+        restore();
+        std::remove(path_.c_str());
+    }
     std::string text() {
         restore();
         std::ifstream in(path_);
@@ -122,7 +124,10 @@ int addr2line(const std::string& object, uint64_t offset) {
 // One Runtime in zero-filled memory, as a caller of the C API holds it.
 struct RuntimeBlock {
     std::vector<uint8_t> memory = std::vector<uint8_t>(get_runtime_size() + 64, 0);
-    void* handle() { return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63}); }
+    void* handle() {
+        return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) &
+                                       ~uintptr_t{63});
+    }
     Runtime* runtime() { return static_cast<Runtime*>(handle()); }
 };
 
@@ -157,10 +162,12 @@ void run_and_check(GraphSpec& spec, int threads, int block_dim) {
         EXPECT_TRUE(t->start_time.load() <= t->end_time.load());
     }
     for (int e = 0; e < spec.num_edges; ++e) {
-        early += rt->get_task(spec.edge_to[e])->start_time.load() < rt->get_task(spec.edge_from[e])->end_time.load();
+        early += rt->get_task(spec.edge_to[e])->start_time.load() <
+                 rt->get_task(spec.edge_from[e])->end_time.load();
     }
     if (wrong_count || wrong_core || early || spec.violations.load()) {
-        std::fprintf(stderr, "threads %d block_dim %d: %d tasks not run once, %d on the wrong core "
+        std::fprintf(stderr,
+                     "threads %d block_dim %d: %d tasks not run once, %d on the wrong core "
                      "type, %d started before a predecessor ended, %d kernel-seen violations\n",
                      threads, block_dim, wrong_count, wrong_core, early, spec.violations.load());
     }
@@ -178,8 +185,8 @@ struct Config {
 
 // Every valid (threads, block_dim) pair the tests sweep.
 const std::vector<Config>& configs() {
-    static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 4}, {3, 3},
-                                            {3, 6}, {4, 4}, {4, 8}};
+    static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 4},
+                                            {3, 3}, {3, 6}, {4, 4}, {4, 8}};
     return all;
 }
 
@@ -266,13 +273,27 @@ void fan_out_fan_in(GraphSpec& s) {
 
 }  // namespace
 
-TEST(chain_over_all_configurations) { sweep(chain); }
-TEST(wide_over_all_configurations) { sweep(wide); }
-TEST(diamond_over_all_configurations) { sweep(diamond); }
-TEST(layered_over_all_configurations) { sweep(layered); }
-TEST(mixed_aic_aiv_over_all_configurations) { sweep(mixed); }
-TEST(random_dag_over_all_configurations) { sweep(random_dag); }
-TEST(fan_out_and_fan_in_at_the_successor_limit) { sweep(fan_out_fan_in); }
+TEST(chain_over_all_configurations) {
+    sweep(chain);
+}
+TEST(wide_over_all_configurations) {
+    sweep(wide);
+}
+TEST(diamond_over_all_configurations) {
+    sweep(diamond);
+}
+TEST(layered_over_all_configurations) {
+    sweep(layered);
+}
+TEST(mixed_aic_aiv_over_all_configurations) {
+    sweep(mixed);
+}
+TEST(random_dag_over_all_configurations) {
+    sweep(random_dag);
+}
+TEST(fan_out_and_fan_in_at_the_successor_limit) {
+    sweep(fan_out_fan_in);
+}
 
 TEST(largest_configuration_72_workers) {
     register_test_kernels();
@@ -444,8 +465,8 @@ TEST(cyclic_graph_is_rejected_before_launch_naming_the_cycle) {
     REQUIRE(init_with(block, *spec) == 0);
     EXPECT_EQ(launch(block, 1, 3), PTO_ERR_INVALID_GRAPH);
     EXPECT_STREQ(pto_last_error(),
-              std::string("dependency cycle: task 1 (func_id 0) -> task 2 (func_id 0) -> task 3 "
-                          "(func_id 0) -> task 1 (func_id 0); 3 task(s) could never start"));
+                 std::string("dependency cycle: task 1 (func_id 0) -> task 2 (func_id 0) -> task 3 "
+                             "(func_id 0) -> task 1 (func_id 0); 3 task(s) could never start"));
     EXPECT_EQ(spec->run_count[a].load(), 0);  // nothing launched
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
@@ -466,7 +487,8 @@ TEST(duplicate_edges_are_counted_consistently) {
     EXPECT_EQ(launch(block, 1, 1), 0);
     EXPECT_EQ(spec->run_count[c].load(), 1);
     EXPECT_EQ(spec->violations.load(), 0);
-    EXPECT_TRUE(block.runtime()->get_task(c)->start_time.load() >= block.runtime()->get_task(a)->end_time.load());
+    EXPECT_TRUE(block.runtime()->get_task(c)->start_time.load() >=
+                block.runtime()->get_task(a)->end_time.load());
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
@@ -482,7 +504,8 @@ void expect_fault(int kind, int signal, const char* marker) {
     RuntimeBlock block;
     uint64_t args[1] = {reinterpret_cast<uint64_t>(spec.get())};
     const auto& orch = binaries().orchestration;
-    REQUIRE(init_runtime(block.handle(), orch.data(), orch.size(), "build_spec_graph", args, 1) == 0);
+    REQUIRE(init_runtime(block.handle(), orch.data(), orch.size(), "build_spec_graph", args, 1) ==
+            0);
     // The orchestration gave every task (spec, index); the fault kernel reads its kind third.
     block.runtime()->get_task(faulty)->args[2] = static_cast<uint64_t>(kind);
     block.runtime()->get_task(faulty)->num_args = 3;
@@ -507,10 +530,18 @@ void expect_fault(int kind, int signal, const char* marker) {
     EXPECT_EQ(pto_last_kernel_fault(&fault), PTO_ERR_NOT_INITIALIZED);
 }
 
-TEST(segfaulting_kernel_is_reported_with_its_line) { expect_fault(1, SIGSEGV, "FAULT:segv"); }
-TEST(dividing_by_zero_kernel_is_reported_with_its_line) { expect_fault(2, SIGFPE, "FAULT:fpe"); }
-TEST(illegal_instruction_kernel_is_reported_with_its_line) { expect_fault(3, SIGILL, "FAULT:ill"); }
-TEST(bus_error_kernel_is_reported_with_its_line) { expect_fault(4, SIGBUS, "FAULT:bus"); }
+TEST(segfaulting_kernel_is_reported_with_its_line) {
+    expect_fault(1, SIGSEGV, "FAULT:segv");
+}
+TEST(dividing_by_zero_kernel_is_reported_with_its_line) {
+    expect_fault(2, SIGFPE, "FAULT:fpe");
+}
+TEST(illegal_instruction_kernel_is_reported_with_its_line) {
+    expect_fault(3, SIGILL, "FAULT:ill");
+}
+TEST(bus_error_kernel_is_reported_with_its_line) {
+    expect_fault(4, SIGBUS, "FAULT:bus");
+}
 
 // The null store below is the point of the test, so UBSan must not stop it.
 __attribute__((no_sanitize("undefined"))) static void store_through_null() {
@@ -617,4 +648,6 @@ TEST(idle_scheduler_threads_are_not_a_deadlock) {
     run_and_check(*spec, 3, 3);
 }
 
-int main(int argc, char** argv) { return harness::run_all(argc, argv); }
+int main(int argc, char** argv) {
+    return harness::run_all(argc, argv);
+}

@@ -88,58 +88,57 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
 
 }  // namespace harness
 
-#define TEST(name)                                                    \
-    static void test_##name();                                        \
-    static harness::Registrar registrar_##name(#name, test_##name);   \
+#define TEST(name)                                                  \
+    static void test_##name();                                      \
+    static harness::Registrar registrar_##name(#name, test_##name); \
     static void test_##name()
 
-#define EXPECT_TRUE(cond)                                                                   \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);        \
-            ++harness::failures();                                                          \
-        }                                                                                   \
+#define EXPECT_TRUE(cond)                                                            \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+            ++harness::failures();                                                   \
+        }                                                                            \
     } while (0)
 
-#define EXPECT_EQ(a, b)                                                                     \
-    do {                                                                                    \
-        auto va_ = (a);                                                                     \
-        auto vb_ = (b);                                                                     \
-        if (!(va_ == vb_)) {                                                                \
-            std::fprintf(stderr, "%s:%d: expected %s == %s (%lld vs %lld)\n", __FILE__,     \
-                         __LINE__, #a, #b, static_cast<long long>(va_),                     \
-                         static_cast<long long>(vb_));                                      \
-            ++harness::failures();                                                          \
-        }                                                                                   \
+#define EXPECT_EQ(a, b)                                                                           \
+    do {                                                                                          \
+        auto va_ = (a);                                                                           \
+        auto vb_ = (b);                                                                           \
+        if (!(va_ == vb_)) {                                                                      \
+            std::fprintf(stderr, "%s:%d: expected %s == %s (%lld vs %lld)\n", __FILE__, __LINE__, \
+                         #a, #b, static_cast<long long>(va_), static_cast<long long>(vb_));       \
+            ++harness::failures();                                                                \
+        }                                                                                         \
     } while (0)
 
-#define EXPECT_STREQ(a, b)                                                                  \
-    do {                                                                                    \
-        std::string sa_ = (a);                                                              \
-        std::string sb_ = (b);                                                              \
-        if (sa_ != sb_) {                                                                   \
-            std::fprintf(stderr, "%s:%d: expected\n  \"%s\"\nto equal\n  \"%s\"\n", __FILE__,   \
-                         __LINE__, sa_.c_str(), sb_.c_str());                               \
-            ++harness::failures();                                                          \
-        }                                                                                   \
+#define EXPECT_STREQ(a, b)                                                                    \
+    do {                                                                                      \
+        std::string sa_ = (a);                                                                \
+        std::string sb_ = (b);                                                                \
+        if (sa_ != sb_) {                                                                     \
+            std::fprintf(stderr, "%s:%d: expected\n  \"%s\"\nto equal\n  \"%s\"\n", __FILE__, \
+                         __LINE__, sa_.c_str(), sb_.c_str());                                 \
+            ++harness::failures();                                                            \
+        }                                                                                     \
     } while (0)
 
-#define EXPECT_CONTAINS(haystack, needle)                                                   \
-    do {                                                                                    \
-        std::string h_ = (haystack);                                                        \
-        if (h_.find(needle) == std::string::npos) {                                         \
-            std::fprintf(stderr, "%s:%d: expected \"%s\" to contain \"%s\"\n", __FILE__,     \
-                         __LINE__, h_.c_str(), needle);                                     \
-            ++harness::failures();                                                          \
-        }                                                                                   \
+#define EXPECT_CONTAINS(haystack, needle)                                                          \
+    do {                                                                                           \
+        std::string h_ = (haystack);                                                               \
+        if (h_.find(needle) == std::string::npos) {                                                \
+            std::fprintf(stderr, "%s:%d: expected \"%s\" to contain \"%s\"\n", __FILE__, __LINE__, \
+                         h_.c_str(), needle);                                                      \
+            ++harness::failures();                                                                 \
+        }                                                                                          \
     } while (0)
 
 // Stops the test at the first failed requirement.
-#define REQUIRE(cond)                                                                       \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: required %s\n", __FILE__, __LINE__, #cond);        \
-            std::fflush(stderr);                                                            \
-            _exit(1);                                                                       \
-        }                                                                                   \
+#define REQUIRE(cond)                                                                \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            std::fprintf(stderr, "%s:%d: required %s\n", __FILE__, __LINE__, #cond); \
+            std::fflush(stderr);                                                     \
+            _exit(1);                                                                \
+        }                                                                            \
     } while (0)

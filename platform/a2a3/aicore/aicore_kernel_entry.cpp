@@ -10,8 +10,8 @@ extern "C" __global__ __aicore__ void aicore_executor(__gm__ Runtime* rt) {
     const int worker = static_cast<int>(get_block_idx());
     const CoreType type = CoreType::AIC;
 #else
-    const int worker = static_cast<int>(get_block_idx() * get_subblockdim() + get_subblockid() +
-                                        get_block_num());
+    const int worker =
+        static_cast<int>(get_block_idx() * get_subblockdim() + get_subblockid() + get_block_num());
     const CoreType type = CoreType::AIV;
 #endif
     aicore_execute(rt, worker, type);

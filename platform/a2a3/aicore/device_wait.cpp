@@ -10,11 +10,15 @@ namespace {
 constexpr uint64_t kNsPerTick = 20;
 }  // namespace
 
-uint64_t pto_now_ns() { return get_sys_cnt() * kNsPerTick; }
+uint64_t pto_now_ns() {
+    return get_sys_cnt() * kNsPerTick;
+}
 
 void pto_idle_wait(Doorbell* bell, uint32_t, IdleBackoff* backoff, uint64_t) {
     ++backoff->rounds;
     dcci(reinterpret_cast<__gm__ void*>(bell), ENTIRE_DATA_CACHE);
 }
 
-void pto_doorbell_ring(Doorbell* bell) { bell->seq.fetch_add(1, std::memory_order_release); }
+void pto_doorbell_ring(Doorbell* bell) {
+    bell->seq.fetch_add(1, std::memory_order_release);
+}

@@ -18,7 +18,9 @@ const int g_level = read_level();
 
 }  // namespace
 
-int pto_log_level() { return g_level; }
+int pto_log_level() {
+    return g_level;
+}
 
 void pto_device_log(int level, const char* fmt, ...) {
     static const char* const names[] = {"error", "warn", "info", "debug"};

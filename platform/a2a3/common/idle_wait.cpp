@@ -23,4 +23,6 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
     }
 }
 
-void pto_doorbell_ring(Doorbell* bell) { bell->seq.fetch_add(1, std::memory_order_release); }
+void pto_doorbell_ring(Doorbell* bell) {
+    bell->seq.fetch_add(1, std::memory_order_release);
+}

@@ -24,12 +24,14 @@ void rt_free(void* p) {
 
 int rt_to_device(void* dev, const void* host, size_t n) {
     if (n == 0) return 0;
-    return rtMemcpy(dev, n, host, n, RT_MEMCPY_HOST_TO_DEVICE) == RT_ERROR_NONE ? 0 : PTO_ERR_DEVICE;
+    return rtMemcpy(dev, n, host, n, RT_MEMCPY_HOST_TO_DEVICE) == RT_ERROR_NONE ? 0
+                                                                                : PTO_ERR_DEVICE;
 }
 
 int rt_from_device(void* host, const void* dev, size_t n) {
     if (n == 0) return 0;
-    return rtMemcpy(host, n, dev, n, RT_MEMCPY_DEVICE_TO_HOST) == RT_ERROR_NONE ? 0 : PTO_ERR_DEVICE;
+    return rtMemcpy(host, n, dev, n, RT_MEMCPY_DEVICE_TO_HOST) == RT_ERROR_NONE ? 0
+                                                                                : PTO_ERR_DEVICE;
 }
 
 const DeviceMemoryOps kOps{rt_malloc, rt_free, rt_to_device, rt_from_device};
@@ -52,8 +54,8 @@ struct DeviceBuffer {
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
 
-int launch_aicpu(void* stream, const char* kernel, uint32_t instances, const DeviceArgs* device_args,
-                 void* device_runtime) {
+int launch_aicpu(void* stream, const char* kernel, uint32_t instances,
+                 const DeviceArgs* device_args, void* device_runtime) {
     AicpuLaunchArgs args{};
     args.kernel_args.device_args = const_cast<DeviceArgs*>(device_args);
     args.kernel_args.runtime_args = device_runtime;
@@ -65,8 +67,8 @@ int launch_aicpu(void* stream, const char* kernel, uint32_t instances, const Dev
     ex.argsSize = sizeof args;
     ex.kernelNameAddrOffset = offsetof(AicpuLaunchArgs, kernel_name);
     ex.soNameAddrOffset = offsetof(AicpuLaunchArgs, so_name);
-    return rtAicpuKernelLaunchExWithArgs(KERNEL_TYPE_AICPU_KFC, "AST_DYN_AICPU", instances, &ex, nullptr,
-                                         stream, 0);
+    return rtAicpuKernelLaunchExWithArgs(KERNEL_TYPE_AICPU_KFC, "AST_DYN_AICPU", instances, &ex,
+                                         nullptr, stream, 0);
 }
 
 }  // namespace
@@ -76,14 +78,17 @@ DeviceRunner& DeviceRunner::instance() {
     return runner;
 }
 
-const DeviceMemoryOps& DeviceRunner::memory_ops() const { return kOps; }
+const DeviceMemoryOps& DeviceRunner::memory_ops() const {
+    return kOps;
+}
 
 int DeviceRunner::set_device(int device_id, char* message, size_t message_size) {
     std::lock_guard<std::mutex> lock(g_mutex);
     rtError_t rc = rtSetDevice(device_id);
     if (rc != RT_ERROR_NONE) {
-        std::snprintf(message, message_size, "rtSetDevice(%d) failed with %d; is the device present and free?",
-                      device_id, rc);
+        std::snprintf(message, message_size,
+                      "rtSetDevice(%d) failed with %d; is the device present and free?", device_id,
+                      rc);
         return PTO_ERR_DEVICE;
     }
     device_id_ = device_id;
@@ -100,7 +105,8 @@ int DeviceRunner::ensure_streams(char* message, size_t message_size) {
     return 0;
 }
 
-int DeviceRunner::ensure_aicore_handle(const uint8_t* bin, size_t size, char* message, size_t message_size) {
+int DeviceRunner::ensure_aicore_handle(const uint8_t* bin, size_t size, char* message,
+                                       size_t message_size) {
     if (aicore_handle_ != nullptr && aicore_bytes_.size() == size &&
         std::memcmp(aicore_bytes_.data(), bin, size) == 0) {
         return 0;
@@ -110,24 +116,27 @@ int DeviceRunner::ensure_aicore_handle(const uint8_t* bin, size_t size, char* me
     rtDevBinary_t binary{RT_DEV_BINARY_MAGIC_ELF, 0, aicore_bytes_.data(), aicore_bytes_.size()};
     if (rtRegisterAllKernel(&binary, &aicore_handle_) != RT_ERROR_NONE) {
         aicore_handle_ = nullptr;
-        std::snprintf(message, message_size, "rtRegisterAllKernel rejected the AICore executor (%zu bytes)", size);
+        std::snprintf(message, message_size,
+                      "rtRegisterAllKernel rejected the AICore executor (%zu bytes)", size);
         return PTO_ERR_LOAD_BINARY;
     }
     return 0;
 }
 
-int DeviceRunner::register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
-                                       char* message, size_t message_size) {
+int DeviceRunner::register_kernel_text(int func_id, const uint8_t* text, size_t size,
+                                       uint64_t entry_offset, char* message, size_t message_size) {
     if (text == nullptr || size == 0 || entry_offset >= size) {
-        std::snprintf(message, message_size, "kernel func_id %d: entry offset %llu is not inside %zu bytes of .text",
+        std::snprintf(message, message_size,
+                      "kernel func_id %d: entry offset %llu is not inside %zu bytes of .text",
                       func_id, static_cast<unsigned long long>(entry_offset), size);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     void* dev = rt_malloc(size);
     if (dev == nullptr || rt_to_device(dev, text, size) != 0) {
         rt_free(dev);
-        std::snprintf(message, message_size, "kernel func_id %d: copying %zu bytes of .text to the device failed",
-                      func_id, size);
+        std::snprintf(message, message_size,
+                      "kernel func_id %d: copying %zu bytes of .text to the device failed", func_id,
+                      size);
         return PTO_ERR_DEVICE;
     }
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -147,7 +156,8 @@ uint64_t DeviceRunner::kernel_address(int func_id) {
 int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) {
     int rc = ensure_streams(message, message_size);
     if (rc != 0) return rc;
-    if ((rc = ensure_aicore_handle(req.aicore_bin, req.aicore_size, message, message_size)) != 0) return rc;
+    if ((rc = ensure_aicore_handle(req.aicore_bin, req.aicore_size, message, message_size)) != 0)
+        return rc;
 
     RuntimeLaunchSettings settings{req.aicpu_thread_num, req.block_dim, req.timeout_ns};
     rc = runtime_host_prepare_launch(req.runtime, settings, kernel_address, message, message_size);
@@ -161,7 +171,8 @@ int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) 
     DeviceBuffer aicpu_so(req.aicpu_size);
     DeviceBuffer device_args_buffer(sizeof(DeviceArgs));
     if (image.ptr == nullptr || aicpu_so.ptr == nullptr || device_args_buffer.ptr == nullptr) {
-        std::snprintf(message, message_size, "device memory for the run (%zu bytes) could not be allocated",
+        std::snprintf(message, message_size,
+                      "device memory for the run (%zu bytes) could not be allocated",
                       image_size + req.aicpu_size);
         return PTO_ERR_OUT_OF_MEMORY;
     }
@@ -178,10 +189,11 @@ int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) 
     }
     auto* device_args_ptr = static_cast<const DeviceArgs*>(device_args_buffer.ptr);
 
-    if (launch_aicpu(aicpu_stream_, "DynTileFwkBackendKernelServerInit", 1, device_args_ptr, image.ptr) !=
-            RT_ERROR_NONE ||
-        launch_aicpu(aicpu_stream_, "DynTileFwkBackendKernelServer", static_cast<uint32_t>(req.aicpu_thread_num),
-                     device_args_ptr, image.ptr) != RT_ERROR_NONE) {
+    if (launch_aicpu(aicpu_stream_, "DynTileFwkBackendKernelServerInit", 1, device_args_ptr,
+                     image.ptr) != RT_ERROR_NONE ||
+        launch_aicpu(aicpu_stream_, "DynTileFwkBackendKernelServer",
+                     static_cast<uint32_t>(req.aicpu_thread_num), device_args_ptr,
+                     image.ptr) != RT_ERROR_NONE) {
         std::snprintf(message, message_size, "launching the AICPU scheduler failed");
         return PTO_ERR_DEVICE;
     }
@@ -191,9 +203,10 @@ int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) 
     args.argsSize = sizeof runtime_arg;
     rtTaskCfgInfo_t cfg{};
     cfg.schemMode = RT_SCHEM_MODE_BATCH;
-    if (rtKernelLaunchWithHandleV2(aicore_handle_, 0, static_cast<uint32_t>(req.block_dim), &args, nullptr,
-                                   aicore_stream_, &cfg) != RT_ERROR_NONE) {
-        std::snprintf(message, message_size, "launching the AICore executor on %d blocks failed", req.block_dim);
+    if (rtKernelLaunchWithHandleV2(aicore_handle_, 0, static_cast<uint32_t>(req.block_dim), &args,
+                                   nullptr, aicore_stream_, &cfg) != RT_ERROR_NONE) {
+        std::snprintf(message, message_size, "launching the AICore executor on %d blocks failed",
+                      req.block_dim);
         return PTO_ERR_DEVICE;
     }
 
@@ -208,16 +221,18 @@ int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) 
         runtime_host_read_device_image(req.runtime, staging.data(), base);
     }
     if (aicpu_rc != RT_ERROR_NONE || aicore_rc != RT_ERROR_NONE) {
-        std::snprintf(message, message_size, "device streams did not finish (AICPU %d, AICore %d)", aicpu_rc,
-                      aicore_rc);
+        std::snprintf(message, message_size, "device streams did not finish (AICPU %d, AICore %d)",
+                      aicpu_rc, aicore_rc);
         return PTO_ERR_DEVICE;
     }
     int status = runtime_host_run_status(req.runtime);
     if (status == PTO_ERR_TIMEOUT) {
-        std::snprintf(message, message_size, "the run made no progress for %.1f s and was stopped (diagnostic above)",
+        std::snprintf(message, message_size,
+                      "the run made no progress for %.1f s and was stopped (diagnostic above)",
                       req.timeout_ns / 1e9);
     } else if (status != 0) {
-        std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", status, pto_status_name(status));
+        std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", status,
+                      pto_status_name(status));
     }
     return status;
 }

@@ -42,6 +42,6 @@ private:
     void* aicpu_stream_ = nullptr;
     void* aicore_stream_ = nullptr;
     void* aicore_handle_ = nullptr;
-    std::vector<uint8_t> aicore_bytes_;  // the registered executor binary
+    std::vector<uint8_t> aicore_bytes_;                  // the registered executor binary
     std::map<int, std::pair<void*, uint64_t>> kernels_;  // func_id -> (device .text, entry address)
 };

@@ -26,7 +26,9 @@ const char* kernel_name(int func_id) {
 
 }  // namespace
 
-const DeviceMemoryOps& platform_memory_ops() { return DeviceRunner::instance().memory_ops(); }
+const DeviceMemoryOps& platform_memory_ops() {
+    return DeviceRunner::instance().memory_ops();
+}
 
 extern "C" {
 
@@ -37,14 +39,17 @@ int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int de
     return guarded("launch_runtime", [&] {
         char message[1024] = {};
         int rc = check_launch_config(aicpu_thread_num, block_dim, message, sizeof message);
-        if (rc == 0 && (aicpu_bin == nullptr || aicpu_size == 0 || aicore_bin == nullptr || aicore_size == 0)) {
-            std::snprintf(message, sizeof message, "launch_runtime: the AICPU and AICore binaries are required");
+        if (rc == 0 && (aicpu_bin == nullptr || aicpu_size == 0 || aicore_bin == nullptr ||
+                        aicore_size == 0)) {
+            std::snprintf(message, sizeof message,
+                          "launch_runtime: the AICPU and AICore binaries are required");
             rc = PTO_ERR_INVALID_ARGUMENT;
         }
         if (rc == 0) rc = DeviceRunner::instance().set_device(device_id, message, sizeof message);
         if (rc == 0) {
-            DeviceRunner::Launch req{rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
-                                     aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
+            DeviceRunner::Launch req{
+                rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
+                aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
             rc = DeviceRunner::instance().launch(req, message, sizeof message);
             if (rc == PTO_ERR_TIMEOUT) runtime_host_report_stall(rt, kernel_name);
         }
@@ -57,7 +62,8 @@ int set_device(int device_id) {
     clear_last_error();
     return guarded("set_device", [&] {
         char message[256] = {};
-        return report(DeviceRunner::instance().set_device(device_id, message, sizeof message), message);
+        return report(DeviceRunner::instance().set_device(device_id, message, sizeof message),
+                      message);
     });
 }
 
@@ -70,8 +76,8 @@ int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
     clear_last_error();
     return guarded("pto_register_kernel_text", [&] {
         char message[512] = {};
-        return report(DeviceRunner::instance().register_kernel_text(func_id, text, size, entry_offset, message,
-                                                                    sizeof message),
+        return report(DeviceRunner::instance().register_kernel_text(
+                          func_id, text, size, entry_offset, message, sizeof message),
                       message);
     });
 }
@@ -90,6 +96,8 @@ int pto_name_kernel(int func_id, const char* name) {
 }
 
 // AICore has no fault capture: a faulting kernel shows as a stalled run.
-int pto_last_kernel_fault(PtoKernelFault*) { return PTO_ERR_NOT_INITIALIZED; }
+int pto_last_kernel_fault(PtoKernelFault*) {
+    return PTO_ERR_NOT_INITIALIZED;
+}
 
 }  // extern "C"

@@ -6,8 +6,7 @@
 extern "C" void sim_aicore_thread_setup();
 extern "C" void sim_aicore_thread_teardown();
 
-extern "C" __attribute__((visibility("default"))) void sim_aicore_entry(Runtime* rt,
-                                                                        int worker_id,
+extern "C" __attribute__((visibility("default"))) void sim_aicore_entry(Runtime* rt, int worker_id,
                                                                         int core_type) {
     sim_aicore_thread_setup();
     aicore_execute(rt, worker_id, static_cast<CoreType>(core_type));

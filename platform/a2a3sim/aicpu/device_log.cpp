@@ -20,7 +20,9 @@ const int g_level = read_level();
 
 }  // namespace
 
-int pto_log_level() { return g_level; }
+int pto_log_level() {
+    return g_level;
+}
 
 void pto_device_log(int level, const char* fmt, ...) {
     static const char* const names[] = {"error", "warn", "info", "debug"};
@@ -29,6 +31,9 @@ void pto_device_log(int level, const char* fmt, ...) {
     va_start(ap, fmt);
     std::vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    std::fprintf(stderr, "[pto device %s] %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level],
+    std::fprintf(stderr, "[pto device %s] %s\n",
+                 names[level < 0   ? 0
+                       : level > 3 ? 3
+                                   : level],
                  line);
 }

@@ -7,8 +7,6 @@
 // for a futex wake-up.
 #include "idle_wait.h"
 
-#include "time_source.h"
-
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -17,6 +15,8 @@
 #include <climits>
 #include <cstdlib>
 #include <ctime>
+
+#include "time_source.h"
 
 namespace {
 

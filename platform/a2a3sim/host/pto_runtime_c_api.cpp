@@ -10,7 +10,9 @@
 #include "sim_kernel_registry.h"
 #include "sim_launcher.h"
 
-const DeviceMemoryOps& platform_memory_ops() { return sim_device_memory_ops(); }
+const DeviceMemoryOps& platform_memory_ops() {
+    return sim_device_memory_ops();
+}
 
 extern "C" {
 
@@ -43,7 +45,8 @@ int register_kernel(int func_id, const uint8_t* bin, size_t bin_size) {
     clear_last_error();
     return guarded("register_kernel", [&] {
         char message[1024] = {};
-        return report(sim_register_kernel(func_id, bin, bin_size, message, sizeof message), message);
+        return report(sim_register_kernel(func_id, bin, bin_size, message, sizeof message),
+                      message);
     });
 }
 
@@ -51,8 +54,9 @@ int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
     clear_last_error();
     return guarded("pto_register_kernel_text", [&] {
         char message[1024] = {};
-        return report(sim_register_kernel_text(func_id, text, size, entry_offset, message, sizeof message),
-                      message);
+        return report(
+            sim_register_kernel_text(func_id, text, size, entry_offset, message, sizeof message),
+            message);
     });
 }
 

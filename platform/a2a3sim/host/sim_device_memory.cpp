@@ -14,7 +14,9 @@ void* sim_malloc(size_t size) {
     return std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
 }
 
-void sim_free(void* p) { std::free(p); }
+void sim_free(void* p) {
+    std::free(p);
+}
 
 int sim_copy_to_device(void* dev, const void* host, size_t n) {
     if (n > 0 && (dev == nullptr || host == nullptr)) return PTO_ERR_INVALID_ARGUMENT;
@@ -32,4 +34,6 @@ const DeviceMemoryOps kOps{sim_malloc, sim_free, sim_copy_to_device, sim_copy_fr
 
 }  // namespace
 
-const DeviceMemoryOps& sim_device_memory_ops() { return kOps; }
+const DeviceMemoryOps& sim_device_memory_ops() {
+    return kOps;
+}

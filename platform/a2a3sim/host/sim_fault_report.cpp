@@ -3,12 +3,11 @@
 #include <dlfcn.h>
 #include <signal.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
 #include "sim_kernel_registry.h"
-
-#include <cstddef>
 
 // Bindings in other languages read PtoKernelFault by these offsets.
 static_assert(offsetof(PtoKernelFault, task_id) == 0, "PtoKernelFault layout");
@@ -26,21 +25,31 @@ thread_local PtoKernelFault t_fault;
 
 const char* signal_name(int sig) {
     switch (sig) {
-        case SIGSEGV: return "SIGSEGV";
-        case SIGBUS: return "SIGBUS";
-        case SIGILL: return "SIGILL";
-        case SIGFPE: return "SIGFPE";
-        default: return "signal";
+        case SIGSEGV:
+            return "SIGSEGV";
+        case SIGBUS:
+            return "SIGBUS";
+        case SIGILL:
+            return "SIGILL";
+        case SIGFPE:
+            return "SIGFPE";
+        default:
+            return "signal";
     }
 }
 
 const char* signal_meaning(int sig) {
     switch (sig) {
-        case SIGSEGV: return "invalid memory access";
-        case SIGBUS: return "bus error (misaligned or unmapped access)";
-        case SIGILL: return "illegal instruction";
-        case SIGFPE: return "arithmetic fault (integer division by zero?)";
-        default: return "fault";
+        case SIGSEGV:
+            return "invalid memory access";
+        case SIGBUS:
+            return "bus error (misaligned or unmapped access)";
+        case SIGILL:
+            return "illegal instruction";
+        case SIGFPE:
+            return "arithmetic fault (integer division by zero?)";
+        default:
+            return "fault";
     }
 }
 
@@ -87,23 +96,26 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
         std::snprintf(where, sizeof where, "at kernel offset 0x%llx",
                       static_cast<unsigned long long>(f.pc_offset));
     } else if (located) {
-        std::snprintf(where, sizeof where, "in %s+0x%llx (outside the kernel's own code)",
-                      at.dli_sname ? at.dli_sname : (at.dli_fname ? at.dli_fname : "?"),
-                      static_cast<unsigned long long>(
-                          at.dli_sname ? record.pc - reinterpret_cast<uint64_t>(at.dli_saddr) : f.pc_offset));
+        std::snprintf(
+            where, sizeof where, "in %s+0x%llx (outside the kernel's own code)",
+            at.dli_sname ? at.dli_sname : (at.dli_fname ? at.dli_fname : "?"),
+            static_cast<unsigned long long>(
+                at.dli_sname ? record.pc - reinterpret_cast<uint64_t>(at.dli_saddr) : f.pc_offset));
     } else {
-        std::snprintf(where, sizeof where, "at pc 0x%llx", static_cast<unsigned long long>(record.pc));
+        std::snprintf(where, sizeof where, "at pc 0x%llx",
+                      static_cast<unsigned long long>(record.pc));
     }
     char address[64] = "";
     if (record.signal == SIGSEGV || record.signal == SIGBUS) {
         std::snprintf(address, sizeof address, " at address 0x%llx",
                       static_cast<unsigned long long>(record.address));
     }
-    std::snprintf(message, message_size,
-                  "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s; outputs were "
-                  "not copied back",
-                  record.task_id, record.func_id, name ? " (" : "", name ? name : "", name ? ")" : "",
-                  record.worker_id, f.signal_name, signal_meaning(record.signal), address, where);
+    std::snprintf(
+        message, message_size,
+        "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s; outputs were "
+        "not copied back",
+        record.task_id, record.func_id, name ? " (" : "", name ? name : "", name ? ")" : "",
+        record.worker_id, f.signal_name, signal_meaning(record.signal), address, where);
 }
 
 void sim_set_last_fault(const PtoKernelFault* fault) {

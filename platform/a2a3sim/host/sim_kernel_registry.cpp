@@ -99,25 +99,29 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
 int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
                              char* message, size_t message_size) {
     if (func_id < 0) {
-        std::snprintf(message, message_size, "register_kernel_text: func_id %d is negative", func_id);
+        std::snprintf(message, message_size, "register_kernel_text: func_id %d is negative",
+                      func_id);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     if (text == nullptr || size == 0 || entry_offset >= size) {
         std::snprintf(message, message_size,
-                      "register_kernel_text: func_id %d: entry offset %llu is not inside the %zu bytes of .text",
+                      "register_kernel_text: func_id %d: entry offset %llu is not inside the %zu "
+                      "bytes of .text",
                       func_id, static_cast<unsigned long long>(entry_offset), size);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     // Writable while the bytes are copied in, then read+execute only.
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) {
-        std::snprintf(message, message_size, "register_kernel_text: func_id %d: mmap of %zu bytes failed: %s",
-                      func_id, size, std::strerror(errno));
+        std::snprintf(message, message_size,
+                      "register_kernel_text: func_id %d: mmap of %zu bytes failed: %s", func_id,
+                      size, std::strerror(errno));
         return PTO_ERR_OUT_OF_MEMORY;
     }
     std::memcpy(base, text, size);
     if (mprotect(base, size, PROT_READ | PROT_EXEC) != 0) {
-        std::snprintf(message, message_size, "register_kernel_text: func_id %d: mprotect failed: %s", func_id,
+        std::snprintf(message, message_size,
+                      "register_kernel_text: func_id %d: mprotect failed: %s", func_id,
                       std::strerror(errno));
         munmap(base, size);
         return PTO_ERR_LOAD_BINARY;

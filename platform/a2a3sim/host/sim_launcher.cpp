@@ -107,10 +107,10 @@ int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     void* restore_fn = nullptr;
     if ((rc = aicpu.load(req.aicpu_bin, req.aicpu_size, "AICPU scheduler binary", message,
                          message_size)) != 0 ||
-        (rc = aicpu.resolve("DynTileFwkBackendKernelServerInit", "AICPU scheduler binary",
-                            &init_fn, message, message_size)) != 0 ||
-        (rc = aicpu.resolve("DynTileFwkBackendKernelServer", "AICPU scheduler binary",
-                            &server_fn, message, message_size)) != 0 ||
+        (rc = aicpu.resolve("DynTileFwkBackendKernelServerInit", "AICPU scheduler binary", &init_fn,
+                            message, message_size)) != 0 ||
+        (rc = aicpu.resolve("DynTileFwkBackendKernelServer", "AICPU scheduler binary", &server_fn,
+                            message, message_size)) != 0 ||
         (rc = aicore.load(req.aicore_bin, req.aicore_size, "AICore executor binary", message,
                           message_size)) != 0 ||
         (rc = aicore.resolve("sim_aicore_entry", "AICore executor binary", &aicore_fn, message,
@@ -146,7 +146,8 @@ int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     try {
         for (int w = 0; w < worker_count; ++w) {
             int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
-            workers.spawn([=] { reinterpret_cast<AicoreEntryFn>(aicore_fn)(req.runtime, w, type); });
+            workers.spawn(
+                [=] { reinterpret_cast<AicoreEntryFn>(aicore_fn)(req.runtime, w, type); });
         }
         for (int t = 0; t < req.aicpu_thread_num; ++t) {
             schedulers.spawn([&, t] {
@@ -189,7 +190,8 @@ int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
     if (failure == PTO_ERR_TIMEOUT) {
         std::snprintf(message, message_size,
                       "the run made no progress for %.1f s and was stopped (diagnostic above)%s",
-                      req.timeout_ns / 1e9, abandoned ? "; a worker is still inside its kernel" : "");
+                      req.timeout_ns / 1e9,
+                      abandoned ? "; a worker is still inside its kernel" : "");
         return failure;
     }
     if (failure == PTO_ERR_KERNEL_FAULT) {

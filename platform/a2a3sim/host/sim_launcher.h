@@ -17,4 +17,3 @@ struct SimLaunchRequest {
 };
 
 int sim_launch(const SimLaunchRequest& request, char* message, size_t message_size);
-

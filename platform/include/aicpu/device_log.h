@@ -11,8 +11,8 @@ enum PtoLogLevel { PTO_LOG_ERROR = 0, PTO_LOG_WARN = 1, PTO_LOG_INFO = 2, PTO_LO
 int pto_log_level();
 void pto_device_log(int level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define DEV_LOG_AT(level, ...)                                  \
-    do {                                                        \
+#define DEV_LOG_AT(level, ...)                                                \
+    do {                                                                      \
         if ((level) <= pto_log_level()) pto_device_log((level), __VA_ARGS__); \
     } while (0)
 #define DEV_ERROR(...) DEV_LOG_AT(PTO_LOG_ERROR, __VA_ARGS__)

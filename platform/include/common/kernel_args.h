@@ -6,7 +6,7 @@
 #include <cstdint>
 
 struct DeviceArgs {
-    uint64_t aicpu_so_bin;   // device address of the AICPU scheduler .so bytes
+    uint64_t aicpu_so_bin;  // device address of the AICPU scheduler .so bytes
     uint64_t aicpu_so_len;
     uint64_t reserved[6];
 };

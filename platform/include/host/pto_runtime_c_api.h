@@ -24,8 +24,8 @@ int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
                  const char* orch_func_name, uint64_t* func_args, int func_args_count);
 
 int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int device_id,
-                   const uint8_t* aicpu_bin, size_t aicpu_size,
-                   const uint8_t* aicore_bin, size_t aicore_size);
+                   const uint8_t* aicpu_bin, size_t aicpu_size, const uint8_t* aicore_bin,
+                   size_t aicore_size);
 
 int finalize_runtime(RuntimeHandle rt);
 
@@ -62,12 +62,12 @@ typedef struct PtoKernelFault {
     int task_id;
     int func_id;
     int worker_id;
-    int signal;                  // SIGSEGV, SIGBUS, SIGILL, SIGFPE
-    int in_kernel_object;        // 1: the instruction is in the kernel's own object
-    uint64_t pc_offset;          // instruction address minus its object's load address
-    uint64_t fault_address;      // data address for SIGSEGV/SIGBUS
+    int signal;              // SIGSEGV, SIGBUS, SIGILL, SIGFPE
+    int in_kernel_object;    // 1: the instruction is in the kernel's own object
+    uint64_t pc_offset;      // instruction address minus its object's load address
+    uint64_t fault_address;  // data address for SIGSEGV/SIGBUS
     char signal_name[16];
-    char object_path[256];       // the object holding the instruction (as loaded)
+    char object_path[256];  // the object holding the instruction (as loaded)
 } PtoKernelFault;
 // 0 and `out` filled when the last launch on this thread stopped on a kernel
 // fault; PTO_ERR_NOT_INITIALIZED otherwise.
@@ -80,7 +80,7 @@ typedef struct PtoTaskRecord {
     int32_t task_id;
     int32_t func_id;
     int32_t core_type;
-    int32_t worker_id;         // -1 if it never ran
+    int32_t worker_id;  // -1 if it never ran
     int32_t fanin;
     int32_t fanout;
     int32_t scheduler_thread;  // which scheduler thread dispatched it

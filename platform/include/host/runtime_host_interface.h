@@ -85,5 +85,4 @@ int runtime_host_run_status(void* rt);
 // A worker could not be stopped (it is inside a kernel): finalize must then
 // neither copy outputs nor free device memory the kernel may still touch.
 void runtime_host_mark_abandoned(void* rt);
-int runtime_host_finalize(void* rt, const DeviceMemoryOps& ops, char* message,
-                          size_t message_size);
+int runtime_host_finalize(void* rt, const DeviceMemoryOps& ops, char* message, size_t message_size);

@@ -9,7 +9,9 @@ namespace {
 thread_local char t_message[1024];
 }
 
-void clear_last_error() { t_message[0] = '\0'; }
+void clear_last_error() {
+    t_message[0] = '\0';
+}
 
 void set_last_error(const char* fmt, ...) {
     va_list ap;
@@ -18,6 +20,10 @@ void set_last_error(const char* fmt, ...) {
     va_end(ap);
 }
 
-const char* last_error() { return t_message; }
+const char* last_error() {
+    return t_message;
+}
 
-extern "C" const char* pto_last_error(void) { return t_message; }
+extern "C" const char* pto_last_error(void) {
+    return t_message;
+}

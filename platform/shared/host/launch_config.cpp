@@ -28,4 +28,3 @@ int check_launch_config(int threads, int block_dim, char* message, size_t messag
     }
     return 0;
 }
-

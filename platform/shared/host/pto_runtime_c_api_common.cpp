@@ -17,23 +17,28 @@ std::atomic<uint64_t> g_timeout_ns{static_cast<uint64_t>(kDefaultTimeoutSeconds 
 
 }  // namespace
 
-uint64_t platform_run_timeout_ns() { return g_timeout_ns.load(); }
+uint64_t platform_run_timeout_ns() {
+    return g_timeout_ns.load();
+}
 
 static_assert(sizeof(PtoTaskRecord) == sizeof(TaskRecordView), "task record layouts must match");
 static_assert(sizeof(PtoTaskRecord) == 64, "PtoTaskRecord layout");
 
 extern "C" {
 
-size_t get_runtime_size(void) { return runtime_host_size(); }
+size_t get_runtime_size(void) {
+    return runtime_host_size();
+}
 
 int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
                  const char* orch_func_name, uint64_t* func_args, int func_args_count) {
     clear_last_error();
     return guarded("init_runtime", [&] {
         char message[1024] = {};
-        return report(runtime_host_init(rt, orch_so, orch_so_size, orch_func_name, func_args,
-                                        func_args_count, platform_memory_ops(), message, sizeof message),
-                      message);
+        return report(
+            runtime_host_init(rt, orch_so, orch_so_size, orch_func_name, func_args, func_args_count,
+                              platform_memory_ops(), message, sizeof message),
+            message);
     });
 }
 
@@ -41,13 +46,18 @@ int finalize_runtime(RuntimeHandle rt) {
     clear_last_error();
     return guarded("finalize_runtime", [&] {
         char message[1024] = {};
-        return report(runtime_host_finalize(rt, platform_memory_ops(), message, sizeof message), message);
+        return report(runtime_host_finalize(rt, platform_memory_ops(), message, sizeof message),
+                      message);
     });
 }
 
-void* device_malloc(size_t size) { return platform_memory_ops().device_malloc(size); }
+void* device_malloc(size_t size) {
+    return platform_memory_ops().device_malloc(size);
+}
 
-void device_free(void* p) { platform_memory_ops().device_free(p); }
+void device_free(void* p) {
+    platform_memory_ops().device_free(p);
+}
 
 int copy_to_device(void* dev, const void* host, size_t n) {
     return platform_memory_ops().copy_to_device(dev, host, n);

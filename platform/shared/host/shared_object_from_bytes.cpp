@@ -23,7 +23,9 @@ LoadedSharedObject& LoadedSharedObject::operator=(LoadedSharedObject&& other) no
 
 namespace {
 
-void fd_path(int fd, char* path, size_t size) { std::snprintf(path, size, "/proc/self/fd/%d", fd); }
+void fd_path(int fd, char* path, size_t size) {
+    std::snprintf(path, size, "/proc/self/fd/%d", fd);
+}
 
 }  // namespace
 
@@ -63,8 +65,8 @@ int LoadedSharedObject::load(const uint8_t* bytes, size_t size, const char* what
         ssize_t n = write(fd, bytes + written, size - written);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            std::snprintf(message, message_size, "%s: writing %zu bytes to memfd failed: %s",
-                          what, size, std::strerror(errno));
+            std::snprintf(message, message_size, "%s: writing %zu bytes to memfd failed: %s", what,
+                          size, std::strerror(errno));
             close(fd);
             return PTO_ERR_LOAD_BINARY;
         }
@@ -85,13 +87,15 @@ int LoadedSharedObject::load(const uint8_t* bytes, size_t size, const char* what
     return 0;
 }
 
-int LoadedSharedObject::resolve(const char* symbol, const char* what, void** address,
-                                char* message, size_t message_size) const {
+int LoadedSharedObject::resolve(const char* symbol, const char* what, void** address, char* message,
+                                size_t message_size) const {
     dlerror();
     void* sym = handle_ ? dlsym(handle_, symbol) : nullptr;
     if (sym == nullptr) {
-        std::snprintf(message, message_size, "%s: symbol `%s` not found; it must be exported "
-                      "with C linkage (extern \"C\")", what, symbol);
+        std::snprintf(message, message_size,
+                      "%s: symbol `%s` not found; it must be exported "
+                      "with C linkage (extern \"C\")",
+                      what, symbol);
         return PTO_ERR_SYMBOL_NOT_FOUND;
     }
     *address = sym;

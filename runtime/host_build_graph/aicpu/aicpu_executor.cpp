@@ -200,10 +200,10 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
             abort_run(rt, PTO_ERR_KERNEL_FAULT);
             return PTO_ERR_KERNEL_FAULT;
         }
-        int done = finished == 0
-                       ? rt->completed_tasks.load(std::memory_order_acquire)
-                       : rt->completed_tasks.fetch_add(finished, std::memory_order_acq_rel) +
-                             finished;
+        int done =
+            finished == 0
+                ? rt->completed_tasks.load(std::memory_order_acquire)
+                : rt->completed_tasks.fetch_add(finished, std::memory_order_acq_rel) + finished;
         if (done >= total) {
             ring_other_schedulers(rt, slice.thread_index);
             return 0;
@@ -217,7 +217,8 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
                 int32_t next = rt->ready_queue(expected_core_type(rt, w)).pop();
                 if (next >= 0) dispatch(rt, h, w, next, slice.thread_index);
             });
-            if (rt->ready_queue(CoreType::AIC).size() > 0 || rt->ready_queue(CoreType::AIV).size() > 0) {
+            if (rt->ready_queue(CoreType::AIC).size() > 0 ||
+                rt->ready_queue(CoreType::AIV).size() > 0) {
                 ring_other_schedulers(rt, slice.thread_index);
             }
         }
@@ -254,8 +255,8 @@ extern "C" int aicpu_execute(Runtime* rt) {
     }
     SchedulerSlice slice = SchedulerSlice::of(index, threads, rt->block_dim());
 
-    DEV_INFO("scheduler thread %d: AIC workers %d..%d, AIV workers %d..%d", index,
-             slice.aic_begin, slice.aic_end - 1, slice.aiv_begin, slice.aiv_end - 1);
+    DEV_INFO("scheduler thread %d: AIC workers %d..%d, AIV workers %d..%d", index, slice.aic_begin,
+             slice.aic_end - 1, slice.aiv_begin, slice.aiv_end - 1);
 
     int status = discover_workers(rt, slice);
     if (status != 0) {

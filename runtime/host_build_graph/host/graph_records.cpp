@@ -50,7 +50,8 @@ int runtime_host_edges(void* memory, int32_t* from, int32_t* to, int capacity) {
     Runtime* rt = constructed(memory);
     if (rt == nullptr) return PTO_ERR_NOT_INITIALIZED;
     if (from == nullptr || to == nullptr || capacity < 0) return PTO_ERR_INVALID_ARGUMENT;
-    int n = static_cast<int>(rt->edge_count()) < capacity ? static_cast<int>(rt->edge_count()) : capacity;
+    int n = static_cast<int>(rt->edge_count()) < capacity ? static_cast<int>(rt->edge_count())
+                                                          : capacity;
     for (int i = 0; i < n; ++i) {
         from[i] = rt->edge_from(static_cast<uint32_t>(i));
         to[i] = rt->edge_to(static_cast<uint32_t>(i));

@@ -66,14 +66,12 @@ int validate_graph(const Runtime& rt, int aic_workers, int aiv_workers, char* me
         if (type == CoreType::AIV && first_aiv < 0) first_aiv = i;
     }
     if (first_aic >= 0 && aic_workers == 0) {
-        std::snprintf(message, message_size,
-                      "%s runs on AIC, but this launch has no AIC workers",
+        std::snprintf(message, message_size, "%s runs on AIC, but this launch has no AIC workers",
                       describe(rt, first_aic).c_str());
         return PTO_ERR_INVALID_GRAPH;
     }
     if (first_aiv >= 0 && aiv_workers == 0) {
-        std::snprintf(message, message_size,
-                      "%s runs on AIV, but this launch has no AIV workers",
+        std::snprintf(message, message_size, "%s runs on AIV, but this launch has no AIV workers",
                       describe(rt, first_aiv).c_str());
         return PTO_ERR_INVALID_GRAPH;
     }
@@ -118,7 +116,7 @@ int validate_graph(const Runtime& rt, int aic_workers, int aiv_workers, char* me
         if (i) path += " -> ";
         path += describe(rt, cycle[i]);
     }
-    std::snprintf(message, message_size,
-                  "dependency cycle: %s; %d task(s) could never start", path.c_str(), n - ordered);
+    std::snprintf(message, message_size, "dependency cycle: %s; %d task(s) could never start",
+                  path.c_str(), n - ordered);
     return PTO_ERR_INVALID_GRAPH;
 }

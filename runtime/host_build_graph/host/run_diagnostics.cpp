@@ -19,7 +19,9 @@ std::string kernel_label(int func_id, KernelNameLookup names) {
     return label;
 }
 
-const char* worker_kind(const Runtime& rt, int w) { return w < rt.block_dim() ? "AIC" : "AIV"; }
+const char* worker_kind(const Runtime& rt, int w) {
+    return w < rt.block_dim() ? "AIC" : "AIV";
+}
 
 int worker_index_in_kind(const Runtime& rt, int w) {
     return w < rt.block_dim() ? w : w - rt.block_dim();
@@ -39,7 +41,8 @@ void runtime_host_report_stall(void* memory, KernelNameLookup names) {
     int ready_aic = 0, ready_aiv = 0;
     for (int i = 0; i < total; ++i) {
         Task& t = rt.task(i);
-        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kReady)) continue;
+        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kReady))
+            continue;
         (t.core_type == CoreType::AIC ? ready_aic : ready_aiv)++;
     }
     std::fprintf(stderr, "[pto] ready, waiting for a worker: %d AIC task(s), %d AIV task(s)\n",
@@ -67,25 +70,33 @@ void runtime_host_report_stall(void* memory, KernelNameLookup names) {
     int waiting = 0;
     for (int i = 0; i < total; ++i) {
         Task& t = rt.task(i);
-        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kPending)) continue;
+        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kPending))
+            continue;
         if (++waiting > kMaxListed) continue;
         std::string on;
         for (int p : preds[static_cast<size_t>(i)]) {
-            if (rt.task(p).state.load(std::memory_order_relaxed) == static_cast<int32_t>(TaskState::kDone)) continue;
+            if (rt.task(p).state.load(std::memory_order_relaxed) ==
+                static_cast<int32_t>(TaskState::kDone))
+                continue;
             if (!on.empty()) on += ", ";
             on += std::to_string(p);
         }
         std::fprintf(stderr, "[pto]   waiting: task %d, %s, on task(s) %s\n", i,
                      kernel_label(t.func_id, names).c_str(), on.c_str());
     }
-    if (waiting > kMaxListed) std::fprintf(stderr, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
+    if (waiting > kMaxListed)
+        std::fprintf(stderr, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
 
     if (busy > 0) {
-        std::fprintf(stderr, "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has "
-                     "not returned\n", busy);
+        std::fprintf(stderr,
+                     "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has "
+                     "not returned\n",
+                     busy);
     } else if (waiting > 0 || ready_aic + ready_aiv > 0) {
-        std::fprintf(stderr, "[pto] diagnosis: deadlock: no worker is busy, yet %d task(s) cannot "
-                     "proceed\n", waiting + ready_aic + ready_aiv);
+        std::fprintf(stderr,
+                     "[pto] diagnosis: deadlock: no worker is busy, yet %d task(s) cannot "
+                     "proceed\n",
+                     waiting + ready_aic + ready_aiv);
     } else {
         std::fprintf(stderr, "[pto] diagnosis: scheduler stall: workers idle and nothing waits\n");
     }
@@ -99,7 +110,10 @@ bool runtime_host_find_fault(void* memory, KernelFaultRecord* record) {
         uint64_t address = h.task.load(std::memory_order_acquire);
         if (sig == 0 || address == 0) continue;
         const Task& t = *reinterpret_cast<const Task*>(address);
-        *record = KernelFaultRecord{t.task_id, t.func_id, w, sig,
+        *record = KernelFaultRecord{t.task_id,
+                                    t.func_id,
+                                    w,
+                                    sig,
                                     h.fault_pc.load(std::memory_order_relaxed),
                                     h.fault_address.load(std::memory_order_relaxed)};
         return true;

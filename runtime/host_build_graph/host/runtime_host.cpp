@@ -89,11 +89,10 @@ void discard(Runtime* rt, HostSide* side) {
 }
 
 int load_and_run_orchestration(Runtime* rt, HostSide* side, const uint8_t* orch_so,
-                               size_t orch_so_size, const char* orch_func_name,
-                               uint64_t* func_args, int func_args_count, char* message,
-                               size_t message_size) {
-    int rc = side->orchestration.load(orch_so, orch_so_size, "orchestration", message,
-                                      message_size);
+                               size_t orch_so_size, const char* orch_func_name, uint64_t* func_args,
+                               int func_args_count, char* message, size_t message_size) {
+    int rc =
+        side->orchestration.load(orch_so, orch_so_size, "orchestration", message, message_size);
     if (rc != 0) return rc;
     void* fn = nullptr;
     rc = side->orchestration.resolve(orch_func_name, "orchestration", &fn, message, message_size);
@@ -118,7 +117,9 @@ int load_and_run_orchestration(Runtime* rt, HostSide* side, const uint8_t* orch_
 
 }  // namespace
 
-size_t runtime_host_size() { return sizeof(Runtime); }
+size_t runtime_host_size() {
+    return sizeof(Runtime);
+}
 
 namespace {
 std::atomic<int> g_max_tasks{RUNTIME_MAX_TASKS};
@@ -128,8 +129,9 @@ std::atomic<int> g_max_successors{RUNTIME_MAX_SUCCESSORS};
 int runtime_host_set_graph_limits(int max_tasks, int max_successors, char* message,
                                   size_t message_size) {
     if (max_tasks < 1 || max_tasks > RUNTIME_TASK_LIMIT_CEILING) {
-        std::snprintf(message, message_size, "pto_set_graph_limits: %d tasks is out of range; use 1..%d",
-                      max_tasks, RUNTIME_TASK_LIMIT_CEILING);
+        std::snprintf(message, message_size,
+                      "pto_set_graph_limits: %d tasks is out of range; use 1..%d", max_tasks,
+                      RUNTIME_TASK_LIMIT_CEILING);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     if (max_successors < 1 || max_successors > RUNTIME_TASK_LIMIT_CEILING) {
@@ -181,10 +183,10 @@ int runtime_host_init(void* memory, const uint8_t* orch_so, size_t orch_so_size,
         std::lock_guard<std::mutex> lock(g_mutex);
         g_host_sides[rt] = side;
     }
-    rt->host_api = HostApi{tracked_malloc, tracked_free, tracked_copy_to_device,
-                           tracked_copy_from_device};
-    int rc = load_and_run_orchestration(rt, side, orch_so, orch_so_size, orch_func_name,
-                                        func_args, func_args_count, message, message_size);
+    rt->host_api =
+        HostApi{tracked_malloc, tracked_free, tracked_copy_to_device, tracked_copy_from_device};
+    int rc = load_and_run_orchestration(rt, side, orch_so, orch_so_size, orch_func_name, func_args,
+                                        func_args_count, message, message_size);
     if (rc != 0) discard(rt, side);
     return rc;
 }
@@ -223,7 +225,8 @@ void runtime_host_stop_workers(void* memory) {
 }
 
 void runtime_host_launch_finished(void* memory, int status) {
-    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory))) side->launch_succeeded = status == 0;
+    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory)))
+        side->launch_succeeded = status == 0;
 }
 
 void runtime_host_mark_abandoned(void* memory) {

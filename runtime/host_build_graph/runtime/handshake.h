@@ -26,17 +26,17 @@
 #include "platform_limits.h"
 
 struct alignas(PLATFORM_CACHE_LINE) Handshake {
-    std::atomic<uint32_t> aicpu_ready{0};   // scheduler -> worker: start (discovery)
-    std::atomic<uint32_t> aicore_done{0};   // worker -> scheduler: alive, worker_id + 1
-    std::atomic<uint64_t> task{0};          // scheduler -> worker: Task address, 0 = none
-    std::atomic<uint32_t> task_status{0};   // 1 busy (scheduler), 0 done (worker)
-    std::atomic<uint32_t> control{0};       // scheduler -> worker: 1 = quit
-    std::atomic<int32_t> core_type{-1};     // worker -> scheduler during discovery
-    std::atomic<int32_t> owner_thread{-1};  // scheduler -> worker: whose doorbell to ring
-    std::atomic<int32_t> fault_signal{0};   // worker: signal that stopped the kernel, 0 = none
-    std::atomic<uint64_t> fault_pc{0};      // worker: faulting instruction
-    std::atomic<uint64_t> fault_address{0}; // worker: faulting data address (SIGSEGV/SIGBUS)
-    Doorbell bell;                          // rung when this worker has something to see
+    std::atomic<uint32_t> aicpu_ready{0};    // scheduler -> worker: start (discovery)
+    std::atomic<uint32_t> aicore_done{0};    // worker -> scheduler: alive, worker_id + 1
+    std::atomic<uint64_t> task{0};           // scheduler -> worker: Task address, 0 = none
+    std::atomic<uint32_t> task_status{0};    // 1 busy (scheduler), 0 done (worker)
+    std::atomic<uint32_t> control{0};        // scheduler -> worker: 1 = quit
+    std::atomic<int32_t> core_type{-1};      // worker -> scheduler during discovery
+    std::atomic<int32_t> owner_thread{-1};   // scheduler -> worker: whose doorbell to ring
+    std::atomic<int32_t> fault_signal{0};    // worker: signal that stopped the kernel, 0 = none
+    std::atomic<uint64_t> fault_pc{0};       // worker: faulting instruction
+    std::atomic<uint64_t> fault_address{0};  // worker: faulting data address (SIGSEGV/SIGBUS)
+    Doorbell bell;                           // rung when this worker has something to see
 };
 
 static_assert(sizeof(Handshake) % PLATFORM_CACHE_LINE == 0, "one mailbox per cache line");

@@ -1,13 +1,13 @@
 #include "runtime.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "pto_status.h"
 
@@ -53,8 +53,8 @@ int Runtime::add_task(uint64_t* args, int num_args, int func_id, CoreType core_t
     }
     if (num_args < 0 || num_args > RUNTIME_MAX_ARGS) {
         fail_build(PTO_ERR_LIMIT_EXCEEDED,
-                   "add_task: %d arguments for func_id %d; a task takes 0..%d", num_args,
-                   func_id, RUNTIME_MAX_ARGS);
+                   "add_task: %d arguments for func_id %d; a task takes 0..%d", num_args, func_id,
+                   RUNTIME_MAX_ARGS);
         return -1;
     }
     if (num_args > 0 && args == nullptr) {
@@ -117,15 +117,15 @@ void Runtime::add_successor(int from_task, int to_task) {
         return;
     }
     if (from_task == to_task) {
-        fail_build(PTO_ERR_INVALID_GRAPH,
-                   "add_successor(%d, %d): a task cannot depend on itself", from_task, to_task);
+        fail_build(PTO_ERR_INVALID_GRAPH, "add_successor(%d, %d): a task cannot depend on itself",
+                   from_task, to_task);
         return;
     }
     Task& from = tasks_[from_task];
     if (from.fanout_count >= limits_.max_successors) {
         fail_build(PTO_ERR_LIMIT_EXCEEDED,
-                   "add_successor(%d, %d): task %d already has %d successors, the limit",
-                   from_task, to_task, from_task, limits_.max_successors);
+                   "add_successor(%d, %d): task %d already has %d successors, the limit", from_task,
+                   to_task, from_task, limits_.max_successors);
         return;
     }
     if (reserve_edges(edge_count_ + 1) != 0) {
@@ -197,7 +197,8 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
 
     // Group edges by source task (counting sort keeps insertion order).
     std::free(successors_);
-    successors_ = static_cast<int32_t*>(std::malloc((edge_count_ ? edge_count_ : 1) * sizeof(int32_t)));
+    successors_ =
+        static_cast<int32_t*>(std::malloc((edge_count_ ? edge_count_ : 1) * sizeof(int32_t)));
     if (successors_ == nullptr) {
         std::snprintf(message, message_size, "out of memory for %u successor entries", edge_count_);
         return PTO_ERR_OUT_OF_MEMORY;
@@ -207,7 +208,8 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
         tasks_[i].successor_begin = offset;
         offset += static_cast<uint32_t>(tasks_[i].fanout_count);
     }
-    auto* filled = static_cast<uint32_t*>(std::calloc(task_count_ ? task_count_ : 1, sizeof(uint32_t)));
+    auto* filled =
+        static_cast<uint32_t*>(std::calloc(task_count_ ? task_count_ : 1, sizeof(uint32_t)));
     if (filled == nullptr) {
         std::snprintf(message, message_size, "out of memory grouping %u edges", edge_count_);
         return PTO_ERR_OUT_OF_MEMORY;
@@ -222,7 +224,8 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
     aicpu_thread_num_ = config.aicpu_thread_num;
     timeout_ns_ = config.timeout_ns;
     if (!ready_[0].reset(task_count_) || !ready_[1].reset(task_count_)) {
-        std::snprintf(message, message_size, "out of memory for the ready queues of %d tasks", task_count_);
+        std::snprintf(message, message_size, "out of memory for the ready queues of %d tasks",
+                      task_count_);
         return PTO_ERR_OUT_OF_MEMORY;
     }
     for (int i = 0; i < task_count_; ++i) {
@@ -260,7 +263,9 @@ int Runtime::prepare_launch(const LaunchConfig& config, KernelLookup lookup, cha
 }
 
 namespace {
-size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+size_t align64(size_t n) {
+    return (n + 63) / 64 * 64;
+}
 }  // namespace
 
 DeviceImageLayout Runtime::device_image_layout() const {
@@ -285,9 +290,11 @@ void Runtime::write_device_image(uint8_t* staging, uint64_t device_base) const {
     DeviceImageLayout l = device_image_layout();
     std::memcpy(staging, static_cast<const void*>(this), sizeof(Runtime));
     if (l.tasks_bytes) std::memcpy(staging + l.tasks_offset, tasks_, l.tasks_bytes);
-    if (l.successors_bytes) std::memcpy(staging + l.successors_offset, successors_, l.successors_bytes);
+    if (l.successors_bytes)
+        std::memcpy(staging + l.successors_offset, successors_, l.successors_bytes);
     for (int q = 0; q < 2; ++q) {
-        if (l.ready_bytes[q]) std::memcpy(staging + l.ready_offset[q], ready_[q].slots(), l.ready_bytes[q]);
+        if (l.ready_bytes[q])
+            std::memcpy(staging + l.ready_offset[q], ready_[q].slots(), l.ready_bytes[q]);
     }
     // The staged Runtime's own pointers now name device memory; host-only
     // parts (the edge lists) are not part of the image.
@@ -295,7 +302,8 @@ void Runtime::write_device_image(uint8_t* staging, uint64_t device_base) const {
     staged->tasks_ = reinterpret_cast<Task*>(device_base + l.tasks_offset);
     staged->successors_ = reinterpret_cast<int32_t*>(device_base + l.successors_offset);
     for (int q = 0; q < 2; ++q) {
-        staged->ready_[q].point_at(reinterpret_cast<std::atomic<int32_t>*>(device_base + l.ready_offset[q]));
+        staged->ready_[q].point_at(
+            reinterpret_cast<std::atomic<int32_t>*>(device_base + l.ready_offset[q]));
     }
     staged->edge_from_ = nullptr;
     staged->edge_to_ = nullptr;
@@ -304,7 +312,8 @@ void Runtime::write_device_image(uint8_t* staging, uint64_t device_base) const {
 void Runtime::read_device_image(const uint8_t* staging, uint64_t device_base) {
     DeviceImageLayout l = device_image_layout();
     const auto* staged = reinterpret_cast<const Runtime*>(staging);
-    if (l.tasks_bytes) std::memcpy(static_cast<void*>(tasks_), staging + l.tasks_offset, l.tasks_bytes);
+    if (l.tasks_bytes)
+        std::memcpy(static_cast<void*>(tasks_), staging + l.tasks_offset, l.tasks_bytes);
     uint64_t device_tasks = device_base + l.tasks_offset;
     for (int w = 0; w < PLATFORM_MAX_WORKERS; ++w) {
         const Handshake& from = staged->workers_[w];
@@ -314,12 +323,18 @@ void Runtime::read_device_image(const uint8_t* staging, uint64_t device_base) {
             task = reinterpret_cast<uint64_t>(tasks_) + (task - device_tasks);
         }
         to.task.store(task, std::memory_order_relaxed);
-        to.task_status.store(from.task_status.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        to.aicore_done.store(from.aicore_done.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        to.core_type.store(from.core_type.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        to.fault_signal.store(from.fault_signal.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        to.task_status.store(from.task_status.load(std::memory_order_relaxed),
+                             std::memory_order_relaxed);
+        to.aicore_done.store(from.aicore_done.load(std::memory_order_relaxed),
+                             std::memory_order_relaxed);
+        to.core_type.store(from.core_type.load(std::memory_order_relaxed),
+                           std::memory_order_relaxed);
+        to.fault_signal.store(from.fault_signal.load(std::memory_order_relaxed),
+                              std::memory_order_relaxed);
     }
-    completed_tasks.store(staged->completed_tasks.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    abort_status.store(staged->abort_status.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    completed_tasks.store(staged->completed_tasks.load(std::memory_order_relaxed),
+                          std::memory_order_relaxed);
+    abort_status.store(staged->abort_status.load(std::memory_order_relaxed),
+                       std::memory_order_relaxed);
     stall_ns.store(staged->stall_ns.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }

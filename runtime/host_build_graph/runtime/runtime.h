@@ -48,13 +48,13 @@ struct Task {
     int32_t fanin;               // number of predecessors
     int32_t fanout_count;        // number of successors
     // Execution state, reset by prepare_launch.
-    uint32_t successor_begin;             // index of the first successor id
-    std::atomic<int32_t> remaining_fanin; // predecessors not yet complete
-    std::atomic<int32_t> state;           // TaskState
-    int32_t worker_id;                    // who ran it (-1 before)
-    int32_t scheduler_thread;             // who dispatched it (-1 before)
-    uint64_t ready_time;                  // ns, when its last predecessor completed
-    uint64_t dispatch_time;               // ns, when a scheduler handed it to a worker
+    uint32_t successor_begin;              // index of the first successor id
+    std::atomic<int32_t> remaining_fanin;  // predecessors not yet complete
+    std::atomic<int32_t> state;            // TaskState
+    int32_t worker_id;                     // who ran it (-1 before)
+    int32_t scheduler_thread;              // who dispatched it (-1 before)
+    uint64_t ready_time;                   // ns, when its last predecessor completed
+    uint64_t dispatch_time;                // ns, when a scheduler handed it to a worker
     // ns, stamped by the worker; atomic because a diagnostic may read them
     // while a hung kernel's worker is still alive.
     std::atomic<uint64_t> start_time;
@@ -153,8 +153,8 @@ public:
     std::atomic<int32_t> next_scheduler_thread{0};
     std::atomic<int32_t> completed_tasks{0};
     std::atomic<int32_t> abort_status{0};      // first failure, stops every thread
-    std::atomic<uint64_t> stall_ns{0};          // how long the run went without progress
-    std::atomic<uint64_t> launch_start_ns{0};   // when the first scheduler thread started
+    std::atomic<uint64_t> stall_ns{0};         // how long the run went without progress
+    std::atomic<uint64_t> launch_start_ns{0};  // when the first scheduler thread started
 
 private:
     void fail_build(int status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -20,7 +20,8 @@ extern "C" void kernel_entry(int64_t* args) {
     } else if (kind == 4) {
         int fd = memfd_create("bus", 0);
         ftruncate(fd, 4096);
-        volatile char* page = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+        volatile char* page =
+            static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
         ftruncate(fd, 0);
         page[0] = 1;  // FAULT:bus
     }

@@ -16,6 +16,7 @@ extern "C" int build_spec_graph(Runtime* rt, uint64_t* args, int arg_count) {
         uint64_t task_args[2] = {args[0], 0};
         rt->add_task(task_args, 2, spec->extra_func_id, CoreType::AIV);
     }
-    for (int e = 0; e < spec->num_edges; ++e) rt->add_successor(spec->edge_from[e], spec->edge_to[e]);
+    for (int e = 0; e < spec->num_edges; ++e)
+        rt->add_successor(spec->edge_from[e], spec->edge_to[e]);
     return spec->orchestration_result;
 }

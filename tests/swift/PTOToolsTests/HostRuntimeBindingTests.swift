@@ -30,17 +30,20 @@ final class HostRuntimeBindingTests: XCTestCase {
         XCTAssertGreaterThan(runtime.runtimeSize, 0)
         let memory = try RuntimeMemory(for: runtime)
         XCTAssertThrowsError(
-            try runtime.launch(memory, aicpuThreads: 1, blockDim: 1, device: 0, aicpuBinary: [1],
-                               aicoreBinary: [1])
+            try runtime.launch(
+                memory, aicpuThreads: 1, blockDim: 1, device: 0, aicpuBinary: [1],
+                aicoreBinary: [1])
         ) { error in
             XCTAssertEqual(
                 error as? HostRuntimeError,
-                .callFailed(function: "launch_runtime", code: -11, status: "PTO_ERR_NOT_INITIALIZED",
-                            message: "launch_runtime: call init_runtime first"))
+                .callFailed(
+                    function: "launch_runtime", code: -11, status: "PTO_ERR_NOT_INITIALIZED",
+                    message: "launch_runtime: call init_runtime first"))
         }
         XCTAssertThrowsError(
-            try runtime.launch(memory, aicpuThreads: 3, blockDim: 4, device: 0, aicpuBinary: [1],
-                               aicoreBinary: [1])
+            try runtime.launch(
+                memory, aicpuThreads: 3, blockDim: 4, device: 0, aicpuBinary: [1],
+                aicoreBinary: [1])
         ) { error in
             XCTAssertTrue("\(error)".contains("PTO_ERR_BAD_LAUNCH_CONFIG"), "\(error)")
             XCTAssertTrue("\(error)".contains("do not split evenly over 3 scheduler threads"), "\(error)")

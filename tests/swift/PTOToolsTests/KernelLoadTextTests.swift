@@ -11,8 +11,12 @@ final class KernelLoadTextTests: XCTestCase {
 
     func testVectorExamplePassesWithRawText() throws {
         for (threads, blocks) in [("1", "1"), ("3", "3"), ("2", "4")] {
-            let r = try runCommand(Project.ptoRun, ["vector_example", "--kernel-load", "text", "--quiet",
-                                                    "--aicpu-threads", threads, "--block-dim", blocks])
+            let r = try runCommand(
+                Project.ptoRun,
+                [
+                    "vector_example", "--kernel-load", "text", "--quiet",
+                    "--aicpu-threads", threads, "--block-dim", blocks,
+                ])
             XCTAssertEqual(r.status, 0, r.combined)
             XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
         }
@@ -32,8 +36,9 @@ final class KernelLoadTextTests: XCTestCase {
         let source = dir + "/kernels/aiv/kernel_mul.cpp"
         let statement = "volatile int* nowhere = nullptr; *nowhere = 7;"
         try replaceInFile(source, "int64_t n = args[3];", "int64_t n = args[3];\n    \(statement)")
-        let line = (try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
-            .firstIndex { $0.contains(statement) } ?? -1) + 1
+        let line =
+            (try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
+                .firstIndex { $0.contains(statement) } ?? -1) + 1
         let r = try runCommand(Project.ptoRun, [dir, "--case", "0", "--kernel-load", "text"])
         XCTAssertEqual(r.status, 1, r.combined)
         XCTAssertTrue(r.stdout.contains("SIGSEGV"), r.stdout)

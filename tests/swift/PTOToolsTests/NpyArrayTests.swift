@@ -21,7 +21,8 @@ final class NpyArrayTests: XCTestCase {
     func testReadsFloat32Matrix() throws {
         let values: [Float] = [1, 2, 3, 4, 5, 6]
         let payload = values.withUnsafeBytes { Array($0) }
-        let bytes = npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", payload: payload)
+        let bytes = npy(
+            header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", payload: payload)
         let array = try NpyArray(npyBytes: bytes, path: "m.npy")
         XCTAssertEqual(array.elementType, .float32)
         XCTAssertEqual(array.shape, [2, 3])
@@ -31,13 +32,15 @@ final class NpyArrayTests: XCTestCase {
 
     func testReadsVersion2ScalarAndBool() throws {
         let scalar = try NpyArray(
-            npyBytes: npy(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
-                          payload: [0, 0, 0, 0, 0, 0, 0xF0, 0x3F], version: 2), path: "s.npy")
+            npyBytes: npy(
+                header: "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
+                payload: [0, 0, 0, 0, 0, 0, 0xF0, 0x3F], version: 2), path: "s.npy")
         XCTAssertEqual(scalar.shape, [])
         XCTAssertEqual(scalar.elementCount, 1)
         let flags = try NpyArray(
-            npyBytes: npy(header: "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
-                          payload: [1, 0, 1]), path: "b.npy")
+            npyBytes: npy(
+                header: "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                payload: [1, 0, 1]), path: "b.npy")
         XCTAssertEqual(flags.elementType, .bool)
         XCTAssertEqual(flags.shape, [3])
     }
@@ -52,14 +55,30 @@ final class NpyArrayTests: XCTestCase {
             }
         }
         XCTAssertTrue(message([1, 2, 3]).contains("magic"))
-        XCTAssertTrue(message(npy(header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
-                                  payload: Array(repeating: 0, count: 8))).contains("'<c8' is not supported"))
-        XCTAssertTrue(message(npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
-                                  payload: [0, 0, 0, 0])).contains("needs 16"))
-        XCTAssertTrue(message(npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
-                                  payload: [0, 0, 0, 0])).contains("Fortran"))
-        XCTAssertTrue(message(npy(header: "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-                                  payload: [0, 0, 0, 0])).contains("not supported"))
+        XCTAssertTrue(
+            message(
+                npy(
+                    header: "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
+                    payload: Array(repeating: 0, count: 8))
+            ).contains("'<c8' is not supported"))
+        XCTAssertTrue(
+            message(
+                npy(
+                    header: "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
+                    payload: [0, 0, 0, 0])
+            ).contains("needs 16"))
+        XCTAssertTrue(
+            message(
+                npy(
+                    header: "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
+                    payload: [0, 0, 0, 0])
+            ).contains("Fortran"))
+        XCTAssertTrue(
+            message(
+                npy(
+                    header: "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
+                    payload: [0, 0, 0, 0])
+            ).contains("not supported"))
         var truncated = npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", payload: [])
         truncated.removeLast(20)
         XCTAssertTrue(message(truncated).contains("truncated"))

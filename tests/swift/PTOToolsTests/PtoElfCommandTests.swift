@@ -16,7 +16,9 @@ final class PtoElfCommandTests: XCTestCase {
 
     /// Compiles `source` (C++) with `compiler` and `flags` into build/tests/elf/`name`.
     @discardableResult
-    func compile(_ name: String, _ source: String, compiler: String = "g++", flags: [String] = ["-O2", "-c"]) throws -> String {
+    func compile(_ name: String, _ source: String, compiler: String = "g++", flags: [String] = ["-O2", "-c"])
+        throws -> String
+    {
         let src = Self.work + "/" + name + ".cpp"
         let out = Self.work + "/" + name
         try source.write(toFile: src, atomically: true, encoding: .utf8)
@@ -54,7 +56,9 @@ final class PtoElfCommandTests: XCTestCase {
     }
 
     func testCheckFlagsALibmCall() throws {
-        let obj = try compile("libm.o", """
+        let obj = try compile(
+            "libm.o",
+            """
             #include <cmath>
             #include <cstdint>
             extern "C" void kernel_entry(int64_t* args) {
@@ -70,7 +74,9 @@ final class PtoElfCommandTests: XCTestCase {
     }
 
     func testCheckFlagsAStringLiteral() throws {
-        let obj = try compile("string.o", """
+        let obj = try compile(
+            "string.o",
+            """
             #include <cstdint>
             extern "C" void kernel_entry(int64_t* args) {
                 const char* s = "a string literal in .rodata";
@@ -84,7 +90,9 @@ final class PtoElfCommandTests: XCTestCase {
     }
 
     func testCheckFlagsGlobalData() throws {
-        let obj = try compile("bss.o", """
+        let obj = try compile(
+            "bss.o",
+            """
             #include <cstdint>
             static int64_t counter;
             extern "C" void kernel_entry(int64_t* args) { args[0] = ++counter; }
@@ -100,18 +108,23 @@ final class PtoElfCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stdout.contains("entry symbol `kernel_entry` is not defined"), r.stdout)
 
-        let object = try compile("dataentry.o", "extern \"C\" { int kernel_entry[4] = {1, 2, 3, 4}; }\nint f(int x) { return x; }\n")
+        let object = try compile(
+            "dataentry.o",
+            "extern \"C\" { int kernel_entry[4] = {1, 2, 3, 4}; }\nint f(int x) { return x; }\n")
         r = try elf(["check", object])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stdout.contains("is OBJECT, not a function"), r.stdout)
         XCTAssertTrue(r.stdout.contains("is defined in .data, not in .text"), r.stdout)
 
-        let sections = try compile("funcsections.o", Self.selfContained, flags: ["-O2", "-ffunction-sections", "-c"])
+        let sections = try compile(
+            "funcsections.o", Self.selfContained, flags: ["-O2", "-ffunction-sections", "-c"])
         r = try elf(["check", sections])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stdout.contains("defined in .text.kernel_entry, not in .text"), r.stdout)
 
-        let offset = try compile("offset.o", """
+        let offset = try compile(
+            "offset.o",
+            """
             #include <cstdint>
             extern "C" __attribute__((noinline)) int64_t helper(int64_t x) { return x * 7 + 3; }
             extern "C" void kernel_entry(int64_t* args) { args[0] = helper(args[1]); }
@@ -139,10 +152,12 @@ final class PtoElfCommandTests: XCTestCase {
         var objects = [
             try compile("t64.o", Self.selfContained),
             try compile("tclang.o", Self.selfContained, compiler: "clang++"),
-            try compile("tbe64.o", Self.selfContainedNoHeaders, compiler: "clang++",
-                        flags: ["--target=aarch64_be-linux-gnu", "-O2", "-c"]),
-            try compile("tbe32.o", Self.selfContainedNoHeaders, compiler: "clang++",
-                        flags: ["--target=armeb-linux-gnueabi", "-O2", "-c"]),
+            try compile(
+                "tbe64.o", Self.selfContainedNoHeaders, compiler: "clang++",
+                flags: ["--target=aarch64_be-linux-gnu", "-O2", "-c"]),
+            try compile(
+                "tbe32.o", Self.selfContainedNoHeaders, compiler: "clang++",
+                flags: ["--target=armeb-linux-gnueabi", "-O2", "-c"]),
             try compile("t.so", Self.selfContained, flags: ["-O2", "-shared", "-fPIC"]),
             try compile("texe", Self.selfContained + "\nint main() { return 0; }\n", flags: ["-O2"]),
         ]
@@ -156,8 +171,9 @@ final class PtoElfCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.combined)
             let objcopy = try runCommand(objcopyTool, ["-O", "binary", "--only-section=.text", obj, theirs])
             XCTAssertEqual(objcopy.status, 0, objcopy.stderr)
-            XCTAssertEqual(FileManager.default.contents(atPath: ours), FileManager.default.contents(atPath: theirs),
-                           "\(obj): .text differs from objcopy's")
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: ours), FileManager.default.contents(atPath: theirs),
+                "\(obj): .text differs from objcopy's")
             XCTAssertTrue(r.stdout.contains("entry kernel_entry at .text offset 0x"), r.stdout)
         }
     }
@@ -180,14 +196,19 @@ final class PtoElfCommandTests: XCTestCase {
     func testSectionsAndSymbolsAgreeWithReadelf() throws {
         let objects = [
             try compile("r64.o", Self.selfContained, flags: ["-O2", "-g", "-c"]),
-            try compile("rbe.o", Self.selfContainedNoHeaders, compiler: "clang++", flags: ["--target=aarch64_be-linux-gnu", "-c"]),
-            try compile("r32be.o", Self.selfContainedNoHeaders, compiler: "clang++", flags: ["--target=armeb-linux-gnueabi", "-c"]),
+            try compile(
+                "rbe.o", Self.selfContainedNoHeaders, compiler: "clang++",
+                flags: ["--target=aarch64_be-linux-gnu", "-c"]),
+            try compile(
+                "r32be.o", Self.selfContainedNoHeaders, compiler: "clang++",
+                flags: ["--target=armeb-linux-gnueabi", "-c"]),
             try compile("r.so", Self.selfContained, flags: ["-O2", "-shared", "-fPIC"]),
         ]
         for obj in objects {
             let ours = try elf(["sections", obj, "--json"])
             XCTAssertEqual(ours.status, 0, ours.combined)
-            let sections = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [[String: Any]] ?? []
+            let sections =
+                try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [[String: Any]] ?? []
             let readelf = try runCommand(ChildTool.find("readelf") ?? "/usr/bin/readelf", ["-SW", obj])
             let theirs = ReadelfParser.sections(readelf.stdout)
             XCTAssertEqual(sections.count, theirs.count, obj)
@@ -200,8 +221,10 @@ final class PtoElfCommandTests: XCTestCase {
 
             let symbolsOut = try elf(["symbols", obj, "--json"])
             XCTAssertEqual(symbolsOut.status, 0, symbolsOut.combined)
-            let symbols = try JSONSerialization.jsonObject(with: Data(symbolsOut.stdout.utf8)) as? [[String: Any]] ?? []
-            let readelfSymbols = try runCommand(ChildTool.find("readelf") ?? "/usr/bin/readelf", ["-sW", obj])
+            let symbols =
+                try JSONSerialization.jsonObject(with: Data(symbolsOut.stdout.utf8)) as? [[String: Any]] ?? []
+            let readelfSymbols = try runCommand(
+                ChildTool.find("readelf") ?? "/usr/bin/readelf", ["-sW", obj])
             let expected = ReadelfParser.symbols(readelfSymbols.stdout, table: ".symtab")
             XCTAssertEqual(symbols.count, expected.count, obj)
             for (s, t) in zip(symbols, expected) {
@@ -227,7 +250,9 @@ final class PtoElfCommandTests: XCTestCase {
     // MARK: addr2line against binutils
 
     func testAddr2lineAgreesWithBinutils() throws {
-        let obj = try compile("lines.o", """
+        let obj = try compile(
+            "lines.o",
+            """
             #include <cstdint>
             static int64_t scale(int64_t x) {
                 return x * 5 + 2;
@@ -240,12 +265,15 @@ final class PtoElfCommandTests: XCTestCase {
             }
             """, flags: ["-O0", "-g", "-c"])
         let text = try elf(["text", obj, "-o", obj + ".bin", "--json"])
-        let size = (try JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any])?["size"] as? Int ?? 0
+        let size =
+            (try JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any])?["size"]
+            as? Int ?? 0
         XCTAssertGreaterThan(size, 16)
         let addresses = stride(from: 0, to: size, by: 3).map { "0x" + String($0, radix: 16) }
         let ours = try elf(["addr2line", obj] + addresses)
         XCTAssertEqual(ours.status, 0, ours.combined)
-        let binutils = try runCommand(ChildTool.find("addr2line") ?? "/usr/bin/addr2line", ["-f", "-e", obj] + addresses)
+        let binutils = try runCommand(
+            ChildTool.find("addr2line") ?? "/usr/bin/addr2line", ["-f", "-e", obj] + addresses)
         let theirLines = binutils.stdout.split(separator: "\n").map(String.init)
         let ourLines = ours.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(ourLines.count, addresses.count)
@@ -261,7 +289,8 @@ final class PtoElfCommandTests: XCTestCase {
     func testBadInputIsOneLineAndExitTwo() throws {
         let dir = Self.work + "/bad"
         try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir + "/a_directory.o", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dir + "/a_directory.o", withIntermediateDirectories: true)
         let good = try compile("good.o", Self.selfContained)
         let bytes = [UInt8](FileManager.default.contents(atPath: good) ?? Data())
         func write(_ name: String, _ data: [UInt8]) -> String {
@@ -274,17 +303,26 @@ final class PtoElfCommandTests: XCTestCase {
             for i in 0..<width { copy[offset + i] = UInt8((value >> (8 * UInt64(i))) & 0xFF) }
             return copy
         }
-        let shoff = bytes[0x28..<0x30].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let shoff = bytes[0x28..<0x30].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         let shentsize = Int(bytes[0x3A]) | Int(bytes[0x3B]) << 8
         let noText = try compile("notext.o", "int value = 3;\n")
-        _ = try runCommand(ChildTool.find("objcopy") ?? "/usr/bin/objcopy", ["--remove-section", ".text", noText])
+        _ = try runCommand(
+            ChildTool.find("objcopy") ?? "/usr/bin/objcopy", ["--remove-section", ".text", noText])
 
         let cases: [(String, String)] = [
             (write("empty.o", []), "empty file"),
             (write("truncated.o", Array(bytes.prefix(30))), "truncated ELF header"),
             (write("not_elf.o", Array("just some text, not an object\n".utf8)), "not an ELF file"),
-            (write("shoff.o", patched(0x28, UInt64(bytes.count + 64), width: 8)), "extend past the end of the file"),
-            (write("name.o", patched(Int(shoff) + shentsize, 0xFFFF00, width: 4)), "past the end of the section-name string table"),
+            (
+                write("shoff.o", patched(0x28, UInt64(bytes.count + 64), width: 8)),
+                "extend past the end of the file"
+            ),
+            (
+                write("name.o", patched(Int(shoff) + shentsize, 0xFFFF00, width: 4)),
+                "past the end of the section-name string table"
+            ),
             (noText, "has no .text section"),
             (dir + "/a_directory.o", "is a directory"),
             (dir + "/missing.o", "No such file or directory"),
@@ -324,7 +362,8 @@ final class PtoElfCommandTests: XCTestCase {
             chmod(dir.path, 0o755)
             dir.deleteLastPathComponent()
         }
-        let r = try runCommand(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", ptoElf, "symbols", path])
+        let r = try runCommand(
+            setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", ptoElf, "symbols", path])
         XCTAssertEqual(r.status, 2, r.combined)
         XCTAssertTrue(r.stderr.contains("\(path): Permission denied"), r.stderr)
     }
@@ -345,8 +384,20 @@ final class PtoElfCommandTests: XCTestCase {
 
 /// Reads readelf's -SW and -sW tables.
 enum ReadelfParser {
-    struct Section { var name: String; var offset: UInt64; var size: UInt64; var flags: String }
-    struct Symbol { var value: UInt64; var size: UInt64; var type: String; var binding: String; var section: String; var name: String }
+    struct Section {
+        var name: String
+        var offset: UInt64
+        var size: UInt64
+        var flags: String
+    }
+    struct Symbol {
+        var value: UInt64
+        var size: UInt64
+        var type: String
+        var binding: String
+        var section: String
+        var name: String
+    }
 
     static func sections(_ text: String) -> [Section] {
         var result: [Section] = []
@@ -361,9 +412,11 @@ enum ReadelfParser {
             }
             // Name Type Address Off Size ES [Flg] Lk Inf Al
             guard fields.count >= 9 else { continue }
-            result.append(Section(name: fields[0], offset: UInt64(fields[3], radix: 16) ?? 0,
-                                  size: UInt64(fields[4], radix: 16) ?? 0,
-                                  flags: fields.count >= 10 ? fields[6] : ""))
+            result.append(
+                Section(
+                    name: fields[0], offset: UInt64(fields[3], radix: 16) ?? 0,
+                    size: UInt64(fields[4], radix: 16) ?? 0,
+                    flags: fields.count >= 10 ? fields[6] : ""))
         }
         return result
     }
@@ -378,11 +431,16 @@ enum ReadelfParser {
             }
             guard inTable else { continue }
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard fields.count >= 7, fields[0].hasSuffix(":"), Int(fields[0].dropLast()) != nil else { continue }
-            let size = fields[2].hasPrefix("0x") ? UInt64(fields[2].dropFirst(2), radix: 16) : UInt64(fields[2])
-            result.append(Symbol(value: UInt64(fields[1], radix: 16) ?? 0, size: size ?? 0, type: fields[3],
-                                 binding: fields[4], section: fields[6],
-                                 name: fields.count > 7 ? fields[7] : ""))
+            guard fields.count >= 7, fields[0].hasSuffix(":"), Int(fields[0].dropLast()) != nil else {
+                continue
+            }
+            let size =
+                fields[2].hasPrefix("0x") ? UInt64(fields[2].dropFirst(2), radix: 16) : UInt64(fields[2])
+            result.append(
+                Symbol(
+                    value: UInt64(fields[1], radix: 16) ?? 0, size: size ?? 0, type: fields[3],
+                    binding: fields[4], section: fields[6],
+                    name: fields.count > 7 ? fields[7] : ""))
         }
         return result
     }

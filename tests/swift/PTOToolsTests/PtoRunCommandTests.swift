@@ -19,7 +19,9 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.combined)
         let passLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS vector_example case ") }
         XCTAssertEqual(passLines.count, 3, r.stdout)
-        XCTAssertTrue(r.stdout.contains("PASS vector_example case 0 {rows: 128, cols: 128, seed: 0}: f (16384 elements)"), r.stdout)
+        XCTAssertTrue(
+            r.stdout.contains(
+                "PASS vector_example case 0 {rows: 128, cols: 128, seed: 0}: f (16384 elements)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
     }
 
@@ -60,8 +62,9 @@ final class PtoRunCommandTests: XCTestCase {
 
     func testOrchestrationThatDoesNotCompileShowsTheCompiler() throws {
         let dir = try Project.copyExample("vector_example", as: "bad_orch")
-        try replaceInFile(dir + "/kernels/orchestration/example_orch.cpp",
-                          "HostApi& api = rt->host_api;", "HostApi& api = rt->no_such_member;")
+        try replaceInFile(
+            dir + "/kernels/orchestration/example_orch.cpp",
+            "HostApi& api = rt->host_api;", "HostApi& api = rt->no_such_member;")
         let r = try ptoRun([dir])
         XCTAssertEqual(r.status, 2, r.combined)
         XCTAssertTrue(r.stderr.contains("no_such_member"), r.stderr)
@@ -91,7 +94,8 @@ final class PtoRunCommandTests: XCTestCase {
 
     func testGoldenThatRaisesNamesTheFile() throws {
         let dir = try Project.copyExample("vector_example", as: "raising_golden")
-        try replaceInFile(dir + "/golden.py", "c = tensors[\"a\"] + tensors[\"b\"]", "raise ValueError(\"broken golden\")")
+        try replaceInFile(
+            dir + "/golden.py", "c = tensors[\"a\"] + tensors[\"b\"]", "raise ValueError(\"broken golden\")")
         let r = try ptoRun([dir])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("golden.py: compute_golden failed for case 0"), r.stderr)
@@ -100,9 +104,12 @@ final class PtoRunCommandTests: XCTestCase {
 
     func testFailingOrchestrationFailsTheCase() throws {
         let dir = try Project.copyExample("vector_example", as: "extra_tensor")
-        try replaceInFile(dir + "/golden.py", "TENSOR_ORDER = [\"a\", \"b\", \"f\"]", "TENSOR_ORDER = [\"a\", \"b\", \"f\", \"g\"]")
-        try replaceInFile(dir + "/golden.py", "\"f\": np.zeros(shape, dtype=np.float32),",
-                          "\"f\": np.zeros(shape, dtype=np.float32), \"g\": np.zeros(shape, dtype=np.float32),")
+        try replaceInFile(
+            dir + "/golden.py", "TENSOR_ORDER = [\"a\", \"b\", \"f\"]",
+            "TENSOR_ORDER = [\"a\", \"b\", \"f\", \"g\"]")
+        try replaceInFile(
+            dir + "/golden.py", "\"f\": np.zeros(shape, dtype=np.float32),",
+            "\"f\": np.zeros(shape, dtype=np.float32), \"g\": np.zeros(shape, dtype=np.float32),")
         let r = try ptoRun([dir, "--case", "0"])
         XCTAssertEqual(r.status, 1, r.combined)
         XCTAssertTrue(r.stdout.contains("orchestration function build_example_graph returned -1"), r.stdout)
@@ -110,8 +117,9 @@ final class PtoRunCommandTests: XCTestCase {
 
     func testHungKernelIsStoppedWithADiagnosis() throws {
         let dir = try Project.copyExample("vector_example", as: "hung_kernel")
-        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "int64_t n = args[3];",
-                          "int64_t n = args[3];\n    for (volatile int spin = 1; spin;) {\n    }")
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_mul.cpp", "int64_t n = args[3];",
+            "int64_t n = args[3];\n    for (volatile int spin = 1; spin;) {\n    }")
         let start = Date()
         let r = try ptoRun([dir, "--timeout", "1"])
         XCTAssertLessThan(Date().timeIntervalSince(start), 20, "includes the example's build")
@@ -140,7 +148,8 @@ final class PtoRunCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 1, r.combined)
             XCTAssertTrue(r.stdout.contains("kernel fault: task 3, func_id 2 (kernel_mul.cpp)"), r.stdout)
             XCTAssertTrue(r.stdout.contains(signal), r.stdout)
-            XCTAssertTrue(r.stdout.contains("faulting instruction: \(source):\(line) in kernel_entry"), r.stdout)
+            XCTAssertTrue(
+                r.stdout.contains("faulting instruction: \(source):\(line) in kernel_entry"), r.stdout)
             XCTAssertTrue(r.stdout.contains("outputs were not copied back"), r.stdout)
         }
     }
@@ -184,6 +193,14 @@ final class PtoRunCommandTests: XCTestCase {
 final class LockedResults: @unchecked Sendable {
     private var results: [Result<CommandResult, Error>] = []
     private let lock = NSLock()
-    func append(_ r: Result<CommandResult, Error>) { lock.lock(); results.append(r); lock.unlock() }
-    var all: [Result<CommandResult, Error>] { lock.lock(); defer { lock.unlock() }; return results }
+    func append(_ r: Result<CommandResult, Error>) {
+        lock.lock()
+        results.append(r)
+        lock.unlock()
+    }
+    var all: [Result<CommandResult, Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
 }

@@ -52,14 +52,18 @@ final class TensorComparisonTests: XCTestCase {
     }
 
     func testFloat16AndIntegerElements() {
-        let half = NpyArray(elementType: .float16, shape: [2],
-                            data: [Float16(1.5), Float16(-2)].withUnsafeBytes { Array($0) })
-        let other = NpyArray(elementType: .float16, shape: [2],
-                             data: [Float16(1.5), Float16(-2.5)].withUnsafeBytes { Array($0) })
+        let half = NpyArray(
+            elementType: .float16, shape: [2],
+            data: [Float16(1.5), Float16(-2)].withUnsafeBytes { Array($0) })
+        let other = NpyArray(
+            elementType: .float16, shape: [2],
+            data: [Float16(1.5), Float16(-2.5)].withUnsafeBytes { Array($0) })
         let c = TensorComparison.compare(name: "h", actual: half, expected: other, rtol: 0, atol: 0.1)
         XCTAssertEqual(c.mismatchCount, 1)
         XCTAssertEqual(c.firstMismatches.first?.actual, -2)
-        let ints = NpyArray(elementType: .int32, shape: [3], data: [Int32(1), 2, 3].withUnsafeBytes { Array($0) })
-        XCTAssertTrue(TensorComparison.compare(name: "i", actual: ints, expected: ints, rtol: 0, atol: 0).passed)
+        let ints = NpyArray(
+            elementType: .int32, shape: [3], data: [Int32(1), 2, 3].withUnsafeBytes { Array($0) })
+        XCTAssertTrue(
+            TensorComparison.compare(name: "i", actual: ints, expected: ints, rtol: 0, atol: 0).passed)
     }
 }

@@ -31,8 +31,10 @@ struct CommandResult {
 }
 
 /// Runs a program to completion with its output captured.
-func runCommand(_ executable: String, _ arguments: [String],
-                environment extra: [String: String] = [:]) throws -> CommandResult {
+func runCommand(
+    _ executable: String, _ arguments: [String],
+    environment extra: [String: String] = [:]
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -55,16 +57,25 @@ func runCommand(_ executable: String, _ arguments: [String],
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.get(), as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData.get(), as: UTF8.self))
 }
 
 final class LockedData: @unchecked Sendable {
     private var data = Data()
     private let lock = NSLock()
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    func set(_ d: Data) {
+        lock.lock()
+        data = d
+        lock.unlock()
+    }
+    func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data
+    }
 }
 
 func replaceInFile(_ path: String, _ old: String, _ new: String) throws {

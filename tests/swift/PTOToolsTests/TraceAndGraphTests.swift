@@ -14,7 +14,10 @@ final class TraceAndGraphTests: XCTestCase {
 
     static var examples: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: Project.root + "/kernels")) ?? [])
-            .filter { FileManager.default.fileExists(atPath: Project.root + "/kernels/\($0)/kernels/kernel_config.py") }
+            .filter {
+                FileManager.default.fileExists(
+                    atPath: Project.root + "/kernels/\($0)/kernels/kernel_config.py")
+            }
             .sorted()
     }
 
@@ -42,9 +45,11 @@ final class TraceAndGraphTests: XCTestCase {
             guard let args = e["args"] as? [String: Any], let ts = e["ts"] as? Double,
                 let dur = e["dur"] as? Double
             else { return nil }
-            return Span(task: args["task"] as? Int ?? -1, caseIndex: args["case"] as? Int ?? -1,
-                        core: args["core"] as? String ?? "", track: tracks["\(e["pid"] ?? "")/\(e["tid"] ?? "")"] ?? "",
-                        start: ts, end: ts + dur, successors: args["successors"] as? [Int] ?? [])
+            return Span(
+                task: args["task"] as? Int ?? -1, caseIndex: args["case"] as? Int ?? -1,
+                core: args["core"] as? String ?? "",
+                track: tracks["\(e["pid"] ?? "")/\(e["tid"] ?? "")"] ?? "",
+                start: ts, end: ts + dur, successors: args["successors"] as? [Int] ?? [])
         }
     }
 
@@ -52,8 +57,12 @@ final class TraceAndGraphTests: XCTestCase {
         for example in Self.examples {
             for (threads, blocks) in [("1", "1"), ("3", "3")] {
                 let path = "\(Self.out)/\(example)-\(threads)x\(blocks).json"
-                let r = try runCommand(Project.ptoRun, [example, "--aicpu-threads", threads, "--block-dim", blocks,
-                                                        "--trace", path, "--quiet"])
+                let r = try runCommand(
+                    Project.ptoRun,
+                    [
+                        example, "--aicpu-threads", threads, "--block-dim", blocks,
+                        "--trace", path, "--quiet",
+                    ])
                 XCTAssertEqual(r.status, 0, r.combined)
                 let all = try spans(in: path)
                 XCTAssertFalse(all.isEmpty, example)
@@ -65,17 +74,21 @@ final class TraceAndGraphTests: XCTestCase {
                     var byTask: [Int: Span] = [:]
                     for s in spans { byTask[s.task] = s }
                     for s in spans {
-                        XCTAssertTrue(s.track.hasPrefix(s.core + " "), "\(label): task \(s.task) (\(s.core)) on \(s.track)")
+                        XCTAssertTrue(
+                            s.track.hasPrefix(s.core + " "),
+                            "\(label): task \(s.task) (\(s.core)) on \(s.track)")
                         XCTAssertLessThan(s.start, s.end, "\(label): task \(s.task)")
                         for next in s.successors {
                             let successor = try XCTUnwrap(byTask[next], label)
-                            XCTAssertGreaterThanOrEqual(successor.start, s.end, "\(label): \(s.task) -> \(next)")
+                            XCTAssertGreaterThanOrEqual(
+                                successor.start, s.end, "\(label): \(s.task) -> \(next)")
                         }
                     }
                     for (track, onTrack) in Dictionary(grouping: spans, by: \.track) {
                         let ordered = onTrack.sorted { $0.start < $1.start }
                         for (a, b) in zip(ordered, ordered.dropFirst()) {
-                            XCTAssertLessThanOrEqual(a.end, b.start, "\(label): tasks \(a.task) and \(b.task) overlap on \(track)")
+                            XCTAssertLessThanOrEqual(
+                                a.end, b.start, "\(label): tasks \(a.task) and \(b.task) overlap on \(track)")
                         }
                     }
                 }
@@ -110,7 +123,8 @@ final class TraceAndGraphTests: XCTestCase {
             }
             // The same graph, from a run's trace (case 0).
             let tracePath = "\(Self.out)/\(example)-graph.json"
-            let ran = try runCommand(Project.ptoRun, [example, "--case", "0", "--trace", tracePath, "--quiet"])
+            let ran = try runCommand(
+                Project.ptoRun, [example, "--case", "0", "--trace", tracePath, "--quiet"])
             XCTAssertEqual(ran.status, 0, ran.combined)
             let spans = try spans(in: tracePath)
             let expectedEdges = spans.flatMap { s in s.successors.map { "t\(s.task) -> t\($0)" } }
@@ -125,8 +139,12 @@ final class TraceAndGraphTests: XCTestCase {
 
     func testCriticalPathOfKnownDurations() throws {
         let path = "\(Self.out)/timed.json"
-        let r = try runCommand(Project.ptoRun, [Project.root + "/tests/fixtures/timed_diamond", "--json-summary", path,
-                                                "--aicpu-threads", "1", "--block-dim", "1"])
+        let r = try runCommand(
+            Project.ptoRun,
+            [
+                Project.root + "/tests/fixtures/timed_diamond", "--json-summary", path,
+                "--aicpu-threads", "1", "--block-dim", "1",
+            ])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stdout.contains("summary: 4 tasks"), r.stdout)
         let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
@@ -154,9 +172,12 @@ final class TraceAndGraphTests: XCTestCase {
 
     func testProgressLineForLongRunsWhenNotATerminal() throws {
         let dir = try Project.copyExample("vector_example", as: "slow_progress")
-        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "#include <cstdint>", "#include <cstdint>\n#include <thread>")
-        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "int64_t n = args[3];",
-                          "int64_t n = args[3];\n    std::this_thread::sleep_for(std::chrono::milliseconds(1500));")
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_mul.cpp", "#include <cstdint>", "#include <cstdint>\n#include <thread>"
+        )
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_mul.cpp", "int64_t n = args[3];",
+            "int64_t n = args[3];\n    std::this_thread::sleep_for(std::chrono::milliseconds(1500));")
         let r = try runCommand(Project.ptoRun, [dir, "--case", "0"])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stderr.contains("pto-run: case 0: 3/4 tasks"), r.stderr)

@@ -14,30 +14,33 @@ final class WorkloadExampleTests: XCTestCase {
     /// the simulator's defines, so a passing run proves how it was built.
     private func fakePtoIsaRoot() throws -> String {
         let root = Project.root + "/build/tests/fake-pto-isa"
-        try FileManager.default.createDirectory(atPath: root + "/include/pto", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root + "/include/pto", withIntermediateDirectories: true)
         try """
-            #pragma once
-            #ifndef __CPU_SIM
-            #error "PTO-ISA on the simulator needs __CPU_SIM"
-            #endif
-            #if PTO_CPU_MAX_THREADS != 1
-            #error "PTO_CPU_MAX_THREADS must be 1"
-            #endif
-            namespace pto {
-            struct Adder {
-                float bias;
-                float apply(this const Adder& self, float x) { return x + self.bias; }  // C++23
-            };
-            }  // namespace pto
-            """.write(toFile: root + "/include/pto/pto-inst.hpp", atomically: true, encoding: .utf8)
+        #pragma once
+        #ifndef __CPU_SIM
+        #error "PTO-ISA on the simulator needs __CPU_SIM"
+        #endif
+        #if PTO_CPU_MAX_THREADS != 1
+        #error "PTO_CPU_MAX_THREADS must be 1"
+        #endif
+        namespace pto {
+        struct Adder {
+            float bias;
+            float apply(this const Adder& self, float x) { return x + self.bias; }  // C++23
+        };
+        }  // namespace pto
+        """.write(toFile: root + "/include/pto/pto-inst.hpp", atomically: true, encoding: .utf8)
         return root
     }
 
     private func makePtoKernel(in dir: String) throws {
-        try replaceInFile(dir + "/kernels/aiv/kernel_add.cpp", "#include <cstdint>",
-                          "#include <cstdint>\n#include <pto/pto-inst.hpp>")
-        try replaceInFile(dir + "/kernels/aiv/kernel_add.cpp", "out[i] = a[i] + b[i];",
-                          "out[i] = pto::Adder{b[i]}.apply(a[i]);")
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_add.cpp", "#include <cstdint>",
+            "#include <cstdint>\n#include <pto/pto-inst.hpp>")
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_add.cpp", "out[i] = a[i] + b[i];",
+            "out[i] = pto::Adder{b[i]}.apply(a[i]);")
     }
 
     func testPtoIsaKernelWithoutRootStopsNamingTheKernel() throws {
@@ -45,13 +48,16 @@ final class WorkloadExampleTests: XCTestCase {
         try makePtoKernel(in: dir)
         let r = try runCommand(Project.ptoRun, [dir], environment: ["PTO_ISA_ROOT": ""])
         XCTAssertEqual(r.status, 2, r.combined)
-        XCTAssertTrue(r.stderr.contains("kernel \(dir)/kernels/aiv/kernel_add.cpp (func_id 0) includes PTO-ISA headers"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "kernel \(dir)/kernels/aiv/kernel_add.cpp (func_id 0) includes PTO-ISA headers"), r.stderr)
         XCTAssertTrue(r.stderr.contains("set PTO_ISA_ROOT to a PTO-ISA checkout"), r.stderr)
         // Make stopped before compiling anything for this example.
         let examples = Project.root + "/build/a2a3sim/examples"
         let built = (try? FileManager.default.contentsOfDirectory(atPath: examples)) ?? []
         for folder in built where folder.hasPrefix("pto_no_root-") {
-            let kernels = (try? FileManager.default.contentsOfDirectory(atPath: "\(examples)/\(folder)/kernels")) ?? []
+            let kernels =
+                (try? FileManager.default.contentsOfDirectory(atPath: "\(examples)/\(folder)/kernels")) ?? []
             XCTAssertEqual(kernels.filter { $0.hasSuffix(".so") }, [], "kernels were built")
         }
     }
@@ -59,10 +65,12 @@ final class WorkloadExampleTests: XCTestCase {
     func testPtoIsaKernelBuildsAsCxx23WithTheSimulatorDefines() throws {
         let dir = try Project.copyExample("vector_example", as: "pto_with_root")
         try makePtoKernel(in: dir)
-        let r = try runCommand(Project.ptoRun, [dir, "--case", "0"], environment: ["PTO_ISA_ROOT": try fakePtoIsaRoot()])
+        let r = try runCommand(
+            Project.ptoRun, [dir, "--case", "0"], environment: ["PTO_ISA_ROOT": try fakePtoIsaRoot()])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stdout.contains("PASS pto_with_root case 0"), r.stdout)
-        let bad = try runCommand(Project.ptoRun, [dir, "--case", "0"], environment: ["PTO_ISA_ROOT": "/nonexistent"])
+        let bad = try runCommand(
+            Project.ptoRun, [dir, "--case", "0"], environment: ["PTO_ISA_ROOT": "/nonexistent"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("PTO_ISA_ROOT=/nonexistent has no include/pto folder"), bad.stderr)
     }
@@ -73,9 +81,11 @@ final class WorkloadExampleTests: XCTestCase {
         let device = dir + "/kernels/aiv/kernel_add_device.cpp"
         try "#include <pto/pto-inst.hpp>\nthis does not compile without PTO-ISA;\n"
             .write(toFile: device, atomically: true, encoding: .utf8)
-        try replaceInFile(dir + "/kernels/kernel_config.py",
-                          "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}",
-                          "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add_device.cpp\"), \"sim_source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}")
+        try replaceInFile(
+            dir + "/kernels/kernel_config.py",
+            "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}",
+            "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add_device.cpp\"), \"sim_source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}"
+        )
         let r = try runCommand(Project.ptoRun, [dir], environment: ["PTO_ISA_ROOT": ""])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
@@ -83,8 +93,9 @@ final class WorkloadExampleTests: XCTestCase {
 
     func testWrongGoldenOnAManyTaskExample() throws {
         let dir = try Project.copyExample("bgemm", as: "bgemm_wrong_golden")
-        try replaceInFile(dir + "/golden.py", "tensors[\"B\"].astype(np.float32))",
-                          "tensors[\"B\"].astype(np.float32)) * 1.01")
+        try replaceInFile(
+            dir + "/golden.py", "tensors[\"B\"].astype(np.float32))",
+            "tensors[\"B\"].astype(np.float32)) * 1.01")
         let r = try runCommand(Project.ptoRun, [dir, "--case", "0"])
         XCTAssertEqual(r.status, 1, r.combined)
         XCTAssertTrue(r.stdout.contains("FAIL bgemm_wrong_golden case 0"), r.stdout)

@@ -15,7 +15,9 @@
 #include "runtime.h"
 
 namespace {
-uint64_t ptr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+uint64_t ptr(const void* p) {
+    return reinterpret_cast<uint64_t>(p);
+}
 }  // namespace
 
 extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
@@ -30,9 +32,11 @@ extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
         args[4] != static_cast<uint64_t>(batch * m * k * 2) ||
         args[5] != static_cast<uint64_t>(batch * k * n * 2) ||
         args[7] != static_cast<uint64_t>(batch * m * n * 4)) {
-        std::fprintf(stderr, "build_bgemm_graph: sizes do not match config %lld x (%lld x %lld x %lld), "
-                     "tiles %lld x %lld x %lld (tiles must divide the sizes)\n", (long long)batch,
-                     (long long)m, (long long)k, (long long)n, (long long)tm, (long long)tk, (long long)tn);
+        std::fprintf(stderr,
+                     "build_bgemm_graph: sizes do not match config %lld x (%lld x %lld x %lld), "
+                     "tiles %lld x %lld x %lld (tiles must divide the sizes)\n",
+                     (long long)batch, (long long)m, (long long)k, (long long)n, (long long)tm,
+                     (long long)tk, (long long)tn);
         return -1;
     }
     const int64_t mt = m / tm, kt = k / tk, nt = n / tn;
@@ -41,7 +45,8 @@ extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
     auto* a = static_cast<_Float16*>(api.device_malloc(args[4]));
     auto* b = static_cast<_Float16*>(api.device_malloc(args[5]));
     auto* c = static_cast<float*>(api.device_malloc(args[7]));
-    auto* scratch = static_cast<float*>(api.device_malloc(batch * mt * nt * kt * tm * tn * sizeof(float)));
+    auto* scratch =
+        static_cast<float*>(api.device_malloc(batch * mt * nt * kt * tm * tn * sizeof(float)));
     if (!a || !b || !c || !scratch) return -1;
     if (api.copy_to_device(a, reinterpret_cast<void*>(args[0]), args[4]) != 0 ||
         api.copy_to_device(b, reinterpret_cast<void*>(args[1]), args[5]) != 0) {
@@ -58,11 +63,20 @@ extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
             for (int64_t j = 0; j < nt; ++j) {
                 int previous_add = -1;
                 for (int64_t s = 0; s < kt; ++s, tile += tm * tn) {
-                    uint64_t gemm_args[] = {ptr(ab + i * tm * k + s * tk), ptr(bb + s * tk * n + j * tn),
-                                            ptr(tile), (uint64_t)tm, (uint64_t)tk, (uint64_t)tn,
-                                            (uint64_t)k, (uint64_t)n};
-                    uint64_t add_args[] = {ptr(cb + i * tm * n + j * tn), ptr(tile), (uint64_t)tm,
-                                           (uint64_t)tn, (uint64_t)n, s == 0 ? 1u : 0u};
+                    uint64_t gemm_args[] = {ptr(ab + i * tm * k + s * tk),
+                                            ptr(bb + s * tk * n + j * tn),
+                                            ptr(tile),
+                                            (uint64_t)tm,
+                                            (uint64_t)tk,
+                                            (uint64_t)tn,
+                                            (uint64_t)k,
+                                            (uint64_t)n};
+                    uint64_t add_args[] = {ptr(cb + i * tm * n + j * tn),
+                                           ptr(tile),
+                                           (uint64_t)tm,
+                                           (uint64_t)tn,
+                                           (uint64_t)n,
+                                           s == 0 ? 1u : 0u};
                     int gemm = rt->add_task(gemm_args, 8, 0, CoreType::AIC);
                     int add = rt->add_task(add_args, 6, 1, CoreType::AIV);
                     if (gemm < 0 || add < 0) return -1;

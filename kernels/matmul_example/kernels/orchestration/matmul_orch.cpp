@@ -19,14 +19,18 @@ namespace {
 
 constexpr int64_t kTileRows = 32;
 
-uint64_t ptr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+uint64_t ptr(const void* p) {
+    return reinterpret_cast<uint64_t>(p);
+}
 
 }  // namespace
 
 extern "C" int build_matmul_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count != 9) {
-        std::fprintf(stderr, "build_matmul_graph: expected 9 arguments (A, W1, W2, F, 4 sizes, count), got %d\n",
-                     arg_count);
+        std::fprintf(
+            stderr,
+            "build_matmul_graph: expected 9 arguments (A, W1, W2, F, 4 sizes, count), got %d\n",
+            arg_count);
         return -1;
     }
     const uint64_t a_bytes = args[4], w1_bytes = args[5], w2_bytes = args[6], f_bytes = args[7];
@@ -35,11 +39,14 @@ extern "C" int build_matmul_graph(Runtime* rt, uint64_t* args, int arg_count) {
     const int64_t m = std::llround(std::sqrt(mk * mn / kn));
     const int64_t k = m ? static_cast<int64_t>(mk) / m : 0;
     const int64_t n = m ? static_cast<int64_t>(mn) / m : 0;
-    if (m <= 0 || m * k * 2 != static_cast<int64_t>(a_bytes) || k * n * 2 != static_cast<int64_t>(w1_bytes) ||
-        w1_bytes != w2_bytes || m * n * 4 != static_cast<int64_t>(f_bytes)) {
-        std::fprintf(stderr, "build_matmul_graph: sizes %llu, %llu, %llu, %llu do not fit A[M,K] f16, "
-                     "W[K,N] f16, F[M,N] f32\n", (unsigned long long)a_bytes,
-                     (unsigned long long)w1_bytes, (unsigned long long)w2_bytes, (unsigned long long)f_bytes);
+    if (m <= 0 || m * k * 2 != static_cast<int64_t>(a_bytes) ||
+        k * n * 2 != static_cast<int64_t>(w1_bytes) || w1_bytes != w2_bytes ||
+        m * n * 4 != static_cast<int64_t>(f_bytes)) {
+        std::fprintf(stderr,
+                     "build_matmul_graph: sizes %llu, %llu, %llu, %llu do not fit A[M,K] f16, "
+                     "W[K,N] f16, F[M,N] f32\n",
+                     (unsigned long long)a_bytes, (unsigned long long)w1_bytes,
+                     (unsigned long long)w2_bytes, (unsigned long long)f_bytes);
         return -1;
     }
 
@@ -67,10 +74,14 @@ extern "C" int build_matmul_graph(Runtime* rt, uint64_t* args, int arg_count) {
         float* c2_tile = static_cast<float*>(c2) + r0 * n;
         float* f_tile = static_cast<float*>(f) + r0 * n;
 
-        uint64_t log_args[] = {ptr(a16 + r0 * k), ptr(l16 + r0 * k), static_cast<uint64_t>(rows * k)};
-        uint64_t mm1_args[] = {ptr(l16 + r0 * k), ptr(w1), ptr(c1_tile), (uint64_t)rows, (uint64_t)k, (uint64_t)n};
-        uint64_t mm2_args[] = {ptr(l16 + r0 * k), ptr(w2), ptr(c2_tile), (uint64_t)rows, (uint64_t)k, (uint64_t)n};
-        uint64_t exp_args[] = {ptr(c1_tile), ptr(c2_tile), ptr(f_tile), static_cast<uint64_t>(rows * n)};
+        uint64_t log_args[] = {ptr(a16 + r0 * k), ptr(l16 + r0 * k),
+                               static_cast<uint64_t>(rows * k)};
+        uint64_t mm1_args[] = {ptr(l16 + r0 * k), ptr(w1),     ptr(c1_tile),
+                               (uint64_t)rows,    (uint64_t)k, (uint64_t)n};
+        uint64_t mm2_args[] = {ptr(l16 + r0 * k), ptr(w2),     ptr(c2_tile),
+                               (uint64_t)rows,    (uint64_t)k, (uint64_t)n};
+        uint64_t exp_args[] = {ptr(c1_tile), ptr(c2_tile), ptr(f_tile),
+                               static_cast<uint64_t>(rows * n)};
 
         int log_task = rt->add_task(log_args, 3, 0, CoreType::AIV);
         int mm1 = rt->add_task(mm1_args, 6, 1, CoreType::AIC);

@@ -22,7 +22,8 @@ extern "C" __aicore__ void kernel_entry(__gm__ int64_t* args) {
         for (int64_t t = 0; t < valid; ++t) mx = std::fmax(mx, row[t] * scale);
         float sum = 0.0f;
         for (int64_t t = 0; t < block; ++t) {
-            _Float16 e = t < valid ? static_cast<_Float16>(std::exp(row[t] * scale - mx)) : _Float16(0);
+            _Float16 e =
+                t < valid ? static_cast<_Float16>(std::exp(row[t] * scale - mx)) : _Float16(0);
             p[i * block + t] = e;
             sum += static_cast<float>(e);
         }

@@ -23,7 +23,9 @@
 
 namespace {
 
-uint64_t ptr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+uint64_t ptr(const void* p) {
+    return reinterpret_cast<uint64_t>(p);
+}
 
 uint64_t float_bits(float v) {
     uint32_t bits;
@@ -48,7 +50,8 @@ struct Arena {
 
 extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count != 15) {
-        std::fprintf(stderr, "build_paged_attention_graph: expected 15 arguments, got %d\n", arg_count);
+        std::fprintf(stderr, "build_paged_attention_graph: expected 15 arguments, got %d\n",
+                     arg_count);
         return -1;
     }
     const int32_t* cfg = reinterpret_cast<const int32_t*>(args[5]);
@@ -77,15 +80,19 @@ extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_
         int64_t ctx = context_lens[b];
         int64_t blocks = (ctx + block - 1) / block;
         if (ctx <= 0 || blocks > max_blocks) {
-            std::fprintf(stderr, "build_paged_attention_graph: sequence %lld has context length %lld; "
-                         "it must be 1..%lld\n", (long long)b, (long long)ctx, (long long)(max_blocks * block));
+            std::fprintf(stderr,
+                         "build_paged_attention_graph: sequence %lld has context length %lld; "
+                         "it must be 1..%lld\n",
+                         (long long)b, (long long)ctx, (long long)(max_blocks * block));
             return -1;
         }
         for (int64_t j = 0; j < blocks; ++j) {
             int32_t phys = block_table[b * max_blocks + j];
             if (phys < 0 || phys >= num_blocks) {
-                std::fprintf(stderr, "build_paged_attention_graph: block_table[%lld][%lld] = %d is not a "
-                             "cache block (0..%lld)\n", (long long)b, (long long)j, phys, (long long)num_blocks - 1);
+                std::fprintf(stderr,
+                             "build_paged_attention_graph: block_table[%lld][%lld] = %d is not a "
+                             "cache block (0..%lld)\n",
+                             (long long)b, (long long)j, phys, (long long)num_blocks - 1);
                 return -1;
             }
         }
@@ -118,14 +125,17 @@ extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_
             void* m = arena.take(group * 4);
             void* l = arena.take(group * 4);
             void* acc = arena.take(group * dim * 4);
-            const _Float16* q_group = static_cast<const _Float16*>(q) + (b * heads + g * group) * dim;
+            const _Float16* q_group =
+                static_cast<const _Float16*>(q) + (b * heads + g * group) * dim;
             float* out_group = static_cast<float*>(out) + (b * heads + g * group) * dim;
             int previous_update = -1;
             for (int64_t j = 0; j < blocks; ++j) {
                 const int64_t valid = j == blocks - 1 ? ctx - j * block : block;
                 const int64_t phys = block_table[b * max_blocks + j];
-                const _Float16* k_rows = static_cast<const _Float16*>(kc) + (phys * block * kv_heads + g) * dim;
-                const _Float16* v_rows = static_cast<const _Float16*>(vc) + (phys * block * kv_heads + g) * dim;
+                const _Float16* k_rows =
+                    static_cast<const _Float16*>(kc) + (phys * block * kv_heads + g) * dim;
+                const _Float16* v_rows =
+                    static_cast<const _Float16*>(vc) + (phys * block * kv_heads + g) * dim;
                 void* s = arena.take(group * block * 4);
                 void* p = arena.take(group * block * 2);
                 void* mj = arena.take(group * 4);
@@ -133,15 +143,24 @@ extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_
                 void* oj = arena.take(group * dim * 4);
                 if (!m || !l || !acc || !s || !p || !mj || !lj || !oj) return -1;
 
-                uint64_t qk_args[] = {ptr(q_group), ptr(k_rows), ptr(s), (uint64_t)group, (uint64_t)dim,
-                                      (uint64_t)valid, (uint64_t)row_stride, (uint64_t)block};
-                uint64_t sm_args[] = {ptr(s), ptr(p), ptr(mj), ptr(lj), (uint64_t)group, (uint64_t)block,
+                uint64_t qk_args[] = {ptr(q_group),         ptr(k_rows),    ptr(s),
+                                      (uint64_t)group,      (uint64_t)dim,  (uint64_t)valid,
+                                      (uint64_t)row_stride, (uint64_t)block};
+                uint64_t sm_args[] = {ptr(s),          ptr(p),           ptr(mj),
+                                      ptr(lj),         (uint64_t)group,  (uint64_t)block,
                                       (uint64_t)valid, float_bits(scale)};
-                uint64_t pv_args[] = {ptr(p), ptr(v_rows), ptr(oj), (uint64_t)group, (uint64_t)dim,
-                                      (uint64_t)valid, (uint64_t)row_stride, (uint64_t)block};
+                uint64_t pv_args[] = {ptr(p),
+                                      ptr(v_rows),
+                                      ptr(oj),
+                                      (uint64_t)group,
+                                      (uint64_t)dim,
+                                      (uint64_t)valid,
+                                      (uint64_t)row_stride,
+                                      (uint64_t)block};
                 uint64_t flags = (j == 0 ? 1u : 0u) | (j == blocks - 1 ? 2u : 0u);
-                uint64_t up_args[] = {ptr(m), ptr(l), ptr(acc), ptr(mj), ptr(lj), ptr(oj), ptr(out_group),
-                                      (uint64_t)group, (uint64_t)dim, flags};
+                uint64_t up_args[] = {ptr(m),        ptr(l),  ptr(acc),       ptr(mj),
+                                      ptr(lj),       ptr(oj), ptr(out_group), (uint64_t)group,
+                                      (uint64_t)dim, flags};
 
                 int qk = rt->add_task(qk_args, 8, 0, CoreType::AIC);
                 int sm = rt->add_task(sm_args, 8, 1, CoreType::AIV);

@@ -24,8 +24,9 @@ uint64_t float_arg(float v) {
 
 extern "C" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count != 7) {
-        std::fprintf(stderr, "build_example_graph: expected 7 arguments (a, b, f, 3 sizes, count), got %d\n",
-                     arg_count);
+        std::fprintf(
+            stderr, "build_example_graph: expected 7 arguments (a, b, f, 3 sizes, count), got %d\n",
+            arg_count);
         return -1;
     }
     void* host_a = reinterpret_cast<void*>(args[0]);
