@@ -10,6 +10,7 @@
 //   - completed_tasks: every thread adds; all threads stop when it reaches
 //     the task count.
 #include <cstdint>
+#include <cstdlib>
 
 #include "device_log.h"
 #include "idle_wait.h"
@@ -22,6 +23,16 @@ namespace {
 
 // Longest single park; the timeout is re-checked at least this often.
 constexpr uint64_t kMaxParkNs = 50'000'000;
+
+// How long an idle scheduler keeps its core before parking (IdleBackoff);
+// PTO_SIM_SCHED_KEEP_NS overrides it for tuning.
+uint64_t scheduler_keep_core_ns() {
+    static const uint64_t value = [] {
+        const char* text = std::getenv("PTO_SIM_SCHED_KEEP_NS");
+        return text && *text ? std::strtoull(text, nullptr, 10) : uint64_t{200'000};
+    }();
+    return value;
+}
 
 CoreType expected_core_type(const Runtime* rt, int worker) {
     return worker < rt->block_dim() ? CoreType::AIC : CoreType::AIV;
@@ -159,6 +170,7 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
     const int total = rt->get_task_count();
     Doorbell& bell = rt->scheduler_bell(slice.thread_index);
     IdleBackoff backoff;
+    backoff.keep_core_ns = scheduler_keep_core_ns();
     StallWatch watch(rt);
 
     for (;;) {
