@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "pto-run", targets: ["pto-run"]),
         .executable(name: "pto-elf", targets: ["pto-elf"]),
+        .executable(name: "pto-gen", targets: ["pto-gen"]),
         .library(name: "PTOElf", targets: ["PTOElf"]),
         .library(name: "PTORuntime", targets: ["PTORuntime"]),
         .library(name: "PTOExample", targets: ["PTOExample"]),
@@ -21,6 +22,12 @@ let package = Package(
             providers: [.apt(["libelf-dev", "libdw-dev"])]),
         .target(name: "PTOElf", dependencies: ["CElf"], path: "src/PTOElf"),
         .target(name: "PTORuntime", path: "src/PTORuntime"),
+        .target(name: "PTOGen", path: "src/PTOGen", exclude: ["workload.schema.json"]),
+        .executableTarget(
+            name: "pto-gen",
+            dependencies: ["PTOGen", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "src/pto-gen"
+        ),
         .target(name: "PTOExample", dependencies: ["PTORuntime", "PTOElf"], path: "src/PTOExample"),
         .executableTarget(
             name: "pto-run",

@@ -51,6 +51,7 @@ public struct ProjectLayout: Sendable {
                 path: config,
                 purpose: "an example needs kernels/kernel_config.py with ORCHESTRATION and KERNELS")
         }
+        warnIfSkeleton(config: config)
         let golden = folder + "/golden.py"
         guard fm.fileExists(atPath: golden) else {
             throw .exampleFileMissing(
@@ -60,4 +61,20 @@ public struct ProjectLayout: Sendable {
     }
 
     public var toolsDirectory: String { root + "/tools" }
+
+    /// A generated skeleton whose task-creation section is still unwritten
+    /// builds but adds no tasks: say so before building.
+    private func warnIfSkeleton(config: String) {
+        let marker = "TODO_PTO_SKELETON"
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return }
+        let kernels = URL(fileURLWithPath: config).deletingLastPathComponent()
+        let orchestration = kernels.appendingPathComponent("orchestration")
+        let sources = (try? FileManager.default.contentsOfDirectory(atPath: orchestration.path)) ?? []
+        for file in sources.sorted() where file.hasSuffix(".cpp") && text.contains(file) {
+            let path = orchestration.appendingPathComponent(file).path
+            if let source = try? String(contentsOfFile: path, encoding: .utf8), source.contains(marker) {
+                Console.error("pto-run: warning: \(path) still contains \(marker): its task-creation section is unwritten; complete it and delete the marker")
+            }
+        }
+    }
 }

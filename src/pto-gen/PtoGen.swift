@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import PTOGen
+
+@main
+struct PtoGen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pto-gen",
+        abstract: "Generate a runnable PTO example tree from a workload description (JSON).",
+        discussion: """
+            Writes kernels/kernel_config.py, kernels/orchestration/<name>_orch.cpp, one kernel \
+            per op and dtype combination, golden.py and metadata.json into OUTPUT; run it with \
+            `make run EXAMPLE=OUTPUT`. The workload format is described by \
+            src/PTOGen/workload.schema.json and the README. A workload outside the supported \
+            subset is rejected naming the first unsupported feature and where it is (exit 2).
+            """)
+
+    @Argument(help: "The workload description (JSON, format version 1).")
+    var workload: String
+
+    @Option(name: .shortAndLong, help: "Folder to write the example into (created if missing).")
+    var output: String
+
+    @Flag(help: "Leave the orchestration's task-creation section for a person to write (a marked TODO block).")
+    var skeleton = false
+
+    func run() throws {
+        let parsed: Workload
+        do {
+            parsed = try WorkloadParser.parse(file: workload)
+        } catch {
+            FileHandle.standardError.write(Data("pto-gen: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let generator = Generator(workload: parsed, sourcePath: workload, skeleton: skeleton)
+        do {
+            let files = try generator.write(to: output)
+            print("pto-gen: wrote \(files.count) files for '\(parsed.name)' into \(output)\(skeleton ? " (skeleton)" : "")")
+            if skeleton {
+                print("pto-gen: complete the \(Generator.skeletonMarker) block in kernels/orchestration/\(parsed.name)_orch.cpp, then: make run EXAMPLE=\(output)")
+            } else {
+                print("pto-gen: run it with: make run EXAMPLE=\(output)")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("pto-gen: error: cannot write into \(output): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
