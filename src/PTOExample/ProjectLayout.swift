@@ -73,7 +73,9 @@ public struct ProjectLayout: Sendable {
         for file in sources.sorted() where file.hasSuffix(".cpp") && text.contains(file) {
             let path = orchestration.appendingPathComponent(file).path
             if let source = try? String(contentsOfFile: path, encoding: .utf8), source.contains(marker) {
-                Console.error("pto-run: warning: \(path) still contains \(marker): its task-creation section is unwritten; complete it and delete the marker")
+                Console.error(
+                    "pto-run: warning: \(path) still contains \(marker): its task-creation section is unwritten; complete it and delete the marker"
+                )
             }
         }
     }

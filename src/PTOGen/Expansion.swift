@@ -28,8 +28,9 @@ struct Expansion {
     }
 
     private mutating func variant(for call: Workload.Call, _ w: Workload) -> Int {
-        let v = KernelVariant(kernel: call.kernel, inputTypes: call.inputs.map { w.tensors[$0].dtype },
-                              outputType: w.tensors[call.output].dtype)
+        let v = KernelVariant(
+            kernel: call.kernel, inputTypes: call.inputs.map { w.tensors[$0].dtype },
+            outputType: w.tensors[call.output].dtype)
         if let i = variants.firstIndex(of: v) { return i }
         variants.append(v)
         return variants.count - 1
@@ -44,8 +45,10 @@ struct Expansion {
                 let per = count / tile.of
                 return .init(tensor: t, offset: tile.index * per, count: per)
             }
-            tasks.append(ExpandedTask(variant: variant(for: c, w), inputs: c.inputs.map(operand),
-                                      output: operand(c.output), scalar: w.kernels[c.kernel].scalar))
+            tasks.append(
+                ExpandedTask(
+                    variant: variant(for: c, w), inputs: c.inputs.map(operand),
+                    output: operand(c.output), scalar: w.kernels[c.kernel].scalar))
         case .sequential(let forms), .combine(let forms):
             for f in forms { expand(f, w, tile: tile) }
         case .parallelFor(_, let tiles, let body, _):

@@ -11,7 +11,8 @@ public enum WorkloadParser {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw WorkloadError(file: file, location: "$", message: "not valid JSON: \(error.localizedDescription)")
+            throw WorkloadError(
+                file: file, location: "$", message: "not valid JSON: \(error.localizedDescription)")
         }
         return try Parser(file: file).workload(root)
     }
@@ -41,7 +42,8 @@ public enum WorkloadParser {
         }
 
         func int(_ value: Any?, _ at: String) throws(WorkloadError) -> Int {
-            guard let value, !isBoolean(value), let n = value as? NSNumber, n.doubleValue == n.doubleValue.rounded()
+            guard let value, !isBoolean(value), let n = value as? NSNumber,
+                n.doubleValue == n.doubleValue.rounded()
             else { throw fail(at, "must be an integer") }
             return n.intValue
         }
@@ -55,11 +57,14 @@ public enum WorkloadParser {
             let o = try object(root, "$")
             let version = try int(o["version"], "$.version")
             guard version == Workload.version else {
-                throw fail("$.version", "version \(version) is not supported; this generator reads version \(Workload.version)")
+                throw fail(
+                    "$.version",
+                    "version \(version) is not supported; this generator reads version \(Workload.version)")
             }
             let name = try string(o["name"], "$.name")
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-                throw fail("$.name", "'\(name)' must be a C identifier (it names the example and its functions)")
+                throw fail(
+                    "$.name", "'\(name)' must be a C identifier (it names the example and its functions)")
             }
             var tensors: [Workload.Tensor] = []
             for (i, t) in try array(o["tensors"], "$.tensors").enumerated() {
@@ -70,22 +75,28 @@ public enum WorkloadParser {
             for (i, k) in try array(o["kernels"], "$.kernels").enumerated() {
                 kernels.append(try kernel(k, "$.kernels[\(i)]", existing: kernels))
             }
-            let program = try form(o["program"], "$.program", tensors: tensors, kernels: kernels, inLoop: false)
+            let program = try form(
+                o["program"], "$.program", tensors: tensors, kernels: kernels, inLoop: false)
             let workload = Workload(name: name, tensors: tensors, kernels: kernels, program: program)
             try checkTiling(workload.program, tensors: tensors)
-            for t in tensors where t.role == .output && !writes(program, t: tensors.firstIndex { $0.name == t.name } ?? -1) {
+            for t in tensors
+            where t.role == .output && !writes(program, t: tensors.firstIndex { $0.name == t.name } ?? -1) {
                 throw fail("$.tensors", "output '\(t.name)' is never written by the program")
             }
             return workload
         }
 
-        func tensor(_ value: Any, _ at: String, existing: [Workload.Tensor]) throws(WorkloadError) -> Workload.Tensor {
+        func tensor(_ value: Any, _ at: String, existing: [Workload.Tensor]) throws(WorkloadError)
+            -> Workload.Tensor
+        {
             let o = try object(value, at)
             let name = try string(o["name"], "\(at).name")
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
                 throw fail("\(at).name", "'\(name)' must be an identifier")
             }
-            guard !existing.contains(where: { $0.name == name }) else { throw fail("\(at).name", "tensor '\(name)' is declared twice") }
+            guard !existing.contains(where: { $0.name == name }) else {
+                throw fail("\(at).name", "tensor '\(name)' is declared twice")
+            }
             var shape: [Int] = []
             for (i, d) in try array(o["shape"], "\(at).shape").enumerated() {
                 let n = try int(d, "\(at).shape[\(i)]")
@@ -104,29 +115,44 @@ public enum WorkloadParser {
             return Workload.Tensor(name: name, shape: shape, dtype: dtype, role: role)
         }
 
-        func kernel(_ value: Any, _ at: String, existing: [Workload.Kernel]) throws(WorkloadError) -> Workload.Kernel {
+        func kernel(_ value: Any, _ at: String, existing: [Workload.Kernel]) throws(WorkloadError)
+            -> Workload.Kernel
+        {
             let o = try object(value, at)
             let name = try string(o["name"], "\(at).name")
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
                 throw fail("\(at).name", "'\(name)' must be an identifier")
             }
-            guard !existing.contains(where: { $0.name == name }) else { throw fail("\(at).name", "kernel '\(name)' is declared twice") }
+            guard !existing.contains(where: { $0.name == name }) else {
+                throw fail("\(at).name", "kernel '\(name)' is declared twice")
+            }
             let opName = try string(o["op"], "\(at).op")
             guard let op = Workload.Op(rawValue: opName) else {
-                throw fail("\(at).op", "unknown op '\(opName)'; supported: \(Workload.Op.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail(
+                    "\(at).op",
+                    "unknown op '\(opName)'; supported: \(Workload.Op.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             var scalar: Double?
             if let s = o["scalar"] {
-                guard !isBoolean(s), let n = s as? NSNumber else { throw fail("\(at).scalar", "must be a number") }
-                guard !op.isUnary else { throw fail("\(at).scalar", "a scalar operand only goes with a binary op, not '\(opName)'") }
+                guard !isBoolean(s), let n = s as? NSNumber else {
+                    throw fail("\(at).scalar", "must be a number")
+                }
+                guard !op.isUnary else {
+                    throw fail("\(at).scalar", "a scalar operand only goes with a binary op, not '\(opName)'")
+                }
                 scalar = n.doubleValue
             }
             let core = (o["core_type"] as? String) ?? "aiv"
-            guard core == "aiv" || core == "aic" else { throw fail("\(at).core_type", "core_type '\(core)' must be aiv or aic") }
+            guard core == "aiv" || core == "aic" else {
+                throw fail("\(at).core_type", "core_type '\(core)' must be aiv or aic")
+            }
             return Workload.Kernel(name: name, op: op, scalar: scalar, coreType: core)
         }
 
-        func form(_ value: Any?, _ at: String, tensors: [Workload.Tensor], kernels: [Workload.Kernel], inLoop: Bool)
+        func form(
+            _ value: Any?, _ at: String, tensors: [Workload.Tensor], kernels: [Workload.Kernel], inLoop: Bool
+        )
             throws(WorkloadError) -> Workload.Form
         {
             let o = try object(value, at)
@@ -138,22 +164,30 @@ public enum WorkloadParser {
                 let key = kind == "sequential" ? "steps" : "parts"
                 var forms: [Workload.Form] = []
                 for (i, f) in try array(o[key], "\(at).\(key)").enumerated() {
-                    forms.append(try form(f, "\(at).\(key)[\(i)]", tensors: tensors, kernels: kernels, inLoop: inLoop))
+                    forms.append(
+                        try form(f, "\(at).\(key)[\(i)]", tensors: tensors, kernels: kernels, inLoop: inLoop))
                 }
                 guard !forms.isEmpty else { throw fail("\(at).\(key)", "\(kind) needs at least one entry") }
                 return kind == "sequential" ? .sequential(forms) : .combine(forms)
             case "parallel_for":
-                guard !inLoop else { throw fail(at, "parallel_for inside parallel_for is not supported (one level only)") }
+                guard !inLoop else {
+                    throw fail(at, "parallel_for inside parallel_for is not supported (one level only)")
+                }
                 let dim = try int(o["dim"], "\(at).dim")
                 guard dim == 0 else {
-                    throw fail("\(at).dim", "parallel_for over dimension \(dim) is not supported; tile dimension 0 (the outermost, so tiles are contiguous)")
+                    throw fail(
+                        "\(at).dim",
+                        "parallel_for over dimension \(dim) is not supported; tile dimension 0 (the outermost, so tiles are contiguous)"
+                    )
                 }
                 let tiles = try int(o["tiles"], "\(at).tiles")
                 guard tiles >= 1 else { throw fail("\(at).tiles", "tiles must be at least 1") }
                 let body = try form(o["body"], "\(at).body", tensors: tensors, kernels: kernels, inLoop: true)
                 return .parallelFor(dim: dim, tiles: tiles, body: body, location: at)
             default:
-                throw fail("\(at).form", "form '\(kind)' is not supported; use call, sequential, combine or parallel_for")
+                throw fail(
+                    "\(at).form",
+                    "form '\(kind)' is not supported; use call, sequential, combine or parallel_for")
             }
         }
 
@@ -166,7 +200,9 @@ public enum WorkloadParser {
             }
             func tensorIndex(_ v: Any?, _ where_: String) throws(WorkloadError) -> Int {
                 let n = try string(v, where_)
-                guard let i = tensors.firstIndex(where: { $0.name == n }) else { throw fail(where_, "no tensor named '\(n)'") }
+                guard let i = tensors.firstIndex(where: { $0.name == n }) else {
+                    throw fail(where_, "no tensor named '\(n)'")
+                }
                 return i
             }
             var inputs: [Int] = []
@@ -174,14 +210,21 @@ public enum WorkloadParser {
                 inputs.append(try tensorIndex(v, "\(at).inputs[\(i)]"))
             }
             guard inputs.count == kernels[k].inputCount else {
-                throw fail("\(at).inputs", "kernel '\(kernelName)' takes \(kernels[k].inputCount) input(s), got \(inputs.count)")
+                throw fail(
+                    "\(at).inputs",
+                    "kernel '\(kernelName)' takes \(kernels[k].inputCount) input(s), got \(inputs.count)")
             }
             let output = try tensorIndex(o["output"], "\(at).output")
             guard tensors[output].role != .input else {
-                throw fail("\(at).output", "'\(tensors[output].name)' is an input; a call writes an output or a temporary")
+                throw fail(
+                    "\(at).output",
+                    "'\(tensors[output].name)' is an input; a call writes an output or a temporary")
             }
             for i in inputs where tensors[i].shape != tensors[output].shape {
-                throw fail("\(at).inputs", "'\(tensors[i].name)' has shape \(tensors[i].shape) but '\(tensors[output].name)' has \(tensors[output].shape); elementwise ops need equal shapes (no broadcasting)")
+                throw fail(
+                    "\(at).inputs",
+                    "'\(tensors[i].name)' has shape \(tensors[i].shape) but '\(tensors[output].name)' has \(tensors[output].shape); elementwise ops need equal shapes (no broadcasting)"
+                )
             }
             return Workload.Call(kernel: k, inputs: inputs, output: output, location: at)
         }
@@ -195,7 +238,10 @@ public enum WorkloadParser {
             case .parallelFor(let dim, let tiles, let body, let location):
                 for c in calls(in: body) {
                     for t in c.inputs + [c.output] where tensors[t].shape[dim] % tiles != 0 {
-                        throw fail(location, "parallel_for splits dimension \(dim) of '\(tensors[t].name)' (\(tensors[t].shape[dim])) into \(tiles) tiles, which does not divide it")
+                        throw fail(
+                            location,
+                            "parallel_for splits dimension \(dim) of '\(tensors[t].name)' (\(tensors[t].shape[dim])) into \(tiles) tiles, which does not divide it"
+                        )
                     }
                 }
             }

@@ -21,7 +21,8 @@ struct PtoGen: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder to write the example into (created if missing).")
     var output: String
 
-    @Flag(help: "Leave the orchestration's task-creation section for a person to write (a marked TODO block).")
+    @Flag(
+        help: "Leave the orchestration's task-creation section for a person to write (a marked TODO block).")
     var skeleton = false
 
     func run() throws {
@@ -35,14 +36,19 @@ struct PtoGen: ParsableCommand {
         let generator = Generator(workload: parsed, sourcePath: workload, skeleton: skeleton)
         do {
             let files = try generator.write(to: output)
-            print("pto-gen: wrote \(files.count) files for '\(parsed.name)' into \(output)\(skeleton ? " (skeleton)" : "")")
+            print(
+                "pto-gen: wrote \(files.count) files for '\(parsed.name)' into \(output)\(skeleton ? " (skeleton)" : "")"
+            )
             if skeleton {
-                print("pto-gen: complete the \(Generator.skeletonMarker) block in kernels/orchestration/\(parsed.name)_orch.cpp, then: make run EXAMPLE=\(output)")
+                print(
+                    "pto-gen: complete the \(Generator.skeletonMarker) block in kernels/orchestration/\(parsed.name)_orch.cpp, then: make run EXAMPLE=\(output)"
+                )
             } else {
                 print("pto-gen: run it with: make run EXAMPLE=\(output)")
             }
         } catch {
-            FileHandle.standardError.write(Data("pto-gen: error: cannot write into \(output): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(
+                Data("pto-gen: error: cannot write into \(output): \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
         }
     }

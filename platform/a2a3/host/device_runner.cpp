@@ -153,7 +153,7 @@ uint64_t DeviceRunner::kernel_address(int func_id) {
     return it == kernels.end() ? 0 : it->second.second;
 }
 
-int DeviceRunner::launch(const Launch& req, char* message, size_t message_size) {
+int DeviceRunner::launch(const LaunchRequest& req, char* message, size_t message_size) {
     int rc = ensure_streams(message, message_size);
     if (rc != 0) return rc;
     if ((rc = ensure_aicore_handle(req.aicore_bin, req.aicore_size, message, message_size)) != 0)

@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "launch_config.h"
 #include "runtime_host_interface.h"
 
 class DeviceRunner {
@@ -22,17 +23,7 @@ public:
                              char* message, size_t message_size);
     static uint64_t kernel_address(int func_id);
 
-    struct Launch {
-        void* runtime;
-        int aicpu_thread_num;
-        int block_dim;
-        uint64_t timeout_ns;
-        const uint8_t* aicpu_bin;
-        size_t aicpu_size;
-        const uint8_t* aicore_bin;
-        size_t aicore_size;
-    };
-    int launch(const Launch& request, char* message, size_t message_size);
+    int launch(const LaunchRequest& request, char* message, size_t message_size);
 
 private:
     int ensure_streams(char* message, size_t message_size);

@@ -47,9 +47,8 @@ int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int de
         }
         if (rc == 0) rc = DeviceRunner::instance().set_device(device_id, message, sizeof message);
         if (rc == 0) {
-            DeviceRunner::Launch req{
-                rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
-                aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
+            LaunchRequest req{rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
+                              aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
             rc = DeviceRunner::instance().launch(req, message, sizeof message);
             if (rc == PTO_ERR_TIMEOUT) runtime_host_report_stall(rt, kernel_name);
         }

@@ -25,8 +25,8 @@ int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int de
             set_last_error("launch_runtime: device id %d is negative", device_id);
             return static_cast<int>(PTO_ERR_INVALID_ARGUMENT);
         }
-        SimLaunchRequest req{rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
-                             aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
+        LaunchRequest req{rt,        aicpu_thread_num, block_dim,  platform_run_timeout_ns(),
+                          aicpu_bin, aicpu_size,       aicore_bin, aicore_size};
         char message[1024] = {};
         return report(sim_launch(req, message, sizeof message), message);
     });

@@ -90,7 +90,7 @@ private:
 
 namespace {
 
-int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
+int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     int rc = check_launch_config(req.aicpu_thread_num, req.block_dim, message, message_size);
     if (rc != 0) return rc;
     if (!runtime_host_is_initialized(req.runtime)) {
@@ -220,7 +220,7 @@ int run_launch(const SimLaunchRequest& req, char* message, size_t message_size) 
 
 }  // namespace
 
-int sim_launch(const SimLaunchRequest& req, char* message, size_t message_size) {
+int sim_launch(const LaunchRequest& req, char* message, size_t message_size) {
     sim_set_last_fault(nullptr);
     int rc = run_launch(req, message, message_size);
     if (runtime_host_is_initialized(req.runtime)) runtime_host_launch_finished(req.runtime, rc);

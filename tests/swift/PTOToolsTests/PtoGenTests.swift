@@ -7,7 +7,9 @@ final class PtoGenTests: XCTestCase {
     var ptoGen: String { Project.root + "/build/swift/debug/pto-gen" }
 
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: ptoGen) else { throw XCTSkip("build pto-gen first (make build)") }
+        guard FileManager.default.isExecutableFile(atPath: ptoGen) else {
+            throw XCTSkip("build pto-gen first (make build)")
+        }
         try FileManager.default.createDirectory(atPath: Self.work, withIntermediateDirectories: true)
     }
 
@@ -16,13 +18,15 @@ final class PtoGenTests: XCTestCase {
     }
 
     func call(_ kernel: String, _ inputs: [String], _ output: String) -> String {
-        "{\"form\": \"call\", \"kernel\": \"\(kernel)\", \"inputs\": [" + inputs.map { "\"\($0)\"" }.joined(separator: ", ")
+        "{\"form\": \"call\", \"kernel\": \"\(kernel)\", \"inputs\": ["
+            + inputs.map { "\"\($0)\"" }.joined(separator: ", ")
             + "], \"output\": \"\(output)\"}"
     }
 
     func workload(_ name: String, tensors: [String], kernels: String, program: String) throws -> String {
         let path = "\(Self.work)/\(name).json"
-        try "{\"version\": 1, \"name\": \"\(name)\", \"tensors\": [\(tensors.joined(separator: ", "))], \"kernels\": \(kernels), \"program\": \(program)}"
+        try
+            "{\"version\": 1, \"name\": \"\(name)\", \"tensors\": [\(tensors.joined(separator: ", "))], \"kernels\": \(kernels), \"program\": \(program)}"
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -48,7 +52,8 @@ final class PtoGenTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.combined)
         return r.stdout.split(separator: "\n").compactMap { line in
             let parts = line.replacingOccurrences(of: ";", with: "").split(separator: " ")
-            guard parts.count == 3, parts[1] == "->", let a = Int(parts[0].dropFirst().trimmingCharacters(in: .whitespaces)),
+            guard parts.count == 3, parts[1] == "->",
+                let a = Int(parts[0].dropFirst().trimmingCharacters(in: .whitespaces)),
                 let b = Int(parts[2].dropFirst())
             else { return nil }
             return (a, b)
@@ -62,50 +67,83 @@ final class PtoGenTests: XCTestCase {
         """
 
     func testSingleOp() throws {
-        let path = try workload("single_op", tensors: [tensor("a", [32, 32], "float32", "input"), tensor("b", [32, 32], "float32", "input"),
-                                                       tensor("c", [32, 32], "float32", "output")],
-                                kernels: elementwise, program: call("add", ["a", "b"], "c"))
+        let path = try workload(
+            "single_op",
+            tensors: [
+                tensor("a", [32, 32], "float32", "input"), tensor("b", [32, 32], "float32", "input"),
+                tensor("c", [32, 32], "float32", "output"),
+            ],
+            kernels: elementwise, program: call("add", ["a", "b"], "c"))
         let dir = try generateAndRun(path)
-        for file in ["kernels/kernel_config.py", "kernels/orchestration/single_op_orch.cpp", "kernels/aiv/add_f32_f32_to_f32.cpp",
-                     "golden.py", "metadata.json"] {
+        for file in [
+            "kernels/kernel_config.py", "kernels/orchestration/single_op_orch.cpp",
+            "kernels/aiv/add_f32_f32_to_f32.cpp",
+            "golden.py", "metadata.json",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/\(file)"), file)
         }
-        let orch = try String(contentsOfFile: "\(dir)/kernels/orchestration/single_op_orch.cpp", encoding: .utf8)
+        let orch = try String(
+            contentsOfFile: "\(dir)/kernels/orchestration/single_op_orch.cpp", encoding: .utf8)
         XCTAssertTrue(orch.contains("TODO_PTO_RUNTIME_MULTI_AICPU_DISPATCH"))
-        let metadata = try JSONSerialization.jsonObject(with: try XCTUnwrap(FileManager.default.contents(atPath: "\(dir)/metadata.json"))) as? [String: Any]
+        let metadata =
+            try JSONSerialization.jsonObject(
+                with: try XCTUnwrap(FileManager.default.contents(atPath: "\(dir)/metadata.json")))
+            as? [String: Any]
         XCTAssertEqual(metadata?["workload"] as? String, path)
         XCTAssertEqual(metadata?["tasks"] as? Int, 1)
     }
 
     func testSequentialChainUsesEveryOp() throws {
-        let steps = [call("add", ["a", "b"], "t1"), call("mul", ["t1", "b"], "t2"), call("scale", ["t2"], "t1"),
-                     call("e", ["t1"], "t2"), call("r", ["t2"], "t1"), call("n", ["t1"], "t2"), call("a", ["t2"], "t1"),
-                     call("mx", ["t1", "a"], "t2"), call("mn", ["t2", "b"], "t1"), call("sub", ["t1", "a"], "t2"),
-                     call("dv", ["t2", "b"], "c")]
-        let path = try workload("chain_all_ops", tensors: [tensor("a", [16, 40], "float32", "input"), tensor("b", [16, 40], "float32", "input"),
-                                                           tensor("t1", [16, 40], "float32", "temporary"),
-                                                           tensor("t2", [16, 40], "float32", "temporary"), tensor("c", [16, 40], "float32", "output")],
-                                kernels: elementwise, program: "{\"form\": \"sequential\", \"steps\": [\(steps.joined(separator: ", "))]}")
+        let steps = [
+            call("add", ["a", "b"], "t1"), call("mul", ["t1", "b"], "t2"), call("scale", ["t2"], "t1"),
+            call("e", ["t1"], "t2"), call("r", ["t2"], "t1"), call("n", ["t1"], "t2"),
+            call("a", ["t2"], "t1"),
+            call("mx", ["t1", "a"], "t2"), call("mn", ["t2", "b"], "t1"), call("sub", ["t1", "a"], "t2"),
+            call("dv", ["t2", "b"], "c"),
+        ]
+        let path = try workload(
+            "chain_all_ops",
+            tensors: [
+                tensor("a", [16, 40], "float32", "input"), tensor("b", [16, 40], "float32", "input"),
+                tensor("t1", [16, 40], "float32", "temporary"),
+                tensor("t2", [16, 40], "float32", "temporary"), tensor("c", [16, 40], "float32", "output"),
+            ],
+            kernels: elementwise,
+            program: "{\"form\": \"sequential\", \"steps\": [\(steps.joined(separator: ", "))]}")
         let dir = try generateAndRun(path)
         let e = try edges(dir)
         // Each step depends on the step before it (RAW), and WAR/WAW on reused temporaries.
-        for i in 1..<steps.count { XCTAssertTrue(e.contains { $0 == (i - 1, i) }, "step \(i) after step \(i - 1)") }
+        for i in 1..<steps.count {
+            XCTAssertTrue(e.contains { $0 == (i - 1, i) }, "step \(i) after step \(i - 1)")
+        }
     }
 
     func testCombineOfIndependentParts() throws {
-        let path = try workload("combined", tensors: [tensor("a", [64, 8], "float32", "input"), tensor("b", [64, 8], "float16", "input"),
-                                                      tensor("c", [64, 8], "float32", "output"), tensor("d", [64, 8], "float16", "output")],
-                                kernels: elementwise,
-                                program: "{\"form\": \"combine\", \"parts\": [\(call("e", ["a"], "c")), \(call("n", ["b"], "d"))]}")
+        let path = try workload(
+            "combined",
+            tensors: [
+                tensor("a", [64, 8], "float32", "input"), tensor("b", [64, 8], "float16", "input"),
+                tensor("c", [64, 8], "float32", "output"), tensor("d", [64, 8], "float16", "output"),
+            ],
+            kernels: elementwise,
+            program:
+                "{\"form\": \"combine\", \"parts\": [\(call("e", ["a"], "c")), \(call("n", ["b"], "d"))]}")
         let dir = try generateAndRun(path)
         XCTAssertEqual(try edges(dir).count, 0, "independent parts have no edges")
     }
 
     func testParallelForOf64IndependentTilesWithMixedPrecision() throws {
-        let body = "{\"form\": \"sequential\", \"steps\": [\(call("scale", ["x"], "t")), \(call("add", ["t", "y"], "t")), \(call("e", ["t"], "out"))]}"
-        let path = try workload("tiles64", tensors: [tensor("x", [256, 32], "float16", "input"), tensor("y", [256, 32], "float32", "input"),
-                                                     tensor("t", [256, 32], "float32", "temporary"), tensor("out", [256, 32], "float16", "output")],
-                                kernels: elementwise, program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 64, \"body\": \(body)}")
+        let body =
+            "{\"form\": \"sequential\", \"steps\": [\(call("scale", ["x"], "t")), \(call("add", ["t", "y"], "t")), \(call("e", ["t"], "out"))]}"
+        let path = try workload(
+            "tiles64",
+            tensors: [
+                tensor("x", [256, 32], "float16", "input"), tensor("y", [256, 32], "float32", "input"),
+                tensor("t", [256, 32], "float32", "temporary"),
+                tensor("out", [256, 32], "float16", "output"),
+            ],
+            kernels: elementwise,
+            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 64, \"body\": \(body)}")
         let dir = try generateAndRun(path)
         let e = try edges(dir)
         // 3 tasks per tile in program order: edges only inside a tile.
@@ -114,17 +152,26 @@ final class PtoGenTests: XCTestCase {
     }
 
     func testSkeletonCompletedByHandRuns() throws {
-        let body = "{\"form\": \"sequential\", \"steps\": [\(call("add", ["a", "b"], "t")), \(call("e", ["t"], "c"))]}"
-        let path = try workload("skeleton_demo", tensors: [tensor("a", [128, 16], "float32", "input"), tensor("b", [128, 16], "float32", "input"),
-                                                           tensor("t", [128, 16], "float32", "temporary"), tensor("c", [128, 16], "float32", "output")],
-                                kernels: elementwise, program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 4, \"body\": \(body)}")
+        let body =
+            "{\"form\": \"sequential\", \"steps\": [\(call("add", ["a", "b"], "t")), \(call("e", ["t"], "c"))]}"
+        let path = try workload(
+            "skeleton_demo",
+            tensors: [
+                tensor("a", [128, 16], "float32", "input"), tensor("b", [128, 16], "float32", "input"),
+                tensor("t", [128, 16], "float32", "temporary"), tensor("c", [128, 16], "float32", "output"),
+            ],
+            kernels: elementwise,
+            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 4, \"body\": \(body)}")
         let skeleton = try generateAndRun(path, skeleton: true)
         let full = try generateAndRun(path)
         let orch = "kernels/orchestration/skeleton_demo_orch.cpp"
         let skeletonSource = try String(contentsOfFile: "\(skeleton)/\(orch)", encoding: .utf8)
         XCTAssertTrue(skeletonSource.contains("TODO_PTO_SKELETON"))
-        XCTAssertTrue(skeletonSource.contains("args[0]: a, float32 [128, 16], input -> dev[T_a]"), skeletonSource)
-        XCTAssertTrue(skeletonSource.contains("0: add_f32_f32_to_f32 (AIV) args = {in0, in1, out, element count}"), skeletonSource)
+        XCTAssertTrue(
+            skeletonSource.contains("args[0]: a, float32 [128, 16], input -> dev[T_a]"), skeletonSource)
+        XCTAssertTrue(
+            skeletonSource.contains("0: add_f32_f32_to_f32 (AIV) args = {in0, in1, out, element count}"),
+            skeletonSource)
         XCTAssertTrue(skeletonSource.contains("rt->add_task(task_args, 4, 0, CoreType::AIV)"), skeletonSource)
         let warned = try runCommand(Project.ptoRun, [skeleton, "--quiet"])
         XCTAssertTrue(warned.stderr.contains("still contains TODO_PTO_SKELETON"), warned.stderr)
@@ -141,10 +188,13 @@ final class PtoGenTests: XCTestCase {
         var edited = skeletonSource
         let begin = "// ---- task creation: begin ----"
         let end = "// ---- task creation: end ----"
-        edited.replaceSubrange(try section(edited, from: begin, to: end),
-                               with: String(fullSource[try section(fullSource, from: begin, to: end)]))
-        let table = try section(fullSource, from: "// One task: kernel", to: "a.begin < end && begin < a.end; }")
-        edited = edited.replacingOccurrences(of: "}  // namespace", with: String(fullSource[table]) + "\n\n}  // namespace")
+        edited.replaceSubrange(
+            try section(edited, from: begin, to: end),
+            with: String(fullSource[try section(fullSource, from: begin, to: end)]))
+        let table = try section(
+            fullSource, from: "// One task: kernel", to: "a.begin < end && begin < a.end; }")
+        edited = edited.replacingOccurrences(
+            of: "}  // namespace", with: String(fullSource[table]) + "\n\n}  // namespace")
         try edited.write(toFile: "\(skeleton)/\(orch)", atomically: true, encoding: .utf8)
         let run = try runCommand(Project.ptoRun, [skeleton, "--quiet"])
         XCTAssertEqual(run.status, 0, run.combined)
@@ -156,26 +206,38 @@ final class PtoGenTests: XCTestCase {
         let a = tensor("a", [100, 8], "float32", "input")
         let c = tensor("c", [100, 8], "float32", "output")
         let cases: [(String, String, String, String)] = [
-            ("nested", "[{\"name\": \"e\", \"op\": \"exp\"}]",
-             "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 2, \"body\": {\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 2, \"body\": \(call("e", ["a"], "c"))}}",
-             "$.program.body: parallel_for inside parallel_for is not supported"),
-            ("unknown_op", "[{\"name\": \"g\", \"op\": \"gelu\"}]", call("g", ["a"], "c"),
-             "$.kernels[0].op: unknown op 'gelu'"),
-            ("no_tiling", "[{\"name\": \"e\", \"op\": \"exp\"}]",
-             "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 64, \"body\": \(call("e", ["a"], "c"))}",
-             "$.program: parallel_for splits dimension 0 of 'a' (100) into 64 tiles, which does not divide it"),
-            ("other_dim", "[{\"name\": \"e\", \"op\": \"exp\"}]",
-             "{\"form\": \"parallel_for\", \"dim\": 1, \"tiles\": 2, \"body\": \(call("e", ["a"], "c"))}",
-             "$.program.dim: parallel_for over dimension 1 is not supported"),
-            ("unknown_tensor", "[{\"name\": \"e\", \"op\": \"exp\"}]", call("e", ["nope"], "c"),
-             "$.program.inputs[0]: no tensor named 'nope'"),
+            (
+                "nested", "[{\"name\": \"e\", \"op\": \"exp\"}]",
+                "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 2, \"body\": {\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 2, \"body\": \(call("e", ["a"], "c"))}}",
+                "$.program.body: parallel_for inside parallel_for is not supported"
+            ),
+            (
+                "unknown_op", "[{\"name\": \"g\", \"op\": \"gelu\"}]", call("g", ["a"], "c"),
+                "$.kernels[0].op: unknown op 'gelu'"
+            ),
+            (
+                "no_tiling", "[{\"name\": \"e\", \"op\": \"exp\"}]",
+                "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 64, \"body\": \(call("e", ["a"], "c"))}",
+                "$.program: parallel_for splits dimension 0 of 'a' (100) into 64 tiles, which does not divide it"
+            ),
+            (
+                "other_dim", "[{\"name\": \"e\", \"op\": \"exp\"}]",
+                "{\"form\": \"parallel_for\", \"dim\": 1, \"tiles\": 2, \"body\": \(call("e", ["a"], "c"))}",
+                "$.program.dim: parallel_for over dimension 1 is not supported"
+            ),
+            (
+                "unknown_tensor", "[{\"name\": \"e\", \"op\": \"exp\"}]", call("e", ["nope"], "c"),
+                "$.program.inputs[0]: no tensor named 'nope'"
+            ),
         ]
         for (name, kernels, program, expected) in cases {
             let path = try workload(name, tensors: [a, c], kernels: kernels, program: program)
             let r = try runCommand(ptoGen, [path, "-o", "\(Self.work)/\(name)-out"])
             XCTAssertEqual(r.status, 2, "\(name): \(r.combined)")
             XCTAssertTrue(r.stderr.contains("\(path): \(expected)"), "\(name): \(r.stderr)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(Self.work)/\(name)-out"), "\(name): nothing written")
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: "\(Self.work)/\(name)-out"), "\(name): nothing written"
+            )
         }
         let bad = "\(Self.work)/broken.json"
         try "{ not json".write(toFile: bad, atomically: true, encoding: .utf8)
