@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 namespace {
 
@@ -29,7 +30,8 @@ thread_local ArmedCall* t_armed = nullptr;
 thread_local void* t_alt_stack = nullptr;
 
 struct sigaction g_previous[kSignalCount];
-int g_installed = 0;  // launches that installed the handlers (nesting count)
+std::mutex g_install_mutex;
+int g_installed = 0;  // launches running with the handlers (guarded by the mutex)
 
 uint64_t faulting_pc(void* context) {
     auto* uc = static_cast<ucontext_t*>(context);
@@ -113,8 +115,9 @@ extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_teardow
     t_alt_stack = nullptr;
 }
 
-// Called by the launcher around a launch, from one thread at a time.
+// Called by the launcher around each launch; concurrent launches nest.
 extern "C" __attribute__((visibility("default"))) void sim_aicore_install_fault_handlers() {
+    std::lock_guard<std::mutex> lock(g_install_mutex);
     if (g_installed++ > 0) return;
     struct sigaction action;
     std::memset(&action, 0, sizeof action);
@@ -125,6 +128,7 @@ extern "C" __attribute__((visibility("default"))) void sim_aicore_install_fault_
 }
 
 extern "C" __attribute__((visibility("default"))) void sim_aicore_restore_fault_handlers() {
+    std::lock_guard<std::mutex> lock(g_install_mutex);
     if (g_installed == 0 || --g_installed > 0) return;
     for (int i = 0; i < kSignalCount; ++i) sigaction(kSignals[i], &g_previous[i], nullptr);
 }

@@ -14,15 +14,11 @@
 #include "platform_limits.h"
 #include "pto_status.h"
 #include "runtime_host_interface.h"
-#include "shared_object_from_bytes.h"
+#include "sim_binary_cache.h"
 #include "sim_fault_report.h"
 #include "sim_kernel_registry.h"
 
 namespace {
-
-using AicpuKernelFn = int (*)(void* kernel_args);
-using AicoreEntryFn = void (*)(void* runtime, int worker_id, int core_type);
-using HookFn = void (*)();
 
 // How long workers get to leave after the schedulers returned. A worker
 // still inside a kernel then is abandoned (its thread detached, its code kept
@@ -98,27 +94,9 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
         return PTO_ERR_NOT_INITIALIZED;
     }
 
-    LoadedSharedObject aicpu;
-    LoadedSharedObject aicore;
-    void* init_fn = nullptr;
-    void* server_fn = nullptr;
-    void* aicore_fn = nullptr;
-    void* install_fn = nullptr;
-    void* restore_fn = nullptr;
-    if ((rc = aicpu.load(req.aicpu_bin, req.aicpu_size, "AICPU scheduler binary", message,
-                         message_size)) != 0 ||
-        (rc = aicpu.resolve("DynTileFwkBackendKernelServerInit", "AICPU scheduler binary", &init_fn,
-                            message, message_size)) != 0 ||
-        (rc = aicpu.resolve("DynTileFwkBackendKernelServer", "AICPU scheduler binary", &server_fn,
-                            message, message_size)) != 0 ||
-        (rc = aicore.load(req.aicore_bin, req.aicore_size, "AICore executor binary", message,
-                          message_size)) != 0 ||
-        (rc = aicore.resolve("sim_aicore_entry", "AICore executor binary", &aicore_fn, message,
-                             message_size)) != 0 ||
-        (rc = aicore.resolve("sim_aicore_install_fault_handlers", "AICore executor binary",
-                             &install_fn, message, message_size)) != 0 ||
-        (rc = aicore.resolve("sim_aicore_restore_fault_handlers", "AICore executor binary",
-                             &restore_fn, message, message_size)) != 0) {
+    SimBinaries bin{};
+    if ((rc = sim_binaries_for(req.aicpu_bin, req.aicpu_size, req.aicore_bin, req.aicore_size, &bin,
+                               message, message_size)) != 0) {
         return rc;
     }
 
@@ -131,14 +109,14 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     KernelArgs kernel_args{};
     kernel_args.device_args = &device_args;
     kernel_args.runtime_args = req.runtime;
-    rc = reinterpret_cast<AicpuKernelFn>(init_fn)(&kernel_args);
+    rc = bin.aicpu_init(&kernel_args);
     if (rc != 0) {
         std::snprintf(message, message_size, "AICPU init kernel failed with %d (%s)", rc,
                       pto_status_name(rc));
         return rc;
     }
 
-    reinterpret_cast<HookFn>(install_fn)();
+    bin.install_fault_handlers();
     int worker_count = req.block_dim * PLATFORM_CORES_PER_BLOCK;
     ThreadGroup workers(static_cast<size_t>(worker_count));
     ThreadGroup schedulers(static_cast<size_t>(req.aicpu_thread_num));
@@ -146,21 +124,18 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     try {
         for (int w = 0; w < worker_count; ++w) {
             int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
-            workers.spawn(
-                [=] { reinterpret_cast<AicoreEntryFn>(aicore_fn)(req.runtime, w, type); });
+            workers.spawn([=] { bin.aicore_entry(req.runtime, w, type); });
         }
         for (int t = 0; t < req.aicpu_thread_num; ++t) {
-            schedulers.spawn([&, t] {
-                results[static_cast<size_t>(t)] =
-                    reinterpret_cast<AicpuKernelFn>(server_fn)(&kernel_args);
-            });
+            schedulers.spawn(
+                [&, t] { results[static_cast<size_t>(t)] = bin.aicpu_server(&kernel_args); });
         }
     } catch (const std::system_error& e) {
         // Thread creation failed: stop whatever started, then report.
         runtime_host_stop_workers(req.runtime);
         schedulers.join_all();
         workers.join_all();
-        reinterpret_cast<HookFn>(restore_fn)();
+        bin.restore_fault_handlers();
         std::snprintf(message, message_size, "could not start simulator threads: %s", e.what());
         return PTO_ERR_DEVICE;
     }
@@ -177,14 +152,13 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     runtime_host_stop_workers(req.runtime);
     int abandoned = workers.join_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
     if (abandoned > 0) {
-        // A worker is stuck inside a kernel: its code and the fault handlers
-        // (which point into the AICore binary) must stay.
-        aicore.leak();
-        aicpu.leak();
+        // A worker is stuck inside a kernel: the kernels must stay mapped,
+        // and so must the fault handlers (the AICore binary is cached, so it
+        // stays anyway).
         sim_pin_kernels();
         runtime_host_mark_abandoned(req.runtime);
     } else {
-        reinterpret_cast<HookFn>(restore_fn)();
+        bin.restore_fault_handlers();
     }
 
     if (failure == PTO_ERR_TIMEOUT) {

@@ -1,0 +1,82 @@
+#include "sim_binary_cache.h"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "shared_object_from_bytes.h"
+
+namespace {
+
+struct CachedObject {
+    uint64_t hash;
+    std::vector<uint8_t> bytes;
+    LoadedSharedObject object;
+};
+
+std::mutex g_mutex;
+std::vector<std::unique_ptr<CachedObject>> g_cache;
+
+uint64_t fnv1a(const uint8_t* data, size_t size) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 0x100000001b3ull;
+    return h;
+}
+
+// The loaded object for these bytes (loading them the first time), or null
+// with the reason in `message`.
+const LoadedSharedObject* object_for(const uint8_t* bytes, size_t size, const char* what,
+                                     char* message, size_t message_size, int* rc) {
+    uint64_t hash = bytes && size ? fnv1a(bytes, size) : 0;
+    for (auto& c : g_cache) {
+        if (c->hash == hash && c->bytes.size() == size &&
+            std::equal(c->bytes.begin(), c->bytes.end(), bytes)) {
+            return &c->object;
+        }
+    }
+    auto entry = std::make_unique<CachedObject>();
+    *rc = entry->object.load(bytes, size, what, message, message_size);
+    if (*rc != 0) return nullptr;
+    entry->hash = hash;
+    entry->bytes.assign(bytes, bytes + size);
+    g_cache.push_back(std::move(entry));
+    return &g_cache.back()->object;
+}
+
+template <typename F>
+int resolve(const LoadedSharedObject& object, const char* symbol, const char* what, F* fn,
+            char* message, size_t message_size) {
+    void* address = nullptr;
+    int rc = object.resolve(symbol, what, &address, message, message_size);
+    if (rc == 0) *fn = reinterpret_cast<F>(address);
+    return rc;
+}
+
+}  // namespace
+
+int sim_binaries_for(const uint8_t* aicpu_bin, size_t aicpu_size, const uint8_t* aicore_bin,
+                     size_t aicore_size, SimBinaries* out, char* message, size_t message_size) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    int rc = 0;
+    const char* aicpu_what = "AICPU scheduler binary";
+    const char* aicore_what = "AICore executor binary";
+    const LoadedSharedObject* aicpu =
+        object_for(aicpu_bin, aicpu_size, aicpu_what, message, message_size, &rc);
+    if (aicpu == nullptr) return rc;
+    const LoadedSharedObject* aicore =
+        object_for(aicore_bin, aicore_size, aicore_what, message, message_size, &rc);
+    if (aicore == nullptr) return rc;
+    if ((rc = resolve(*aicpu, "DynTileFwkBackendKernelServerInit", aicpu_what, &out->aicpu_init,
+                      message, message_size)) != 0 ||
+        (rc = resolve(*aicpu, "DynTileFwkBackendKernelServer", aicpu_what, &out->aicpu_server,
+                      message, message_size)) != 0 ||
+        (rc = resolve(*aicore, "sim_aicore_entry", aicore_what, &out->aicore_entry, message,
+                      message_size)) != 0 ||
+        (rc = resolve(*aicore, "sim_aicore_install_fault_handlers", aicore_what,
+                      &out->install_fault_handlers, message, message_size)) != 0 ||
+        (rc = resolve(*aicore, "sim_aicore_restore_fault_handlers", aicore_what,
+                      &out->restore_fault_handlers, message, message_size)) != 0) {
+        return rc;
+    }
+    return 0;
+}
