@@ -27,6 +27,16 @@ $(SCHEDULER_TEST): tests/cpp/scheduler_test.cpp $(ORCH_OBJS) $(HOST_LIB)
 		-DTEST_SOURCE_DIR='"$(abspath tests/cpp)"' \
 		-o $@ $< $(ORCH_OBJS) -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
+# The simulator platform's own parts (thread placement, the thread pool),
+# built from their objects in the host library.
+SIM_PLATFORM_TEST := $(if $(filter a2a3sim,$(PLATFORM)),$(TEST_OUT)/sim_platform_test)
+SIM_PLATFORM_OBJS := $(filter %/sim_thread_placement.o %/sim_thread_pool.o,$(HOST_OBJS))
+$(TEST_OUT)/sim_platform_test: tests/cpp/sim_platform_test.cpp $(SIM_PLATFORM_OBJS)
+	@mkdir -p $(@D)
+	$(call say,TEST,$@)
+	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/a2a3sim/host -Iplatform/include/common \
+		-MMD -MP -MF $@.d -MT $@ -o $@ $< $(SIM_PLATFORM_OBJS) -pthread
+
 # The fault kernel's faults are undefined behaviour on purpose: UBSan must
 # let them reach the runtime's fault handling.
 $(TEST_OUT)/fault_kernel.so: TEST_KERNEL_FLAGS := $(if $(filter address,$(SANITIZE)),-fno-sanitize=undefined)
@@ -42,7 +52,7 @@ $(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
+-include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(addsuffix .d,$(SIM_PLATFORM_TEST)) $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
 
 # ---- benchmark -------------------------------------------------------------
 BENCH_OUT := $(OUT)/bench
@@ -89,13 +99,15 @@ bench-build-times: $(DEPS_STAMP) swift-tools
 
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
-test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)
+test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(SIM_PLATFORM_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)
 
 check-cpp: test-binaries
 	@echo "== C++: Runtime API"
 	$(Q)$(RUNTIME_API_TEST)
 	@echo "== C++: scheduler on $(PLATFORM)"
 	$(Q)$(SCHEDULER_TEST)
+	$(if $(SIM_PLATFORM_TEST),@echo "== C++: simulator threads (placement, pool)")
+	$(if $(SIM_PLATFORM_TEST),$(Q)$(SIM_PLATFORM_TEST))
 
 # The runner's tests start the built pto-run, so the tools come first.
 check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
@@ -154,6 +166,7 @@ $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,))
 run-cpp-tests: test-binaries
 	$(Q)$(RUNTIME_API_TEST)
 	$(Q)$(SCHEDULER_TEST)
+	$(if $(SIM_PLATFORM_TEST),$(Q)$(SIM_PLATFORM_TEST))
 
 # ---- a2a3 without a device -------------------------------------------------
 # The device platform cannot run here; what can be checked is: its sources

@@ -20,6 +20,9 @@ ORCH_CXX := $(CXX)
 KERNEL_CXX := $(CXX)
 
 HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS)
+# The host library keeps simulator threads parked between launches; they run
+# its code, so a dlclose must not unmap it under them.
+HOST_LDFLAGS = $(PLATFORM_LDFLAGS) -Wl,-z,nodelete
 AICPU_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)

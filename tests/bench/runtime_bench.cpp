@@ -263,7 +263,10 @@ int main(int argc, char** argv) {
                      << ", \"tasks_per_second\": " << 1e6 / median(c.us_per_task)
                      << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)
                      << ", \"peak_mb\": " << c.peak_mb << ", \"runs\": " << c.us_per_task.size()
-                     << "}";
+                     << ", \"us_per_task_each\": [";
+                for (size_t r = 0; r < c.us_per_task.size(); ++r)
+                    json << (r ? ", " : "") << c.us_per_task[r];
+                json << "]}";
             }
             json << (i + 1 < cells.size() ? ",\n" : "\n");
         }

@@ -31,6 +31,9 @@ struct GraphSpec {
     std::atomic<int> run_count[kSpecMaxTasks];
     std::atomic<int> done[kSpecMaxTasks];
     std::atomic<int> violations{0};
+    // Where the record kernel ran: the CPU, and how many CPUs its thread may use.
+    std::atomic<int> cpu[kSpecMaxTasks];
+    std::atomic<int> cpus_allowed[kSpecMaxTasks];
 
     void finish() {
         for (int i = 0; i <= num_tasks; ++i) pred_begin[i] = 0;
@@ -44,6 +47,8 @@ struct GraphSpec {
         for (int i = 0; i < num_tasks; ++i) {
             run_count[i].store(0);
             done[i].store(0);
+            cpu[i].store(-1);
+            cpus_allowed[i].store(0);
         }
         violations.store(0);
     }

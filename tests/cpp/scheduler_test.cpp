@@ -8,6 +8,7 @@
 // core type, and started after its predecessors ended.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -646,6 +647,110 @@ TEST(idle_scheduler_threads_are_not_a_deadlock) {
     }
     spec->sleep_ms = 150;
     run_and_check(*spec, 3, 3);
+}
+
+// Binds this test process to its first two allowed CPUs (the simulator plans
+// from the launching thread's mask); false on a one-CPU machine.
+bool use_two_cpus(int* first, int* second) {
+    cpu_set_t allowed;
+    REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+    std::vector<int> cpus;
+    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c) {
+        if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    }
+    if (cpus.size() < 2) return false;
+    cpu_set_t two;
+    CPU_ZERO(&two);
+    CPU_SET(cpus[0], &two);
+    CPU_SET(cpus[1], &two);
+    REQUIRE(sched_setaffinity(0, sizeof two, &two) == 0);
+    *first = cpus[0];
+    *second = cpus[1];
+    return true;
+}
+
+// 3 schedulers and 9 workers on 2 CPUs: the workers share one CPU, bound to
+// it alone, and the schedulers have the other.
+TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
+    int a = 0, b = 0;
+    if (!use_two_cpus(&a, &b)) {
+        std::printf("skipped: one CPU, nothing to place\n");
+        return;
+    }
+    register_test_kernels();
+    auto spec = std::make_unique<GraphSpec>();
+    wide(*spec);
+    run_and_check(*spec, 3, 3);
+    int worker_cpu = spec->cpu[0].load();
+    int elsewhere = 0, unbound = 0;
+    for (int i = 0; i < spec->num_tasks; ++i) {
+        elsewhere += spec->cpu[i].load() != worker_cpu;
+        unbound += spec->cpus_allowed[i].load() != 1;
+    }
+    EXPECT_TRUE(worker_cpu == a || worker_cpu == b);
+    EXPECT_EQ(elsewhere, 0);
+    EXPECT_EQ(unbound, 0);
+}
+
+TEST(affinity_off_leaves_placement_to_the_kernel) {
+    int a = 0, b = 0;
+    if (!use_two_cpus(&a, &b)) {
+        std::printf("skipped: one CPU, nothing to place\n");
+        return;
+    }
+    register_test_kernels();
+    // A pinned launch first: its threads are reused and must be unbound again.
+    auto pinned = std::make_unique<GraphSpec>();
+    wide(*pinned);
+    run_and_check(*pinned, 1, 1);
+    EXPECT_EQ(pinned->cpus_allowed[0].load(), 1);
+    REQUIRE(setenv("PTO_SIM_AFFINITY", "off", 1) == 0);
+    auto spec = std::make_unique<GraphSpec>();
+    wide(*spec);
+    run_and_check(*spec, 1, 1);
+    int narrowed = 0;
+    for (int i = 0; i < spec->num_tasks; ++i) narrowed += spec->cpus_allowed[i].load() != 2;
+    EXPECT_EQ(narrowed, 0);
+}
+
+TEST(unknown_affinity_setting_is_rejected_by_name) {
+    register_test_kernels();
+    REQUIRE(setenv("PTO_SIM_AFFINITY", "cores", 1) == 0);
+    auto spec = std::make_unique<GraphSpec>();
+    diamond(*spec);
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BAD_LAUNCH_CONFIG);
+    EXPECT_CONTAINS(pto_last_error(), "PTO_SIM_AFFINITY=cores");
+    EXPECT_CONTAINS(pto_last_error(), "auto");
+    EXPECT_EQ(spec->run_count[0].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// Launches borrow parked threads: the process does not gain threads from
+// one launch to the next, however many launches it makes.
+TEST(repeated_launches_reuse_simulator_threads) {
+    register_test_kernels();
+    auto count_threads = [] {
+        int n = 0;
+        if (DIR* d = opendir("/proc/self/task")) {
+            while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+            closedir(d);
+        }
+        return n;
+    };
+    auto once = [](int threads, int block_dim) {
+        auto spec = std::make_unique<GraphSpec>();
+        layered(*spec);
+        run_and_check(*spec, threads, block_dim);
+    };
+    once(3, 3);  // 3 schedulers + 9 workers, parked afterwards
+    int after_first = count_threads();
+    for (int i = 0; i < 20; ++i) once(i % 2 ? 3 : 1, 3);
+    EXPECT_EQ(count_threads(), after_first);
+    once(4, 8);  // 28 threads: 16 more than any launch before
+    EXPECT_EQ(count_threads(), after_first + 16);
 }
 
 int main(int argc, char** argv) {

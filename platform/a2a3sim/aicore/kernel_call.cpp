@@ -26,8 +26,13 @@ struct ArmedCall {
     KernelFault fault;
 };
 
-thread_local ArmedCall* t_armed = nullptr;
-thread_local void* t_alt_stack = nullptr;
+// Initial-exec although this object is loaded with dlopen: the first touch of
+// dynamic TLS in a thread may allocate (not async-signal-safe, and the signal
+// handler reads these), and LeakSanitizer misreads the dynamic TLS of threads
+// that outlive a launch (the simulator keeps its threads) and aborts. Two
+// pointers fit glibc's static TLS reserve for dlopen'ed objects.
+__attribute__((tls_model("initial-exec"))) thread_local ArmedCall* t_armed = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local void* t_alt_stack = nullptr;
 
 struct sigaction g_previous[kSignalCount];
 std::mutex g_install_mutex;

@@ -1,5 +1,6 @@
 #include "sim_binary_cache.h"
 
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -9,7 +10,6 @@
 namespace {
 
 struct CachedObject {
-    uint64_t hash;
     std::vector<uint8_t> bytes;
     LoadedSharedObject object;
 };
@@ -17,27 +17,21 @@ struct CachedObject {
 std::mutex g_mutex;
 std::vector<std::unique_ptr<CachedObject>> g_cache;
 
-uint64_t fnv1a(const uint8_t* data, size_t size) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 0x100000001b3ull;
-    return h;
-}
-
 // The loaded object for these bytes (loading them the first time), or null
 // with the reason in `message`.
 const LoadedSharedObject* object_for(const uint8_t* bytes, size_t size, const char* what,
                                      char* message, size_t message_size, int* rc) {
-    uint64_t hash = bytes && size ? fnv1a(bytes, size) : 0;
+    // A process holds one or two distinct builds: comparing the bytes
+    // (memcmp, ~20 us for 250 KB) is cheaper than hashing them byte by byte
+    // first, which took 0.3 ms of every launch.
     for (auto& c : g_cache) {
-        if (c->hash == hash && c->bytes.size() == size &&
-            std::equal(c->bytes.begin(), c->bytes.end(), bytes)) {
+        if (c->bytes.size() == size && size > 0 && std::memcmp(c->bytes.data(), bytes, size) == 0) {
             return &c->object;
         }
     }
     auto entry = std::make_unique<CachedObject>();
     *rc = entry->object.load(bytes, size, what, message, message_size);
     if (*rc != 0) return nullptr;
-    entry->hash = hash;
     entry->bytes.assign(bytes, bytes + size);
     g_cache.push_back(std::move(entry));
     return &g_cache.back()->object;

@@ -1,11 +1,8 @@
 #include "sim_launcher.h"
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core_type.h"
@@ -17,70 +14,15 @@
 #include "sim_binary_cache.h"
 #include "sim_fault_report.h"
 #include "sim_kernel_registry.h"
+#include "sim_thread_placement.h"
+#include "sim_thread_pool.h"
 
 namespace {
 
 // How long workers get to leave after the schedulers returned. A worker
-// still inside a kernel then is abandoned (its thread detached, its code kept
-// mapped) rather than waited for forever.
+// still inside a kernel then is abandoned (its thread given up on, its code
+// kept mapped) rather than waited for forever.
 constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
-
-// Counts finished threads so the launcher can wait for them with a bound.
-// The done flags are sized once up front and only touched under the mutex:
-// threads finish while others are still being spawned.
-class ThreadGroup {
-public:
-    explicit ThreadGroup(size_t capacity) : done_(capacity, 0) { threads_.reserve(capacity); }
-
-    template <typename F>
-    void spawn(F body) {
-        size_t index = threads_.size();
-        threads_.emplace_back([this, body, index] {
-            body();
-            std::lock_guard<std::mutex> lock(mutex_);
-            done_[index] = 1;
-            cv_.notify_all();
-        });
-    }
-
-    // Joins threads that finish by the deadline, detaches the rest; returns
-    // how many were detached.
-    template <typename Clock, typename Duration>
-    int join_until(std::chrono::time_point<Clock, Duration> deadline) {
-        size_t started = threads_.size();
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait_until(lock, deadline, [&] {
-            for (size_t i = 0; i < started; ++i) {
-                if (!done_[i]) return false;
-            }
-            return true;
-        });
-        std::vector<char> finished(done_.begin(), done_.begin() + static_cast<long>(started));
-        lock.unlock();
-        int detached = 0;
-        for (size_t i = 0; i < started; ++i) {
-            if (finished[i]) {
-                threads_[i].join();
-            } else {
-                threads_[i].detach();
-                ++detached;
-            }
-        }
-        threads_.clear();
-        return detached;
-    }
-
-    void join_all() {
-        for (auto& t : threads_) t.join();
-        threads_.clear();
-    }
-
-private:
-    std::vector<std::thread> threads_;
-    std::vector<char> done_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-};
 
 }  // namespace
 
@@ -116,33 +58,42 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
         return rc;
     }
 
-    bin.install_fault_handlers();
     int worker_count = req.block_dim * PLATFORM_CORES_PER_BLOCK;
-    ThreadGroup workers(static_cast<size_t>(worker_count));
-    ThreadGroup schedulers(static_cast<size_t>(req.aicpu_thread_num));
+    SimPlacement placement;
+    rc = sim_plan_placement(req.aicpu_thread_num, worker_count, &placement, message, message_size);
+    if (rc != 0) return rc;
+
+    bin.install_fault_handlers();
+    SimThreadCrew workers;
+    SimThreadCrew schedulers;
     std::vector<int> results(static_cast<size_t>(req.aicpu_thread_num), 0);
-    try {
-        for (int w = 0; w < worker_count; ++w) {
-            int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
-            workers.spawn([=] { bin.aicore_entry(req.runtime, w, type); });
-        }
-        for (int t = 0; t < req.aicpu_thread_num; ++t) {
-            schedulers.spawn(
-                [&, t] { results[static_cast<size_t>(t)] = bin.aicpu_server(&kernel_args); });
-        }
-    } catch (const std::system_error& e) {
-        // Thread creation failed: stop whatever started, then report.
-        runtime_host_stop_workers(req.runtime);
-        schedulers.join_all();
-        workers.join_all();
+    std::string start_error;
+    bool started = true;
+    for (int w = 0; started && w < worker_count; ++w) {
+        int type = static_cast<int>(w < req.block_dim ? CoreType::AIC : CoreType::AIV);
+        started = workers.start([=] { bin.aicore_entry(req.runtime, w, type); },
+                                placement.worker_cpu[static_cast<size_t>(w)], placement.allowed,
+                                &start_error);
+    }
+    for (int t = 0; started && t < req.aicpu_thread_num; ++t) {
+        started = schedulers.start(
+            [&, t] { results[static_cast<size_t>(t)] = bin.aicpu_server(&kernel_args); },
+            placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error);
+    }
+    if (!started) {
+        // Stop whatever started, then report.
+        runtime_host_abort_launch(req.runtime, PTO_ERR_DEVICE);
+        schedulers.wait_all();
+        workers.wait_all();
         bin.restore_fault_handlers();
-        std::snprintf(message, message_size, "could not start simulator threads: %s", e.what());
+        std::snprintf(message, message_size, "could not start simulator threads: %s",
+                      start_error.c_str());
         return PTO_ERR_DEVICE;
     }
 
     // Schedulers bound themselves: each returns when the graph completes or
     // when the run went the timeout without progress.
-    schedulers.join_all();
+    schedulers.wait_all();
     int failure = 0;
     for (int r : results) {
         if (r != 0 && failure == 0) failure = r;
@@ -150,7 +101,7 @@ int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     // Describe a stall while the workers are still as they were.
     if (failure == PTO_ERR_TIMEOUT) runtime_host_report_stall(req.runtime, sim_kernel_name);
     runtime_host_stop_workers(req.runtime);
-    int abandoned = workers.join_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
+    int abandoned = workers.wait_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
     if (abandoned > 0) {
         // A worker is stuck inside a kernel: the kernels must stay mapped,
         // and so must the fault handlers (the AICore binary is cached, so it

@@ -59,6 +59,10 @@ int runtime_host_prepare_launch(void* rt, const RuntimeLaunchSettings& settings,
                                 KernelAddressLookup lookup, char* message, size_t message_size);
 // Tells every worker to quit (safety net after the schedulers returned).
 void runtime_host_stop_workers(void* rt);
+// Stops a launch that could not be set up completely (not every thread
+// started): the scheduler threads that did start return `status` at once
+// instead of waiting for workers that will never answer.
+void runtime_host_abort_launch(void* rt, int status);
 // After the schedulers returned from a run that stalled: writes the
 // diagnostic (progress, ready queues, busy workers, waiting tasks and their
 // predecessors, deadlock vs hung kernel) to stderr.

@@ -224,6 +224,14 @@ void runtime_host_stop_workers(void* memory) {
     }
 }
 
+void runtime_host_abort_launch(void* memory, int status) {
+    auto* rt = static_cast<Runtime*>(memory);
+    int expected = 0;
+    rt->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel);
+    for (int i = 0; i < rt->aicpu_thread_num(); ++i) pto_doorbell_ring(&rt->scheduler_bell(i));
+    runtime_host_stop_workers(memory);
+}
+
 void runtime_host_launch_finished(void* memory, int status) {
     if (HostSide* side = host_side_of(static_cast<Runtime*>(memory)))
         side->launch_succeeded = status == 0;

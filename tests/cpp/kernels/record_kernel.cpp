@@ -1,5 +1,7 @@
-// Test kernel: checks that every predecessor of its task has finished, then
-// marks its task done. args: GraphSpec*, task index.
+// Test kernel: checks that every predecessor of its task has finished, notes
+// where it ran, then marks its task done. args: GraphSpec*, task index.
+#include <sched.h>
+
 #include <cstdint>
 
 #include "../graph_spec.h"
@@ -12,6 +14,11 @@ extern "C" void kernel_entry(int64_t* args) {
             spec->violations.fetch_add(1, std::memory_order_relaxed);
         }
     }
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    sched_getaffinity(0, sizeof allowed, &allowed);
+    spec->cpus_allowed[self].store(CPU_COUNT(&allowed), std::memory_order_relaxed);
+    spec->cpu[self].store(sched_getcpu(), std::memory_order_relaxed);
     spec->run_count[self].fetch_add(1, std::memory_order_relaxed);
     spec->done[self].store(1, std::memory_order_release);
 }

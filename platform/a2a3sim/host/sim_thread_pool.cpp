@@ -1,0 +1,168 @@
+#include "sim_thread_pool.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+struct SimCrewState {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int started = 0;
+    int finished = 0;
+    bool abandoned = false;  // bodies finishing from now on were given up on
+};
+
+namespace {
+
+// How long a parked thread waits for another launch before leaving the pool.
+constexpr auto kIdleLifetime = std::chrono::seconds(30);
+
+struct PoolThread {
+    std::condition_variable assigned;  // guarded by the pool's mutex
+    std::function<void()> body;
+    std::shared_ptr<SimCrewState> crew;  // set while the thread has a body to run
+    cpu_set_t want;                      // where the body should run
+    cpu_set_t bound;                     // where the thread is bound now
+};
+
+struct Pool {
+    std::mutex mutex;
+    std::vector<PoolThread*> idle;
+    // Threads of the parent after a fork: they do not exist in the child, and
+    // their records are kept only so nothing reads as leaked.
+    std::vector<PoolThread*> lost_in_fork;
+};
+
+Pool& pool() {
+    // Never destroyed: parked threads may still wake (to time out) while the
+    // process exits and its static objects are being torn down.
+    static Pool* instance = [] {
+        auto* p = new Pool;
+        pthread_atfork([] { pool().mutex.lock(); }, [] { pool().mutex.unlock(); },
+                       [] {
+                           Pool& q = pool();
+                           q.lost_in_fork.insert(q.lost_in_fork.end(), q.idle.begin(),
+                                                 q.idle.end());
+                           q.idle.clear();
+                           q.mutex.unlock();
+                       });
+        return p;
+    }();
+    return *instance;
+}
+
+void bind(PoolThread* t) {
+    if (CPU_EQUAL(&t->want, &t->bound)) return;
+    // Placement only makes runs faster and steadier; a refused binding
+    // (a CPU taken away meanwhile) leaves the thread where it is.
+    if (pthread_setaffinity_np(pthread_self(), sizeof t->want, &t->want) == 0) t->bound = t->want;
+}
+
+void thread_main(PoolThread* t) {
+    Pool& p = pool();
+    for (;;) {
+        bind(t);
+        t->body();
+        t->body = nullptr;  // release what the body captured before reporting
+        std::shared_ptr<SimCrewState> crew = std::move(t->crew);
+        bool parked = false;
+        {
+            // Back in the pool before the launcher hears of it, so that its
+            // next launch finds the thread parked instead of creating one.
+            std::lock_guard<std::mutex> crew_lock(crew->mutex);
+            if (!crew->abandoned) {
+                std::lock_guard<std::mutex> pool_lock(p.mutex);
+                p.idle.push_back(t);
+                parked = true;
+            }
+            ++crew->finished;
+            crew->changed.notify_all();
+        }
+        crew.reset();
+        if (!parked) {
+            delete t;
+            return;
+        }
+        std::unique_lock<std::mutex> lock(p.mutex);
+        if (!t->assigned.wait_for(lock, kIdleLifetime, [t] { return t->crew != nullptr; })) {
+            p.idle.erase(std::find(p.idle.begin(), p.idle.end(), t));
+            lock.unlock();
+            delete t;
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+SimThreadCrew::SimThreadCrew() : state_(std::make_shared<SimCrewState>()) {}
+
+bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& allowed,
+                          std::string* error) {
+    cpu_set_t want;
+    if (cpu >= 0) {
+        CPU_ZERO(&want);
+        CPU_SET(cpu, &want);
+    } else {
+        want = allowed;
+    }
+    {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        ++state_->started;
+    }
+    Pool& p = pool();
+    {
+        std::lock_guard<std::mutex> lock(p.mutex);
+        if (!p.idle.empty()) {
+            PoolThread* t = p.idle.back();
+            p.idle.pop_back();
+            t->body = std::move(body);
+            t->want = want;
+            t->crew = state_;
+            t->assigned.notify_one();
+            return true;
+        }
+    }
+    auto* t = new PoolThread;
+    t->body = std::move(body);
+    t->want = want;
+    t->crew = state_;
+    // A new thread starts with its creator's binding.
+    CPU_ZERO(&t->bound);
+    if (pthread_getaffinity_np(pthread_self(), sizeof t->bound, &t->bound) != 0) CPU_ZERO(&t->bound);
+    try {
+        std::thread(thread_main, t).detach();
+    } catch (const std::system_error& e) {
+        delete t;
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        --state_->started;
+        *error = e.what();
+        return false;
+    }
+    return true;
+}
+
+void SimThreadCrew::wait_all() {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->changed.wait(lock, [this] { return state_->finished == state_->started; });
+}
+
+int SimThreadCrew::wait_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->changed.wait_until(lock, deadline,
+                               [this] { return state_->finished == state_->started; });
+    int running = state_->started - state_->finished;
+    if (running > 0) state_->abandoned = true;
+    return running;
+}
+
+int sim_thread_pool_idle_count() {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    return static_cast<int>(p.idle.size());
+}
