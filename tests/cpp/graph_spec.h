@@ -34,6 +34,7 @@ struct GraphSpec {
     // Where the record kernel ran: the CPU, and how many CPUs its thread may use.
     std::atomic<int> cpu[kSpecMaxTasks];
     std::atomic<int> cpus_allowed[kSpecMaxTasks];
+    std::atomic<long> fault_thread_id{0};  // the thread the fault kernel ran on
 
     void finish() {
         for (int i = 0; i <= num_tasks; ++i) pred_begin[i] = 0;

@@ -493,9 +493,9 @@ TEST(duplicate_edges_are_counted_consistently) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
-// One launch whose only task faults the given way.
-void expect_fault(int kind, int signal, const char* marker) {
-    register_test_kernels();
+// Launches a graph whose second task faults the given way and checks the
+// report; returns the id of the worker thread that faulted.
+long launch_faulting_graph(int kind, int signal, const char* marker) {
     auto spec = std::make_unique<GraphSpec>();
     spec->add_task(1);
     int faulty = spec->add_task(1, 3);
@@ -524,11 +524,37 @@ void expect_fault(int kind, int signal, const char* marker) {
     REQUIRE(expected > 0);
     EXPECT_EQ(addr2line(TEST_BINARY_DIR "/fault_kernel.so", fault.pc_offset), expected);
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
-    // The process carries on: another launch works.
+    return spec->fault_thread_id.load();
+}
+
+// The signals a thread of this process blocks (SigBlk in /proc), or ~0 if
+// the thread is gone.
+uint64_t blocked_signals_of(long tid) {
+    std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("SigBlk:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+    }
+    return ~uint64_t{0};
+}
+
+// A faulting launch is reported and the process carries on. The thread that
+// faulted is parked in the pool for the next launch, and must not be left
+// with a fault signal blocked: its next fault would kill the process.
+void expect_fault(int kind, int signal, const char* marker) {
+    register_test_kernels();
+    long faulted = launch_faulting_graph(kind, signal, marker);
+    REQUIRE(faulted != 0);
+    uint64_t blocked = blocked_signals_of(faulted);
+    for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS}) {
+        EXPECT_EQ((blocked >> (sig - 1)) & 1u, 0u);
+    }
     auto next = std::make_unique<GraphSpec>();
     diamond(*next);
     run_and_check(*next, 1, 1);
+    PtoKernelFault fault;
     EXPECT_EQ(pto_last_kernel_fault(&fault), PTO_ERR_NOT_INITIALIZED);
+    launch_faulting_graph(kind, signal, marker);
 }
 
 TEST(segfaulting_kernel_is_reported_with_its_line) {

@@ -86,7 +86,10 @@ void on_fault(int sig, siginfo_t* info, void* context) {
 bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     ArmedCall armed;
     armed.fault = KernelFault{0, 0, 0};
-    if (sigsetjmp(armed.jump, 1) != 0) {
+    // No signal mask saved (a system call per task otherwise): the handler
+    // runs with SA_NODEFER and an empty sa_mask, so the mask is unchanged
+    // when it jumps back here.
+    if (sigsetjmp(armed.jump, 0) != 0) {
         *fault = armed.fault;
         return false;
     }

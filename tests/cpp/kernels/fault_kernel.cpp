@@ -1,12 +1,16 @@
 // Test kernel that faults on purpose. args: GraphSpec*, task index, fault
-// kind (1 SIGSEGV, 2 SIGFPE, 3 SIGILL, 4 SIGBUS). Each faulting statement is
-// marked so the test can find its line.
+// kind (1 SIGSEGV, 2 SIGFPE, 3 SIGILL, 4 SIGBUS). Notes its thread first.
+// Each faulting statement is marked so the test can find its line.
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
 
+#include "../graph_spec.h"
+
 extern "C" void kernel_entry(int64_t* args) {
+    reinterpret_cast<GraphSpec*>(args[0])->fault_thread_id.store(syscall(SYS_gettid));
     volatile int64_t kind = args[2];
     if (kind == 1) {
         volatile int* null_pointer = nullptr;
