@@ -93,6 +93,18 @@ bench: bench-binaries
 	$(Q)$(BENCH) --json $(BENCH_JSON_DIR)/scheduler.json $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-build-times
 
+# The benchmark program itself works (every shape, small, twice): its numbers
+# are only meaningful from `make bench` on a quiet machine.
+BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout
+BENCH_SMOKE_CONFIGS := 1:1,3:3
+.PHONY: check-bench
+check-bench: bench-binaries $(DEPS_STAMP)
+	@echo "== benchmark program: every shape at 200 tasks, 2 runs"
+	$(Q)mkdir -p $(TEST_OUT) && $(BENCH) --sizes 200 --shapes $(BENCH_SMOKE_SHAPES) \
+		--configs $(BENCH_SMOKE_CONFIGS) --repeat 2 --json $(TEST_OUT)/bench-smoke.json >/dev/null
+	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-smoke.json \
+		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS) 200 2
+
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"
 	$(Q)sh tests/bench/time_make_run.sh "$(MAKE)" $(BENCH_JSON_DIR)/make_run.json $(CHECK_EXAMPLES)
@@ -200,7 +212,7 @@ check-a2a3:
 # Runs every suite in order, keeps their output in build/check.log, and ends
 # with one line adding up what each suite reported.
 CHECK_LOG := $(BUILD_ROOT)/check.log
-CHECK_SUITES := check-cpp check-incremental check-examples check-swift check-a2a3 check-fuzz check-asan check-tsan
+CHECK_SUITES := check-cpp check-bench check-incremental check-examples check-swift check-a2a3 check-fuzz check-asan check-tsan
 check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q){ status=0; for suite in $(CHECK_SUITES); do \

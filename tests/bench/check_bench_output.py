@@ -1,0 +1,57 @@
+"""Checks what `runtime_bench --json` wrote for a small run: every requested
+cell is present, ran without error, and carries the numbers the README and
+the issue's targets are read from. Timing values are only checked for being
+measured (positive), never against a target: that is what `make bench` is for.
+
+usage: check_bench_output.py FILE SHAPES CONFIGS SIZES REPEAT
+"""
+import json
+import sys
+
+
+def main():
+    path, shapes, configs, sizes, repeat = sys.argv[1:6]
+    repeat = int(repeat)
+    with open(path) as f:
+        cells = json.load(f)
+    by_key = {(c["graph"], c["tasks"], c["aicpu_threads"], c["block_dim"]): c for c in cells}
+    passed = failed = 0
+
+    def check(ok, what):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"bench output: {what}")
+
+    for shape in shapes.split(","):
+        for size in sizes.split(","):
+            for config in configs.split(","):
+                threads, block_dim = (int(x) for x in config.split(":"))
+                key = (shape, int(size), threads, block_dim)
+                cell = by_key.get(key)
+                name = f"{shape} {size} tasks {config}"
+                check(cell is not None, f"{name}: missing")
+                if cell is None:
+                    continue
+                check("error" not in cell, f"{name}: {cell.get('error')}")
+                if "error" in cell:
+                    continue
+                each = cell["us_per_task_each"]
+                check(cell["runs"] == repeat and len(each) == repeat,
+                      f"{name}: {len(each)} runs, expected {repeat}")
+                check(all(x > 0 for x in each) and cell["first_launch_us_per_task"] > 0,
+                      f"{name}: a run was not timed")
+                check(min(each) <= cell["us_per_task_median"] <= max(each),
+                      f"{name}: median outside its runs")
+                check(abs(cell["spread"] - max(each) / min(each)) < 1e-3 * cell["spread"],
+                      f"{name}: spread is not slowest/fastest")
+                check(cell["peak_mb"] > 0 and cell["cpu_seconds_median"] >= 0,
+                      f"{name}: no memory or CPU figure")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
