@@ -58,6 +58,14 @@ public:
         return -1;
     }
 
+    // The id at the head right now, or -1: only a hint (another thread may
+    // take it first), for prefetching the task a pop is likely to return next.
+    int32_t head_hint() const {
+        uint32_t head = head_.load(std::memory_order_relaxed);
+        if (head >= tail_.load(std::memory_order_relaxed)) return -1;
+        return slots_[head].load(std::memory_order_relaxed);
+    }
+
     uint32_t size() const {
         uint32_t tail = tail_.load(std::memory_order_acquire);
         uint32_t head = head_.load(std::memory_order_acquire);
