@@ -13,7 +13,8 @@ def main():
     path, shapes, configs, sizes, repeat = sys.argv[1:6]
     repeat = int(repeat)
     with open(path) as f:
-        cells = json.load(f)
+        report = json.load(f)
+    cells = report["cells"]
     by_key = {(c["graph"], c["tasks"], c["aicpu_threads"], c["block_dim"]): c for c in cells}
     passed = failed = 0
 
@@ -24,6 +25,11 @@ def main():
         else:
             failed += 1
             print(f"bench output: {what}")
+
+    round_trip = report["cache_line_round_trip_ns"]
+    check(report["cores"] > 0, "no core count")
+    check(round_trip["before"] != 0 and round_trip["after"] != 0,
+          "no cache-line round trip (-1 means one CPU)")
 
     for shape in shapes.split(","):
         for size in sizes.split(","):

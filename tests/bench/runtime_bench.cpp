@@ -6,12 +6,19 @@
 //                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
 //
 // Each (shape, size, configuration) cell runs in its own child process, so
-// its peak memory is its own.
+// its peak memory is its own. Before and after the cells it measures a
+// cache-line round trip between two cores: the floor of any hand-off between
+// a scheduler and a worker, and on a VM it moves with the host's load (100 to
+// 1000 ns were seen on the same machine), taking every number here with it.
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -155,6 +162,52 @@ Cell measure(uint64_t shape, int size, Config config, int repeat) {
     return cell;
 }
 
+double median(std::vector<double> v);
+
+// Median ns of a cache-line ping-pong between the first two allowed CPUs, or
+// -1 on a machine with one CPU.
+double cache_line_round_trip_ns() {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    std::vector<int> cpus;
+    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c) {
+        if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    }
+    if (cpus.size() < 2) return -1;
+    auto pin = [](int cpu) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    };
+    constexpr int kTrips = 100000;
+    std::vector<double> samples;
+    for (int round = 0; round < 5; ++round) {
+        alignas(64) std::atomic<int> ping{0};
+        alignas(64) std::atomic<int> pong{0};
+        std::thread echo([&] {
+            pin(cpus[1]);
+            for (int i = 1; i <= kTrips; ++i) {
+                while (ping.load(std::memory_order_acquire) != i) {
+                }
+                pong.store(i, std::memory_order_release);
+            }
+        });
+        pin(cpus[0]);
+        auto t0 = std::chrono::steady_clock::now();
+        for (int i = 1; i <= kTrips; ++i) {
+            ping.store(i, std::memory_order_release);
+            while (pong.load(std::memory_order_acquire) != i) {
+            }
+        }
+        auto t1 = std::chrono::steady_clock::now();
+        echo.join();
+        samples.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / kTrips);
+    }
+    sched_setaffinity(0, sizeof allowed, &allowed);
+    return median(samples);
+}
+
 double median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -210,6 +263,8 @@ int main(int argc, char** argv) {
         ++i;
     }
 
+    const double round_trip_before = cache_line_round_trip_ns();
+    std::printf("cache-line round trip between two cores: %.0f ns\n", round_trip_before);
     std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s\n", "graph", "tasks", "thr:blk",
                 "us/task med", "spread", "tasks/s", "cpu s", "peak MB", "1st launch");
     std::vector<Cell> cells;
@@ -256,9 +311,14 @@ int main(int argc, char** argv) {
         }
     }
 
+    const double round_trip_after = cache_line_round_trip_ns();
+    std::printf("cache-line round trip between two cores, after: %.0f ns\n", round_trip_after);
+
     if (!json_path.empty()) {
         std::ofstream json(json_path);
-        json << "[\n";
+        json << "{\"cores\": " << std::thread::hardware_concurrency()
+             << ", \"cache_line_round_trip_ns\": {\"before\": " << round_trip_before
+             << ", \"after\": " << round_trip_after << "},\n\"cells\": [\n";
         for (size_t i = 0; i < cells.size(); ++i) {
             const Cell& c = cells[i];
             json << "  {\"graph\": \"" << bench_shape_name(c.shape) << "\", \"tasks\": " << c.size
@@ -283,7 +343,7 @@ int main(int argc, char** argv) {
             }
             json << (i + 1 < cells.size() ? ",\n" : "\n");
         }
-        json << "]\n";
+        json << "]}\n";
     }
     return 0;
 }
