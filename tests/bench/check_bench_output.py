@@ -55,6 +55,7 @@ def main():
                       f"{name}: spread is not slowest/fastest")
                 check(cell["peak_mb"] > 0 and cell["cpu_seconds_median"] >= 0,
                       f"{name}: no memory or CPU figure")
+                check(cell["cache_line_round_trip_ns"] != 0, f"{name}: no round trip measured")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -6,10 +6,11 @@
 //                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
 //
 // Each (shape, size, configuration) cell runs in its own child process, so
-// its peak memory is its own. Before and after the cells it measures a
-// cache-line round trip between two cores: the floor of any hand-off between
-// a scheduler and a worker, and on a VM it moves with the host's load (100 to
-// 1000 ns were seen on the same machine), taking every number here with it.
+// its peak memory is its own. Before each cell (and after the last) it
+// measures a cache-line round trip between two cores: the floor of any
+// hand-off between a scheduler and a worker. On a VM it moves with the host's
+// load (100 to 1000 ns were seen on the same machine) and every per-task
+// figure moves with it, so each cell carries the value it ran next to.
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -52,6 +53,7 @@ struct Cell {
     std::vector<double> us_per_task;
     std::vector<double> cpu_seconds;
     double first_us = 0;  // us/task of the process's first launch
+    double round_trip_ns = 0;  // the machine's cache-line round trip just before
     double peak_mb = 0;
     std::string error;
 };
@@ -120,8 +122,11 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
     return out.str();
 }
 
+double cache_line_round_trip_ns();
+
 Cell measure(uint64_t shape, int size, Config config, int repeat) {
-    Cell cell{shape, size, config, {}, {}, 0, 0, ""};
+    Cell cell{shape, size, config, {}, {}, 0, 0, 0, ""};
+    cell.round_trip_ns = cache_line_round_trip_ns();
     int fds[2];
     if (pipe(fds) != 0) {
         cell.error = "pipe failed";
@@ -265,8 +270,8 @@ int main(int argc, char** argv) {
 
     const double round_trip_before = cache_line_round_trip_ns();
     std::printf("cache-line round trip between two cores: %.0f ns\n", round_trip_before);
-    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s\n", "graph", "tasks", "thr:blk",
-                "us/task med", "spread", "tasks/s", "cpu s", "peak MB", "1st launch");
+    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s %7s\n", "graph", "tasks", "thr:blk",
+                "us/task med", "spread", "tasks/s", "cpu s", "peak MB", "1st launch", "rt ns");
     std::vector<Cell> cells;
     for (int size : sizes) {
         for (uint64_t shape : shapes) {
@@ -281,9 +286,10 @@ int main(int argc, char** argv) {
                     double med = median(cell.us_per_task);
                     double lo = *std::min_element(cell.us_per_task.begin(), cell.us_per_task.end());
                     double hi = *std::max_element(cell.us_per_task.begin(), cell.us_per_task.end());
-                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f %10.3f\n",
+                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f %10.3f %7.0f\n",
                                 bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
-                                median(cell.cpu_seconds), cell.peak_mb, cell.first_us);
+                                median(cell.cpu_seconds), cell.peak_mb, cell.first_us,
+                                cell.round_trip_ns);
                 }
                 std::fflush(stdout);
                 cells.push_back(cell);
@@ -335,6 +341,7 @@ int main(int argc, char** argv) {
                      << ", \"tasks_per_second\": " << 1e6 / median(c.us_per_task)
                      << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)
                      << ", \"first_launch_us_per_task\": " << c.first_us
+                     << ", \"cache_line_round_trip_ns\": " << c.round_trip_ns
                      << ", \"peak_mb\": " << c.peak_mb << ", \"runs\": " << c.us_per_task.size()
                      << ", \"us_per_task_each\": [";
                 for (size_t r = 0; r < c.us_per_task.size(); ++r)
