@@ -31,8 +31,16 @@ struct ArmedCall {
 // handler reads these), and LeakSanitizer misreads the dynamic TLS of threads
 // that outlive a launch (the simulator keeps its threads) and aborts. Two
 // pointers fit glibc's static TLS reserve for dlopen'ed objects.
+// What a worker thread sets up once per launch: the signal mask it runs
+// kernels with (restored after a fault, see pto_call_kernel) and the stack its
+// fault handler runs on.
+struct WorkerSignalState {
+    sigset_t mask;
+    alignas(16) char alt_stack[64 * 1024];
+};
+
 __attribute__((tls_model("initial-exec"))) thread_local ArmedCall* t_armed = nullptr;
-__attribute__((tls_model("initial-exec"))) thread_local void* t_alt_stack = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local WorkerSignalState* t_state = nullptr;
 
 struct sigaction g_previous[kSignalCount];
 std::mutex g_install_mutex;
@@ -81,15 +89,32 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     signal(sig, SIG_DFL);
 }
 
+// After a fault the handler jumped here, and the thread may be left with
+// signals blocked that it did not block before: the kernel delivers a signal
+// with its own number blocked unless SA_NODEFER (set below), and an
+// interposed handler (ThreadSanitizer's) blocks every signal around ours.
+// A fault signal left blocked would kill the process at this thread's next
+// fault, so the mask the thread had before the call is put back.
+void restore_mask_after_fault() {
+    if (t_state != nullptr) {
+        pthread_sigmask(SIG_SETMASK, &t_state->mask, nullptr);
+        return;
+    }
+    sigset_t faults;
+    sigemptyset(&faults);
+    for (int sig : kSignals) sigaddset(&faults, sig);
+    pthread_sigmask(SIG_UNBLOCK, &faults, nullptr);
+}
+
 }  // namespace
 
 bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     ArmedCall armed;
     armed.fault = KernelFault{0, 0, 0};
-    // No signal mask saved (a system call per task otherwise): the handler
-    // runs with SA_NODEFER and an empty sa_mask, so the mask is unchanged
-    // when it jumps back here.
+    // The signal mask is not saved here (a system call per task otherwise,
+    // most of a no-op task's cost); the rare fault path restores it.
     if (sigsetjmp(armed.jump, 0) != 0) {
+        restore_mask_after_fault();
         *fault = armed.fault;
         return false;
     }
@@ -103,24 +128,25 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
 // Every worker thread runs its handler on its own stack, so a kernel that
 // overflowed its stack can still be reported.
 extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_setup() {
-    if (t_alt_stack != nullptr) return;
-    constexpr size_t kSize = 64 * 1024;
-    t_alt_stack = std::malloc(kSize);
-    if (t_alt_stack == nullptr) return;
+    if (t_state != nullptr) return;
+    auto* state = static_cast<WorkerSignalState*>(std::malloc(sizeof(WorkerSignalState)));
+    if (state == nullptr) return;
+    pthread_sigmask(SIG_BLOCK, nullptr, &state->mask);
     stack_t st{};
-    st.ss_sp = t_alt_stack;
-    st.ss_size = kSize;
+    st.ss_sp = state->alt_stack;
+    st.ss_size = sizeof state->alt_stack;
     st.ss_flags = 0;
     sigaltstack(&st, nullptr);
+    t_state = state;
 }
 
 extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_teardown() {
-    if (t_alt_stack == nullptr) return;
+    if (t_state == nullptr) return;
     stack_t st{};
     st.ss_flags = SS_DISABLE;
     sigaltstack(&st, nullptr);
-    std::free(t_alt_stack);
-    t_alt_stack = nullptr;
+    std::free(t_state);
+    t_state = nullptr;
 }
 
 // Called by the launcher around each launch; concurrent launches nest.
