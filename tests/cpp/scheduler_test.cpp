@@ -697,16 +697,24 @@ bool use_two_cpus(int* first, int* second) {
 
 // 3 schedulers and 9 workers on 2 CPUs: the workers share one CPU, bound to
 // it alone, and the schedulers have the other.
-TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
-    int a = 0, b = 0;
-    if (!use_two_cpus(&a, &b)) {
+// Runs the wide graph with this process bound to two CPUs (a, b); null on a
+// one-CPU machine, where there is nothing to place.
+std::unique_ptr<GraphSpec> wide_on_two_cpus(int threads, int block_dim, int* a, int* b) {
+    if (!use_two_cpus(a, b)) {
         std::printf("skipped: one CPU, nothing to place\n");
-        return;
+        return nullptr;
     }
     register_test_kernels();
     auto spec = std::make_unique<GraphSpec>();
     wide(*spec);
-    run_and_check(*spec, 3, 3);
+    run_and_check(*spec, threads, block_dim);
+    return spec;
+}
+
+TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
+    int a = 0, b = 0;
+    auto spec = wide_on_two_cpus(3, 3, &a, &b);
+    if (!spec) return;
     int worker_cpu = spec->cpu[0].load();
     int elsewhere = 0, unbound = 0;
     for (int i = 0; i < spec->num_tasks; ++i) {
@@ -720,15 +728,9 @@ TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
 
 TEST(affinity_off_leaves_placement_to_the_kernel) {
     int a = 0, b = 0;
-    if (!use_two_cpus(&a, &b)) {
-        std::printf("skipped: one CPU, nothing to place\n");
-        return;
-    }
-    register_test_kernels();
     // A pinned launch first: its threads are reused and must be unbound again.
-    auto pinned = std::make_unique<GraphSpec>();
-    wide(*pinned);
-    run_and_check(*pinned, 1, 1);
+    auto pinned = wide_on_two_cpus(1, 1, &a, &b);
+    if (!pinned) return;
     EXPECT_EQ(pinned->cpus_allowed[0].load(), 1);
     REQUIRE(setenv("PTO_SIM_AFFINITY", "off", 1) == 0);
     auto spec = std::make_unique<GraphSpec>();
