@@ -26,19 +26,19 @@ struct ArmedCall {
     KernelFault fault;
 };
 
-// Initial-exec although this object is loaded with dlopen: the first touch of
-// dynamic TLS in a thread may allocate (not async-signal-safe, and the signal
-// handler reads these), and LeakSanitizer misreads the dynamic TLS of threads
-// that outlive a launch (the simulator keeps its threads) and aborts. Two
-// pointers fit glibc's static TLS reserve for dlopen'ed objects.
 // What a worker thread sets up once per launch: the signal mask it runs
-// kernels with (restored after a fault, see pto_call_kernel) and the stack its
-// fault handler runs on.
+// kernels with (restored after a fault, see restore_mask_after_fault) and the
+// stack its fault handler runs on.
 struct WorkerSignalState {
     sigset_t mask;
     alignas(16) char alt_stack[64 * 1024];
 };
 
+// Initial-exec although this object is loaded with dlopen: the first touch of
+// dynamic TLS in a thread may allocate (not async-signal-safe, and the signal
+// handler reads these), and LeakSanitizer misreads the dynamic TLS of threads
+// that outlive a launch (the simulator keeps its threads) and aborts. Two
+// pointers fit glibc's static TLS reserve for dlopen'ed objects.
 __attribute__((tls_model("initial-exec"))) thread_local ArmedCall* t_armed = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local WorkerSignalState* t_state = nullptr;
 

@@ -24,10 +24,6 @@ namespace {
 // kept mapped) rather than waited for forever.
 constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
 
-}  // namespace
-
-namespace {
-
 int run_launch(const LaunchRequest& req, char* message, size_t message_size) {
     int rc = check_launch_config(req.aicpu_thread_num, req.block_dim, message, message_size);
     if (rc != 0) return rc;
