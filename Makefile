@@ -76,6 +76,12 @@ AICORE_CXXFLAGS += $(SAN_FLAGS)
 ORCH_CXXFLAGS += $(SAN_FLAGS)
 KERNEL_CXXFLAGS += $(SAN_FLAGS)
 
+HOST_LDFLAGS ?= $(PLATFORM_LDFLAGS)
+HOST_LDLIBS ?= $(PLATFORM_LDLIBS)
+AICPU_LDFLAGS ?= $(PLATFORM_LDFLAGS)
+AICPU_LDLIBS ?= $(PLATFORM_LDLIBS)
+AICORE_LDFLAGS ?= $(PLATFORM_LDFLAGS)
+
 PLATFORM_OUT := $(BUILD_ROOT)/$(PLATFORM)$(SAN_SUFFIX)
 OUT := $(PLATFORM_OUT)/$(RUNTIME)
 RT_DIR := runtime/$(RUNTIME)
@@ -87,12 +93,26 @@ PLATFORM_AICORE_DIRS ?= common aicore
 AICORE_DIRS := $(addprefix platform/$(PLATFORM)/,$(PLATFORM_AICORE_DIRS)) $(call rt_dirs,AICORE)
 ORCH_DIRS := $(call rt_dirs,ORCH)
 
-RUNTIME_INCLUDES := $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_INCLUDE_DIRS))
-HOST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Iplatform/include/aicpu \
-	-Iplatform/shared/host -Iplatform/$(PLATFORM)/host $(RUNTIME_INCLUDES)
-AICPU_INCLUDES := -Iplatform/include/common -Iplatform/include/aicpu $(RUNTIME_INCLUDES)
-AICORE_INCLUDES := -Iplatform/include/common -Iplatform/include/aicore -Iplatform/include/aicpu $(RUNTIME_INCLUDES)
-ORCH_INCLUDES := -Iplatform/include/common -Iplatform/include/host $(RUNTIME_INCLUDES)
+# Each binary sees only the headers it may use: the platform's shared
+# headers of its kind, the platform's own, and the runtime folders its
+# runtime.mk names for it.
+rt_includes = $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_$(1)_INCLUDE_DIRS))
+HOST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Iplatform/shared/host \
+	-Iplatform/$(PLATFORM)/common -Iplatform/$(PLATFORM)/host $(call rt_includes,HOST)
+AICPU_INCLUDES := -Iplatform/include/common -Iplatform/include/aicpu \
+	-Iplatform/$(PLATFORM)/common $(call rt_includes,AICPU)
+AICORE_INCLUDES := -Iplatform/include/common -Iplatform/include/aicore \
+	-Iplatform/$(PLATFORM)/common $(call rt_includes,AICORE)
+ORCH_INCLUDES := -Iplatform/include/common $(call rt_includes,ORCH)
+
+# kbuild's if_changed idea: every output folder records the command line
+# its outputs are built with (compiler, flags, include paths, PTO_ISA_ROOT);
+# the record is rewritten only when that line changes, and outputs depend on
+# it, so `make CXX=clang++` after a g++ build rebuilds what it affects and
+# nothing else. $(call command_record,FILE,COMMAND) expands to FILE.
+# (A platform whose toolchain is missing writes nothing at all.)
+command_record = $(strip $(if $(PLATFORM_UNAVAILABLE),,$(if $(call differs,$(file <$(1)),$(2)),$(shell mkdir -p $(dir $(1)))$(file >$(1),$(strip $(2)))))$(1))
+differs = $(subst |@|$(strip $(2))|@|,,|@|$(strip $(1))|@|)$(subst |@|$(strip $(1))|@|,,|@|$(strip $(2))|@|)
 
 sources_in = $(sort $(foreach d,$(1),$(wildcard $(d)/*.cpp)))
 objects_of = $(patsubst %.cpp,$(OUT)/$(1)/%.o,$(2))
@@ -107,9 +127,14 @@ AICPU_LIB := $(OUT)/libpto_aicpu.so
 AICORE_LIB := $(OUT)/$(or $(PLATFORM_AICORE_BINARY),libpto_aicore.so)
 RUNTIME_LIBS := $(HOST_LIB) $(AICPU_LIB) $(AICORE_LIB)
 
-# One pattern rule per binary: each has its own compiler, flags and includes.
+# One pattern rule per binary: each has its own compiler, flags and includes,
+# and its command-line record.
+HOST_CMD := $(call command_record,$(OUT)/host/.command,$(HOST_CXX) $(HOST_CXXFLAGS) $(HOST_INCLUDES) | $(HOST_LDFLAGS) $(HOST_LDLIBS))
+AICPU_CMD := $(call command_record,$(OUT)/aicpu/.command,$(AICPU_CXX) $(AICPU_CXXFLAGS) $(AICPU_INCLUDES) | $(AICPU_LDFLAGS) $(AICPU_LDLIBS))
+AICORE_CMD := $(call command_record,$(OUT)/aicore/.command,$(AICORE_CXX) $(AICORE_CXXFLAGS) $(AICORE_INCLUDES) | $(AICORE_LDFLAGS) $(PLATFORM_LDLIBS))
+ORCH_CMD := $(call command_record,$(OUT)/orch/.command,$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS))
 define binary_objects
-$(OUT)/$(1)/%.o: %.cpp
+$(OUT)/$(1)/%.o: %.cpp $$($(2)_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,CXX,$$<)
 	$$(Q)$$($(2)_CXX) $$($(2)_CXXFLAGS) $$($(2)_INCLUDES) -MMD -MP -c $$< -o $$@
@@ -121,26 +146,21 @@ $(eval $(call binary_objects,orch,ORCH))
 
 # Each binary links with its own tools; a platform may replace the AICore
 # step entirely (the device builds it twice and links with ld.lld).
-HOST_LDFLAGS ?= $(PLATFORM_LDFLAGS)
-HOST_LDLIBS ?= $(PLATFORM_LDLIBS)
-AICPU_LDFLAGS ?= $(PLATFORM_LDFLAGS)
-AICPU_LDLIBS ?= $(PLATFORM_LDLIBS)
-
-$(HOST_LIB): $(HOST_OBJS)
+$(HOST_LIB): $(HOST_OBJS) $(HOST_CMD) platform/shared/exports.map
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(HOST_CXX) $(HOST_LDFLAGS) -o $@ $^ $(HOST_LDLIBS)
+	$(Q)$(HOST_CXX) $(HOST_LDFLAGS) -o $@ $(HOST_OBJS) $(HOST_LDLIBS)
 
-$(AICPU_LIB): $(AICPU_OBJS)
+$(AICPU_LIB): $(AICPU_OBJS) $(AICPU_CMD) platform/shared/exports.map
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(AICPU_CXX) $(AICPU_LDFLAGS) -o $@ $^ $(AICPU_LDLIBS)
+	$(Q)$(AICPU_CXX) $(AICPU_LDFLAGS) -o $@ $(AICPU_OBJS) $(AICPU_LDLIBS)
 
 ifeq ($(origin platform_aicore_rule),undefined)
-$(AICORE_LIB): $(AICORE_OBJS)
+$(AICORE_LIB): $(AICORE_OBJS) $(AICORE_CMD) platform/shared/exports.map
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(AICORE_CXX) $(PLATFORM_LDFLAGS) -o $@ $^ $(PLATFORM_LDLIBS)
+	$(Q)$(AICORE_CXX) $(AICORE_LDFLAGS) -o $@ $(AICORE_OBJS) $(PLATFORM_LDLIBS)
 else
 $(eval $(platform_aicore_rule))
 endif
@@ -246,12 +266,15 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 
-# What the platform builds per kernel (shared object and/or object file).
+# What the platform builds per kernel (shared object and/or object file),
+# under the kernel folder's command-line record.
+EX_KERNEL_CMD := $(call command_record,$(EX_OUT)/kernels/.command,$(PLATFORM_KERNEL_COMMAND))
 EX_KERNEL_OUTS := $(foreach id,$(EX_KERNEL_IDS),$(call platform_kernel_outputs,$(id)))
 $(eval $(platform_check_kernels))
 $(foreach id,$(EX_KERNEL_IDS),$(eval $(call platform_kernel_rule,$(id))))
 
-$(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS)
+EX_ORCH_CMD := $(call command_record,$(dir $(EX_ORCH_OUT)).command,$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS) $(ORCH_OBJS))
+$(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS) $(EX_ORCH_CMD)
 	@mkdir -p $(@D)
 	$(call say,ORCH,$<)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -I$(dir $<) -MMD -MP -MF $(@:.so=.d) -MT $@ \

@@ -4,34 +4,38 @@
 
 TEST_OUT := $(OUT)/tests
 TEST_CXXFLAGS := $(PLATFORM_CXXFLAGS)
-TEST_INCLUDES := $(ORCH_INCLUDES) -Itests/cpp
+# Tests see what a user's program sees: the C API's headers, nothing of the
+# runtime's internals (the layout test, which checks the shared layouts,
+# excepted).
+TEST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Itests/cpp
+TEST_DEFINES := -DTEST_BINARY_DIR='"$(abspath $(TEST_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
+	-DTEST_SOURCE_DIR='"$(abspath tests/cpp)"'
+TEST_CMD := $(call command_record,$(TEST_OUT)/.command,$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) $(TEST_DEFINES) | $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES))
 
-RUNTIME_API_TEST := $(TEST_OUT)/runtime_api_test
+ORCHESTRATION_API_TEST := $(TEST_OUT)/orchestration_api_test
 SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
+LAUNCH_BLOCK_TEST := $(TEST_OUT)/launch_block_test
 TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
-TEST_ORCH := $(TEST_OUT)/graph_spec_orch.so
+TEST_ORCHS := $(patsubst tests/cpp/orchestration/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/orchestration/*.cpp))
 
-# The API test also covers the host-side graph validation.
-VALIDATION_OBJ := $(filter %/graph_validation.o,$(HOST_OBJS))
-$(RUNTIME_API_TEST): tests/cpp/runtime_api_test.cpp $(ORCH_OBJS) $(VALIDATION_OBJ)
+# Tests that use the host library link it, as a user's program would.
+$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST): $(TEST_OUT)/%: tests/cpp/%.cpp $(HOST_LIB) $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -I$(RT_DIR)/host -MMD -MP -MF $@.d -MT $@ -o $@ $< \
-		$(ORCH_OBJS) $(VALIDATION_OBJ) -pthread
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) $(TEST_DEFINES) -MMD -MP -MF $@.d -MT $@ \
+		-o $@ $< -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
-$(SCHEDULER_TEST): tests/cpp/scheduler_test.cpp $(ORCH_OBJS) $(HOST_LIB)
+$(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
-		-DTEST_BINARY_DIR='"$(abspath $(TEST_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
-		-DTEST_SOURCE_DIR='"$(abspath tests/cpp)"' \
-		-o $@ $< $(ORCH_OBJS) -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
+	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/include/common $(call rt_includes,AICORE) \
+		-MMD -MP -MF $@.d -MT $@ -o $@ $< -pthread
 
 # The simulator platform's own parts (thread placement, the thread pool),
 # built from their objects in the host library.
 SIM_PLATFORM_TEST := $(if $(filter a2a3sim,$(PLATFORM)),$(TEST_OUT)/sim_platform_test)
 SIM_PLATFORM_OBJS := $(filter %/sim_thread_placement.o %/sim_thread_pool.o,$(HOST_OBJS))
-$(TEST_OUT)/sim_platform_test: tests/cpp/sim_platform_test.cpp $(SIM_PLATFORM_OBJS)
+$(TEST_OUT)/sim_platform_test: tests/cpp/sim_platform_test.cpp $(SIM_PLATFORM_OBJS) $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/a2a3sim/host -Iplatform/include/common \
@@ -40,26 +44,27 @@ $(TEST_OUT)/sim_platform_test: tests/cpp/sim_platform_test.cpp $(SIM_PLATFORM_OB
 # The fault kernel's faults are undefined behaviour on purpose: UBSan must
 # let them reach the runtime's fault handling.
 $(TEST_OUT)/fault_kernel.so: TEST_KERNEL_FLAGS := $(if $(filter address,$(SANITIZE)),-fno-sanitize=undefined)
-$(TEST_OUT)/%.so: tests/cpp/kernels/%.cpp
+$(TEST_OUT)/%.so: tests/cpp/kernels/%.cpp $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,KERNEL,$<)
 	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -MMD -MP -MF $(@:.so=.d) -MT $@ $(PLATFORM_LDFLAGS) \
 		$(TEST_KERNEL_FLAGS) -o $@ $<
 
-$(TEST_ORCH): tests/cpp/orchestration/graph_spec_orch.cpp $(ORCH_OBJS)
+$(TEST_OUT)/%.so: tests/cpp/orchestration/%.cpp $(ORCH_OBJS) $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,ORCH,$<)
-	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $(@:.so=.d) -MT $@ \
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -Itests/cpp -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(RUNTIME_API_TEST).d $(SCHEDULER_TEST).d $(addsuffix .d,$(SIM_PLATFORM_TEST)) $(TEST_KERNELS:.so=.d) $(TEST_ORCH:.so=.d)
+-include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST)) \
+	$(TEST_KERNELS:.so=.d) $(TEST_ORCHS:.so=.d)
 
 # ---- benchmark -------------------------------------------------------------
 BENCH_OUT := $(OUT)/bench
 BENCH := $(BENCH_OUT)/runtime_bench
 BENCH_JSON_DIR := $(BUILD_ROOT)/bench
 
-$(BENCH): tests/bench/runtime_bench.cpp tests/bench/bench_graphs.h $(HOST_LIB)
+$(BENCH): tests/bench/runtime_bench.cpp tests/bench/bench_graphs.h $(HOST_LIB) $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,BENCH,$@)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
@@ -76,7 +81,7 @@ $(BENCH_OUT)/busy_kernel.so: tests/bench/noop_kernel.cpp
 
 $(BENCH_OUT)/bench_orch.so: tests/bench/bench_orch.cpp tests/bench/bench_graphs.h $(ORCH_OBJS)
 	@mkdir -p $(@D)
-	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(TEST_INCLUDES) $(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< \
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) $(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< \
 		$(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
 -include $(BENCH).d
@@ -111,11 +116,14 @@ bench-build-times: $(DEPS_STAMP) swift-tools
 
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
-test-binaries: $(RUNTIME_API_TEST) $(SCHEDULER_TEST) $(SIM_PLATFORM_TEST) $(TEST_KERNELS) $(TEST_ORCH) $(RUNTIME_LIBS)
+test-binaries: $(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
+	$(TEST_KERNELS) $(TEST_ORCHS) $(RUNTIME_LIBS)
 
 check-cpp: test-binaries
-	@echo "== C++: Runtime API"
-	$(Q)$(RUNTIME_API_TEST)
+	@echo "== C++: launch block layouts and ready queue"
+	$(Q)$(LAUNCH_BLOCK_TEST)
+	@echo "== C++: orchestration API through init_runtime"
+	$(Q)$(ORCHESTRATION_API_TEST)
 	@echo "== C++: scheduler on $(PLATFORM)"
 	$(Q)$(SCHEDULER_TEST)
 	$(if $(SIM_PLATFORM_TEST),@echo "== C++: simulator threads (placement, pool)")
@@ -176,7 +184,8 @@ $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,))
 
 .PHONY: check-asan check-tsan run-cpp-tests
 run-cpp-tests: test-binaries
-	$(Q)$(RUNTIME_API_TEST)
+	$(Q)$(LAUNCH_BLOCK_TEST)
+	$(Q)$(ORCHESTRATION_API_TEST)
 	$(Q)$(SCHEDULER_TEST)
 	$(if $(SIM_PLATFORM_TEST),$(Q)$(SIM_PLATFORM_TEST))
 
@@ -185,10 +194,14 @@ run-cpp-tests: test-binaries
 # compile (host and AICPU against declarations of the CANN calls they use,
 # AICore against declarations of the AICore intrinsics), and the exact
 # command lines Make would run against a toolkit folder.
-A2A3_RT_INCLUDES := $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_INCLUDE_DIRS))
-A2A3_CHECK_FLAGS := -std=c++17 -fsyntax-only -Wall -Wextra -Werror -D__PLATFORM_A2A3__ \
-	-Iplatform/include/common -Iplatform/include/host -Iplatform/include/aicpu -Iplatform/include/aicore \
-	-Iplatform/shared/host -Iplatform/a2a3/host $(A2A3_RT_INCLUDES) -Itests/a2a3/cann_stub/include
+A2A3_CHECK_FLAGS := -std=c++17 -fsyntax-only -Wall -Wextra -Werror -D__PLATFORM_A2A3__
+A2A3_HOST_CHECK := $(A2A3_CHECK_FLAGS) -Iplatform/include/common -Iplatform/include/host \
+	-Iplatform/shared/host -Iplatform/a2a3/common -Iplatform/a2a3/host $(call rt_includes,HOST) \
+	-Itests/a2a3/cann_stub/include
+A2A3_AICPU_CHECK := $(A2A3_CHECK_FLAGS) -Iplatform/include/common -Iplatform/include/aicpu \
+	-Iplatform/a2a3/common $(call rt_includes,AICPU) -Itests/a2a3/cann_stub/include
+A2A3_AICORE_CHECK := $(A2A3_CHECK_FLAGS) -Iplatform/include/common -Iplatform/include/aicore \
+	-Iplatform/a2a3/common $(call rt_includes,AICORE) -include tests/a2a3/cce_stub/cce_intrinsics.h
 A2A3_HOST_SRCS := $(call sources_in,platform/shared/host platform/a2a3/common platform/a2a3/host \
 	$(addprefix $(RT_DIR)/,$($(RUNTIME)_HOST_DIRS)))
 A2A3_AICPU_SRCS := $(call sources_in,platform/shared/aicpu platform/a2a3/common platform/a2a3/aicpu \
@@ -198,11 +211,13 @@ A2A3_AICORE_SRCS := $(call sources_in,platform/a2a3/aicore $(addprefix $(RT_DIR)
 .PHONY: check-a2a3
 check-a2a3:
 	@echo "== a2a3: host and AICPU sources compile against the CANN declarations"
-	$(Q)for f in $(A2A3_HOST_SRCS) $(A2A3_AICPU_SRCS); do \
-		$(CXX) $(A2A3_CHECK_FLAGS) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
+	$(Q)for f in $(A2A3_HOST_SRCS); do \
+		$(CXX) $(A2A3_HOST_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
+	$(Q)for f in $(A2A3_AICPU_SRCS); do \
+		$(CXX) $(A2A3_AICPU_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
 	@echo "== a2a3: AICore sources compile against the intrinsic declarations (AIC and AIV)"
 	$(Q)for core in __AIC__ __AIV__; do for f in $(A2A3_AICORE_SRCS); do \
-		$(CXX) $(A2A3_CHECK_FLAGS) -D$$core -include tests/a2a3/cce_stub/cce_intrinsics.h $$f || \
+		$(CXX) $(A2A3_AICORE_CHECK) -D$$core $$f || \
 		{ echo "a2a3: $$f does not compile for $$core"; exit 1; }; done; done
 	@echo "== a2a3: without the toolkit, one line and exit 1, nothing built"
 	$(Q)sh tests/a2a3/check_gate.sh "$(MAKE)"

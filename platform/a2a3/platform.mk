@@ -43,12 +43,15 @@ KERNEL_CXX := $(CCEC)
 PLATFORM_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror=return-type -pthread -D__PLATFORM_A2A3__
 PLATFORM_LDFLAGS := -shared -pthread
 PLATFORM_LDLIBS := -ldl
-HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS) -I$(ASCEND)/include -I$(ASCEND)/pkg_inc \
+# The host library and the AICPU object export their API only (PTO_EXPORT).
+RUNTIME_VISIBILITY := -fvisibility=hidden -fvisibility-inlines-hidden
+HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY) -I$(ASCEND)/include -I$(ASCEND)/pkg_inc \
 	-I$(ASCEND)/pkg_inc/runtime -I$(ASCEND)/pkg_inc/profiling
+HOST_LDFLAGS := $(PLATFORM_LDFLAGS) -Wl,--version-script=platform/shared/exports.map
 HOST_LDLIBS := -L$(ASCEND)/lib64 -L$(ASCEND)/runtime/lib64 -lruntime -lascendcl -ldl
-AICPU_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -pthread -D__PLATFORM_A2A3__ \
+AICPU_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -pthread -D__PLATFORM_A2A3__ $(RUNTIME_VISIBILITY) \
 	-I$(ASCEND)/include -I$(ASCEND)/include/toolchain -I$(ASCEND)/pkg_inc/base
-AICPU_LDFLAGS := -shared -pthread -L$(ASCEND)/$(ASCEND_DEVICE_ARCH)-linux/devlib/linux/aarch64 \
+AICPU_LDFLAGS := -shared -pthread -Wl,--version-script=platform/shared/exports.map -L$(ASCEND)/$(ASCEND_DEVICE_ARCH)-linux/devlib/linux/aarch64 \
 	-L$(ASCEND)/$(ASCEND_DEVICE_ARCH)-linux/devlib/device -L$(ASCEND)/lib64
 AICPU_LDLIBS := -ldl
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
@@ -73,14 +76,15 @@ define platform_aicore_rule
 AICORE_SRCS := $$(call sources_in,$$(AICORE_DIRS))
 AICORE_AIC_OBJS := $$(patsubst %.cpp,$$(OUT)/aicore-aic/%.o,$$(AICORE_SRCS))
 AICORE_AIV_OBJS := $$(patsubst %.cpp,$$(OUT)/aicore-aiv/%.o,$$(AICORE_SRCS))
-$$(OUT)/aicore-aic/%.o: %.cpp
+$$(OUT)/aicore-aic/%.o: %.cpp $$(AICORE_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,CCEC,$$< (AIC))
-	$$(Q)$$(CCEC) $$(AICORE_CXXFLAGS) $$(CCE_AIC_FLAGS) $$(AICORE_INCLUDES) -o $$@ $$<
-$$(OUT)/aicore-aiv/%.o: %.cpp
+	$$(Q)$$(CCEC) $$(AICORE_CXXFLAGS) $$(CCE_AIC_FLAGS) $$(AICORE_INCLUDES) -MMD -MP -o $$@ $$<
+$$(OUT)/aicore-aiv/%.o: %.cpp $$(AICORE_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,CCEC,$$< (AIV))
-	$$(Q)$$(CCEC) $$(AICORE_CXXFLAGS) $$(CCE_AIV_FLAGS) $$(AICORE_INCLUDES) -o $$@ $$<
+	$$(Q)$$(CCEC) $$(AICORE_CXXFLAGS) $$(CCE_AIV_FLAGS) $$(AICORE_INCLUDES) -MMD -MP -o $$@ $$<
+-include $$(AICORE_AIC_OBJS:.o=.d) $$(AICORE_AIV_OBJS:.o=.d)
 $$(OUT)/aicore_aic.o: $$(AICORE_AIC_OBJS)
 	$$(Q)$$(AICORE_LD) -r -o $$@ $$^
 $$(OUT)/aicore_aiv.o: $$(AICORE_AIV_OBJS)
@@ -93,11 +97,12 @@ endef
 # Kernels: one object each, compiled for their core type.
 platform_kernel_outputs = $(EX_KERNEL_$(1)_OBJ)
 platform_check_kernels :=
+PLATFORM_KERNEL_COMMAND = $(CCEC) $(KERNEL_CXXFLAGS) | $(CCE_AIC_FLAGS) | $(CCE_AIV_FLAGS)
 
 define platform_kernel_rule
-$$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC)
+$$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,CCEC,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$$(CCEC) $$(KERNEL_CXXFLAGS) $(if $(filter aic,$(EX_KERNEL_$(1)_CORE)),$$(CCE_AIC_FLAGS),$$(CCE_AIV_FLAGS)) \
-		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -o $$@ $$<
+		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -o $$@ $$<
 endef

@@ -12,6 +12,7 @@ endif
 PLATFORM_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror=return-type -pthread
 PLATFORM_LDFLAGS := -shared -pthread
 PLATFORM_LDLIBS := -ldl
+RUNTIME_EXPORTS := -Wl,--version-script=platform/shared/exports.map
 
 HOST_CXX := $(CXX)
 AICPU_CXX := $(CXX)
@@ -19,12 +20,20 @@ AICORE_CXX := $(CXX)
 ORCH_CXX := $(CXX)
 KERNEL_CXX := $(CXX)
 
-HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS)
+# The runtime binaries export their API and nothing else (PTO_EXPORT): the
+# AICPU and AICore objects never bind to the host library's copies of the
+# functions they share with it, and their own calls skip the PLT.
+# Orchestrations and kernels keep default visibility (their entry points
+# carry no export marking).
+RUNTIME_VISIBILITY := -fvisibility=hidden -fvisibility-inlines-hidden
+HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 # The host library keeps simulator threads parked between launches; they run
 # its code, so a dlclose must not unmap it under them.
-HOST_LDFLAGS = $(PLATFORM_LDFLAGS) -Wl,-z,nodelete
-AICPU_CXXFLAGS := $(PLATFORM_CXXFLAGS)
-AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS)
+HOST_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS) -Wl,-z,nodelete
+AICPU_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS)
+AICORE_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS)
+AICPU_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
+AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # Kernels see the AICore qualifiers as empty macros, so device-style sources
 # (__aicore__, __gm__) compile unchanged.
@@ -56,16 +65,19 @@ endif
 endef
 
 platform_kernel_outputs = $(EX_KERNEL_$(1)_OUT) $(EX_KERNEL_$(1)_OBJ)
+# What every kernel's build depends on, recorded per example (a changed
+# PTO_ISA_ROOT or PTO_CXX rebuilds the kernels).
+PLATFORM_KERNEL_COMMAND = $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(PTO_CXX) $(PTO_KERNEL_CXXFLAGS) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS)
 
 # One shared object per kernel, and its object file, whose .text is what
 # `pto-run --kernel-load text` loads (the device's way): $(1) = func_id.
 define platform_kernel_rule
-$$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC)
+$$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
 		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
 
-$$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_SRC)
+$$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \

@@ -1,9 +1,19 @@
 # host_build_graph: the orchestration builds the task graph on the host.
-# Which of this runtime's folders go into which binary (paths relative to
-# this folder). ORCH is linked into every orchestration shared object so that
-# its Runtime::add_task & co. resolve without the host library being global.
-host_build_graph_HOST_DIRS := host runtime
-host_build_graph_AICPU_DIRS := aicpu runtime
+# Which of this runtime's folders go into which binary, and which header
+# folders each binary may include (paths relative to this folder):
+#   orchestration/  the API orchestration sources include (runtime.h)
+#   common/         layouts the host writes and the device reads (graph
+#                   image, launch block, mailboxes, ready queues)
+#   host/           graph building, freezing, launches, records (host library)
+#   aicpu/          the scheduler (AICPU object)
+#   aicore/         the worker loop (AICore object)
+# Orchestration objects link against nothing of the runtime: Runtime's calls
+# go through a table the host library hands them.
+host_build_graph_HOST_DIRS := host
+host_build_graph_AICPU_DIRS := aicpu
 host_build_graph_AICORE_DIRS := aicore
-host_build_graph_ORCH_DIRS := runtime
-host_build_graph_INCLUDE_DIRS := runtime aicpu aicore host
+host_build_graph_ORCH_DIRS :=
+host_build_graph_HOST_INCLUDE_DIRS := orchestration common host
+host_build_graph_AICPU_INCLUDE_DIRS := common aicpu
+host_build_graph_AICORE_INCLUDE_DIRS := common
+host_build_graph_ORCH_INCLUDE_DIRS := orchestration

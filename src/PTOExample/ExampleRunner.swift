@@ -18,6 +18,19 @@ public struct RunSettings: Sendable {
     /// How kernels reach the runtime: as shared objects (simulator) or as
     /// the .text of their object files (the device's way).
     public var kernelLoad: KernelLoad = .sharedObject
+    /// Graph limits, when the user raised (or lowered) them.
+    public var graphLimits: GraphLimits?
+
+    /// Tasks per graph, successors per task, arguments per task.
+    public struct GraphLimits: Sendable, Equatable {
+        public var tasks: Int32
+        public var successors: Int32
+        public var arguments: Int32
+        public static let defaults = GraphLimits(tasks: 16_777_216, successors: 16_777_216, arguments: 128)
+        public init(tasks: Int32, successors: Int32, arguments: Int32) {
+            (self.tasks, self.successors, self.arguments) = (tasks, successors, arguments)
+        }
+    }
 
     public enum KernelLoad: String, Sendable {
         case sharedObject = "so"
@@ -78,12 +91,7 @@ public struct ExampleRunner {
         let aicpu = try readBinary(library.aicpu)
         let aicore = try readBinary(library.aicore)
         let orchestration = try readBinary(artifacts.orchestration.binary)
-        do {
-            try runtime.setDevice(settings.device)
-            if let seconds = settings.timeoutSeconds { try runtime.setRunTimeout(seconds: seconds) }
-        } catch {
-            throw .runtime(stage: "configuring the runtime", error)
-        }
+        try configure(runtime)
         for kernel in artifacts.kernels {
             do {
                 switch settings.kernelLoad {
@@ -126,6 +134,7 @@ public struct ExampleRunner {
     /// The task graph a case's orchestration builds, without running it.
     public func graph(of c: GoldenCase) throws(RunnerError) -> TaskGraph {
         let runtime = try loadRuntime()
+        try configure(runtime)
         let orchestration = try readBinary(artifacts.orchestration.binary)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         let memory: RuntimeMemory
@@ -151,6 +160,19 @@ public struct ExampleRunner {
             throw error
         } catch {
             throw .invalidOption("\(error)")
+        }
+    }
+
+    private func configure(_ runtime: HostRuntime) throws(RunnerError) {
+        do {
+            try runtime.setDevice(settings.device)
+            if let seconds = settings.timeoutSeconds { try runtime.setRunTimeout(seconds: seconds) }
+            if let limits = settings.graphLimits {
+                try runtime.setGraphLimits(
+                    tasks: limits.tasks, successors: limits.successors, arguments: limits.arguments)
+            }
+        } catch {
+            throw .runtime(stage: "configuring the runtime", error)
         }
     }
 
@@ -220,16 +242,17 @@ public struct ExampleRunner {
                 failure += "\n  faulting instruction: \(line)"
             }
             result.failure = failure
-            // Release the Runtime's device memory; its outputs are not trusted.
-            do {
-                try runtime.finalize(memory)
-            } catch {
-                // A worker never stopped and may still use the Runtime and the
-                // tensors: keep them alive for the rest of the process.
+            // A worker left inside its kernel keeps its simulated core: the
+            // device refuses further launches until the kernel returns.
+            if case .callFailed(_, let code, _, let message) = error,
+                code == HostRuntimeError.busyCode
+                    || (code == HostRuntimeError.timeoutCode && message.contains("still inside its kernel"))
+            {
                 result.stopsTheRun = true
-                _ = Unmanaged.passRetained(memory)
-                buffers.forEach { _ = Unmanaged.passRetained($0) }
             }
+            // Releases the handle (outputs are not copied after a failed
+            // launch); memory a stuck kernel uses lives on with its launch.
+            try? runtime.finalize(memory)
             return result
         }
         do {

@@ -20,6 +20,7 @@ public final class HostRuntime {
     typealias LastError = @convention(c) () -> UnsafePointer<CChar>?
     typealias StatusName = @convention(c) (Int32) -> UnsafePointer<CChar>?
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
+    typealias SetGraphLimits = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
     typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
     typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
@@ -47,6 +48,7 @@ public final class HostRuntime {
     private let lastErrorFn: LastError?
     private let statusNameFn: StatusName?
     private let setRunTimeoutFn: SetRunTimeout?
+    private let setGraphLimitsFn: SetGraphLimits?
     private let nameKernelFn: NameKernel?
     private let registerKernelTextFn: RegisterKernelText?
     private let lastKernelFaultFn: LastKernelFault?
@@ -69,6 +71,7 @@ public final class HostRuntime {
         lastErrorFn = library.optionalFunction("pto_last_error", as: LastError.self)
         statusNameFn = library.optionalFunction("pto_status_name", as: StatusName.self)
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
+        setGraphLimitsFn = library.optionalFunction("pto_set_graph_limits_ex", as: SetGraphLimits.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
         registerKernelTextFn = library.optionalFunction(
             "pto_register_kernel_text", as: RegisterKernelText.self)
@@ -165,6 +168,16 @@ public final class HostRuntime {
     public func setRunTimeout(seconds: Double) throws(HostRuntimeError) {
         guard let fn = setRunTimeoutFn else { return }
         try check("pto_set_run_timeout", fn(seconds))
+    }
+
+    /// Graph limits for graphs built from now on (pto_set_graph_limits_ex).
+    public func setGraphLimits(tasks: Int32, successors: Int32, arguments: Int32) throws(HostRuntimeError) {
+        guard let fn = setGraphLimitsFn else {
+            throw .symbolNotFound(
+                path: path, symbol: "pto_set_graph_limits_ex",
+                reason: "this host runtime cannot change its graph limits")
+        }
+        try check("pto_set_graph_limits_ex", fn(tasks, successors, arguments))
     }
 
     public func registerKernel(funcId: Int32, binary: [UInt8]) throws(HostRuntimeError) {

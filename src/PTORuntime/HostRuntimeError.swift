@@ -6,6 +6,10 @@ public enum HostRuntimeError: Error, Equatable, CustomStringConvertible {
     case callFailed(function: String, code: Int32, status: String, message: String)
     case runtimeTooLarge(bytes: Int)
 
+    /// PtoStatus codes the runner acts on.
+    public static let timeoutCode: Int32 = -9
+    public static let busyCode: Int32 = -15
+
     public var description: String {
         switch self {
         case .libraryNotLoaded(let path, let reason):

@@ -22,8 +22,10 @@ struct ExportGraph: ParsableCommand {
             if options.case == nil { options.case = 0 }
             let (folder, manifest, golden) = try options.prepare()
             guard let c = golden.cases.first else { return }
+            var settings = RunSettings()
+            settings.graphLimits = options.graphLimits
             let runner = ExampleRunner(
-                settings: RunSettings(), artifacts: manifest, golden: golden, log: { _ in })
+                settings: settings, artifacts: manifest, golden: golden, log: { _ in })
             let graph = try runner.graph(of: c)
             let title = "\(URL(fileURLWithPath: folder).lastPathComponent) case \(c.index)"
             let dot = GraphDot.render(graph, title: title, kernelNames: ExampleRunner.kernelNames(manifest))

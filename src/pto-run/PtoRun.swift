@@ -41,8 +41,33 @@ struct ExampleOptions: ParsableArguments {
     @Flag(help: "Print what the runner does (build commands, registrations, timings).")
     var verbose = false
 
+    @Option(help: "Most tasks a graph may have (default 16777216).")
+    var maxTasks: Int32?
+
+    @Option(help: "Most successors a task may have (default 16777216).")
+    var maxSuccessors: Int32?
+
+    @Option(help: "Most arguments a task may take (default 128, at most 65535).")
+    var maxArgs: Int32?
+
     func validate() throws {
         if let c = `case`, c < 0 { throw ValidationError("--case \(c) must be 0 or more") }
+        for (name, value, ceiling) in [
+            ("--max-tasks", maxTasks, Int32(1 << 28)), ("--max-successors", maxSuccessors, Int32(1 << 28)),
+            ("--max-args", maxArgs, Int32(65535)),
+        ] {
+            if let v = value, !(1...ceiling).contains(v) {
+                throw ValidationError("\(name) \(v) is out of range; use 1..\(ceiling)")
+            }
+        }
+    }
+
+    /// The limits given on the command line, the defaults for the rest.
+    var graphLimits: RunSettings.GraphLimits? {
+        guard maxTasks != nil || maxSuccessors != nil || maxArgs != nil else { return nil }
+        let d = RunSettings.GraphLimits.defaults
+        return RunSettings.GraphLimits(
+            tasks: maxTasks ?? d.tasks, successors: maxSuccessors ?? d.successors, arguments: maxArgs ?? d.arguments)
     }
 
     /// Finds the example, builds it (unless given artifacts) and prepares its cases.

@@ -107,6 +107,7 @@ struct RunExample: ParsableCommand {
         settings.python = example.python
         settings.progress = !quiet
         settings.kernelLoad = resolvedKernelLoad
+        settings.graphLimits = example.graphLimits
 
         let runner = ExampleRunner(settings: settings, artifacts: manifest, golden: golden, log: log)
         let results = try runner.run { result in

@@ -23,6 +23,7 @@ extern "C" int build_bench_graph(Runtime* rt, uint64_t* args, int arg_count) {
     for (int i = 0; i < n; ++i) {
         if (rt->add_task(nullptr, 0, 0, i % 3 == 0 ? CoreType::AIC : CoreType::AIV) != i) return -2;
     }
+    // Edge failures (limits) are reported by init_runtime itself.
     constexpr int kWidth = 16;
     for (int i = 1; i < n; ++i) {
         switch (shape) {
@@ -50,5 +51,5 @@ extern "C" int build_bench_graph(Runtime* rt, uint64_t* args, int arg_count) {
                 break;
         }
     }
-    return rt->build_error() == 0 ? 0 : -3;
+    return 0;
 }

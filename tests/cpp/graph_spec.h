@@ -10,7 +10,7 @@ constexpr int kSpecMaxTasks = 4096;
 constexpr int kSpecMaxEdges = 65536;
 
 // func_ids of the test kernels.
-enum TestKernel : int { kRecordKernel = 0, kSpinKernel = 1, kSleepKernel = 2 };
+enum TestKernel : int { kRecordKernel = 0, kSpinKernel = 1, kSleepKernel = 2, kFaultKernel = 3 };
 
 struct GraphSpec {
     int num_tasks = 0;
@@ -21,6 +21,11 @@ struct GraphSpec {
     int sleep_ms = 0;              // how long the sleep kernel sleeps
     int core_type[kSpecMaxTasks];  // 0 AIC, 1 AIV
     int func_id[kSpecMaxTasks];
+    int extra[kSpecMaxTasks];  // the task's third argument (the fault kernel's kind)
+    // The orchestration allocates this many bytes of device memory for the
+    // kernels (the spin kernel writes its first word when it returns).
+    uint64_t device_bytes = 0;
+    void* device_out = nullptr;
     int edge_from[kSpecMaxEdges];
     int edge_to[kSpecMaxEdges];
     // Predecessors grouped by task (filled by finish()).
@@ -29,6 +34,7 @@ struct GraphSpec {
 
     // Written by the kernels.
     std::atomic<int> run_count[kSpecMaxTasks];
+    std::atomic<int> started[kSpecMaxTasks];  // the sleep kernel notes it was entered
     std::atomic<int> done[kSpecMaxTasks];
     std::atomic<int> violations{0};
     // Where the record kernel ran: the CPU, and how many CPUs its thread may use.
@@ -47,6 +53,7 @@ struct GraphSpec {
         }
         for (int i = 0; i < num_tasks; ++i) {
             run_count[i].store(0);
+            started[i].store(0);
             done[i].store(0);
             cpu[i].store(-1);
             cpus_allowed[i].store(0);
@@ -57,6 +64,7 @@ struct GraphSpec {
     int add_task(int type, int func = kRecordKernel) {
         core_type[num_tasks] = type;
         func_id[num_tasks] = func;
+        extra[num_tasks] = 0;
         return num_tasks++;
     }
 

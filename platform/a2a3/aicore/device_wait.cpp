@@ -1,5 +1,5 @@
-// Time and waiting on AICore. There is nothing to park on: a core polls its
-// mailbox, refreshing its view of global memory with dcci each round, since
+// Time and waiting on AICore. There is nothing to park on: a worker polls its
+// mailbox, refreshing the line with dcci each round (device_cache.cpp), since
 // the AICPU writes it across the cache-coherence boundary.
 #include "aicore_qualifiers.h"
 #include "idle_wait.h"
@@ -14,11 +14,11 @@ uint64_t pto_now_ns() {
     return get_sys_cnt() * kNsPerTick;
 }
 
-void pto_idle_wait(Doorbell* bell, uint32_t, IdleBackoff* backoff, uint64_t) {
+void pto_idle_wait(Doorbell*, uint32_t, IdleBackoff* backoff, uint64_t) {
     ++backoff->rounds;
-    dcci(reinterpret_cast<__gm__ void*>(bell), ENTIRE_DATA_CACHE);
 }
 
-void pto_doorbell_ring(Doorbell* bell) {
-    bell->seq.fetch_add(1, std::memory_order_release);
-}
+// The AICPU polls its workers' lines; a store from AICore into a doorbell
+// line other cores also write could be lost to their write-backs, so AICore
+// rings nothing.
+void pto_doorbell_ring(Doorbell*) {}

@@ -1,14 +1,14 @@
 // The simulated AICore executor entry: one host thread per worker. On the
 // device the worker derives its id from the block and sub-block index; here
 // the host passes it.
-#include "aicore_executor.h"
+#include "aicore_entry.h"
+#include "export.h"
 
 extern "C" void sim_aicore_thread_setup();
 extern "C" void sim_aicore_thread_teardown();
 
-extern "C" __attribute__((visibility("default"))) void sim_aicore_entry(Runtime* rt, int worker_id,
-                                                                        int core_type) {
+extern "C" PTO_EXPORT void sim_aicore_entry(void* launch_block, int worker_id, int core_type) {
     sim_aicore_thread_setup();
-    aicore_execute(rt, worker_id, static_cast<CoreType>(core_type));
+    aicore_execute(launch_block, worker_id, static_cast<CoreType>(core_type));
     sim_aicore_thread_teardown();
 }

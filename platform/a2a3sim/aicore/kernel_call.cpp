@@ -16,6 +16,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "export.h"
+
 namespace {
 
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
@@ -127,7 +129,7 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
 
 // Every worker thread runs its handler on its own stack, so a kernel that
 // overflowed its stack can still be reported.
-extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_setup() {
+extern "C" void sim_aicore_thread_setup() {
     if (t_state != nullptr) return;
     auto* state = static_cast<WorkerSignalState*>(std::malloc(sizeof(WorkerSignalState)));
     if (state == nullptr) return;
@@ -140,7 +142,7 @@ extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_setup()
     t_state = state;
 }
 
-extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_teardown() {
+extern "C" void sim_aicore_thread_teardown() {
     if (t_state == nullptr) return;
     stack_t st{};
     st.ss_flags = SS_DISABLE;
@@ -150,7 +152,7 @@ extern "C" __attribute__((visibility("default"))) void sim_aicore_thread_teardow
 }
 
 // Called by the launcher around each launch; concurrent launches nest.
-extern "C" __attribute__((visibility("default"))) void sim_aicore_install_fault_handlers() {
+extern "C" PTO_EXPORT void sim_aicore_install_fault_handlers() {
     std::lock_guard<std::mutex> lock(g_install_mutex);
     if (g_installed++ > 0) return;
     struct sigaction action;
@@ -161,7 +163,7 @@ extern "C" __attribute__((visibility("default"))) void sim_aicore_install_fault_
     for (int i = 0; i < kSignalCount; ++i) sigaction(kSignals[i], &action, &g_previous[i]);
 }
 
-extern "C" __attribute__((visibility("default"))) void sim_aicore_restore_fault_handlers() {
+extern "C" PTO_EXPORT void sim_aicore_restore_fault_handlers() {
     std::lock_guard<std::mutex> lock(g_install_mutex);
     if (g_installed == 0 || --g_installed > 0) return;
     for (int i = 0; i < kSignalCount; ++i) sigaction(kSignals[i], &g_previous[i], nullptr);

@@ -1,10 +1,12 @@
 // Simulator idle strategy. Workers and schedulers are host threads that far
 // outnumber the cores (up to 72 workers on 2 cores here). A waiter that has
-// just become idle spins for a few microseconds (the next task of a chain
-// arrives that fast), then yields the core to whoever needs it for a while,
-// and only then parks on a futex until its doorbell rings: a run waiting on
-// one long kernel costs about one core, and short dependent tasks never pay
-// for a futex wake-up.
+// just become idle spins for a few hundred nanoseconds (the next task of a
+// chain arrives that fast), then yields the core to whoever needs it for a
+// while, and only then parks on a futex until its doorbell rings: a run
+// waiting on one long kernel costs about one core, and short dependent
+// tasks never pay for a futex wake-up. How long each kind of waiter keeps
+// its core comes from SimIdleTuning (the host parses PTO_SIM_* once per
+// launch and checks them).
 #include "idle_wait.h"
 
 #include <linux/futex.h>
@@ -13,25 +15,18 @@
 #include <unistd.h>
 
 #include <climits>
-#include <cstdlib>
 #include <ctime>
 
+#include "sim_idle_tuning.h"
 #include "time_source.h"
 
 namespace {
 
 constexpr uint32_t kSpinChecks = 32;  // bell checks between clock reads
 
-uint64_t setting_ns(const char* name, uint64_t fallback) {
-    const char* text = std::getenv(name);
-    if (text == nullptr || *text == '\0') return fallback;
-    char* end = nullptr;
-    unsigned long long value = std::strtoull(text, &end, 10);
-    return end != text ? value : fallback;
-}
-
-// Pause-spin this long after becoming idle (PTO_SIM_SPIN_NS overrides).
-const uint64_t kSpinNs = setting_ns("PTO_SIM_SPIN_NS", 300);
+std::atomic<uint64_t> g_spin_ns{kDefaultSimIdleTuning.spin_ns};
+std::atomic<uint64_t> g_scheduler_keep_ns{kDefaultSimIdleTuning.scheduler_keep_ns};
+std::atomic<uint64_t> g_worker_keep_ns{kDefaultSimIdleTuning.worker_keep_ns};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,18 +43,33 @@ uint32_t* futex_word(Doorbell* bell) {
 
 }  // namespace
 
+void sim_idle_tuning_store(const SimIdleTuning& tuning) {
+    g_spin_ns.store(tuning.spin_ns, std::memory_order_relaxed);
+    g_scheduler_keep_ns.store(tuning.scheduler_keep_ns, std::memory_order_relaxed);
+    g_worker_keep_ns.store(tuning.worker_keep_ns, std::memory_order_relaxed);
+}
+
+SimIdleTuning sim_idle_tuning_load() {
+    return SimIdleTuning{g_spin_ns.load(std::memory_order_relaxed),
+                         g_scheduler_keep_ns.load(std::memory_order_relaxed),
+                         g_worker_keep_ns.load(std::memory_order_relaxed)};
+}
+
 void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint64_t max_wait_ns) {
     uint64_t now = pto_now_ns();
     if (backoff->rounds++ == 0) backoff->idle_since_ns = now;
     uint64_t idle = now - backoff->idle_since_ns;
-    if (idle < kSpinNs) {
+    if (idle < g_spin_ns.load(std::memory_order_relaxed)) {
         for (uint32_t i = 0; i < kSpinChecks; ++i) {
             if (bell->seq.load(std::memory_order_acquire) != observed) return;
             cpu_relax();
         }
         return;
     }
-    if (idle < backoff->keep_core_ns) {
+    uint64_t keep = backoff->role == WaiterRole::kScheduler
+                        ? g_scheduler_keep_ns.load(std::memory_order_relaxed)
+                        : g_worker_keep_ns.load(std::memory_order_relaxed);
+    if (idle < keep) {
         sched_yield();
         return;
     }

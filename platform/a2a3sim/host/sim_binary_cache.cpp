@@ -64,8 +64,12 @@ int sim_binaries_for(const uint8_t* aicpu_bin, size_t aicpu_size, const uint8_t*
                       message, message_size)) != 0 ||
         (rc = resolve(*aicpu, "DynTileFwkBackendKernelServer", aicpu_what, &out->aicpu_server,
                       message, message_size)) != 0 ||
+        (rc = resolve(*aicpu, "sim_set_idle_tuning", aicpu_what, &out->aicpu_set_idle_tuning,
+                      message, message_size)) != 0 ||
         (rc = resolve(*aicore, "sim_aicore_entry", aicore_what, &out->aicore_entry, message,
                       message_size)) != 0 ||
+        (rc = resolve(*aicore, "sim_set_idle_tuning", aicore_what, &out->aicore_set_idle_tuning,
+                      message, message_size)) != 0 ||
         (rc = resolve(*aicore, "sim_aicore_install_fault_handlers", aicore_what,
                       &out->install_fault_handlers, message, message_size)) != 0 ||
         (rc = resolve(*aicore, "sim_aicore_restore_fault_handlers", aicore_what,

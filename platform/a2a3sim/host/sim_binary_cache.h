@@ -8,10 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 
+struct SimIdleTuning;
+
 struct SimBinaries {
     int (*aicpu_init)(void* kernel_args);
     int (*aicpu_server)(void* kernel_args);
-    void (*aicore_entry)(void* runtime, int worker_id, int core_type);
+    void (*aicpu_set_idle_tuning)(const SimIdleTuning* tuning);
+    void (*aicore_entry)(void* launch_block, int worker_id, int core_type);
+    void (*aicore_set_idle_tuning)(const SimIdleTuning* tuning);
     void (*install_fault_handlers)();
     void (*restore_fault_handlers)();
 };

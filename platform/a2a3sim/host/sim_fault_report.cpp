@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernel_names.h"
 #include "sim_kernel_registry.h"
 
 // Bindings in other languages read PtoKernelFault by these offsets.
@@ -19,9 +20,6 @@ static_assert(offsetof(PtoKernelFault, object_path) == 56, "PtoKernelFault layou
 static_assert(sizeof(PtoKernelFault) == 312, "PtoKernelFault layout");
 
 namespace {
-
-thread_local bool t_has_fault = false;
-thread_local PtoKernelFault t_fault;
 
 const char* signal_name(int sig) {
     switch (sig) {
@@ -79,7 +77,7 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
     }
     bool located = !f.in_kernel_object && dladdr(reinterpret_cast<void*>(record.pc), &at) != 0 &&
                    at.dli_fbase != nullptr;
-    uint64_t entry = sim_kernel_address(record.func_id);
+    uint64_t entry = record.kernel_entry;
     bool kernel_known = entry != 0 && dladdr(reinterpret_cast<void*>(entry), &kernel) != 0;
     if (located) {
         f.pc_offset = record.pc - reinterpret_cast<uint64_t>(at.dli_fbase);
@@ -90,7 +88,7 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
     }
     *out = f;
 
-    const char* name = sim_kernel_name(record.func_id);
+    const char* name = kernel_name(record.func_id);
     char where[160];
     if (f.in_kernel_object) {
         std::snprintf(where, sizeof where, "at kernel offset 0x%llx",
@@ -116,15 +114,4 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
         "not copied back",
         record.task_id, record.func_id, name ? " (" : "", name ? name : "", name ? ")" : "",
         record.worker_id, f.signal_name, signal_meaning(record.signal), address, where);
-}
-
-void sim_set_last_fault(const PtoKernelFault* fault) {
-    t_has_fault = fault != nullptr;
-    if (fault) t_fault = *fault;
-}
-
-extern "C" int pto_last_kernel_fault(PtoKernelFault* out) {
-    if (!t_has_fault || out == nullptr) return PTO_ERR_NOT_INITIALIZED;
-    *out = t_fault;
-    return 0;
 }

@@ -1,11 +1,12 @@
-// Turns the fault the workers recorded into the report the C API hands out.
+// Turns the fault a worker recorded into the report the C API hands out: the
+// object holding the faulting instruction and the offset in it (so the
+// runner can name the source line), and a one-line summary.
 #pragma once
+
+#include <cstddef>
 
 #include "pto_runtime_c_api.h"
 #include "runtime_host_interface.h"
 
-// Fills `out` and writes a one-line summary into `message`.
 void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, char* message,
                         size_t message_size);
-// Per-thread record behind pto_last_kernel_fault.
-void sim_set_last_fault(const PtoKernelFault* fault);

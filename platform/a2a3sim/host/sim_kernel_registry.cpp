@@ -6,65 +6,76 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
-#include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "pto_status.h"
 #include "shared_object_from_bytes.h"
 
 namespace {
 
-// Executable memory holding one kernel's .text.
-struct TextMapping {
-    void* base = nullptr;
-    size_t size = 0;
-    TextMapping() = default;
-    TextMapping(const TextMapping&) = delete;
-    TextMapping& operator=(const TextMapping&) = delete;
-    TextMapping(TextMapping&& o) noexcept : base(o.base), size(o.size) { o.base = nullptr; }
-    TextMapping& operator=(TextMapping&& o) noexcept {
-        if (this != &o) {
-            release();
-            base = o.base;
-            size = o.size;
-            o.base = nullptr;
-        }
-        return *this;
-    }
-    ~TextMapping() { release(); }
-    void release() {
-        if (base != nullptr) munmap(base, size);
-        base = nullptr;
-    }
-    void leak() { base = nullptr; }
+struct TextRange {
+    int func_id;
+    uint64_t base;
+    size_t size;
 };
 
+// One registration: the loaded object or the .text mapping, unloaded when
+// the registry and every launch holding it let go.
 struct RegisteredKernel {
-    LoadedSharedObject object;  // loaded as a shared object, or
-    TextMapping text;           // loaded as raw .text
+    LoadedSharedObject object;
+    void* text = nullptr;
+    size_t text_size = 0;
     uint64_t entry = 0;
+    int func_id = -1;
+
+    RegisteredKernel() = default;
+    RegisteredKernel(const RegisteredKernel&) = delete;
+    RegisteredKernel& operator=(const RegisteredKernel&) = delete;
+    ~RegisteredKernel();
 };
 
 struct Registry {
     std::mutex mutex;
-    std::unordered_map<int, RegisteredKernel> kernels;
-    std::unordered_map<int, std::string> names;
-    bool pinned = false;
-
-    ~Registry() {
-        if (pinned) {
-            for (auto& k : kernels) {
-                k.second.object.leak();
-                k.second.text.leak();
-            }
-        }
-    }
+    std::unordered_map<int, std::shared_ptr<RegisteredKernel>> kernels;
+    std::vector<TextRange> texts;  // every .text mapping alive, for fault reports
 };
 
 Registry& registry() {
-    static Registry r;
-    return r;
+    // Never destroyed: a launch abandoned on a hung kernel may release its
+    // kernels while the process exits.
+    static Registry* r = new Registry;
+    return *r;
+}
+
+RegisteredKernel::~RegisteredKernel() {
+    if (text == nullptr) return;
+    Registry& r = registry();
+    {
+        std::lock_guard<std::mutex> lock(r.mutex);
+        for (auto it = r.texts.begin(); it != r.texts.end(); ++it) {
+            if (it->base == reinterpret_cast<uint64_t>(text)) {
+                r.texts.erase(it);
+                break;
+            }
+        }
+    }
+    munmap(text, text_size);
+}
+
+void install(std::shared_ptr<RegisteredKernel> k) {
+    Registry& r = registry();
+    // The kernel replaced goes when its last holder lets go; if that is this
+    // function, after the lock is released (its destructor takes the lock).
+    std::shared_ptr<RegisteredKernel> replaced;
+    std::lock_guard<std::mutex> lock(r.mutex);
+    if (k->text != nullptr) {
+        r.texts.push_back(TextRange{k->func_id, reinterpret_cast<uint64_t>(k->text), k->text_size});
+    }
+    std::shared_ptr<RegisteredKernel>& slot = r.kernels[k->func_id];
+    replaced.swap(slot);
+    slot = std::move(k);
 }
 
 }  // namespace
@@ -77,22 +88,15 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
     }
     char what[48];
     std::snprintf(what, sizeof what, "kernel func_id %d", func_id);
-    RegisteredKernel k;
-    int rc = k.object.load(bin, size, what, message, message_size);
+    auto k = std::make_shared<RegisteredKernel>();
+    k->func_id = func_id;
+    int rc = k->object.load(bin, size, what, message, message_size);
     if (rc != 0) return rc;
     void* entry = nullptr;
-    rc = k.object.resolve("kernel_entry", what, &entry, message, message_size);
+    rc = k->object.resolve("kernel_entry", what, &entry, message, message_size);
     if (rc != 0) return rc;
-    k.entry = reinterpret_cast<uint64_t>(entry);
-
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.kernels.find(func_id);
-    if (it != r.kernels.end() && r.pinned) {
-        it->second.object.leak();
-        it->second.text.leak();
-    }
-    r.kernels[func_id] = std::move(k);
+    k->entry = reinterpret_cast<uint64_t>(entry);
+    install(std::move(k));
     return 0;
 }
 
@@ -127,60 +131,34 @@ int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
         return PTO_ERR_LOAD_BINARY;
     }
     __builtin___clear_cache(static_cast<char*>(base), static_cast<char*>(base) + size);
-    RegisteredKernel k;
-    k.text.base = base;
-    k.text.size = size;
-    k.entry = reinterpret_cast<uint64_t>(base) + entry_offset;
+    auto k = std::make_shared<RegisteredKernel>();
+    k->func_id = func_id;
+    k->text = base;
+    k->text_size = size;
+    k->entry = reinterpret_cast<uint64_t>(base) + entry_offset;
+    install(std::move(k));
+    return 0;
+}
+
+bool sim_kernel_entry(int func_id, uint64_t* entry, std::shared_ptr<const void>* keep_alive) {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     auto it = r.kernels.find(func_id);
-    if (it != r.kernels.end() && r.pinned) {
-        it->second.object.leak();
-        it->second.text.leak();
-    }
-    r.kernels[func_id] = std::move(k);
-    return 0;
+    if (it == r.kernels.end()) return false;
+    *entry = it->second->entry;
+    *keep_alive = it->second;
+    return true;
 }
 
 bool sim_text_kernel_at(uint64_t pc, int* func_id, uint64_t* offset) {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
-    for (auto& k : r.kernels) {
-        auto base = reinterpret_cast<uint64_t>(k.second.text.base);
-        if (base != 0 && pc >= base && pc < base + k.second.text.size) {
-            *func_id = k.first;
-            *offset = pc - base;
+    for (const TextRange& t : r.texts) {
+        if (pc >= t.base && pc < t.base + t.size) {
+            *func_id = t.func_id;
+            *offset = pc - t.base;
             return true;
         }
     }
     return false;
-}
-
-uint64_t sim_kernel_address(int func_id) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.kernels.find(func_id);
-    return it == r.kernels.end() ? 0 : it->second.entry;
-}
-
-int sim_name_kernel(int func_id, const char* name) {
-    if (name == nullptr) return PTO_ERR_INVALID_ARGUMENT;
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    r.names[func_id] = name;
-    return 0;
-}
-
-const char* sim_kernel_name(int func_id) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.names.find(func_id);
-    // Names are never erased, so the pointer stays valid.
-    return it == r.names.end() ? nullptr : it->second.c_str();
-}
-
-void sim_pin_kernels() {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    r.pinned = true;
 }

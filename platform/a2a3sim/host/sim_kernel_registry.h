@@ -1,10 +1,13 @@
-// Kernels registered with the simulator: each is a shared object whose
-// `kernel_entry` is called by the workers. Registrations last until the
-// library is unloaded, across any number of runs.
+// Kernels registered with the simulator, by func_id: a shared object whose
+// `kernel_entry` the workers call, or raw .text in executable memory.
+// Registrations last until the library is unloaded. Each entry is shared:
+// a launch holds the kernels it resolved, so replacing a func_id's kernel
+// while a launch runs it unloads nothing until that launch has ended.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* message,
                         size_t message_size);
@@ -12,14 +15,9 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
 // executable memory and entered at `entry_offset`.
 int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
                              char* message, size_t message_size);
-// If `pc` lies in a kernel registered as .text: its func_id and offset.
+// Entry address of a registered kernel and what keeps it loaded; false when
+// none is registered.
+bool sim_kernel_entry(int func_id, uint64_t* entry, std::shared_ptr<const void>* keep_alive);
+// If `pc` lies in a kernel registered as .text (now or by an earlier
+// registration some launch still holds): its func_id and offset.
 bool sim_text_kernel_at(uint64_t pc, int* func_id, uint64_t* offset);
-// Entry address of a registered kernel, 0 when none.
-uint64_t sim_kernel_address(int func_id);
-// Names a kernel for diagnostics (kept across re-registration).
-int sim_name_kernel(int func_id, const char* name);
-// The kernel's name, or nullptr.
-const char* sim_kernel_name(int func_id);
-// Keeps every loaded kernel mapped for the rest of the process, for when a
-// worker thread may still be inside one.
-void sim_pin_kernels();

@@ -4,11 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-
-#include "pto_status.h"
 
 bool sim_assign_cpus(const std::vector<int>& cpus, int schedulers, int workers,
                      std::vector<int>* scheduler_cpu, std::vector<int>* worker_cpu) {
@@ -22,8 +17,8 @@ bool sim_assign_cpus(const std::vector<int>& cpus, int schedulers, int workers,
     // Schedulers get cores in proportion to their share of the threads, at
     // least one, never all: a scheduler does the bookkeeping of every task
     // its workers run, so one scheduler core usually serves many workers.
-    int scheduler_cores = static_cast<int>(
-        std::lround(static_cast<double>(n) * schedulers / (schedulers + workers)));
+    int scheduler_cores =
+        static_cast<int>(std::lround(static_cast<double>(n) * schedulers / (schedulers + workers)));
     scheduler_cores = std::clamp(scheduler_cores, 1, std::min(schedulers, n - 1));
     const int worker_cores = n - scheduler_cores;
     for (int i = 0; i < schedulers; ++i)
@@ -34,26 +29,14 @@ bool sim_assign_cpus(const std::vector<int>& cpus, int schedulers, int workers,
     return true;
 }
 
-int sim_plan_placement(int schedulers, int workers, SimPlacement* out, char* message,
-                       size_t message_size) {
+void sim_plan_placement(int schedulers, int workers, bool place_threads, SimPlacement* out) {
     out->pinned = false;
     out->scheduler_cpu.assign(static_cast<size_t>(schedulers), -1);
     out->worker_cpu.assign(static_cast<size_t>(workers), -1);
     CPU_ZERO(&out->allowed);
-    if (sched_getaffinity(0, sizeof out->allowed, &out->allowed) != 0) {
-        // Without the mask there is nothing safe to pin to; the kernel places.
-        return 0;
-    }
-
-    const char* mode = std::getenv("PTO_SIM_AFFINITY");
-    if (mode != nullptr && *mode != '\0' && std::strcmp(mode, "auto") != 0) {
-        if (std::strcmp(mode, "off") == 0) return 0;
-        std::snprintf(message, message_size,
-                      "PTO_SIM_AFFINITY=%s is not a placement; use auto (the default: schedulers "
-                      "and workers on separate cores when threads outnumber cores) or off",
-                      mode);
-        return PTO_ERR_BAD_LAUNCH_CONFIG;
-    }
+    // Without the mask there is nothing safe to pin to; the kernel places.
+    if (sched_getaffinity(0, sizeof out->allowed, &out->allowed) != 0) return;
+    if (!place_threads) return;
 
     // Hand out CPUs starting from the one the caller runs on, so that
     // simulator processes started side by side do not all crowd the same
@@ -67,5 +50,4 @@ int sim_plan_placement(int schedulers, int workers, SimPlacement* out, char* mes
     if (first != cpus.end()) std::rotate(cpus.begin(), first, cpus.end());
 
     out->pinned = sim_assign_cpus(cpus, schedulers, workers, &out->scheduler_cpu, &out->worker_cpu);
-    return 0;
 }

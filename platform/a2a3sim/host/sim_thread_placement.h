@@ -22,11 +22,10 @@ struct SimPlacement {
     cpu_set_t allowed;               // the CPUs the launching thread may use
 };
 
-// Plans where `schedulers` scheduler threads and `workers` worker threads run.
-// Returns 0, or a non-zero status with the reason in `message` (a bad
-// PTO_SIM_AFFINITY value).
-int sim_plan_placement(int schedulers, int workers, SimPlacement* out, char* message,
-                       size_t message_size);
+// Plans where `schedulers` scheduler threads and `workers` worker threads
+// run; with `place_threads` false (PTO_SIM_AFFINITY=off) everything may run
+// anywhere the launching thread may.
+void sim_plan_placement(int schedulers, int workers, bool place_threads, SimPlacement* out);
 
 // The pure policy, for tests: given the usable CPUs in the order they should
 // be handed out, fills the per-thread CPUs (or leaves them -1 when the launch

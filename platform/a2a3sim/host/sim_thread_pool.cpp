@@ -134,7 +134,8 @@ bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& 
     t->crew = state_;
     // A new thread starts with its creator's binding.
     CPU_ZERO(&t->bound);
-    if (pthread_getaffinity_np(pthread_self(), sizeof t->bound, &t->bound) != 0) CPU_ZERO(&t->bound);
+    if (pthread_getaffinity_np(pthread_self(), sizeof t->bound, &t->bound) != 0)
+        CPU_ZERO(&t->bound);
     try {
         std::thread(thread_main, t).detach();
     } catch (const std::system_error& e) {
@@ -150,6 +151,17 @@ bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& 
 void SimThreadCrew::wait_all() {
     std::unique_lock<std::mutex> lock(state_->mutex);
     state_->changed.wait(lock, [this] { return state_->finished == state_->started; });
+}
+
+bool SimThreadCrew::finished_by(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    return state_->changed.wait_until(lock, deadline,
+                                      [this] { return state_->finished == state_->started; });
+}
+
+int SimThreadCrew::running() const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return state_->started - state_->finished;
 }
 
 int SimThreadCrew::wait_until(std::chrono::steady_clock::time_point deadline) {

@@ -26,15 +26,23 @@ public:
     SimThreadCrew();
     SimThreadCrew(const SimThreadCrew&) = delete;
     SimThreadCrew& operator=(const SimThreadCrew&) = delete;
+    SimThreadCrew(SimThreadCrew&&) = default;
+    SimThreadCrew& operator=(SimThreadCrew&&) = default;
 
     // Runs `body` on a pool thread bound to `cpu`, or to `allowed` when cpu
     // is -1. Returns false with the reason in `error` when no thread could be
     // started.
-    bool start(std::function<void()> body, int cpu, const cpu_set_t& allowed,
-               std::string* error);
+    bool start(std::function<void()> body, int cpu, const cpu_set_t& allowed, std::string* error);
 
     // Waits until every body started by this crew returned.
     void wait_all();
+
+    // Waits until every body returned or the deadline passed, giving up on
+    // none; true when all returned.
+    bool finished_by(std::chrono::steady_clock::time_point deadline);
+
+    // Bodies started and not yet returned.
+    int running() const;
 
     // Waits until every body returned or the deadline passed; returns how
     // many were still running (and are now abandoned).

@@ -6,8 +6,9 @@
 // doorbell to move from the sampled value, so a ring between the check and the
 // wait is never lost.
 //
-// The simulator spins briefly, then yields, then parks on a futex; the device
-// polls (its mailboxes are refreshed by dcci, there is nothing to park on).
+// How long a waiter keeps its core is the platform's policy (the simulator
+// spins, yields, then parks on a futex; the device polls): the runtime only
+// says which kind of waiter it is.
 #pragma once
 
 #include <atomic>
@@ -18,16 +19,17 @@ struct Doorbell {
     std::atomic<uint32_t> sleepers{0};
 };
 
-// Grows the idle strategy across consecutive idle rounds of one waiter:
-// how long it has been idle decides between spinning, yielding and parking.
+// Schedulers sit on every task's critical path; workers are many and each
+// waits longer between tasks. Platforms may treat them differently.
+enum class WaiterRole : uint8_t { kScheduler = 0, kWorker = 1 };
+
+// The idle strategy's memory across consecutive idle rounds of one waiter.
 // Reset it whenever the waiter found work.
 struct IdleBackoff {
-    // How long to keep the core (spinning, then yielding) before parking.
-    // Schedulers sit on every task's critical path and keep it longer than
-    // workers, which are many and each wait longer between tasks.
-    uint64_t keep_core_ns = 200'000;
+    WaiterRole role = WaiterRole::kScheduler;
     uint32_t rounds = 0;
     uint64_t idle_since_ns = 0;
+    explicit IdleBackoff(WaiterRole r) : role(r) {}
     void reset() {
         rounds = 0;
         idle_since_ns = 0;

@@ -14,5 +14,5 @@ struct DeviceArgs {
 struct KernelArgs {
     uint64_t reserved[5];
     DeviceArgs* device_args;
-    void* runtime_args;  // the device Runtime*
+    void* runtime_args;  // device address of the runtime's launch block
 };

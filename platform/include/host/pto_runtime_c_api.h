@@ -3,8 +3,26 @@
 // recent failure on the calling thread in words a user can act on.
 //
 // Call order per run: get_runtime_size -> (caller allocates, zero-filled) ->
-// init_runtime -> launch_runtime -> finalize_runtime. Kernels registered with
-// register_kernel stay registered until the library is unloaded.
+// init_runtime -> launch_runtime (any number of times) -> finalize_runtime.
+// init_runtime builds the task graph and freezes it; every launch runs that
+// same graph.
+//
+// Threads. Each handle is used by one thread at a time for init, launch and
+// finalize: a launch or finalize while another thread launches or finalizes
+// the same handle is refused with PTO_ERR_BUSY. Different handles may be
+// launched from different threads at once. pto_get_progress may be called
+// from any thread while a launch runs; the other graph calls after
+// launch_runtime returned. register_kernel, pto_register_kernel_text and
+// pto_name_kernel may be called at any time from any thread: a launch runs
+// the kernels registered when it started (a kernel replaced meanwhile stays
+// loaded until every launch using it has ended), and names handed out stay
+// valid for the life of the process. The process-wide settings
+// (pto_set_run_timeout, pto_set_graph_limits*) apply to launches and graphs
+// started after the call. Device memory calls are safe from any thread.
+//
+// The orchestration function runs on the thread calling init_runtime and
+// must build the graph there: calls to the Runtime from other threads, or
+// after the orchestration returned, fail (see runtime.h).
 #pragma once
 
 #include <stddef.h>
@@ -27,11 +45,17 @@ int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int de
                    const uint8_t* aicpu_bin, size_t aicpu_size, const uint8_t* aicore_bin,
                    size_t aicore_size);
 
+// Copies the recorded outputs back (only after a launch that succeeded) and
+// releases the handle. Device memory a still-running kernel may use (a
+// launch abandoned after a hung kernel) is released when that kernel returns.
 int finalize_runtime(RuntimeHandle rt);
 
 int set_device(int device_id);
 int register_kernel(int func_id, const uint8_t* bin, size_t bin_size);
 
+// Device memory. Allocations are 64-byte aligned and tracked with their
+// size: copies must stay inside one allocation, device_free takes only a
+// live allocation (otherwise nothing happens and pto_last_error says why).
 void* device_malloc(size_t size);
 void device_free(void* p);
 int copy_to_device(void* dev, const void* host, size_t n);
@@ -43,11 +67,16 @@ int copy_from_device(void* host, const void* dev, size_t n);
 // Message for the last failure on this thread; "" when there was none.
 const char* pto_last_error(void);
 // Seconds a run may go without any task completing before it is stopped
-// with a diagnostic. 0 restores the default.
+// with a diagnostic. 0 restores the default (60 s).
 int pto_set_run_timeout(double seconds);
-// Raise (or lower) the graph limits for Runtimes initialised from now on:
-// tasks per graph (default 4096, at most 16777216) and successors per task
-// (default 512). Memory follows the tasks actually added, not the limit.
+// Graph limits for handles initialised from now on: tasks per graph
+// (default 16,777,216), successors per task (default 16,777,216: no
+// practical limit) and arguments per task (default 128). Tasks and
+// successors take 1..268,435,456, arguments 1..65,535. Memory follows the
+// graph actually built, not the limits.
+#define PTO_DEFAULT_MAX_ARGS 128
+int pto_set_graph_limits_ex(int max_tasks, int max_successors, int max_args);
+// The same, keeping the default argument limit.
 int pto_set_graph_limits(int max_tasks, int max_successors);
 // Registers a kernel the way the device loads one: only the `.text` section
 // of its object file, copied into executable (device) memory; tasks enter it
@@ -73,9 +102,10 @@ typedef struct PtoKernelFault {
 // fault; PTO_ERR_NOT_INITIALIZED otherwise.
 int pto_last_kernel_fault(PtoKernelFault* out);
 
-// One task as the runtime saw it. Times are CLOCK_MONOTONIC ns on the
-// simulator (the device fills the same fields from its counter); 0 when the
-// task never got there. core_type: 0 AIC, 1 AIV.
+// One task as the runtime saw it. Times are ns of the device's clock
+// (CLOCK_MONOTONIC on the simulator, the system counter on the device), all
+// four from the same clock; 0 when the task never got there.
+// core_type: 0 AIC, 1 AIV.
 typedef struct PtoTaskRecord {
     int32_t task_id;
     int32_t func_id;
@@ -84,7 +114,7 @@ typedef struct PtoTaskRecord {
     int32_t fanin;
     int32_t fanout;
     int32_t scheduler_thread;  // which scheduler thread dispatched it
-    int32_t state;             // 0 pending, 1 ready, 2 running, 3 done
+    int32_t state;             // 0 waiting, 1 ready, 2 running, 3 done
     uint64_t ready_ns;         // last predecessor completed (or launch start)
     uint64_t dispatch_ns;      // handed to a worker
     uint64_t start_ns;         // kernel entered (stamped by the worker)
@@ -92,9 +122,10 @@ typedef struct PtoTaskRecord {
 } PtoTaskRecord;
 
 // The task graph of an initialised Runtime (after init_runtime, before
-// finalize_runtime; times after launch_runtime).
+// finalize_runtime; times after launch_runtime, from the last launch).
 int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges);
 // Copy up to `capacity` records / edges; return how many were copied.
+// Edges come grouped by source task, each group in the order it was added.
 int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity);
 int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far: may be called from another thread while

@@ -1,34 +1,34 @@
-// What a runtime's host folder provides to the platform's C API. The platform
-// owns devices, memory, kernel registration and launching; the runtime owns
-// the layout of its Runtime block and the orchestration. Neither looks inside
-// the other.
+// What a runtime's host folder provides to the platform's host code. The
+// platform owns devices, memory, kernel registration and starting the AICPU
+// and AICore bodies; the runtime owns the graph, its device image and the
+// launch block. Neither looks inside the other: the platform moves blocks
+// and calls the runtime's entry points with the launch block's address.
+//
+// A Runtime handle (the caller's get_runtime_size() bytes) holds a graph
+// session. init_runtime builds the graph and freezes it; each launch gets a
+// RuntimeLaunch of its own, shared by everything that may still touch it
+// (the launcher, and on the simulator every scheduler and worker thread):
+// the last holder frees it, together with the graph and device memory it
+// uses if the handle was finalized meanwhile.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <memory>
 
-// Device memory operations of the platform, handed to the runtime so that the
-// orchestration's host_api reaches the right device.
-struct DeviceMemoryOps {
-    void* (*device_malloc)(size_t size);
-    void (*device_free)(void* dev_ptr);
-    int (*copy_to_device)(void* dev_ptr, const void* host_ptr, size_t size);
-    int (*copy_from_device)(void* host_ptr, const void* dev_ptr, size_t size);
-};
+#include "device_memory.h"
 
 struct RuntimeLaunchSettings {
     int aicpu_thread_num;
     int block_dim;
-    uint64_t timeout_ns;
+    uint64_t timeout_ns;  // longest stretch without any task completing
 };
-
-// Maps a func_id to its kernel's entry address; 0 when not registered.
-using KernelAddressLookup = uint64_t (*)(int func_id);
 
 // Names a func_id's kernel for diagnostics; nullptr when unknown.
 using KernelNameLookup = const char* (*)(int func_id);
 
-// The task whose kernel faulted in the last launch, as the workers recorded it.
+// The task whose kernel faulted, as its worker recorded it.
 struct KernelFaultRecord {
     int task_id;
     int func_id;
@@ -36,6 +36,16 @@ struct KernelFaultRecord {
     int signal;
     uint64_t pc;
     uint64_t address;
+    uint64_t kernel_entry;  // the entry the launch called
+};
+
+// A task that was running on a worker when the launch stopped.
+struct RunningTask {
+    int task_id;
+    int func_id;
+    int worker_id;
+    bool started;         // the worker entered the kernel
+    uint64_t running_ns;  // since it entered, up to when the launch was stopped
 };
 
 // What the runtime knows about one task, for traces and summaries.
@@ -45,48 +55,79 @@ struct TaskRecordView {
     uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
 };
 
+// One launch, from the host's side.
+class RuntimeLaunch {
+public:
+    virtual ~RuntimeLaunch() = default;
+
+    // Kernels the graph uses: one slot per distinct func_id. The platform
+    // resolves each and sets its entry address before starting; `hold`
+    // keeps whatever the entry lives in (a loaded object) for as long as
+    // the launch lives.
+    virtual int kernel_count() const = 0;
+    virtual int32_t kernel_func_id(int slot) const = 0;
+    virtual int first_task_of_kernel(int slot) const = 0;
+    virtual void set_kernel_entry(int slot, uint64_t entry) = 0;
+    virtual void hold(std::shared_ptr<const void> keep_alive) = 0;
+
+    // The launch block (published before the start, collected after).
+    virtual const DeviceBlock& block() const = 0;
+    // What aicpu_execute and aicore_execute receive: the launch block's
+    // device address.
+    virtual void* entry_argument() const = 0;
+    virtual int worker_count() const = 0;
+
+    // Stops a running launch from the host (its start failed, or the host's
+    // own bound ran out): schedulers return `status`, workers leave.
+    virtual void abort(int status) = 0;
+    // Tells every worker to leave (after the schedulers returned; they stop
+    // their own workers, this covers a scheduler that never started).
+    virtual void stop_workers() = 0;
+    // Tasks completed so far (safe to read while the launch runs).
+    virtual int completed_tasks() const = 0;
+    virtual int task_count() const = 0;
+
+    // After the launch (block collected): how the schedulers ended it.
+    virtual int status() const = 0;
+    virtual double stalled_seconds() const = 0;
+    // The stall report: progress, ready queues, busy workers, waiting tasks
+    // and what they wait on, and a diagnosis (hung kernel or deadlock).
+    virtual void report_stall(FILE* out, KernelNameLookup names) const = 0;
+    virtual bool find_fault(KernelFaultRecord* record) const = 0;
+    // Tasks a worker had been handed and not finished; returns how many
+    // were written (at most `capacity`).
+    virtual int running_tasks(RunningTask* out, int capacity) const = 0;
+};
+
+// ---- the handle ----------------------------------------------------------
 // Every function returns 0 or a negative PtoStatus and, on failure, writes a
 // one-line reason into `message`.
 size_t runtime_host_size();
-// Limits for Runtimes initialised from now on (process-wide).
-int runtime_host_set_graph_limits(int max_tasks, int max_successors, char* message,
+// Limits for graphs built from now on (process-wide).
+int runtime_host_set_graph_limits(int max_tasks, int max_successors, int max_args, char* message,
                                   size_t message_size);
-bool runtime_host_is_initialized(void* rt);
-int runtime_host_init(void* rt, const uint8_t* orch_so, size_t orch_so_size,
+bool runtime_host_is_initialized(void* handle);
+int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
                       const char* orch_func_name, uint64_t* func_args, int func_args_count,
-                      const DeviceMemoryOps& ops, char* message, size_t message_size);
-int runtime_host_prepare_launch(void* rt, const RuntimeLaunchSettings& settings,
-                                KernelAddressLookup lookup, char* message, size_t message_size);
-// Tells every worker to quit (safety net after the schedulers returned).
-void runtime_host_stop_workers(void* rt);
-// Stops a launch that could not be set up completely (not every thread
-// started): the scheduler threads that did start return `status` at once
-// instead of waiting for workers that will never answer.
-void runtime_host_abort_launch(void* rt, int status);
-// After the schedulers returned from a run that stalled: writes the
-// diagnostic (progress, ready queues, busy workers, waiting tasks and their
-// predecessors, deadlock vs hung kernel) to stderr.
-void runtime_host_report_stall(void* rt, KernelNameLookup names);
-// After a run stopped by a kernel fault: the faulting task, if any.
-bool runtime_host_find_fault(void* rt, KernelFaultRecord* record);
-// Tells the runtime how the launch ended; finalize copies outputs back only
-// after a launch that succeeded.
-void runtime_host_launch_finished(void* rt, int status);
-// The graph of an initialised Runtime: counts, then tasks and edges (valid
-// after init_runtime; times after a launch). Return the number copied.
-int runtime_host_graph_size(void* rt, int* tasks, int* edges);
-int runtime_host_task_records(void* rt, TaskRecordView* out, int capacity);
-int runtime_host_edges(void* rt, int32_t* from, int32_t* to, int capacity);
+                      char* message, size_t message_size);
+int runtime_host_finalize(void* handle, char* message, size_t message_size);
+
+// Claims the handle for a launch and creates the launch (its block laid
+// out and zero-state, kernel entries still unset). PTO_ERR_BUSY when another
+// thread is launching or finalizing the same handle.
+int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& settings,
+                              std::shared_ptr<RuntimeLaunch>* out, char* message,
+                              size_t message_size);
+// Releases the handle's claim; the launch stays the handle's "last launch"
+// (records, progress) until the next one or finalize. finalize copies
+// outputs back only when the last launch ended with status 0.
+void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
+                             int status);
+
+// The graph of an initialised handle: counts, then tasks and edges (times
+// after a launch). Return the number copied.
+int runtime_host_graph_size(void* handle, int* tasks, int* edges);
+int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity);
+int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far; safe to call from another thread during a launch.
-int runtime_host_progress(void* rt, int* done, int* total);
-// Device platforms: the Runtime as one block for device memory (after
-// prepare_launch), and the run's results read back from it.
-size_t runtime_host_device_image_size(void* rt);
-void runtime_host_write_device_image(void* rt, uint8_t* staging, uint64_t device_base);
-void runtime_host_read_device_image(void* rt, const uint8_t* staging, uint64_t device_base);
-// How the last run ended according to the schedulers (0 or a PtoStatus).
-int runtime_host_run_status(void* rt);
-// A worker could not be stopped (it is inside a kernel): finalize must then
-// neither copy outputs nor free device memory the kernel may still touch.
-void runtime_host_mark_abandoned(void* rt);
-int runtime_host_finalize(void* rt, const DeviceMemoryOps& ops, char* message, size_t message_size);
+int runtime_host_progress(void* handle, int* done, int* total);

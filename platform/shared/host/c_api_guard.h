@@ -1,8 +1,8 @@
-// What every platform's C API entry point does around its body: no C++
-// exception crosses extern "C", and a failure's message lands in
-// pto_last_error().
+// What every C API entry point does around its body: no C++ exception
+// crosses extern "C", and a failure's message lands in pto_last_error().
 #pragma once
 
+#include <exception>
 #include <new>
 
 #include "last_error.h"
@@ -15,8 +15,11 @@ int guarded(const char* what, F body) {
     } catch (const std::bad_alloc&) {
         set_last_error("%s: out of host memory", what);
         return PTO_ERR_OUT_OF_MEMORY;
+    } catch (const std::exception& e) {
+        set_last_error("%s: internal failure: %s", what, e.what());
+        return PTO_ERR_DEVICE;
     } catch (...) {
-        set_last_error("%s: unexpected internal failure", what);
+        set_last_error("%s: internal failure (an exception that is not a std::exception)", what);
         return PTO_ERR_DEVICE;
     }
 }

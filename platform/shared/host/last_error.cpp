@@ -3,6 +3,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "export.h"
 #include "pto_runtime_c_api.h"
 
 namespace {
@@ -24,6 +25,6 @@ const char* last_error() {
     return t_message;
 }
 
-extern "C" const char* pto_last_error(void) {
+extern "C" PTO_EXPORT const char* pto_last_error(void) {
     return t_message;
 }

@@ -1,12 +1,17 @@
-// The half of the host C API that is the same on every platform: Runtime
-// life cycle around the runtime's host interface, device memory through the
-// platform's operations, graph inspection and process-wide settings.
+// The half of the host C API that is the same on every platform: the handle
+// life cycle around the runtime's host interface, launches through the
+// launch driver, tracked device memory, graph inspection and process-wide
+// settings. Each platform's host folder adds devices, kernel registration
+// and its launch backend.
 #include <atomic>
 #include <cstdio>
 
 #include "c_api_guard.h"
+#include "device_memory.h"
+#include "export.h"
+#include "kernel_names.h"
 #include "last_error.h"
-#include "platform_host.h"
+#include "launch_driver.h"
 #include "pto_runtime_c_api.h"
 #include "runtime_host_interface.h"
 
@@ -17,80 +22,102 @@ std::atomic<uint64_t> g_timeout_ns{static_cast<uint64_t>(kDefaultTimeoutSeconds 
 
 }  // namespace
 
-uint64_t platform_run_timeout_ns() {
-    return g_timeout_ns.load();
-}
-
 static_assert(sizeof(PtoTaskRecord) == sizeof(TaskRecordView), "task record layouts must match");
 static_assert(sizeof(PtoTaskRecord) == 64, "PtoTaskRecord layout");
 
 extern "C" {
 
-size_t get_runtime_size(void) {
+PTO_EXPORT size_t get_runtime_size(void) {
     return runtime_host_size();
 }
 
-int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
-                 const char* orch_func_name, uint64_t* func_args, int func_args_count) {
+PTO_EXPORT int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
+                            const char* orch_func_name, uint64_t* func_args, int func_args_count) {
     clear_last_error();
     return guarded("init_runtime", [&] {
         char message[1024] = {};
-        return report(
-            runtime_host_init(rt, orch_so, orch_so_size, orch_func_name, func_args, func_args_count,
-                              platform_memory_ops(), message, sizeof message),
-            message);
-    });
-}
-
-int finalize_runtime(RuntimeHandle rt) {
-    clear_last_error();
-    return guarded("finalize_runtime", [&] {
-        char message[1024] = {};
-        return report(runtime_host_finalize(rt, platform_memory_ops(), message, sizeof message),
+        return report(runtime_host_init(rt, orch_so, orch_so_size, orch_func_name, func_args,
+                                        func_args_count, message, sizeof message),
                       message);
     });
 }
 
-void* device_malloc(size_t size) {
-    return platform_memory_ops().device_malloc(size);
+PTO_EXPORT int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int device_id,
+                              const uint8_t* aicpu_bin, size_t aicpu_size,
+                              const uint8_t* aicore_bin, size_t aicore_size) {
+    clear_last_error();
+    return guarded("launch_runtime", [&] {
+        LaunchParams params{aicpu_thread_num, block_dim,  device_id,  g_timeout_ns.load(),
+                            aicpu_bin,        aicpu_size, aicore_bin, aicore_size};
+        char message[1024] = {};
+        return report(run_launch(rt, params, message, sizeof message), message);
+    });
 }
 
-void device_free(void* p) {
-    platform_memory_ops().device_free(p);
+PTO_EXPORT int finalize_runtime(RuntimeHandle rt) {
+    clear_last_error();
+    return guarded("finalize_runtime", [&] {
+        char message[1024] = {};
+        return report(runtime_host_finalize(rt, message, sizeof message), message);
+    });
 }
 
-int copy_to_device(void* dev, const void* host, size_t n) {
-    return platform_memory_ops().copy_to_device(dev, host, n);
+PTO_EXPORT void* device_malloc(size_t size) {
+    clear_last_error();
+    char message[256] = {};
+    void* p = device_allocate(size, nullptr, message, sizeof message);
+    if (p == nullptr) set_last_error("%s", message);
+    return p;
 }
 
-int copy_from_device(void* host, const void* dev, size_t n) {
-    return platform_memory_ops().copy_from_device(host, dev, n);
+PTO_EXPORT void device_free(void* p) {
+    clear_last_error();
+    if (p == nullptr) return;
+    char message[256] = {};
+    if (!device_release(p, 0, message, sizeof message)) set_last_error("%s", message);
 }
 
-int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges) {
+PTO_EXPORT int copy_to_device(void* dev, const void* host, size_t n) {
+    clear_last_error();
+    char message[256] = {};
+    return report(device_copy_to(dev, host, n, message, sizeof message), message);
+}
+
+PTO_EXPORT int copy_from_device(void* host, const void* dev, size_t n) {
+    clear_last_error();
+    char message[256] = {};
+    return report(device_copy_from(host, dev, n, message, sizeof message), message);
+}
+
+PTO_EXPORT int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges) {
     return runtime_host_graph_size(rt, tasks, edges);
 }
 
-int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity) {
+PTO_EXPORT int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity) {
     return runtime_host_task_records(rt, reinterpret_cast<TaskRecordView*>(out), capacity);
 }
 
-int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity) {
+PTO_EXPORT int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity) {
     return runtime_host_edges(rt, from, to, capacity);
 }
 
-int pto_get_progress(RuntimeHandle rt, int* done, int* total) {
+PTO_EXPORT int pto_get_progress(RuntimeHandle rt, int* done, int* total) {
     return runtime_host_progress(rt, done, total);
 }
 
-int pto_set_graph_limits(int max_tasks, int max_successors) {
+PTO_EXPORT int pto_set_graph_limits_ex(int max_tasks, int max_successors, int max_args) {
     clear_last_error();
     char message[256] = {};
-    return report(runtime_host_set_graph_limits(max_tasks, max_successors, message, sizeof message),
-                  message);
+    return report(
+        runtime_host_set_graph_limits(max_tasks, max_successors, max_args, message, sizeof message),
+        message);
 }
 
-int pto_set_run_timeout(double seconds) {
+PTO_EXPORT int pto_set_graph_limits(int max_tasks, int max_successors) {
+    return pto_set_graph_limits_ex(max_tasks, max_successors, PTO_DEFAULT_MAX_ARGS);
+}
+
+PTO_EXPORT int pto_set_run_timeout(double seconds) {
     clear_last_error();
     if (!(seconds >= 0) || seconds > 86400.0 * 365) {
         set_last_error("pto_set_run_timeout: %g seconds is not a usable timeout", seconds);
@@ -98,6 +125,15 @@ int pto_set_run_timeout(double seconds) {
     }
     double s = seconds == 0 ? kDefaultTimeoutSeconds : seconds;
     g_timeout_ns.store(static_cast<uint64_t>(s * 1e9));
+    return 0;
+}
+
+PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
+    clear_last_error();
+    if (set_kernel_name(func_id, name) != 0) {
+        set_last_error("pto_name_kernel: func_id %d: the name is null", func_id);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
     return 0;
 }
 

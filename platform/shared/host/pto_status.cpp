@@ -1,6 +1,8 @@
 #include "pto_status.h"
 
-extern "C" const char* pto_status_name(int code) {
+#include "export.h"
+
+extern "C" PTO_EXPORT const char* pto_status_name(int code) {
     switch (code) {
         case PTO_OK:
             return "PTO_OK";
@@ -32,6 +34,8 @@ extern "C" const char* pto_status_name(int code) {
             return "PTO_ERR_INVALID_GRAPH";
         case PTO_ERR_KERNEL_FAULT:
             return "PTO_ERR_KERNEL_FAULT";
+        case PTO_ERR_BUSY:
+            return "PTO_ERR_BUSY";
         default:
             return "PTO_ERR_UNKNOWN";
     }

@@ -1,21 +1,26 @@
-// The AICPU scheduler. aicpu_execute() is entered by every scheduler thread;
-// each claims a thread index, discovers its slice of workers, then dispatches
-// ready tasks to them until every task in the graph has completed.
+// The AICPU scheduler. aicpu_execute() is entered by every scheduler thread of
+// a launch; each claims a thread index, discovers its slice of workers, then
+// dispatches ready tasks to them until every task of the graph has completed.
 //
 // Shared state and who touches it:
-//   - Handshake.task of a worker: written only by the worker's owner thread.
-//   - Task.remaining_fanin: decremented by whichever thread completes a
-//     predecessor; the thread that takes it to 0 enqueues the task.
+//   - a worker's SchedulerLine: written only by the worker's owner thread;
+//     its WorkerLine only by the worker.
+//   - TaskRun.preds_done: counted up by whichever thread completes a
+//     predecessor; the thread that brings it to the fanin queues the task.
 //   - ready queues: any thread pushes, any thread pops (lock-free).
 //   - completed_tasks: every thread adds; all threads stop when it reaches
 //     the task count.
+//   - abort_status: the first failure (a thread's, or the host's), which
+//     stops every thread.
+// The graph image is read-only.
 #include <cstdint>
-#include <cstdlib>
 
+#include "aicpu_entry.h"
 #include "device_log.h"
+#include "export.h"
 #include "idle_wait.h"
+#include "launch_block.h"
 #include "pto_status.h"
-#include "runtime.h"
 #include "scheduler_slice.h"
 #include "time_source.h"
 
@@ -24,226 +29,280 @@ namespace {
 // Longest single park; the timeout is re-checked at least this often.
 constexpr uint64_t kMaxParkNs = 50'000'000;
 
-// How long an idle scheduler keeps its core before parking (IdleBackoff);
-// PTO_SIM_SCHED_KEEP_NS overrides it for tuning.
-uint64_t scheduler_keep_core_ns() {
-    static const uint64_t value = [] {
-        const char* text = std::getenv("PTO_SIM_SCHED_KEEP_NS");
-        return text && *text ? std::strtoull(text, nullptr, 10) : uint64_t{200'000};
-    }();
-    return value;
-}
+// What this scheduler thread knows about one of its workers: kept in its
+// own memory, so finding finished work reads only the workers' lines.
+struct OwnedWorker {
+    int32_t task = -1;  // running task, -1 when idle
+    uint32_t seq = 0;   // dispatch_seq of the last dispatch
+};
 
-CoreType expected_core_type(const Runtime* rt, int worker) {
-    return worker < rt->block_dim() ? CoreType::AIC : CoreType::AIV;
-}
+class Scheduler {
+public:
+    Scheduler(const LaunchView& v, const SchedulerSlice& slice)
+        : v_(v), slice_(slice), bell_(v.scheduler_bell(slice.thread_index)) {}
 
-void ring_other_schedulers(Runtime* rt, int self) {
-    for (int i = 0; i < rt->aicpu_thread_num(); ++i) {
-        if (i != self) pto_doorbell_ring(&rt->scheduler_bell(i));
-    }
-}
+    int discover_workers();
+    int run();
+    void stop_workers();
+    void abort_run(int status, uint64_t stall_ns);
+
+private:
+    void dispatch(int w, int32_t task_id);
+    bool complete(int w, uint64_t now);
+    void prefetch_next(CoreType type);
+    void ring_other_schedulers();
+    bool dispatch_to_idle_workers();
+
+    const LaunchView& v_;
+    const SchedulerSlice& slice_;
+    Doorbell& bell_;
+    OwnedWorker owned_[PLATFORM_MAX_WORKERS];
+};
 
 // Tracks how long the whole run has gone without a completion, from this
 // thread's point of view, without reading the clock on the hot path.
 class StallWatch {
 public:
-    explicit StallWatch(Runtime* rt) : rt_(rt), seen_(-1), since_ns_(pto_now_ns()) {}
+    explicit StallWatch(const LaunchBlock* b) : b_(b), since_ns_(pto_now_ns()) {}
 
-    // Returns the seconds without progress if the bound has been exceeded.
-    bool expired(double* seconds) {
-        int done = rt_->completed_tasks.load(std::memory_order_acquire);
+    // True once the bound is exceeded; `idle_ns` says by how long.
+    bool expired(uint64_t* idle_ns) {
+        int done = b_->completed_tasks.load(std::memory_order_acquire);
         uint64_t now = pto_now_ns();
         if (done != seen_) {
             seen_ = done;
             since_ns_ = now;
             return false;
         }
-        uint64_t idle = now - since_ns_;
-        *seconds = idle / 1e9;
-        return idle > rt_->timeout_ns();
+        *idle_ns = now - since_ns_;
+        return *idle_ns > b_->timeout_ns;
     }
 
     uint64_t remaining_ns() const {
         uint64_t idle = pto_now_ns() - since_ns_;
-        return idle >= rt_->timeout_ns() ? 0 : rt_->timeout_ns() - idle;
+        return idle >= b_->timeout_ns ? 0 : b_->timeout_ns - idle;
     }
 
 private:
-    Runtime* rt_;
-    int seen_;
+    const LaunchBlock* b_;
+    int seen_ = -1;
     uint64_t since_ns_;
 };
 
-void abort_run(Runtime* rt, int status) {
-    int expected = 0;
-    rt->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel);
-    for (int i = 0; i < rt->aicpu_thread_num(); ++i) pto_doorbell_ring(&rt->scheduler_bell(i));
+void Scheduler::ring_other_schedulers() {
+    for (int i = 0; i < v_.block->aicpu_thread_num; ++i) {
+        if (i != slice_.thread_index) pto_doorbell_ring(&v_.scheduler_bell(i));
+    }
 }
 
-void stop_workers(Runtime* rt, const SchedulerSlice& slice) {
-    slice.for_each_worker([&](int w) {
-        Handshake& h = rt->worker(w);
-        h.control.store(1, std::memory_order_release);
-        pto_doorbell_ring(&h.bell);
+void Scheduler::abort_run(int status, uint64_t stall_ns) {
+    int expected = 0;
+    // The first failure wins; its stamps go with it. Pairs with the acquire
+    // loads of abort_status in every scheduler loop and on the host.
+    if (v_.block->abort_status.compare_exchange_strong(expected, status,
+                                                       std::memory_order_acq_rel)) {
+        v_.block->stall_ns.store(stall_ns, std::memory_order_relaxed);
+        v_.block->stopped_ns.store(pto_now_ns(), std::memory_order_release);
+    }
+    for (int i = 0; i < v_.block->aicpu_thread_num; ++i) pto_doorbell_ring(&v_.scheduler_bell(i));
+}
+
+void Scheduler::stop_workers() {
+    slice_.for_each_worker([&](int w) {
+        SchedulerLine& s = v_.mailboxes[w].sched;
+        // Pairs with the worker's acquire load of control in its wait loop.
+        s.control.store(1, std::memory_order_release);
+        pto_doorbell_ring(&s.bell);
     });
 }
 
 // Core discovery: start every worker of the slice and wait until each one
 // reported itself alive with the core type its position implies.
-int discover_workers(Runtime* rt, const SchedulerSlice& slice) {
-    Doorbell& bell = rt->scheduler_bell(slice.thread_index);
-    slice.for_each_worker([&](int w) {
-        Handshake& h = rt->worker(w);
-        h.owner_thread.store(slice.thread_index, std::memory_order_relaxed);
-        h.aicpu_ready.store(1, std::memory_order_release);
-        pto_doorbell_ring(&h.bell);
+int Scheduler::discover_workers() {
+    slice_.for_each_worker([&](int w) {
+        SchedulerLine& s = v_.mailboxes[w].sched;
+        s.owner_thread.store(slice_.thread_index, std::memory_order_relaxed);
+        // Publishes owner_thread; pairs with the worker's acquire load of aicpu_ready.
+        s.aicpu_ready.store(1, std::memory_order_release);
+        pto_doorbell_ring(&s.bell);
     });
 
-    IdleBackoff backoff;
+    IdleBackoff backoff(WaiterRole::kScheduler);
     uint64_t start = pto_now_ns();
     for (;;) {
-        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        // Sample, check, wait: a ring after the sample ends the wait at once.
+        uint32_t seq = bell_.seq.load(std::memory_order_seq_cst);
+        if (v_.block->abort_status.load(std::memory_order_acquire) != 0) return 0;
         int missing = -1;
         int status = 0;
-        slice.for_each_worker([&](int w) {
-            Handshake& h = rt->worker(w);
+        slice_.for_each_worker([&](int w) {
+            WorkerLine& k = v_.mailboxes[w].work;
             if (missing >= 0 || status != 0) return;
-            if (h.aicore_done.load(std::memory_order_acquire) != static_cast<uint32_t>(w + 1)) {
+            if (k.aicore_done.load(std::memory_order_acquire) != static_cast<uint32_t>(w + 1)) {
                 missing = w;
                 return;
             }
-            int reported = h.core_type.load(std::memory_order_relaxed);
-            if (reported != static_cast<int>(expected_core_type(rt, w))) {
+            int reported = k.core_type.load(std::memory_order_relaxed);
+            if (reported != static_cast<int>(v_.worker_core_type(w))) {
                 DEV_ERROR("worker %d reported core type %d, expected %s", w, reported,
-                          core_type_name(expected_core_type(rt, w)));
+                          core_type_name(v_.worker_core_type(w)));
                 status = PTO_ERR_SCHEDULER;
             }
         });
         if (status != 0) return status;
         if (missing < 0) return 0;
-        if (rt->abort_status.load(std::memory_order_acquire) != 0) return 0;
         uint64_t waited = pto_now_ns() - start;
-        if (waited > rt->timeout_ns()) {
+        if (waited > v_.block->timeout_ns) {
             DEV_ERROR("scheduler thread %d: worker %d did not answer core discovery within %.1f s",
-                      slice.thread_index, missing, waited / 1e9);
+                      slice_.thread_index, missing, waited / 1e9);
             return PTO_ERR_TIMEOUT;
         }
-        uint64_t left = rt->timeout_ns() - waited;
-        pto_idle_wait(&bell, seq, &backoff, left < kMaxParkNs ? left : kMaxParkNs);
+        uint64_t left = v_.block->timeout_ns - waited;
+        pto_idle_wait(&bell_, seq, &backoff, left < kMaxParkNs ? left : kMaxParkNs);
     }
 }
 
 // Starts loading the task the queue will most likely hand out next: in large
-// graphs it has not been touched since prepare_launch and is a cache miss on
-// the dispatch path otherwise.
-void prefetch_next(Runtime* rt, CoreType type) {
-    int32_t id = rt->ready_queue(type).head_hint();
+// graphs it has not been touched since the launch was prepared and is a
+// cache miss on the dispatch path otherwise.
+void Scheduler::prefetch_next(CoreType type) {
+    int32_t id = v_.ready_queue(type).head_hint();
     if (id < 0) return;
-    const char* task = reinterpret_cast<const char*>(&rt->task(id));
-    for (size_t line = 0; line < sizeof(Task); line += PLATFORM_CACHE_LINE)
-        __builtin_prefetch(task + line, 1);
+    __builtin_prefetch(&v_.graph.tasks[id], 0);
+    __builtin_prefetch(&v_.runs[id], 1);
 }
 
-void dispatch(Runtime* rt, Handshake& h, int worker, int32_t task_id, int thread) {
-    Task& t = rt->task(task_id);
-    prefetch_next(rt, t.core_type);
-    t.worker_id = worker;
-    t.scheduler_thread = thread;
-    t.dispatch_time = pto_now_ns();
-    t.state.store(static_cast<int32_t>(TaskState::kRunning), std::memory_order_relaxed);
-    DEV_DEBUG("dispatch task %d (func_id %d) to worker %d", task_id, t.func_id, worker);
-    h.task.store(reinterpret_cast<uint64_t>(&t), std::memory_order_relaxed);
-    h.task_status.store(1, std::memory_order_release);
-    pto_doorbell_ring(&h.bell);
+void Scheduler::dispatch(int w, int32_t task_id) {
+    const GraphTask& g = v_.graph.tasks[task_id];
+    TaskRun& run = v_.runs[task_id];
+    prefetch_next(static_cast<CoreType>(g.core_type));
+    run.worker = w + 1;
+    run.scheduler = slice_.thread_index + 1;
+    run.dispatch_time = pto_now_ns();
+    run.state.store(static_cast<int32_t>(TaskState::kRunning), std::memory_order_relaxed);
+    DEV_DEBUG("dispatch task %d (kernel slot %u) to worker %d", task_id, g.kernel_slot, w);
+
+    SchedulerLine& s = v_.mailboxes[w].sched;
+    OwnedWorker& o = owned_[w];
+    s.task.store(static_cast<uint64_t>(task_id) + 1, std::memory_order_relaxed);
+    s.kernel.store(v_.kernels[g.kernel_slot], std::memory_order_relaxed);
+    s.args.store(reinterpret_cast<uint64_t>(v_.graph.args + g.args_begin),
+                 std::memory_order_relaxed);
+    o.task = task_id;
+    o.seq += 1;
+    // Publishes task/kernel/args; pairs with the worker's acquire load of
+    // dispatch_seq.
+    s.dispatch_seq.store(o.seq, std::memory_order_release);
+    pto_doorbell_ring(&s.bell);
 }
 
-// Releases the successors of a completed task. Returns true if any became ready.
-bool complete(Runtime* rt, Task& t, uint64_t now) {
-    DEV_DEBUG("task %d (func_id %d) done on worker %d", t.task_id, t.func_id, t.worker_id);
-    t.state.store(static_cast<int32_t>(TaskState::kDone), std::memory_order_relaxed);
+// Completes the task worker `w` finished and releases its successors.
+// Returns true if any became ready.
+bool Scheduler::complete(int w, uint64_t now) {
+    OwnedWorker& o = owned_[w];
+    const WorkerLine& k = v_.mailboxes[w].work;
+    int32_t id = o.task;
+    o.task = -1;
+    TaskRun& run = v_.runs[id];
+    run.start_time = k.start_time.load(std::memory_order_relaxed);
+    run.end_time = k.end_time.load(std::memory_order_relaxed);
+    run.state.store(static_cast<int32_t>(TaskState::kDone), std::memory_order_relaxed);
+    DEV_DEBUG("task %d done on worker %d", id, w);
+
+    const GraphTask& g = v_.graph.tasks[id];
+    const uint32_t* succ = v_.graph.successors + g.successor_begin;
     bool released = false;
-    const int32_t* succ = rt->successors_of(t);
-    for (int i = 0; i < t.fanout_count; ++i) {
-        Task& s = rt->task(succ[i]);
-        // acq_rel: the thread that takes fanin to 0 must see every
+    for (uint32_t i = 0; i < g.fanout; ++i) {
+        uint32_t s = succ[i];
+        const GraphTask& sg = v_.graph.tasks[s];
+        TaskRun& next = v_.runs[s];
+        // acq_rel: the thread that completes the count must see every
         // predecessor's completion before it publishes the task as ready.
-        if (s.remaining_fanin.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            s.state.store(static_cast<int32_t>(TaskState::kReady), std::memory_order_relaxed);
-            s.ready_time = now;
-            rt->ready_queue(s.core_type).push(s.task_id);
+        if (next.preds_done.fetch_add(1, std::memory_order_acq_rel) + 1 == sg.fanin) {
+            next.state.store(static_cast<int32_t>(TaskState::kReady), std::memory_order_relaxed);
+            next.ready_time = now;
+            v_.ready_queue(static_cast<CoreType>(sg.core_type)).push(static_cast<int32_t>(s));
             released = true;
         }
     }
     return released;
 }
 
-int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
-    const int total = rt->get_task_count();
-    Doorbell& bell = rt->scheduler_bell(slice.thread_index);
-    IdleBackoff backoff;
-    backoff.keep_core_ns = scheduler_keep_core_ns();
-    StallWatch watch(rt);
+// Hands ready tasks to this thread's idle workers; true if any was handed.
+bool Scheduler::dispatch_to_idle_workers() {
+    bool any = false;
+    slice_.for_each_worker([&](int w) {
+        if (owned_[w].task >= 0) return;
+        int32_t next = v_.ready_queue(v_.worker_core_type(w)).pop();
+        if (next >= 0) {
+            dispatch(w, next);
+            any = true;
+        }
+    });
+    return any;
+}
+
+int Scheduler::run() {
+    LaunchBlock* b = v_.block;
+    const int total = static_cast<int>(b->task_count);
+    IdleBackoff backoff(WaiterRole::kScheduler);
+    StallWatch watch(b);
 
     for (;;) {
-        if (rt->abort_status.load(std::memory_order_acquire) != 0) return 0;
         // Sample the doorbell before looking: a change after this point rings
-        // it, so the idle wait below cannot sleep through it.
-        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        // it, so the idle wait below cannot sleep through it, an abort
+        // included.
+        uint32_t seq = bell_.seq.load(std::memory_order_seq_cst);
+        if (b->abort_status.load(std::memory_order_acquire) != 0) return 0;
         bool progress = false;
         bool released = false;
-        bool faulted = false;
+        int faulted = -1;
         int finished = 0;
 
         uint64_t now = 0;  // read once per scan, only if something completed
-        slice.for_each_worker([&](int w) {
-            Handshake& h = rt->worker(w);
-            if (faulted) return;
-            if (h.task.load(std::memory_order_relaxed) != 0) {
-                if (h.task_status.load(std::memory_order_acquire) != 0) return;  // busy
-                if (h.fault_signal.load(std::memory_order_relaxed) != 0) {
-                    // Leave task set: the host reads it to report the fault.
-                    faulted = true;
+        slice_.for_each_worker([&](int w) {
+            if (faulted >= 0) return;
+            OwnedWorker& o = owned_[w];
+            if (o.task >= 0) {
+                const WorkerLine& k = v_.mailboxes[w].work;
+                // Pairs with the worker's release store of done_seq: its
+                // stamps and fault fields are visible once it matches.
+                if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;  // busy
+                if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
+                    faulted = w;  // the host reads the mailbox to report it
                     return;
                 }
-                Task& t = *reinterpret_cast<Task*>(h.task.load(std::memory_order_relaxed));
-                h.task.store(0, std::memory_order_relaxed);
                 if (now == 0) now = pto_now_ns();
-                released |= complete(rt, t, now);
+                released |= complete(w, now);
                 ++finished;
                 progress = true;
             }
-            int32_t next = rt->ready_queue(expected_core_type(rt, w)).pop();
+            int32_t next = v_.ready_queue(v_.worker_core_type(w)).pop();
             if (next >= 0) {
-                dispatch(rt, h, w, next, slice.thread_index);
+                dispatch(w, next);
                 progress = true;
             }
         });
 
-        if (faulted) {
-            abort_run(rt, PTO_ERR_KERNEL_FAULT);
+        if (faulted >= 0) {
+            abort_run(PTO_ERR_KERNEL_FAULT, 0);
             return PTO_ERR_KERNEL_FAULT;
         }
         int done =
             finished == 0
-                ? rt->completed_tasks.load(std::memory_order_acquire)
-                : rt->completed_tasks.fetch_add(finished, std::memory_order_acq_rel) + finished;
+                ? b->completed_tasks.load(std::memory_order_acquire)
+                : b->completed_tasks.fetch_add(finished, std::memory_order_acq_rel) + finished;
         if (done >= total) {
-            ring_other_schedulers(rt, slice.thread_index);
+            ring_other_schedulers();
             return 0;
         }
         if (released) {
             // Hand released tasks to this thread's own idle workers first;
             // wake the other schedulers only for what is left.
-            slice.for_each_worker([&](int w) {
-                Handshake& h = rt->worker(w);
-                if (h.task.load(std::memory_order_relaxed) != 0) return;
-                int32_t next = rt->ready_queue(expected_core_type(rt, w)).pop();
-                if (next >= 0) dispatch(rt, h, w, next, slice.thread_index);
-            });
-            if (rt->ready_queue(CoreType::AIC).size() > 0 ||
-                rt->ready_queue(CoreType::AIV).size() > 0) {
-                ring_other_schedulers(rt, slice.thread_index);
+            dispatch_to_idle_workers();
+            if (v_.ready_queue(CoreType::AIC).size() > 0 ||
+                v_.ready_queue(CoreType::AIV).size() > 0) {
+                ring_other_schedulers();
             }
         }
         if (progress) {
@@ -251,44 +310,48 @@ int run_dispatch_loop(Runtime* rt, const SchedulerSlice& slice) {
             continue;
         }
 
-        double stalled = 0;
-        if (watch.expired(&stalled)) {
+        uint64_t idle_ns = 0;
+        if (watch.expired(&idle_ns)) {
             // The host describes the stall once every thread has returned.
-            rt->stall_ns.store(static_cast<uint64_t>(stalled * 1e9), std::memory_order_relaxed);
-            abort_run(rt, PTO_ERR_TIMEOUT);
+            abort_run(PTO_ERR_TIMEOUT, idle_ns);
             return PTO_ERR_TIMEOUT;
         }
         uint64_t left = watch.remaining_ns();
-        pto_idle_wait(&bell, seq, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
+        pto_idle_wait(&bell_, seq, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
     }
 }
 
 }  // namespace
 
-extern "C" int aicpu_execute(Runtime* rt) {
-    if (rt == nullptr || !rt->is_constructed()) {
-        DEV_ERROR("aicpu_execute: runtime pointer is not an initialised Runtime");
+extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
+    auto* b = static_cast<LaunchBlock*>(launch_block);
+    if (b == nullptr || b->magic != kLaunchBlockMagic) {
+        DEV_ERROR("aicpu_execute: the argument is not a launch block of this runtime");
         return PTO_ERR_NOT_INITIALIZED;
     }
-    int threads = rt->aicpu_thread_num();
-    int index = rt->next_scheduler_thread.fetch_add(1, std::memory_order_acq_rel);
+    const LaunchView v = LaunchView::of(launch_block);
+    int threads = b->aicpu_thread_num;
+    int index = b->next_scheduler_thread.fetch_add(1, std::memory_order_acq_rel);
     if (index >= threads) {
-        DEV_ERROR("aicpu_execute: entered by %d threads, the runtime was launched for %d",
-                  index + 1, threads);
+        DEV_ERROR("aicpu_execute: entered by %d threads, the launch was prepared for %d", index + 1,
+                  threads);
         return PTO_ERR_SCHEDULER;
     }
-    SchedulerSlice slice = SchedulerSlice::of(index, threads, rt->block_dim());
+    uint64_t unset = 0;
+    b->start_ns.compare_exchange_strong(unset, pto_now_ns(), std::memory_order_acq_rel);
+    SchedulerSlice slice = SchedulerSlice::of(index, threads, b->block_dim);
 
     DEV_INFO("scheduler thread %d: AIC workers %d..%d, AIV workers %d..%d", index, slice.aic_begin,
              slice.aic_end - 1, slice.aiv_begin, slice.aiv_end - 1);
 
-    int status = discover_workers(rt, slice);
+    Scheduler scheduler(v, slice);
+    int status = scheduler.discover_workers();
     if (status != 0) {
-        abort_run(rt, status);
-    } else if (rt->get_task_count() > 0) {
-        status = run_dispatch_loop(rt, slice);
+        scheduler.abort_run(status, 0);
+    } else if (b->task_count > 0) {
+        status = scheduler.run();
     }
-    stop_workers(rt, slice);
-    if (status == 0) status = rt->abort_status.load(std::memory_order_acquire);
+    scheduler.stop_workers();
+    if (status == 0) status = b->abort_status.load(std::memory_order_acquire);
     return status;
 }

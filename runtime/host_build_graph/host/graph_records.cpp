@@ -1,68 +1,75 @@
-// The graph and its measured times, copied out of the Runtime for tools
-// (traces, DOT export, run summaries).
-#include <atomic>
+// The graph and its measured times, copied out for tools (traces, DOT
+// export, run summaries) and progress during a launch.
+#include <algorithm>
 
+#include "host_launch.h"
 #include "pto_status.h"
-#include "runtime.h"
 #include "runtime_host_interface.h"
+#include "runtime_session.h"
 
-namespace {
-
-Runtime* constructed(void* memory) {
-    auto* rt = static_cast<Runtime*>(memory);
-    return rt != nullptr && rt->is_constructed() ? rt : nullptr;
-}
-
-}  // namespace
-
-int runtime_host_graph_size(void* memory, int* tasks, int* edges) {
-    Runtime* rt = constructed(memory);
-    if (rt == nullptr) return PTO_ERR_NOT_INITIALIZED;
-    if (tasks) *tasks = rt->get_task_count();
-    if (edges) *edges = static_cast<int>(rt->edge_count());
+int runtime_host_graph_size(void* handle, int* tasks, int* edges) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    GraphView g = s->graph->view();
+    if (tasks) *tasks = static_cast<int>(g.header->task_count);
+    if (edges) *edges = static_cast<int>(g.header->edge_count);
     return 0;
 }
 
-int runtime_host_task_records(void* memory, TaskRecordView* out, int capacity) {
-    Runtime* rt = constructed(memory);
-    if (rt == nullptr) return PTO_ERR_NOT_INITIALIZED;
-    if (out == nullptr || capacity < 0) return PTO_ERR_INVALID_ARGUMENT;
-    int n = rt->get_task_count() < capacity ? rt->get_task_count() : capacity;
+int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    if (capacity < 0 || (out == nullptr && capacity > 0)) return PTO_ERR_INVALID_ARGUMENT;
+    GraphView g = s->graph->view();
+    int n = std::min(static_cast<int>(g.header->task_count), capacity);
+    auto launch = std::static_pointer_cast<HostLaunch>(s->launch());
     for (int i = 0; i < n; ++i) {
-        Task& t = rt->task(i);
-        out[i] = TaskRecordView{t.task_id,
-                                t.func_id,
+        if (launch) {
+            out[i] = launch->record(static_cast<uint32_t>(i));
+            continue;
+        }
+        const GraphTask& t = g.tasks[i];
+        out[i] = TaskRecordView{i,
+                                g.kernel_func_ids[t.kernel_slot],
                                 static_cast<int32_t>(t.core_type),
-                                t.worker_id,
-                                t.fanin,
-                                t.fanout_count,
-                                t.scheduler_thread,
-                                t.state.load(std::memory_order_relaxed),
-                                t.ready_time,
-                                t.dispatch_time,
-                                t.start_time.load(std::memory_order_relaxed),
-                                t.end_time.load(std::memory_order_relaxed)};
+                                -1,
+                                static_cast<int32_t>(t.fanin),
+                                static_cast<int32_t>(t.fanout),
+                                -1,
+                                t.fanin == 0 ? static_cast<int32_t>(TaskState::kReady)
+                                             : static_cast<int32_t>(TaskState::kWaiting),
+                                0,
+                                0,
+                                0,
+                                0};
     }
     return n;
 }
 
-int runtime_host_edges(void* memory, int32_t* from, int32_t* to, int capacity) {
-    Runtime* rt = constructed(memory);
-    if (rt == nullptr) return PTO_ERR_NOT_INITIALIZED;
-    if (from == nullptr || to == nullptr || capacity < 0) return PTO_ERR_INVALID_ARGUMENT;
-    int n = static_cast<int>(rt->edge_count()) < capacity ? static_cast<int>(rt->edge_count())
-                                                          : capacity;
-    for (int i = 0; i < n; ++i) {
-        from[i] = rt->edge_from(static_cast<uint32_t>(i));
-        to[i] = rt->edge_to(static_cast<uint32_t>(i));
+int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    if (capacity < 0 || ((from == nullptr || to == nullptr) && capacity > 0)) {
+        return PTO_ERR_INVALID_ARGUMENT;
     }
-    return n;
+    GraphView g = s->graph->view();
+    int written = 0;
+    for (uint32_t t = 0; t < g.header->task_count && written < capacity; ++t) {
+        const GraphTask& task = g.tasks[t];
+        for (uint32_t k = 0; k < task.fanout && written < capacity; ++k) {
+            from[written] = static_cast<int32_t>(t);
+            to[written] = static_cast<int32_t>(g.successors[task.successor_begin + k]);
+            ++written;
+        }
+    }
+    return written;
 }
 
-int runtime_host_progress(void* memory, int* done, int* total) {
-    Runtime* rt = constructed(memory);
-    if (rt == nullptr) return PTO_ERR_NOT_INITIALIZED;
-    if (done) *done = rt->completed_tasks.load(std::memory_order_acquire);
-    if (total) *total = rt->get_task_count();
+int runtime_host_progress(void* handle, int* done, int* total) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    std::shared_ptr<RuntimeLaunch> launch = s->launch();
+    if (done) *done = launch ? launch->completed_tasks() : 0;
+    if (total) *total = static_cast<int>(s->graph->view().header->task_count);
     return 0;
 }

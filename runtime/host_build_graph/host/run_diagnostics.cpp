@@ -1,12 +1,13 @@
-// What the host says about a launch that went wrong, read from the Runtime
-// once the schedulers have returned: the stall report and the faulting task.
+// What the host says about a launch that went wrong, read from the launch
+// block once the schedulers have returned: the stall report, the faulting
+// task, the tasks still on their workers. Times come from the device's own
+// stamps (the moment the run was stopped, not the host's clock).
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "runtime.h"
-#include "runtime_host_interface.h"
-#include "time_source.h"
+#include "host_launch.h"
 
 namespace {
 
@@ -19,103 +20,123 @@ std::string kernel_label(int func_id, KernelNameLookup names) {
     return label;
 }
 
-const char* worker_kind(const Runtime& rt, int w) {
-    return w < rt.block_dim() ? "AIC" : "AIV";
-}
-
-int worker_index_in_kind(const Runtime& rt, int w) {
-    return w < rt.block_dim() ? w : w - rt.block_dim();
+bool worker_busy(const Handshake& h) {
+    return h.sched.task.load(std::memory_order_acquire) != 0 &&
+           h.work.done_seq.load(std::memory_order_acquire) !=
+               h.sched.dispatch_seq.load(std::memory_order_acquire);
 }
 
 }  // namespace
 
-void runtime_host_report_stall(void* memory, KernelNameLookup names) {
-    auto& rt = *static_cast<Runtime*>(memory);
-    int total = rt.get_task_count();
-    int done = rt.completed_tasks.load(std::memory_order_acquire);
-    double stalled = rt.stall_ns.load(std::memory_order_acquire) / 1e9;
-    uint64_t now = pto_now_ns();
-    std::fprintf(stderr, "[pto] no task completed for %.1f s: %d of %d tasks done; run stopped\n",
-                 stalled, done, total);
-
-    int ready_aic = 0, ready_aiv = 0;
-    for (int i = 0; i < total; ++i) {
-        Task& t = rt.task(i);
-        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kReady))
-            continue;
-        (t.core_type == CoreType::AIC ? ready_aic : ready_aiv)++;
+int HostLaunch::running_tasks(RunningTask* out, int capacity) const {
+    const LaunchBlock& b = *view_.block;
+    uint64_t stopped = b.stopped_ns.load(std::memory_order_acquire);
+    int n = 0;
+    for (uint32_t w = 0; w < b.worker_count && n < capacity; ++w) {
+        const Handshake& h = view_.mailboxes[w];
+        if (!worker_busy(h)) continue;
+        auto task = static_cast<uint32_t>(h.sched.task.load(std::memory_order_acquire) - 1);
+        bool started = h.work.started_seq.load(std::memory_order_acquire) ==
+                       h.sched.dispatch_seq.load(std::memory_order_acquire);
+        uint64_t since = h.work.start_time.load(std::memory_order_relaxed);
+        out[n++] =
+            RunningTask{static_cast<int>(task), view_.graph.func_id(task), static_cast<int>(w),
+                        started, started && stopped > since ? stopped - since : 0};
     }
-    std::fprintf(stderr, "[pto] ready, waiting for a worker: %d AIC task(s), %d AIV task(s)\n",
-                 ready_aic, ready_aiv);
+    return n;
+}
 
-    int busy = 0;
-    for (int w = 0; w < rt.worker_count(); ++w) {
-        Handshake& h = rt.worker(w);
-        uint64_t address = h.task.load(std::memory_order_acquire);
-        if (address == 0 || h.task_status.load(std::memory_order_acquire) != 1) continue;
-        ++busy;
-        const Task& t = *reinterpret_cast<const Task*>(address);
-        uint64_t started = t.start_time.load(std::memory_order_relaxed);
-        double ran = started ? (now - started) / 1e9 : 0.0;
-        std::fprintf(stderr, "[pto]   busy: worker %d (%s %d) runs task %d, %s, for %.1f s%s\n", w,
-                     worker_kind(rt, w), worker_index_in_kind(rt, w), t.task_id,
-                     kernel_label(t.func_id, names).c_str(), ran,
-                     started ? "" : " (not yet started by the worker)");
+void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
+    const LaunchBlock& b = *view_.block;
+    const uint32_t total = b.task_count;
+    std::fprintf(out, "[pto] no task completed for %.1f s: %d of %u tasks done; run stopped\n",
+                 stalled_seconds(), b.completed_tasks.load(std::memory_order_acquire), total);
+
+    std::vector<TaskRecordView> records(total);
+    int ready[2] = {0, 0};
+    for (uint32_t i = 0; i < total; ++i) {
+        records[i] = record(i);
+        if (records[i].state == static_cast<int32_t>(TaskState::kReady))
+            ++ready[records[i].core_type];
+    }
+    std::fprintf(out, "[pto] ready, waiting for a worker: %d AIC task(s), %d AIV task(s)\n",
+                 ready[0], ready[1]);
+
+    std::vector<RunningTask> running(b.worker_count);
+    int busy = running_tasks(running.data(), static_cast<int>(running.size()));
+    for (int i = 0; i < busy; ++i) {
+        const RunningTask& r = running[static_cast<size_t>(i)];
+        bool aic = r.worker_id < b.block_dim;
+        std::fprintf(out, "[pto]   busy: worker %d (%s %d) runs task %d, %s, for %.1f s%s\n",
+                     r.worker_id, aic ? "AIC" : "AIV",
+                     aic ? r.worker_id : r.worker_id - b.block_dim, r.task_id,
+                     kernel_label(r.func_id, names).c_str(), r.running_ns / 1e9,
+                     r.started ? "" : " (not yet started by the worker)");
     }
 
-    std::vector<std::vector<int>> preds(static_cast<size_t>(total));
-    for (uint32_t e = 0; e < rt.edge_count(); ++e) {
-        preds[static_cast<size_t>(rt.edge_to(e))].push_back(rt.edge_from(e));
+    // Predecessors of the waiting tasks, from the successor lists.
+    std::vector<std::vector<uint32_t>> preds(total);
+    bool any_waiting = false;
+    for (uint32_t i = 0; i < total; ++i) {
+        any_waiting |= records[i].state == static_cast<int32_t>(TaskState::kWaiting);
+    }
+    if (any_waiting) {
+        for (uint32_t t = 0; t < total; ++t) {
+            const GraphTask& g = view_.graph.tasks[t];
+            for (uint32_t k = 0; k < g.fanout; ++k) {
+                uint32_t s = view_.graph.successors[g.successor_begin + k];
+                if (records[s].state == static_cast<int32_t>(TaskState::kWaiting)) {
+                    preds[s].push_back(t);
+                }
+            }
+        }
     }
     int waiting = 0;
-    for (int i = 0; i < total; ++i) {
-        Task& t = rt.task(i);
-        if (t.state.load(std::memory_order_relaxed) != static_cast<int32_t>(TaskState::kPending))
-            continue;
+    for (uint32_t i = 0; i < total; ++i) {
+        if (records[i].state != static_cast<int32_t>(TaskState::kWaiting)) continue;
         if (++waiting > kMaxListed) continue;
         std::string on;
-        for (int p : preds[static_cast<size_t>(i)]) {
-            if (rt.task(p).state.load(std::memory_order_relaxed) ==
-                static_cast<int32_t>(TaskState::kDone))
-                continue;
+        for (uint32_t p : preds[i]) {
+            if (records[p].state == static_cast<int32_t>(TaskState::kDone)) continue;
             if (!on.empty()) on += ", ";
             on += std::to_string(p);
         }
-        std::fprintf(stderr, "[pto]   waiting: task %d, %s, on task(s) %s\n", i,
-                     kernel_label(t.func_id, names).c_str(), on.c_str());
+        std::fprintf(out, "[pto]   waiting: task %u, %s, on task(s) %s\n", i,
+                     kernel_label(records[i].func_id, names).c_str(), on.c_str());
     }
     if (waiting > kMaxListed)
-        std::fprintf(stderr, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
+        std::fprintf(out, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
 
     if (busy > 0) {
-        std::fprintf(stderr,
-                     "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has "
-                     "not returned\n",
+        std::fprintf(out,
+                     "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has not "
+                     "returned\n",
                      busy);
-    } else if (waiting > 0 || ready_aic + ready_aiv > 0) {
-        std::fprintf(stderr,
+    } else if (waiting > 0 || ready[0] + ready[1] > 0) {
+        std::fprintf(out,
                      "[pto] diagnosis: deadlock: no worker is busy, yet %d task(s) cannot "
                      "proceed\n",
-                     waiting + ready_aic + ready_aiv);
+                     waiting + ready[0] + ready[1]);
     } else {
-        std::fprintf(stderr, "[pto] diagnosis: scheduler stall: workers idle and nothing waits\n");
+        std::fprintf(out, "[pto] diagnosis: scheduler stall: workers idle and nothing waits\n");
     }
 }
 
-bool runtime_host_find_fault(void* memory, KernelFaultRecord* record) {
-    auto& rt = *static_cast<Runtime*>(memory);
-    for (int w = 0; w < rt.worker_count(); ++w) {
-        Handshake& h = rt.worker(w);
-        int sig = h.fault_signal.load(std::memory_order_acquire);
-        uint64_t address = h.task.load(std::memory_order_acquire);
-        if (sig == 0 || address == 0) continue;
-        const Task& t = *reinterpret_cast<const Task*>(address);
-        *record = KernelFaultRecord{t.task_id,
-                                    t.func_id,
-                                    w,
+bool HostLaunch::find_fault(KernelFaultRecord* record) const {
+    const LaunchBlock& b = *view_.block;
+    for (uint32_t w = 0; w < b.worker_count; ++w) {
+        const Handshake& h = view_.mailboxes[w];
+        int sig = h.work.fault_signal.load(std::memory_order_acquire);
+        uint64_t task = h.sched.task.load(std::memory_order_acquire);
+        if (sig == 0 || task == 0) continue;
+        auto id = static_cast<uint32_t>(task - 1);
+        *record = KernelFaultRecord{static_cast<int>(id),
+                                    view_.graph.func_id(id),
+                                    static_cast<int>(w),
                                     sig,
-                                    h.fault_pc.load(std::memory_order_relaxed),
-                                    h.fault_address.load(std::memory_order_relaxed)};
+                                    h.work.fault_pc.load(std::memory_order_relaxed),
+                                    h.work.fault_address.load(std::memory_order_relaxed),
+                                    h.sched.kernel.load(std::memory_order_relaxed)};
         return true;
     }
     return false;

@@ -1,116 +1,123 @@
-// host_build_graph's side of the platform/runtime host interface: constructs
-// the Runtime, loads and calls the orchestration, freezes the graph for
-// launch, and copies results back at finalize.
+// host_build_graph's handle functions: init_runtime (load and run the
+// orchestration, freeze the graph), finalize_runtime (copy outputs back,
+// release), and claiming the handle for launches.
 //
-// Device memory the orchestration allocates through host_api is tracked per
-// Runtime, so whatever it did not free (inputs, scratch) is freed at
-// finalize: repeated init/launch/finalize cycles leak nothing.
-#include <algorithm>
-#include <atomic>
-#include <cstdio>
-#include <mutex>
-#include <new>
-#include <unordered_map>
-#include <vector>
+// A failed init leaves nothing behind: the orchestration object is closed,
+// what it allocated is freed, and the handle is as it was.
+#include <cxxabi.h>
 
-#include "graph_validation.h"
-#include "platform_limits.h"
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+#include <typeinfo>
+
+#include "host_launch.h"
 #include "pto_status.h"
-#include "runtime.h"
 #include "runtime_host_interface.h"
-#include "shared_object_from_bytes.h"
-#include "time_source.h"
+#include "runtime_session.h"
+
+// Fills the private fields of the Runtime handle in the caller's memory.
+struct RuntimeHandleAccess {
+    static constexpr uint64_t kMagic = 0x5054'4f52'544d'4532ull;  // "PTORTME2"
+
+    static Runtime* attach(void* memory, RuntimeSession* session) {
+        auto* rt = new (memory) Runtime();
+        rt->ops_ = &runtime_ops();
+        rt->session_ = session;
+        rt->magic_ = kMagic;
+        rt->host_api = session_host_api();
+        return rt;
+    }
+    static void detach(void* memory) {
+        auto* rt = static_cast<Runtime*>(memory);
+        rt->ops_ = nullptr;
+        rt->session_ = nullptr;
+        rt->magic_ = 0;
+        rt->host_api = HostApi{};
+        rt->~Runtime();
+    }
+};
 
 namespace {
 
-struct HostSide {
-    DeviceMemoryOps ops{};
-    std::vector<void*> allocations;
-    LoadedSharedObject orchestration;
-    bool abandoned = false;  // a worker may still be running a kernel
-    bool launch_succeeded = false;
-};
-
-std::mutex g_mutex;
-std::unordered_map<const Runtime*, HostSide*> g_host_sides;
-
-// The Runtime whose orchestration is running on this thread: host_api is a
-// table of plain function pointers, so this is how an allocation finds the
-// Runtime it belongs to.
-thread_local HostSide* t_building = nullptr;
-
-void* tracked_malloc(size_t size) {
-    HostSide* side = t_building;
-    if (side == nullptr) return nullptr;
-    void* p = side->ops.device_malloc(size);
-    if (p != nullptr) side->allocations.push_back(p);
-    return p;
-}
-
-void tracked_free(void* p) {
-    HostSide* side = t_building;
-    if (side == nullptr || p == nullptr) return;
-    auto it = std::find(side->allocations.begin(), side->allocations.end(), p);
-    if (it == side->allocations.end()) return;  // not ours: never free twice
-    side->allocations.erase(it);
-    side->ops.device_free(p);
-}
-
-int tracked_copy_to_device(void* dev, const void* host, size_t n) {
-    return t_building ? t_building->ops.copy_to_device(dev, host, n) : PTO_ERR_NOT_INITIALIZED;
-}
-
-int tracked_copy_from_device(void* host, const void* dev, size_t n) {
-    return t_building ? t_building->ops.copy_from_device(host, dev, n) : PTO_ERR_NOT_INITIALIZED;
-}
-
-HostSide* host_side_of(const Runtime* rt) {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    auto it = g_host_sides.find(rt);
-    return it == g_host_sides.end() ? nullptr : it->second;
-}
-
 using OrchestrationFn = int (*)(Runtime* rt, uint64_t* args, int arg_count);
 
-// Frees what the orchestration allocated and destroys the Runtime, leaving
-// the handle uninitialised.
-void discard(Runtime* rt, HostSide* side) {
-    if (side->abandoned) {
-        side->orchestration.leak();  // kept, like the memory: nothing to race with
-    } else {
-        for (void* p : side->allocations) side->ops.device_free(p);
-    }
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        g_host_sides.erase(rt);
-    }
-    delete side;
-    rt->~Runtime();
+std::atomic<int> g_max_tasks{RUNTIME_DEFAULT_MAX_TASKS};
+std::atomic<int> g_max_successors{RUNTIME_DEFAULT_MAX_SUCCESSORS};
+std::atomic<int> g_max_args{RUNTIME_DEFAULT_MAX_ARGS};
+
+std::string type_name(const std::type_info& type) {
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+    std::string name = status == 0 && demangled ? demangled : type.name();
+    std::free(demangled);
+    return name;
 }
 
-int load_and_run_orchestration(Runtime* rt, HostSide* side, const uint8_t* orch_so,
-                               size_t orch_so_size, const char* orch_func_name, uint64_t* func_args,
-                               int func_args_count, char* message, size_t message_size) {
-    int rc =
-        side->orchestration.load(orch_so, orch_so_size, "orchestration", message, message_size);
-    if (rc != 0) return rc;
-    void* fn = nullptr;
-    rc = side->orchestration.resolve(orch_func_name, "orchestration", &fn, message, message_size);
-    if (rc != 0) return rc;
+// Runs the orchestration on this thread; the message says how it failed.
+int run_orchestration(OrchestrationFn fn, Runtime* rt, RuntimeSession& s, uint64_t* args,
+                      int arg_count, char* message, size_t message_size) {
+    const char* name = s.orchestration_name.c_str();
+    int orch_rc = 0;
+    set_building_session(&s);
+    try {
+        orch_rc = fn(rt, args, arg_count);
+    } catch (const std::exception& e) {
+        set_building_session(nullptr);
+        std::snprintf(message, message_size, "orchestration %s threw %s: %s", name,
+                      type_name(typeid(e)).c_str(), e.what());
+        return PTO_ERR_ORCHESTRATION;
+    } catch (...) {
+        set_building_session(nullptr);
+        std::type_info* type = abi::__cxa_current_exception_type();
+        std::snprintf(message, message_size,
+                      "orchestration %s threw %s (not a std::exception, so no message)", name,
+                      type ? type_name(*type).c_str() : "an exception");
+        return PTO_ERR_ORCHESTRATION;
+    }
+    set_building_session(nullptr);
 
-    t_building = side;
-    int orch_rc = reinterpret_cast<OrchestrationFn>(fn)(rt, func_args, func_args_count);
-    t_building = nullptr;
-
-    if (rt->build_error() != 0) {
-        std::snprintf(message, message_size, "orchestration %s: %s", orch_func_name,
-                      rt->build_error_message());
-        return rt->build_error();
+    const GraphBuilder& b = *s.builder;
+    if (s.misuse_count() > 0) {
+        std::snprintf(message, message_size,
+                      "orchestration %s: %s was called from a thread other than the one running "
+                      "the orchestration (%d such call(s)); build the graph on the "
+                      "orchestration function's own thread",
+                      name, s.first_misuse().c_str(), s.misuse_count());
+        return PTO_ERR_INVALID_GRAPH;
+    }
+    if (!s.fail_message.empty()) {
+        std::snprintf(message, message_size, "orchestration %s failed: %s", name,
+                      s.fail_message.c_str());
+        return PTO_ERR_ORCHESTRATION;
+    }
+    if (b.error() != 0) {
+        std::snprintf(message, message_size, "orchestration %s: %s", name,
+                      b.error_message().c_str());
+        return b.error();
     }
     if (orch_rc != 0) {
-        std::snprintf(message, message_size, "orchestration function %s returned %d",
-                      orch_func_name, orch_rc);
+        std::snprintf(message, message_size, "orchestration function %s returned %d%s%s", name,
+                      orch_rc, s.memory_error.empty() ? "" : "; its last device memory error: ",
+                      s.memory_error.c_str());
         return PTO_ERR_ORCHESTRATION;
+    }
+    // An output freed after it was recorded cannot be copied back.
+    for (size_t i = 0; i < s.pairs.size(); ++i) {
+        const TensorPair& p = s.pairs[i];
+        if (!device_allocation_live(p.allocation.base, p.allocation.id)) {
+            std::snprintf(message, message_size,
+                          "orchestration %s: tensor pair %zu (device 0x%" PRIx64
+                          ", %zu bytes) was freed after record_tensor_pair recorded it; free "
+                          "outputs only after finalize_runtime (it frees them for you)",
+                          name, i, reinterpret_cast<uint64_t>(p.dev_ptr), p.size);
+            return PTO_ERR_INVALID_GRAPH;
+        }
     }
     return 0;
 }
@@ -121,39 +128,27 @@ size_t runtime_host_size() {
     return sizeof(Runtime);
 }
 
-namespace {
-std::atomic<int> g_max_tasks{RUNTIME_MAX_TASKS};
-std::atomic<int> g_max_successors{RUNTIME_MAX_SUCCESSORS};
-}  // namespace
-
-int runtime_host_set_graph_limits(int max_tasks, int max_successors, char* message,
+int runtime_host_set_graph_limits(int max_tasks, int max_successors, int max_args, char* message,
                                   size_t message_size) {
-    if (max_tasks < 1 || max_tasks > RUNTIME_TASK_LIMIT_CEILING) {
-        std::snprintf(message, message_size,
-                      "pto_set_graph_limits: %d tasks is out of range; use 1..%d", max_tasks,
-                      RUNTIME_TASK_LIMIT_CEILING);
-        return PTO_ERR_INVALID_ARGUMENT;
-    }
-    if (max_successors < 1 || max_successors > RUNTIME_TASK_LIMIT_CEILING) {
-        std::snprintf(message, message_size,
-                      "pto_set_graph_limits: %d successors per task is out of range; use 1..%d",
-                      max_successors, RUNTIME_TASK_LIMIT_CEILING);
+    char reason[160];
+    if (graph_limits_invalid(max_tasks, max_successors, max_args, reason, sizeof reason)) {
+        std::snprintf(message, message_size, "pto_set_graph_limits: %s", reason);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     g_max_tasks.store(max_tasks);
     g_max_successors.store(max_successors);
+    g_max_args.store(max_args);
     return 0;
 }
 
-bool runtime_host_is_initialized(void* rt) {
-    return rt != nullptr && static_cast<Runtime*>(rt)->is_constructed() &&
-           host_side_of(static_cast<Runtime*>(rt)) != nullptr;
+bool runtime_host_is_initialized(void* handle) {
+    return session_of(handle) != nullptr;
 }
 
-int runtime_host_init(void* memory, const uint8_t* orch_so, size_t orch_so_size,
+int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
                       const char* orch_func_name, uint64_t* func_args, int func_args_count,
-                      const DeviceMemoryOps& ops, char* message, size_t message_size) {
-    if (memory == nullptr) {
+                      char* message, size_t message_size) {
+    if (handle == nullptr) {
         std::snprintf(message, message_size, "init_runtime: runtime handle is null");
         return PTO_ERR_INVALID_ARGUMENT;
     }
@@ -166,108 +161,140 @@ int runtime_host_init(void* memory, const uint8_t* orch_so, size_t orch_so_size,
                       func_args_count);
         return PTO_ERR_INVALID_ARGUMENT;
     }
-    if (runtime_host_is_initialized(memory)) {
+
+    GraphLimits limits{g_max_tasks.load(), g_max_successors.load(), g_max_args.load()};
+    auto session = std::make_shared<RuntimeSession>(limits);
+    session->orchestration_name = orch_func_name;
+    if (!register_session(handle, session)) {
         std::snprintf(message, message_size,
                       "init_runtime: this handle is already initialised; call finalize_runtime "
                       "first");
         return PTO_ERR_INVALID_ARGUMENT;
     }
-
-    GraphLimits limits;
-    limits.max_tasks = g_max_tasks.load();
-    limits.max_successors = g_max_successors.load();
-    auto* rt = new (memory) Runtime(limits);
-    auto* side = new HostSide();
-    side->ops = ops;
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        g_host_sides[rt] = side;
-    }
-    rt->host_api =
-        HostApi{tracked_malloc, tracked_free, tracked_copy_to_device, tracked_copy_from_device};
-    int rc = load_and_run_orchestration(rt, side, orch_so, orch_so_size, orch_func_name, func_args,
-                                        func_args_count, message, message_size);
-    if (rc != 0) discard(rt, side);
-    return rc;
-}
-
-int runtime_host_prepare_launch(void* memory, const RuntimeLaunchSettings& settings,
-                                KernelAddressLookup lookup, char* message, size_t message_size) {
-    auto* rt = static_cast<Runtime*>(memory);
-    if (!runtime_host_is_initialized(rt)) {
-        std::snprintf(message, message_size, "launch_runtime: call init_runtime first");
-        return PTO_ERR_NOT_INITIALIZED;
-    }
-    if (HostSide* side = host_side_of(rt)) side->launch_succeeded = false;
-    LaunchConfig config{settings.aicpu_thread_num, settings.block_dim, settings.timeout_ns};
-    int rc = rt->prepare_launch(config, lookup, message, message_size);
+    // From here on every failure undoes the registration; the session's
+    // destructor frees what the orchestration allocated and closes its object.
+    int rc =
+        session->orchestration.load(orch_so, orch_so_size, "orchestration", message, message_size);
+    void* fn = nullptr;
     if (rc == 0) {
-        rc = validate_graph(*rt, settings.block_dim, settings.block_dim * PLATFORM_AIV_PER_BLOCK,
-                            message, message_size);
+        rc = session->orchestration.resolve(orch_func_name, "orchestration", &fn, message,
+                                            message_size);
     }
-    if (rc != 0) return rc;
-    // Tasks without predecessors are ready from the moment the run starts.
-    uint64_t start = pto_now_ns();
-    rt->launch_start_ns.store(start, std::memory_order_relaxed);
-    for (int i = 0; i < rt->get_task_count(); ++i) {
-        if (rt->task(i).fanin == 0) rt->task(i).ready_time = start;
+    Runtime* rt = nullptr;
+    if (rc == 0) {
+        rt = RuntimeHandleAccess::attach(handle, session.get());
+        rc = run_orchestration(reinterpret_cast<OrchestrationFn>(fn), rt, *session, func_args,
+                               func_args_count, message, message_size);
     }
+    if (rc == 0) {
+        char reason[768];
+        rc = freeze_graph(*session->builder, &session->graph, reason, sizeof reason);
+        if (rc != 0) std::snprintf(message, message_size, "%s", reason);
+    }
+    if (rc != 0) {
+        if (rt != nullptr) RuntimeHandleAccess::detach(handle);
+        unregister_session(handle);
+        return rc;
+    }
+    // The graph owns the device memory from now on, for as long as any
+    // launch of it may still run; the builder is no longer needed.
+    session->graph->allocations = std::move(session->allocations);
+    session->allocations.clear();
+    session->builder.reset();
+    session->frozen.store(true, std::memory_order_release);
     return 0;
 }
 
-void runtime_host_stop_workers(void* memory) {
-    auto* rt = static_cast<Runtime*>(memory);
-    for (int w = 0; w < rt->worker_count(); ++w) {
-        Handshake& h = rt->worker(w);
-        h.control.store(1, std::memory_order_release);
-        pto_doorbell_ring(&h.bell);
+int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& settings,
+                              std::shared_ptr<RuntimeLaunch>* out, char* message,
+                              size_t message_size) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) {
+        std::snprintf(message, message_size, "launch_runtime: call init_runtime first");
+        return PTO_ERR_NOT_INITIALIZED;
     }
+    int idle = static_cast<int>(HandleState::kIdle);
+    if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kLaunching),
+                                          std::memory_order_acq_rel)) {
+        std::snprintf(message, message_size,
+                      "launch_runtime: another thread is launching or finalizing this handle; a "
+                      "handle runs one launch at a time (use one handle per thread)");
+        return PTO_ERR_BUSY;
+    }
+    if (s->misuse_count() > 0) {
+        std::snprintf(message, message_size,
+                      "launch_runtime: %s was called after init_runtime returned (%d such "
+                      "call(s), from a thread the orchestration %s left running); the graph was "
+                      "frozen with %u tasks when it returned: add every task and edge before the "
+                      "orchestration function returns",
+                      s->first_misuse().c_str(), s->misuse_count(), s->orchestration_name.c_str(),
+                      s->graph->view().task_count());
+        s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
+        return PTO_ERR_INVALID_GRAPH;
+    }
+    std::shared_ptr<RuntimeLaunch> launch;
+    int rc = create_host_launch(s->graph, settings, &launch, message, message_size);
+    if (rc != 0) {
+        s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
+        return rc;
+    }
+    s->set_launch(launch, 0, false);
+    *out = std::move(launch);
+    return 0;
 }
 
-void runtime_host_abort_launch(void* memory, int status) {
-    auto* rt = static_cast<Runtime*>(memory);
-    int expected = 0;
-    rt->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel);
-    for (int i = 0; i < rt->aicpu_thread_num(); ++i) pto_doorbell_ring(&rt->scheduler_bell(i));
-    runtime_host_stop_workers(memory);
+void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
+                             int status) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) return;
+    s->set_launch(launch, status, true);
+    s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
 }
 
-void runtime_host_launch_finished(void* memory, int status) {
-    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory)))
-        side->launch_succeeded = status == 0;
-}
-
-void runtime_host_mark_abandoned(void* memory) {
-    if (HostSide* side = host_side_of(static_cast<Runtime*>(memory))) side->abandoned = true;
-}
-
-int runtime_host_finalize(void* memory, const DeviceMemoryOps& ops, char* message,
-                          size_t message_size) {
-    auto* rt = static_cast<Runtime*>(memory);
-    HostSide* side = rt ? host_side_of(rt) : nullptr;
-    if (side == nullptr || !rt->is_constructed()) {
+int runtime_host_finalize(void* handle, char* message, size_t message_size) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    if (s == nullptr) {
         std::snprintf(message, message_size, "finalize_runtime: handle was not initialised");
         return PTO_ERR_NOT_INITIALIZED;
     }
-    int status = 0;
-    if (side->abandoned) {
+    int idle = static_cast<int>(HandleState::kIdle);
+    if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kFinalizing),
+                                          std::memory_order_acq_rel)) {
         std::snprintf(message, message_size,
-                      "finalize_runtime: a worker of the last launch never stopped; outputs were "
-                      "not copied back and device memory is kept for the rest of the process");
-        status = PTO_ERR_DEVICE;
+                      "finalize_runtime: another thread is launching or finalizing this handle; "
+                      "finalize it after launch_runtime returned");
+        return PTO_ERR_BUSY;
     }
+    int status = 0;
     // Outputs of a launch that failed (fault, timeout) or never ran are not
-    // trustworthy: leave the host buffers untouched.
-    for (int i = 0; status == 0 && side->launch_succeeded && i < rt->tensor_pair_count(); ++i) {
-        const TensorPair& p = rt->tensor_pair(i);
-        int rc = ops.copy_from_device(p.host_ptr, p.dev_ptr, p.size);
-        if (rc != 0 && status == 0) {
-            std::snprintf(message, message_size,
-                          "finalize_runtime: copying tensor pair %d (%zu bytes) back failed", i,
-                          p.size);
-            status = rc;
+    // trustworthy: the host buffers are left untouched.
+    if (s->last_status() == 0) {
+        for (size_t i = 0; i < s->pairs.size(); ++i) {
+            const TensorPair& p = s->pairs[i];
+            if (!device_allocation_live(p.allocation.base, p.allocation.id)) {
+                if (status == 0) {
+                    std::snprintf(message, message_size,
+                                  "finalize_runtime: tensor pair %zu (device 0x%" PRIx64
+                                  ", %zu bytes) was freed with device_free after it was recorded; "
+                                  "its output was not copied back",
+                                  i, reinterpret_cast<uint64_t>(p.dev_ptr), p.size);
+                    status = PTO_ERR_INVALID_ARGUMENT;
+                }
+                continue;
+            }
+            char reason[256];
+            int rc = device_copy_from(p.host_ptr, p.dev_ptr, p.size, reason, sizeof reason);
+            if (rc != 0 && status == 0) {
+                std::snprintf(message, message_size,
+                              "finalize_runtime: copying tensor pair %zu back failed: %s", i,
+                              reason);
+                status = rc;
+            }
         }
     }
-    discard(rt, side);
+    RuntimeHandleAccess::detach(handle);
+    unregister_session(handle);
+    // What a launch still running on an abandoned worker uses stays alive
+    // with that launch; the rest goes with the last reference here.
     return status;
 }

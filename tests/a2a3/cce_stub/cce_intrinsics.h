@@ -15,4 +15,6 @@ int64_t get_subblockid();
 int64_t get_subblockdim();
 uint64_t get_sys_cnt();
 enum dcci_dst { ENTIRE_DATA_CACHE = 0, SINGLE_CACHE_LINE = 1 };
+enum dcci_mode { CACHELINE_ALL = 0, CACHELINE_OUT = 1 };
 void dcci(__gm__ void* address, dcci_dst what);
+void dcci(__gm__ void* address, dcci_dst what, dcci_mode mode);

@@ -7,10 +7,15 @@
 extern "C" int build_spec_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count < 1) return -1;
     auto* spec = reinterpret_cast<GraphSpec*>(args[0]);
+    if (spec->device_bytes > 0) {
+        spec->device_out = rt->host_api.device_malloc(spec->device_bytes);
+        if (spec->device_out == nullptr) return -3;
+    }
     for (int i = 0; i < spec->num_tasks; ++i) {
-        uint64_t task_args[2] = {args[0], static_cast<uint64_t>(i)};
+        uint64_t task_args[3] = {args[0], static_cast<uint64_t>(i),
+                                 static_cast<uint64_t>(spec->extra[i])};
         CoreType type = spec->core_type[i] == 0 ? CoreType::AIC : CoreType::AIV;
-        if (rt->add_task(task_args, 2, spec->func_id[i], type) != i) return -2;
+        if (rt->add_task(task_args, 3, spec->func_id[i], type) != i) return -2;
     }
     if (spec->extra_func_id >= 0) {
         uint64_t task_args[2] = {args[0], 0};

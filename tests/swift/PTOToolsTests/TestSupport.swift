@@ -30,10 +30,12 @@ struct CommandResult {
     var combined: String { stdout + stderr }
 }
 
-/// Runs a program to completion with its output captured.
+/// Runs a program to completion with its output captured. A program still
+/// running after `bound` seconds (generous: builds share the machine with
+/// other suites) is killed, and the test fails saying so.
 func runCommand(
     _ executable: String, _ arguments: [String],
-    environment extra: [String: String] = [:]
+    environment extra: [String: String] = [:], bound: TimeInterval = 600
 ) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -46,6 +48,14 @@ func runCommand(
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let watchdog = DispatchWorkItem { [process] in
+        if process.isRunning {
+            XCTFail("\(executable) \(arguments.joined(separator: " ")) still ran after \(Int(bound)) s: killed")
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + bound, execute: watchdog)
+    defer { watchdog.cancel() }
     // Read both pipes concurrently so neither fills and blocks the child.
     let errData = LockedData()
     let group = DispatchGroup()

@@ -1,4 +1,5 @@
-// Time on the host and on the AICPU (Linux on both).
+// Time on the host: the monotonic clock. (The host never compares it with
+// task stamps, which come from the device's system counter.)
 #include "time_source.h"
 
 #include <ctime>

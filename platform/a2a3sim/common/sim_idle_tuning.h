@@ -1,0 +1,20 @@
+// The simulator's idle timings, set by the host before each launch in every
+// object that waits (sim_set_idle_tuning, exported by the AICPU and AICore
+// objects) and read by pto_idle_wait. Atomics: a launch on another thread
+// may set them while this one's threads wait (the values are the same).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+struct SimIdleTuning {
+    uint64_t spin_ns;            // pause-spin this long after becoming idle
+    uint64_t scheduler_keep_ns;  // then yield, up to this long in all, before parking
+    uint64_t worker_keep_ns;
+};
+
+// Defaults chosen by sweeping them with `make bench` (README, Performance).
+constexpr SimIdleTuning kDefaultSimIdleTuning{300, 200'000, 30'000};
+
+void sim_idle_tuning_store(const SimIdleTuning& tuning);
+SimIdleTuning sim_idle_tuning_load();

@@ -1,0 +1,8 @@
+// Names of kernels for diagnostics (pto_name_kernel), by func_id. A name
+// handed out stays valid for the life of the process: renaming a func_id
+// stores the new name beside the old one instead of overwriting it, so a
+// report being written on another thread never reads freed memory.
+#pragma once
+
+int set_kernel_name(int func_id, const char* name);
+const char* kernel_name(int func_id);
