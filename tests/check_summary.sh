@@ -1,18 +1,37 @@
 #!/bin/sh
-# Adds up the counts every suite printed into the check log and prints one
-# closing line: "check: N passed, N failed". Exits with the suites' status,
-# or 1 if any suite reported a failure.
-set -eu
-log=$1 status=$2
-awk -v status="$status" '
-    /^[0-9]+ passed, [0-9]+ failed$/ { passed += $1; failed += $3 }
-    /Executed [0-9]+ tests?, with [0-9]+ failures?/ {
-        # XCTest repeats its total for each enclosing suite; keep the last.
-        for (i = 1; i <= NF; i++) if ($i == "Executed") { xt = $(i + 1); xf = $(i + 4) }
-    }
-    END {
-        passed += xt - xf; failed += xf
-        if (status != 0 && failed == 0) failed = 1
-        printf "check: %d passed, %d failed\n", passed, failed
-        exit (status != 0 || failed != 0) ? 1 : 0
-    }' "$log"
+# Adds up what every suite of `make check` reported (build/check/<suite>.log)
+# and prints, per suite, its time and counts, then one closing line:
+# "check: N passed, N failed". A suite that failed without counting a
+# failure counts as one; a suite that never ran (a suite it needs failed)
+# counts as one too. Exits 1 if anything failed.
+#   check_summary.sh DIR SUITE...
+set -u
+dir=$1
+shift
+started=$(cat "$dir/started" 2>/dev/null || date +%s)
+total_passed=0 total_failed=0
+echo "==== make check: suites"
+for suite in "$@"; do
+    if [ ! -f "$dir/$suite.status" ]; then
+        printf '  %-12s not run (a suite it needs failed)\n' "$suite"
+        total_failed=$((total_failed + 1))
+        continue
+    fi
+    read -r status seconds < "$dir/$suite.status"
+    counts=$(awk '
+        /^[0-9]+ passed, [0-9]+ failed$/ { passed += $1; failed += $3 }
+        /Executed [0-9]+ tests?, with [0-9]+ failures?/ {
+            # XCTest repeats its total for each enclosing suite; keep the last.
+            for (i = 1; i <= NF; i++) if ($i == "Executed") { xt = $(i + 1); xf = $(i + 4) }
+        }
+        END { print passed + xt - xf, failed + xf }' "$dir/$suite.log")
+    passed=${counts% *} failed=${counts#* }
+    if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    printf '  %-12s %5.0f s  %d passed, %d failed%s\n' "$suite" "$seconds" "$passed" "$failed" \
+        "$([ "$status" -ne 0 ] && echo " (exit $status, log: $dir/$suite.log)")"
+done
+echo "  wall time   $(( $(date +%s) - started )) s"
+echo "check: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -100,15 +100,15 @@ bench: bench-binaries
 
 # The benchmark program itself works (every shape, small, twice): its numbers
 # are only meaningful from `make bench` on a quiet machine.
-BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout
+BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout,launch
 BENCH_SMOKE_CONFIGS := 1:1,3:3
 .PHONY: check-bench
 check-bench: bench-binaries $(DEPS_STAMP)
-	@echo "== benchmark program: every shape at 200 tasks, 2 runs"
+	@echo "== benchmark program: every shape at 200 tasks, 2 runs; a 1-task launch, 3 runs"
 	$(Q)mkdir -p $(TEST_OUT) && $(BENCH) --sizes 200 --shapes $(BENCH_SMOKE_SHAPES) \
-		--configs $(BENCH_SMOKE_CONFIGS) --repeat 2 --json $(TEST_OUT)/bench-smoke.json >/dev/null
+		--configs $(BENCH_SMOKE_CONFIGS) --repeat 2 --launch-repeat 3 --json $(TEST_OUT)/bench-smoke.json >/dev/null
 	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-smoke.json \
-		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS) 200 2
+		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS) 200 2 3
 
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"
@@ -134,33 +134,39 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	@echo "== Swift: binding and runner"
 	$(Q)$(SWIFT) test --scratch-path $(SWIFT_OUT) --disable-swift-testing $(if $(filter 1,$(V)),,--quiet)
 
-# Each example over several scheduler-thread / block_dim combinations.
+# Each example over several scheduler-thread / block_dim combinations: built
+# once (make example), then run by pto-run for each pair.
 CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
 CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
-check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
-	$(Q)set -e; for ex in $(CHECK_EXAMPLES); do \
-		for cfg in $(CHECK_CONFIGS); do \
-			t=$${cfg%%:*}; b=$${cfg##*:}; \
-			echo "== example $$ex, $$t scheduler thread(s), block_dim $$b"; \
-			$(MAKE) --no-print-directory run EXAMPLE=$$ex AICPU_THREADS=$$t BLOCK_DIM=$$b; \
-		done; \
+# $(call run_example_configs,EXAMPLE,CONFIGS,ENV): one pto-run per configuration.
+run_example_configs = artifacts=$$($(MAKE) --no-print-directory -s example EXAMPLE=$(1) PRINT_ARTIFACTS=1 \
+	SANITIZE=$(SANITIZE) | sed -n 's/^PTO_ARTIFACTS=//p'); \
+	[ -n "$$artifacts" ] || { echo "building $(1) failed"; exit 1; }; \
+	for cfg in $(2); do t=$${cfg%%:*}; b=$${cfg\#\#*:}; \
+		echo "== example $(1), $$t scheduler thread(s), block_dim $$b"; \
+		env $(3) $(PTO_RUN) $(1) --artifacts $$artifacts --aicpu-threads $$t --block-dim $$b --quiet || exit 1; \
 	done
+check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
+	$(Q)set -e; $(foreach ex,$(CHECK_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_CONFIGS),);)
 
 # A second build with nothing changed must not start a compiler.
 check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: nothing rebuilds when nothing changed"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
+	@echo "2 passed, 0 failed"
 
 # A short fuzzing run of the ELF library; `make fuzz-elf SECONDS=N` for longer.
 CHECK_FUZZ_SECONDS ?= 15
 check-fuzz:
 	@echo "== fuzz: ELF library, $(CHECK_FUZZ_SECONDS) s"
 	$(Q)$(MAKE) --no-print-directory fuzz-elf SECONDS=$(CHECK_FUZZ_SECONDS)
+	@echo "1 passed, 0 failed"
 
 # Sanitizer runs: the runtime binaries, the C++ tests and the examples built
 # with ASan+UBSan or TSan in their own folders. The Swift runner is not
-# instrumented, so the sanitizer runtime is preloaded into it.
-SAN_CHECK_CONFIGS ?= 1:1 3:3 4:8
+# instrumented, so the sanitizer runtime is preloaded into it. (The C++ tests
+# sweep fewer thread/block_dim pairs when built with a sanitizer.)
+SAN_CHECK_CONFIGS ?= 1:1 4:8
 define sanitizer_check
 check-$(1):
 	@echo "== $(2): build"
@@ -169,18 +175,12 @@ check-$(1):
 	$$(Q)$(4) $$(MAKE) --no-print-directory SANITIZE=$(3) run-cpp-tests
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-	for ex in $$(CHECK_EXAMPLES); do for cfg in $$(SAN_CHECK_CONFIGS); do \
-		t=$$$${cfg%%:*}; b=$$$${cfg##*:}; \
-		echo "== $(2): example $$$$ex, $$$$t thread(s), block_dim $$$$b"; \
-		$$(MAKE) --no-print-directory SANITIZE=$(3) example EXAMPLE=$$$$ex >/dev/null; \
-		$$(MAKE) --no-print-directory SANITIZE=$(3) run EXAMPLE=$$$$ex AICPU_THREADS=$$$$t \
-			BLOCK_DIM=$$$$b PTO_RUN_ENV="$(4) $(6) LD_PRELOAD=$$$$preload"; \
-	done; done
+	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$$(SAN_CHECK_CONFIGS),$(6) LD_PRELOAD=$$$$preload);)
 endef
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0
-$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1))
-$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,))
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV)))
 
 .PHONY: check-asan check-tsan run-cpp-tests
 run-cpp-tests: test-binaries
@@ -223,14 +223,38 @@ check-a2a3:
 	$(Q)sh tests/a2a3/check_gate.sh "$(MAKE)"
 	@echo "== a2a3: command lines against a toolkit folder (dry run)"
 	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands.txt
+	@echo "4 passed, 0 failed"
 
-# Runs every suite in order, keeps their output in build/check.log, and ends
-# with one line adding up what each suite reported.
-CHECK_LOG := $(BUILD_ROOT)/check.log
-CHECK_SUITES := check-cpp check-bench check-incremental check-examples check-swift check-a2a3 check-fuzz check-asan check-tsan
+# make check: every suite as a node of a graph, so that `make check` (which
+# runs -j<cores> by default) overlaps suites that do not depend on each
+# other: the Swift tools build beside the C++ suites, the sanitizer builds
+# beside the Swift tests. Each suite writes its output to build/check/<suite>.log
+# and prints it whole when it ends (suites never interleave); the last line
+# adds up what every suite reported, with each suite's time.
+CHECK_DIR := $(BUILD_ROOT)/check
+CHECK_SUITES := tsan asan swift examples incremental cpp fuzz a2a3 bench
+check_stamp = $(CHECK_DIR)/$(1).done
+CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
+
+# What suites need built before they start (one sub-make each, so no two
+# suites ever compile the same file): the C++ binaries, the Swift tools.
+$(CHECK_DIR)/cpp-binaries.done: | $(DEPS_STAMP)
+	$(Q)sh tests/check_suite.sh cpp-binaries $(CHECK_DIR) $(MAKE) --no-print-directory test-binaries bench-binaries
+$(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
+	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
+
+$(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
+$(call check_stamp,examples) $(call check_stamp,swift): $(CHECK_DIR)/cpp-binaries.done $(CHECK_DIR)/tools.done
+$(call check_stamp,asan) $(call check_stamp,tsan): $(CHECK_DIR)/tools.done
+# Builds the example folders check-examples just built, expecting nothing to do.
+$(call check_stamp,incremental): $(call check_stamp,examples)
+$(CHECK_STAMPS): | $(DEPS_STAMP)
+	$(Q)sh tests/check_suite.sh $(patsubst $(CHECK_DIR)/%.done,%,$@) $(CHECK_DIR) \
+		$(MAKE) --no-print-directory check-$(patsubst $(CHECK_DIR)/%.done,%,$@)
+
+.PHONY: check check-suites
 check: $(DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory build
-	$(Q){ status=0; for suite in $(CHECK_SUITES); do \
-		$(MAKE) --no-print-directory $$suite || { status=$$?; break; }; done; \
-		echo $$status > $(CHECK_LOG).status; } 2>&1 | tee $(CHECK_LOG)
-	$(Q)sh tests/check_summary.sh $(CHECK_LOG) "$$(cat $(CHECK_LOG).status)"
+	$(Q)rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR) && date +%s > $(CHECK_DIR)/started
+	-$(Q)$(MAKE) --no-print-directory -k check-suites
+	$(Q)sh tests/check_summary.sh $(CHECK_DIR) $(CHECK_SUITES)
+check-suites: $(CHECK_STAMPS)

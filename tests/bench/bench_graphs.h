@@ -11,6 +11,7 @@ enum BenchShape : uint64_t {
     kRandomDag = 3,    // each task after up to 3 random tasks among the 64 before it
     kFanOut = 4,       // task 0 -> every other task
     kLongKernel = 5,   // one task whose kernel computes for a second: CPU use while waiting
+    kLaunch = 6,       // one no-op task: the fixed cost of a launch
 };
 
 inline const char* bench_shape_name(uint64_t shape) {
@@ -27,6 +28,8 @@ inline const char* bench_shape_name(uint64_t shape) {
             return "fanout";
         case kLongKernel:
             return "long-kernel";
+        case kLaunch:
+            return "launch";
         default:
             return "?";
     }

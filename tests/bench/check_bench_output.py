@@ -3,7 +3,10 @@ cell is present, ran without error, and carries the numbers the README and
 the issue's targets are read from. Timing values are only checked for being
 measured (positive), never against a target: that is what `make bench` is for.
 
-usage: check_bench_output.py FILE SHAPES CONFIGS SIZES REPEAT
+usage: check_bench_output.py FILE SHAPES CONFIGS SIZES REPEAT [LAUNCH_REPEAT]
+
+The shape "launch" is a one-task graph, checked at one task whatever SIZES
+say, with LAUNCH_REPEAT runs.
 """
 import json
 import sys
@@ -12,6 +15,7 @@ import sys
 def main():
     path, shapes, configs, sizes, repeat = sys.argv[1:6]
     repeat = int(repeat)
+    launch_repeat = int(sys.argv[6]) if len(sys.argv) > 6 else repeat
     with open(path) as f:
         report = json.load(f)
     cells = report["cells"]
@@ -32,7 +36,9 @@ def main():
           "no cache-line round trip (-1 means one CPU)")
 
     for shape in shapes.split(","):
-        for size in sizes.split(","):
+        shape_sizes = ["1"] if shape == "launch" else sizes.split(",")
+        runs = launch_repeat if shape == "launch" else repeat
+        for size in shape_sizes:
             for config in configs.split(","):
                 threads, block_dim = (int(x) for x in config.split(":"))
                 key = (shape, int(size), threads, block_dim)
@@ -45,8 +51,8 @@ def main():
                 if "error" in cell:
                     continue
                 each = cell["us_per_task_each"]
-                check(cell["runs"] == repeat and len(each) == repeat,
-                      f"{name}: {len(each)} runs, expected {repeat}")
+                check(cell["runs"] == runs and len(each) == runs,
+                      f"{name}: {len(each)} runs, expected {runs}")
                 check(all(x > 0 for x in each) and cell["first_launch_us_per_task"] > 0,
                       f"{name}: a run was not timed")
                 check(min(each) <= cell["us_per_task_median"] <= max(each),

@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +27,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_graphs.h"
@@ -52,7 +52,7 @@ struct Cell {
     Config config;
     std::vector<double> us_per_task;
     std::vector<double> cpu_seconds;
-    double first_us = 0;  // us/task of the process's first launch
+    double first_us = 0;       // us/task of the process's first launch
     double round_trip_ns = 0;  // the machine's cache-line round trip just before
     double peak_mb = 0;
     std::string error;
@@ -88,7 +88,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
         register_kernel(1, busy.data(), busy.size()) != 0) {
         return std::string("error:") + pto_last_error();
     }
-    if (shape == kLongKernel) size = 1;
+    if (shape == kLongKernel || shape == kLaunch) size = 1;
     if (pto_set_graph_limits(size, size) != 0) return std::string("error:") + pto_last_error();
     std::vector<uint8_t> memory(get_runtime_size() + 64, 0);
     void* rt =
@@ -233,6 +233,8 @@ int main(int argc, char** argv) {
     std::vector<int> sizes = {4000, 65536, 1000000};
     std::vector<uint64_t> shapes = {kIndependent, kChain, kLayered, kRandomDag, kFanOut};
     bool long_kernel = true;
+    bool launch_cost = true;
+    int launch_repeat = 51;
     std::vector<Config> configs = {{1, 1}, {1, 3}, {3, 3}};
     int repeat = 9;
     std::string json_path;
@@ -244,11 +246,14 @@ int main(int argc, char** argv) {
             for (auto& s : split(value)) sizes.push_back(std::atoi(s.c_str()));
         } else if (arg == "--shapes") {
             shapes.clear();
+            long_kernel = false;  // only the shapes listed
+            launch_cost = false;
             for (auto& s : split(value)) {
-                long_kernel = false;  // only the shapes listed
-                for (uint64_t k = 0; k <= kLongKernel; ++k) {
+                for (uint64_t k = 0; k < kLongKernel; ++k) {
                     if (s == bench_shape_name(k)) shapes.push_back(k);
                 }
+                if (s == "long-kernel") long_kernel = true;
+                if (s == "launch") launch_cost = true;
             }
         } else if (arg == "--configs") {
             configs.clear();
@@ -256,13 +261,15 @@ int main(int argc, char** argv) {
                 configs.push_back({std::atoi(s.c_str()), std::atoi(s.c_str() + s.find(':') + 1)});
         } else if (arg == "--repeat") {
             repeat = std::max(1, std::atoi(value.c_str()));
+        } else if (arg == "--launch-repeat") {
+            launch_repeat = std::max(1, std::atoi(value.c_str()));
         } else if (arg == "--json") {
             json_path = value;
         } else {
             std::fprintf(stderr,
                          "usage: runtime_bench [--sizes N,..] [--shapes "
-                         "independent,chain,layered,random,fanout] "
-                         "[--configs T:B,..] [--repeat N] [--json FILE]\n");
+                         "independent,chain,layered,random,fanout,long-kernel,launch] "
+                         "[--configs T:B,..] [--repeat N] [--launch-repeat N] [--json FILE]\n");
             return 2;
         }
         ++i;
@@ -313,6 +320,28 @@ int main(int argc, char** argv) {
                             "long-kernel", 1, cfg, wall, median(cell.cpu_seconds),
                             median(cell.cpu_seconds) / wall);
             }
+            cells.push_back(cell);
+        }
+    }
+
+    // The fixed cost of a launch: a graph of one no-op task, warm (the first
+    // launch of the process, which starts the threads, is reported apart).
+    if (launch_cost) {
+        for (Config c : configs) {
+            Cell cell = measure(kLaunch, 1, c, launch_repeat);
+            cell.size = 1;
+            char cfg[16];
+            std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
+            if (!cell.error.empty()) {
+                std::printf("%-12s %8d %7s  error: %s\n", "launch", 1, cfg, cell.error.c_str());
+            } else {
+                double lo = *std::min_element(cell.us_per_task.begin(), cell.us_per_task.end());
+                std::printf(
+                    "%-12s %8d %7s  1-task launch, warm: median %.1f us, fastest %.1f us "
+                    "(first launch %.0f us)\n",
+                    "launch", 1, cfg, median(cell.us_per_task), lo, cell.first_us);
+            }
+            std::fflush(stdout);
             cells.push_back(cell);
         }
     }

@@ -162,10 +162,16 @@ struct Config {
     int threads, block_dim;
 };
 
-// Every valid (threads, block_dim) pair the tests sweep.
+// The (threads, block_dim) pairs the tests sweep: every kind of split. Under
+// a sanitizer (ten times slower, and there to find races and memory errors,
+// which the widest and the narrowest launches show) a few of them.
 const std::vector<Config>& configs() {
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    static const std::vector<Config> all = {{1, 1}, {2, 4}, {4, 8}};
+#else
     static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 4},
                                             {3, 3}, {3, 6}, {4, 4}, {4, 8}};
+#endif
     return all;
 }
 
@@ -272,6 +278,14 @@ TEST(random_dag_over_all_configurations) {
 }
 TEST(fan_out_and_fan_in_past_the_historic_successor_limit) {
     sweep(fan_out_fan_in);
+}
+
+// The device's data path on the host: graph images and launch blocks are
+// copied in before a launch and out after it, never shared while it runs.
+TEST(graphs_run_with_blocks_staged_as_on_the_device) {
+    REQUIRE(setenv("PTO_SIM_STAGED_BLOCKS", "1", 1) == 0);
+    sweep(random_dag);
+    sweep(mixed);
 }
 
 TEST(largest_configuration_72_workers) {
@@ -439,7 +453,9 @@ TEST(hung_kernel_is_stopped_with_a_diagnosis) {
     EXPECT_CONTAINS(pto_last_error(), "no progress for 1.0 s");
     EXPECT_CONTAINS(pto_last_error(), "still inside its kernel");
     EXPECT_CONTAINS(report, "2 of 4 tasks done");
-    EXPECT_CONTAINS(report, "busy: worker 1 (AIV 0) runs task 1, func_id 1 (spin_kernel), for ");
+    // Which AIV worker took it depends on which answered first.
+    EXPECT_CONTAINS(report, " runs task 1, func_id 1 (spin_kernel), for ");
+    EXPECT_CONTAINS(report, "busy: worker ");
     EXPECT_CONTAINS(report, "waiting: task 2, func_id 0 (record_kernel), on task(s) 1\n");
     EXPECT_CONTAINS(report, "diagnosis: hung kernel");
     EXPECT_EQ(spec->run_count[2].load(), 0);
@@ -478,7 +494,7 @@ TEST(an_abandoned_kernel_returning_after_finalize_touches_only_live_memory) {
         REQUIRE(init_with(block, *next) == 0);
         EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BUSY);
         EXPECT_CONTAINS(pto_last_error(), "device 0 still runs a kernel of an earlier launch");
-        EXPECT_CONTAINS(pto_last_error(), "(task 1, func_id 1 (spin_kernel), on worker 1)");
+        EXPECT_CONTAINS(pto_last_error(), "(task 1, func_id 1 (spin_kernel), on worker ");
         EXPECT_EQ(next->run_count[0].load(), 0);
         EXPECT_EQ(finalize_runtime(block.handle()), 0);
     }

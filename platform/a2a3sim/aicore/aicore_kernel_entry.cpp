@@ -5,10 +5,8 @@
 #include "export.h"
 
 extern "C" void sim_aicore_thread_setup();
-extern "C" void sim_aicore_thread_teardown();
 
 extern "C" PTO_EXPORT void sim_aicore_entry(void* launch_block, int worker_id, int core_type) {
     sim_aicore_thread_setup();
     aicore_execute(launch_block, worker_id, static_cast<CoreType>(core_type));
-    sim_aicore_thread_teardown();
 }

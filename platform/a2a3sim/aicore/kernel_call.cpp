@@ -8,6 +8,7 @@
 // bugs still crash loudly.
 #include "kernel_call.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <ucontext.h>
@@ -128,7 +129,24 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
 }
 
 // Every worker thread runs its handler on its own stack, so a kernel that
-// overflowed its stack can still be reported.
+// overflowed its stack can still be reported. A pool thread sets this up the
+// first time it runs a worker and keeps it for its life (two system calls
+// per worker per launch otherwise); the stack is freed when the thread ends.
+pthread_key_t state_key() {
+    static pthread_key_t key = [] {
+        pthread_key_t k;
+        pthread_key_create(&k, [](void* state) {
+            stack_t st{};
+            st.ss_flags = SS_DISABLE;
+            sigaltstack(&st, nullptr);
+            t_state = nullptr;
+            std::free(state);
+        });
+        return k;
+    }();
+    return key;
+}
+
 extern "C" void sim_aicore_thread_setup() {
     if (t_state != nullptr) return;
     auto* state = static_cast<WorkerSignalState*>(std::malloc(sizeof(WorkerSignalState)));
@@ -140,15 +158,7 @@ extern "C" void sim_aicore_thread_setup() {
     st.ss_flags = 0;
     sigaltstack(&st, nullptr);
     t_state = state;
-}
-
-extern "C" void sim_aicore_thread_teardown() {
-    if (t_state == nullptr) return;
-    stack_t st{};
-    st.ss_flags = SS_DISABLE;
-    sigaltstack(&st, nullptr);
-    std::free(t_state);
-    t_state = nullptr;
+    pthread_setspecific(state_key(), state);
 }
 
 // Called by the launcher around each launch; concurrent launches nest.

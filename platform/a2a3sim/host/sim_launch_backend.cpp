@@ -217,7 +217,7 @@ int SimLaunchBackend::start(const std::shared_ptr<RuntimeLaunch>& launch,
             [shared, w, type] {
                 shared->bin.aicore_entry(shared->launch->entry_argument(), w, type);
             },
-            placement.worker_cpu[static_cast<size_t>(w)], placement.allowed, &start_error);
+            placement.worker_cpu[static_cast<size_t>(w)], placement.allowed, &start_error, true);
     }
     for (int t = 0; ok && t < params.aicpu_thread_num; ++t) {
         ok = started->schedulers.start(
@@ -225,8 +225,9 @@ int SimLaunchBackend::start(const std::shared_ptr<RuntimeLaunch>& launch,
                 shared->results[static_cast<size_t>(t)] =
                     shared->bin.aicpu_server(&shared->kernel_args);
             },
-            placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error);
+            placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error, true);
     }
+    sim_thread_pool_wake_held();
     if (!ok) {
         // Stop whatever started, then report.
         launch->abort(PTO_ERR_DEVICE);

@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+// What one crew's bodies report to its launcher. Pool threads reach it
+// through a plain pointer, and their last touch is inside `mutex` (counting
+// themselves finished): the crew is freed only by whoever then sees every
+// body finished under that mutex, so the mutex alone orders the two.
 struct SimCrewState {
     std::mutex mutex;
     std::condition_variable changed;
@@ -23,19 +27,26 @@ namespace {
 constexpr auto kIdleLifetime = std::chrono::seconds(30);
 
 struct PoolThread {
-    std::condition_variable assigned;  // guarded by the pool's mutex
     std::function<void()> body;
-    std::shared_ptr<SimCrewState> crew;  // set while the thread has a body to run
-    cpu_set_t want;                      // where the body should run
-    cpu_set_t bound;                     // where the thread is bound now
+    SimCrewState* crew = nullptr;  // set while the thread has a body to run
+    cpu_set_t want;                // where the body should run
+    cpu_set_t bound;               // where the thread is bound now
 };
 
 struct Pool {
     std::mutex mutex;
     std::vector<PoolThread*> idle;
+    // Parked threads wait here for a body (PoolThread::crew set). One
+    // notify_all wakes every thread a launch handed a body: a launch of 12
+    // threads makes one system call for them, not 12.
+    std::condition_variable assigned;
     // Threads of the parent after a fork: they do not exist in the child, and
     // their records are kept only so nothing reads as leaked.
     std::vector<PoolThread*> lost_in_fork;
+    // Crews whose launcher went away while bodies still ran (abandoned),
+    // freed once those have all reported.
+    std::mutex retired_mutex;
+    std::vector<SimCrewState*> retired;
 };
 
 Pool& pool() {
@@ -56,6 +67,20 @@ Pool& pool() {
     return *instance;
 }
 
+bool all_finished(SimCrewState* crew) {
+    std::lock_guard<std::mutex> lock(crew->mutex);
+    return crew->finished == crew->started;
+}
+
+// Frees the retired crews whose bodies have all reported.
+void sweep_retired(Pool& p) {
+    std::lock_guard<std::mutex> lock(p.retired_mutex);
+    auto done = std::partition(p.retired.begin(), p.retired.end(),
+                               [](SimCrewState* c) { return !all_finished(c); });
+    for (auto it = done; it != p.retired.end(); ++it) delete *it;
+    p.retired.erase(done, p.retired.end());
+}
+
 void bind(PoolThread* t) {
     if (CPU_EQUAL(&t->want, &t->bound)) return;
     // Placement only makes runs faster and steadier; a refused binding
@@ -69,7 +94,8 @@ void thread_main(PoolThread* t) {
         bind(t);
         t->body();
         t->body = nullptr;  // release what the body captured before reporting
-        std::shared_ptr<SimCrewState> crew = std::move(t->crew);
+        SimCrewState* crew = t->crew;
+        t->crew = nullptr;
         bool parked = false;
         {
             // Back in the pool before the launcher hears of it, so that its
@@ -80,16 +106,16 @@ void thread_main(PoolThread* t) {
                 p.idle.push_back(t);
                 parked = true;
             }
-            ++crew->finished;
-            crew->changed.notify_all();
+            // Waiters wait for all bodies: only the last wakes them. The
+            // crew is not touched after this lock is released.
+            if (++crew->finished == crew->started) crew->changed.notify_all();
         }
-        crew.reset();
         if (!parked) {
             delete t;
             return;
         }
         std::unique_lock<std::mutex> lock(p.mutex);
-        if (!t->assigned.wait_for(lock, kIdleLifetime, [t] { return t->crew != nullptr; })) {
+        if (!p.assigned.wait_for(lock, kIdleLifetime, [t] { return t->crew != nullptr; })) {
             p.idle.erase(std::find(p.idle.begin(), p.idle.end(), t));
             lock.unlock();
             delete t;
@@ -100,10 +126,36 @@ void thread_main(PoolThread* t) {
 
 }  // namespace
 
-SimThreadCrew::SimThreadCrew() : state_(std::make_shared<SimCrewState>()) {}
+SimThreadCrew::SimThreadCrew() : state_(new SimCrewState) {
+    sweep_retired(pool());
+}
+
+SimThreadCrew::~SimThreadCrew() {
+    if (state_ == nullptr) return;
+    if (all_finished(state_)) {
+        delete state_;
+        return;
+    }
+    Pool& p = pool();
+    std::lock_guard<std::mutex> lock(p.retired_mutex);
+    p.retired.push_back(state_);
+}
+
+SimThreadCrew::SimThreadCrew(SimThreadCrew&& other) noexcept : state_(other.state_) {
+    other.state_ = nullptr;
+}
+
+SimThreadCrew& SimThreadCrew::operator=(SimThreadCrew&& other) noexcept {
+    if (this != &other) {
+        SimThreadCrew old(std::move(*this));
+        state_ = other.state_;
+        other.state_ = nullptr;
+    }
+    return *this;
+}
 
 bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& allowed,
-                          std::string* error) {
+                          std::string* error, bool held) {
     cpu_set_t want;
     if (cpu >= 0) {
         CPU_ZERO(&want);
@@ -116,17 +168,26 @@ bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& 
         ++state_->started;
     }
     Pool& p = pool();
+    PoolThread* parked = nullptr;
     {
         std::lock_guard<std::mutex> lock(p.mutex);
         if (!p.idle.empty()) {
-            PoolThread* t = p.idle.back();
-            p.idle.pop_back();
-            t->body = std::move(body);
-            t->want = want;
-            t->crew = state_;
-            t->assigned.notify_one();
-            return true;
+            // A thread already bound where the body should run spares a
+            // rebinding (a system call, and a move between cores).
+            auto it = std::find_if(p.idle.rbegin(), p.idle.rend(),
+                                   [&want](PoolThread* t) { return CPU_EQUAL(&t->bound, &want); });
+            auto chosen = it != p.idle.rend() ? std::prev(it.base()) : std::prev(p.idle.end());
+            parked = *chosen;
+            p.idle.erase(chosen);
+            parked->body = std::move(body);
+            parked->want = want;
+            parked->crew = state_;
         }
+    }
+    if (parked != nullptr) {
+        // Outside the lock: the thread wakes into a free mutex.
+        if (!held) p.assigned.notify_all();
+        return true;
     }
     auto* t = new PoolThread;
     t->body = std::move(body);
@@ -171,6 +232,10 @@ int SimThreadCrew::wait_until(std::chrono::steady_clock::time_point deadline) {
     int running = state_->started - state_->finished;
     if (running > 0) state_->abandoned = true;
     return running;
+}
+
+void sim_thread_pool_wake_held() {
+    pool().assigned.notify_all();
 }
 
 int sim_thread_pool_idle_count() {

@@ -24,15 +24,21 @@ struct SimCrewState;
 class SimThreadCrew {
 public:
     SimThreadCrew();
+    // A crew whose bodies still run when it goes (abandoned) is freed once
+    // they have all returned.
+    ~SimThreadCrew();
     SimThreadCrew(const SimThreadCrew&) = delete;
     SimThreadCrew& operator=(const SimThreadCrew&) = delete;
-    SimThreadCrew(SimThreadCrew&&) = default;
-    SimThreadCrew& operator=(SimThreadCrew&&) = default;
+    SimThreadCrew(SimThreadCrew&& other) noexcept;
+    SimThreadCrew& operator=(SimThreadCrew&& other) noexcept;
 
     // Runs `body` on a pool thread bound to `cpu`, or to `allowed` when cpu
     // is -1. Returns false with the reason in `error` when no thread could be
-    // started.
-    bool start(std::function<void()> body, int cpu, const cpu_set_t& allowed, std::string* error);
+    // started. A `held` body waits on its parked thread until
+    // sim_thread_pool_wake_held() (a launch hands out all its bodies, then
+    // wakes their threads at once); a thread created for it starts at once.
+    bool start(std::function<void()> body, int cpu, const cpu_set_t& allowed, std::string* error,
+               bool held = false);
 
     // Waits until every body started by this crew returned.
     void wait_all();
@@ -49,8 +55,11 @@ public:
     int wait_until(std::chrono::steady_clock::time_point deadline);
 
 private:
-    std::shared_ptr<SimCrewState> state_;
+    SimCrewState* state_;
 };
+
+// Wakes the parked threads handed held bodies.
+void sim_thread_pool_wake_held();
 
 // Threads currently parked in the pool (for tests).
 int sim_thread_pool_idle_count();

@@ -1,6 +1,10 @@
 // The AICPU scheduler. aicpu_execute() is entered by every scheduler thread of
-// a launch; each claims a thread index, discovers its slice of workers, then
-// dispatches ready tasks to them until every task of the graph has completed.
+// a launch; each claims a thread index, starts core discovery on its slice of
+// workers, and dispatches ready tasks to them until every task of the graph
+// has completed. A worker gets tasks from the moment it has answered
+// discovery (with the core type its position implies): a small graph does
+// not wait for every worker to have been scheduled once before it starts,
+// and a worker that never answers shows in the stall report.
 //
 // Shared state and who touches it:
 //   - a worker's SchedulerLine: written only by the worker's owner thread;
@@ -32,8 +36,9 @@ constexpr uint64_t kMaxParkNs = 50'000'000;
 // What this scheduler thread knows about one of its workers: kept in its
 // own memory, so finding finished work reads only the workers' lines.
 struct OwnedWorker {
-    int32_t task = -1;  // running task, -1 when idle
-    uint32_t seq = 0;   // dispatch_seq of the last dispatch
+    bool answered = false;  // answered core discovery
+    int32_t task = -1;      // running task, -1 when idle
+    uint32_t seq = 0;       // dispatch_seq of the last dispatch
 };
 
 class Scheduler {
@@ -41,7 +46,7 @@ public:
     Scheduler(const LaunchView& v, const SchedulerSlice& slice)
         : v_(v), slice_(slice), bell_(v.scheduler_bell(slice.thread_index)) {}
 
-    int discover_workers();
+    void start_discovery();
     int run();
     void stop_workers();
     void abort_run(int status, uint64_t stall_ns);
@@ -50,6 +55,7 @@ private:
     void dispatch(int w, int32_t task_id);
     bool complete(int w, uint64_t now);
     void prefetch_next(CoreType type);
+    int check_answer(int w);
     void ring_other_schedulers();
     bool dispatch_to_idle_workers();
 
@@ -116,9 +122,9 @@ void Scheduler::stop_workers() {
     });
 }
 
-// Core discovery: start every worker of the slice and wait until each one
-// reported itself alive with the core type its position implies.
-int Scheduler::discover_workers() {
+// Core discovery: tells every worker of the slice to start; run() takes each
+// one into service once it answered.
+void Scheduler::start_discovery() {
     slice_.for_each_worker([&](int w) {
         SchedulerLine& s = v_.mailboxes[w].sched;
         s.owner_thread.store(slice_.thread_index, std::memory_order_relaxed);
@@ -126,40 +132,23 @@ int Scheduler::discover_workers() {
         s.aicpu_ready.store(1, std::memory_order_release);
         pto_doorbell_ring(&s.bell);
     });
+}
 
-    IdleBackoff backoff(WaiterRole::kScheduler);
-    uint64_t start = pto_now_ns();
-    for (;;) {
-        // Sample, check, wait: a ring after the sample ends the wait at once.
-        uint32_t seq = bell_.seq.load(std::memory_order_seq_cst);
-        if (v_.block->abort_status.load(std::memory_order_acquire) != 0) return 0;
-        int missing = -1;
-        int status = 0;
-        slice_.for_each_worker([&](int w) {
-            WorkerLine& k = v_.mailboxes[w].work;
-            if (missing >= 0 || status != 0) return;
-            if (k.aicore_done.load(std::memory_order_acquire) != static_cast<uint32_t>(w + 1)) {
-                missing = w;
-                return;
-            }
-            int reported = k.core_type.load(std::memory_order_relaxed);
-            if (reported != static_cast<int>(v_.worker_core_type(w))) {
-                DEV_ERROR("worker %d reported core type %d, expected %s", w, reported,
-                          core_type_name(v_.worker_core_type(w)));
-                status = PTO_ERR_SCHEDULER;
-            }
-        });
-        if (status != 0) return status;
-        if (missing < 0) return 0;
-        uint64_t waited = pto_now_ns() - start;
-        if (waited > v_.block->timeout_ns) {
-            DEV_ERROR("scheduler thread %d: worker %d did not answer core discovery within %.1f s",
-                      slice_.thread_index, missing, waited / 1e9);
-            return PTO_ERR_TIMEOUT;
-        }
-        uint64_t left = v_.block->timeout_ns - waited;
-        pto_idle_wait(&bell_, seq, &backoff, left < kMaxParkNs ? left : kMaxParkNs);
+// 1 when worker `w` has answered discovery with the core type its position
+// implies, 0 when it has not answered yet, PTO_ERR_SCHEDULER when it is the
+// wrong kind of core.
+int Scheduler::check_answer(int w) {
+    const WorkerLine& k = v_.mailboxes[w].work;
+    // Pairs with the worker's release store of aicore_done (core_type before it).
+    if (k.aicore_done.load(std::memory_order_acquire) != static_cast<uint32_t>(w + 1)) return 0;
+    int reported = k.core_type.load(std::memory_order_relaxed);
+    if (reported != static_cast<int>(v_.worker_core_type(w))) {
+        DEV_ERROR("worker %d reported core type %d, expected %s", w, reported,
+                  core_type_name(v_.worker_core_type(w)));
+        return PTO_ERR_SCHEDULER;
     }
+    owned_[w].answered = true;
+    return 1;
 }
 
 // Starts loading the task the queue will most likely hand out next: in large
@@ -232,7 +221,7 @@ bool Scheduler::complete(int w, uint64_t now) {
 bool Scheduler::dispatch_to_idle_workers() {
     bool any = false;
     slice_.for_each_worker([&](int w) {
-        if (owned_[w].task >= 0) return;
+        if (!owned_[w].answered || owned_[w].task >= 0) return;
         int32_t next = v_.ready_queue(v_.worker_core_type(w)).pop();
         if (next >= 0) {
             dispatch(w, next);
@@ -259,10 +248,17 @@ int Scheduler::run() {
         int faulted = -1;
         int finished = 0;
 
+        int wrong_core = 0;
         uint64_t now = 0;  // read once per scan, only if something completed
         slice_.for_each_worker([&](int w) {
-            if (faulted >= 0) return;
+            if (faulted >= 0 || wrong_core != 0) return;
             OwnedWorker& o = owned_[w];
+            if (!o.answered) {
+                int answer = check_answer(w);
+                if (answer < 0) wrong_core = answer;
+                if (answer <= 0) return;
+                progress = true;
+            }
             if (o.task >= 0) {
                 const WorkerLine& k = v_.mailboxes[w].work;
                 // Pairs with the worker's release store of done_seq: its
@@ -287,6 +283,10 @@ int Scheduler::run() {
         if (faulted >= 0) {
             abort_run(PTO_ERR_KERNEL_FAULT, 0);
             return PTO_ERR_KERNEL_FAULT;
+        }
+        if (wrong_core != 0) {
+            abort_run(wrong_core, 0);
+            return wrong_core;
         }
         int done =
             finished == 0
@@ -345,12 +345,8 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
              slice.aic_end - 1, slice.aiv_begin, slice.aiv_end - 1);
 
     Scheduler scheduler(v, slice);
-    int status = scheduler.discover_workers();
-    if (status != 0) {
-        scheduler.abort_run(status, 0);
-    } else if (b->task_count > 0) {
-        status = scheduler.run();
-    }
+    scheduler.start_discovery();
+    int status = b->task_count > 0 ? scheduler.run() : 0;
     scheduler.stop_workers();
     if (status == 0) status = b->abort_status.load(std::memory_order_acquire);
     return status;

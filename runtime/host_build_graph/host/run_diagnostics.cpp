@@ -74,6 +74,18 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                      r.started ? "" : " (not yet started by the worker)");
     }
 
+    // Workers whose thread never answered core discovery (never ran at all).
+    int silent = 0;
+    for (uint32_t w = 0; w < b.worker_count; ++w) {
+        if (view_.mailboxes[w].work.aicore_done.load(std::memory_order_acquire) == w + 1) continue;
+        bool aic = static_cast<int>(w) < b.block_dim;
+        if (++silent <= kMaxListed) {
+            std::fprintf(out, "[pto]   silent: worker %u (%s %d) never answered core discovery\n",
+                         w, aic ? "AIC" : "AIV",
+                         aic ? static_cast<int>(w) : static_cast<int>(w) - b.block_dim);
+        }
+    }
+
     // Predecessors of the waiting tasks, from the successor lists.
     std::vector<std::vector<uint32_t>> preds(total);
     bool any_waiting = false;
@@ -107,7 +119,12 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     if (waiting > kMaxListed)
         std::fprintf(out, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
 
-    if (busy > 0) {
+    if (busy == 0 && silent > 0 && ready[0] + ready[1] > 0) {
+        std::fprintf(out,
+                     "[pto] diagnosis: workers did not start: %d worker(s) never answered core "
+                     "discovery, and %d ready task(s) wait for a worker\n",
+                     silent, ready[0] + ready[1]);
+    } else if (busy > 0) {
         std::fprintf(out,
                      "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has not "
                      "returned\n",

@@ -292,9 +292,11 @@ int runtime_host_finalize(void* handle, char* message, size_t message_size) {
             }
         }
     }
+    // A launch whose worker was left inside a kernel holds what the kernel
+    // uses (its block, the graph's device memory): that goes when the kernel
+    // returns; the rest goes with the handle now.
+    s->set_launch(nullptr, s->last_status(), false);
     RuntimeHandleAccess::detach(handle);
     unregister_session(handle);
-    // What a launch still running on an abandoned worker uses stays alive
-    // with that launch; the rest goes with the last reference here.
     return status;
 }
