@@ -110,8 +110,19 @@ ORCH_INCLUDES := -Iplatform/include/common $(call rt_includes,ORCH)
 # the record is rewritten only when that line changes, and outputs depend on
 # it, so `make CXX=clang++` after a g++ build rebuilds what it affects and
 # nothing else. $(call command_record,FILE,COMMAND) expands to FILE.
-# (A platform whose toolchain is missing writes nothing at all.)
-command_record = $(strip $(if $(PLATFORM_UNAVAILABLE),,$(if $(call differs,$(file <$(1)),$(2)),$(shell mkdir -p $(dir $(1)))$(file >$(1),$(strip $(2)))))$(1))
+# A dry run (make -n) writes no record: a changed one is forced out of date
+# instead, so the dry run shows what would rebuild and changes nothing. (A
+# platform whose toolchain is missing writes nothing at all.)
+DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))
+command_record = $(strip $(if $(PLATFORM_UNAVAILABLE),,$(if $(call differs,$(file <$(1)),$(2)),$(if $(DRY_RUN),$(eval $(call record_changed,$(1))),$(shell mkdir -p $(dir $(1)))$(file >$(1),$(strip $(2))))))$(1))
+# A record that changed, in a dry run: "remade" by a recipe that does
+# nothing, so its dependents count as out of date.
+define record_changed
+$(1): FORCE
+	@:
+endef
+.PHONY: FORCE
+FORCE:
 differs = $(subst |@|$(strip $(2))|@|,,|@|$(strip $(1))|@|)$(subst |@|$(strip $(1))|@|,,|@|$(strip $(2))|@|)
 
 sources_in = $(sort $(foreach d,$(1),$(wildcard $(d)/*.cpp)))

@@ -1,17 +1,67 @@
 #!/bin/sh
-# After a build, a dry run of the same build must list no compiler or linker
-# invocation: nothing is rebuilt when nothing changed.
+# Incremental builds, after a build of the runtime and vector_example:
+#   1. nothing changed: no compiler starts;
+#   2. a header touched: exactly the objects that include it rebuild;
+#   3. another compiler or another flag: every output they build rebuilds;
+#   4. another PTO_ISA_ROOT: the example's kernels rebuild, its
+#      orchestration does not.
+# 2-4 are dry runs (make -n, -W to pretend a header changed): they modify
+# nothing, so other suites may build beside this one. Prints a count line.
 set -eu
 make_cmd=$1 platform=$2 runtime=$3
+passed=0
+fail() {
+    echo "check_incremental: $1" >&2
+    printf '%s\n' "$2" >&2
+    echo "$passed passed, 1 failed"
+    exit 1
+}
+dry() {
+    # shellcheck disable=SC2086
+    $make_cmd --no-print-directory -n V=1 PLATFORM="$platform" RUNTIME="$runtime" "$@" 2>&1
+}
+has() { printf '%s\n' "$1" | grep -q -- "$2"; }
+count() { printf '%s\n' "$1" | grep -c -- "$2" || true; }
+
 for target in "runtime" "example EXAMPLE=vector_example"; do
     # shellcheck disable=SC2086
     $make_cmd --no-print-directory PLATFORM="$platform" RUNTIME="$runtime" $target >/dev/null
     # shellcheck disable=SC2086
-    out=$($make_cmd --no-print-directory -n V=1 PLATFORM="$platform" RUNTIME="$runtime" $target)
+    out=$(dry $target)
     if printf '%s\n' "$out" | grep -Eq '(g\+\+|clang\+\+|c\+\+|example_config\.py)'; then
-        echo "check_incremental: 'make $target' would rebuild with nothing changed:" >&2
-        printf '%s\n' "$out" >&2
-        exit 1
+        fail "'make $target' would rebuild with nothing changed:" "$out"
     fi
     echo "nothing to rebuild: make $target"
+    passed=$((passed + 1))
 done
+
+header=runtime/$runtime/common/launch_block.h
+out=$(dry -W "$header" runtime)
+for dependent in aicpu/aicpu_executor.cpp aicore/aicore_executor.cpp host/host_launch.cpp; do
+    has "$out" "-c runtime/$runtime/$dependent" || fail "touching $header does not rebuild $dependent:" "$out"
+done
+for unrelated in last_error.cpp sim_thread_pool.cpp graph_builder.cpp; do
+    if has "$out" "$unrelated"; then fail "touching $header rebuilds $unrelated, which does not include it:" "$out"; fi
+done
+echo "a touched header rebuilds its dependents only"
+passed=$((passed + 1))
+
+# Runtime objects: compiled with -c into the relative build folder (example
+# outputs go to absolute paths).
+objects=$(count "$(dry -B runtime)" ' -c .* -o build/')
+out=$(dry runtime CXX=clang++)
+[ "$(count "$out" 'clang++.* -c ')" -eq "$objects" ] || fail "CXX=clang++ does not rebuild all $objects runtime objects:" "$out"
+printf '%s\n' "$out" | grep -Eq '(^|/)g\+\+ .* -c ' && fail "CXX=clang++ still compiles with g++:" "$out"
+out=$(dry example EXAMPLE=vector_example EXTRA_CXXFLAGS=-DPTO_INCREMENTAL_PROBE)
+[ "$(count "$out" '-DPTO_INCREMENTAL_PROBE.* -c .* -o build/')" -eq "$objects" ] || fail "a new flag does not rebuild all runtime objects:" "$out"
+has "$out" '-DPTO_INCREMENTAL_PROBE.*orchestration.so' || fail "a new flag does not rebuild the orchestration:" "$out"
+has "$out" '-DPTO_INCREMENTAL_PROBE.*kernel_add.cpp' || fail "a new flag does not rebuild the kernels:" "$out"
+echo "another compiler or flag rebuilds what it builds ($objects runtime objects, orchestration, kernels)"
+passed=$((passed + 1))
+
+out=$(dry example EXAMPLE=vector_example PTO_ISA_ROOT=/elsewhere/pto-isa)
+[ "$(count "$out" 'kernels/aiv/kernel_[a-z_]*\.cpp')" -eq 6 ] || fail "another PTO_ISA_ROOT does not rebuild the 3 kernels (.so and .o each):" "$out"
+has "$out" 'orchestration.so' && fail "another PTO_ISA_ROOT rebuilds the orchestration:" "$out"
+echo "another PTO_ISA_ROOT rebuilds the kernels, not the orchestration"
+passed=$((passed + 1))
+echo "$passed passed, 0 failed"

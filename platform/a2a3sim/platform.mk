@@ -9,7 +9,10 @@ ifeq ($(strip $(CXX)),)
 $(error no C++ compiler found: install g++ (apt-get install g++) or pass CXX=/path/to/c++)
 endif
 
-PLATFORM_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror=return-type -pthread
+# EXTRA_CXXFLAGS: the user's own flags for every C++ compile (make run
+# EXTRA_CXXFLAGS=-O0 ...); a change rebuilds what they reach.
+EXTRA_CXXFLAGS ?=
+PLATFORM_CXXFLAGS := -std=c++17 -O2 -g -fPIC -Wall -Wextra -Werror=return-type -pthread $(EXTRA_CXXFLAGS)
 PLATFORM_LDFLAGS := -shared -pthread
 PLATFORM_LDLIBS := -ldl
 RUNTIME_EXPORTS := -Wl,--version-script=platform/shared/exports.map
