@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +54,7 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
         if (filter && std::strstr(t.name, filter) == nullptr) continue;
         std::printf("[ RUN  ] %s\n", t.name);
         std::fflush(stdout);
+        auto started = std::chrono::steady_clock::now();
         pid_t pid = fork();
         if (pid == 0) {
             alarm(timeout_seconds);
@@ -68,8 +70,10 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
         }
         int status = 0;
         waitpid(pid, &status, 0);
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            std::printf("[  OK  ] %s\n", t.name);
+            std::printf("[  OK  ] %s (%.2f s)\n", t.name, seconds);
             ++passed;
         } else {
             if (WIFSIGNALED(status)) {
