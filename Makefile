@@ -291,8 +291,7 @@ $(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS) $(EX_ORCH_CMD)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -I$(dir $<) -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(EX_ORCH_OUT:.so=.d) $(patsubst %.so,%.d,$(filter %.so,$(EX_KERNEL_OUTS))) \
-	$(patsubst %.o,%.od,$(filter %.o,$(EX_KERNEL_OUTS)))
+-include $(EX_ORCH_OUT:.so=.d) $(patsubst %.o,%.od,$(filter %.o,$(EX_KERNEL_OUTS)))
 
 .PHONY: example run
 # Everything one run of the example needs. PRINT_ARTIFACTS=1 prints where

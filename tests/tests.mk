@@ -138,9 +138,10 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 # once (make example), then run by pto-run for each pair.
 CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
 CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
-# $(call run_example_configs,EXAMPLE,CONFIGS,ENV): one pto-run per configuration.
+# $(call run_example_configs,EXAMPLE,CONFIGS,ENV[,SANITIZE]): one pto-run per
+# configuration, of the example built with that sanitizer (or none).
 run_example_configs = artifacts=$$($(MAKE) --no-print-directory -s example EXAMPLE=$(1) PRINT_ARTIFACTS=1 \
-	SANITIZE=$(SANITIZE) | sed -n 's/^PTO_ARTIFACTS=//p'); \
+	SANITIZE=$(4) | sed -n 's/^PTO_ARTIFACTS=//p'); \
 	[ -n "$$artifacts" ] || { echo "building $(1) failed"; exit 1; }; \
 	for cfg in $(2); do t=$${cfg%%:*}; b=$${cfg\#\#*:}; \
 		echo "== example $(1), $$t scheduler thread(s), block_dim $$b"; \
@@ -166,23 +167,28 @@ check-fuzz:
 # with ASan+UBSan or TSan in their own folders. The Swift runner is not
 # instrumented, so the sanitizer runtime is preloaded into it. (The C++ tests
 # sweep fewer thread/block_dim pairs when built with a sanitizer.)
-SAN_CHECK_CONFIGS ?= 1:1 4:8
+# One configuration each: ThreadSanitizer at the widest (most threads to
+# race), AddressSanitizer at the default.
 define sanitizer_check
-check-$(1):
+check-$(1)-cpp:
 	@echo "== $(2): build"
 	$$(Q)$$(MAKE) --no-print-directory SANITIZE=$(3) test-binaries
 	@echo "== $(2): C++ tests"
 	$$(Q)$(4) $$(MAKE) --no-print-directory SANITIZE=$(3) run-cpp-tests
+check-$(1)-examples:
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$$(SAN_CHECK_CONFIGS),$(6) LD_PRELOAD=$$$$preload);)
+	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$(7),$(6) LD_PRELOAD=$$$$preload,$(3));)
+check-$(1): check-$(1)-cpp
+	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7
-$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1))
-$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV)))
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,3:3))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),4:8))
 
-.PHONY: check-asan check-tsan run-cpp-tests
+.PHONY: check-asan check-tsan check-asan-cpp check-tsan-cpp check-asan-examples check-tsan-examples \
+	run-cpp-tests
 run-cpp-tests: test-binaries
 	$(Q)$(LAUNCH_BLOCK_TEST)
 	$(Q)$(ORCHESTRATION_API_TEST)
@@ -232,7 +238,9 @@ check-a2a3:
 # and prints it whole when it ends (suites never interleave); the last line
 # adds up what every suite reported, with each suite's time.
 CHECK_DIR := $(BUILD_ROOT)/check
-CHECK_SUITES := tsan asan swift examples incremental cpp fuzz a2a3 bench
+# Longest first: with as many suites at once as there are cores, the order
+# decides how well they pack.
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples cpp fuzz a2a3 bench incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -245,7 +253,9 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
 $(call check_stamp,examples) $(call check_stamp,swift): $(CHECK_DIR)/cpp-binaries.done $(CHECK_DIR)/tools.done
-$(call check_stamp,asan) $(call check_stamp,tsan): $(CHECK_DIR)/tools.done
+# The sanitizer examples run on what the sanitizer's C++ suite built.
+$(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)
+$(call check_stamp,tsan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,tsan-cpp)
 # Builds the example folders check-examples just built, expecting nothing to do.
 $(call check_stamp,incremental): $(call check_stamp,examples)
 $(CHECK_STAMPS): | $(DEPS_STAMP)

@@ -72,18 +72,17 @@ platform_kernel_outputs = $(EX_KERNEL_$(1)_OUT) $(EX_KERNEL_$(1)_OBJ)
 # PTO_ISA_ROOT or PTO_CXX rebuilds the kernels).
 PLATFORM_KERNEL_COMMAND = $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(PTO_CXX) $(PTO_KERNEL_CXXFLAGS) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS)
 
-# One shared object per kernel, and its object file, whose .text is what
-# `pto-run --kernel-load text` loads (the device's way): $(1) = func_id.
+# Each kernel is compiled once, to an object file (whose .text is what
+# `pto-run --kernel-load text` loads, the device's way), and linked from it
+# into the shared object the simulator loads by default: one compile, so a
+# compile error shows once. $(1) = func_id.
 define platform_kernel_rule
 $$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
+	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
 		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
 
-$$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
-	@mkdir -p $$(@D)
-	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
-	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
-		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.so=.d) -MT $$@ \
-		$$(PLATFORM_LDFLAGS) -o $$@ $$< $$(PLATFORM_LDLIBS)
+$$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_OBJ)
+	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX),$$(KERNEL_CXX)) $$(PLATFORM_LDFLAGS) -o $$@ $$< $$(PLATFORM_LDLIBS)
 endef
