@@ -245,14 +245,17 @@ check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
 # What suites need built before they start (one sub-make each, so no two
-# suites ever compile the same file): the C++ binaries, the Swift tools.
-$(CHECK_DIR)/cpp-binaries.done: | $(DEPS_STAMP)
+# suites ever compile the same file): the runtime binaries, then the C++
+# tests beside the Swift tools.
+$(CHECK_DIR)/runtime-libs.done: | $(DEPS_STAMP)
+	$(Q)sh tests/check_suite.sh runtime-libs $(CHECK_DIR) $(MAKE) --no-print-directory runtime
+$(CHECK_DIR)/cpp-binaries.done: $(CHECK_DIR)/runtime-libs.done
 	$(Q)sh tests/check_suite.sh cpp-binaries $(CHECK_DIR) $(MAKE) --no-print-directory test-binaries bench-binaries
 $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
-$(call check_stamp,examples) $(call check_stamp,swift): $(CHECK_DIR)/cpp-binaries.done $(CHECK_DIR)/tools.done
+$(call check_stamp,examples) $(call check_stamp,swift): $(CHECK_DIR)/runtime-libs.done $(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)
 $(call check_stamp,tsan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,tsan-cpp)

@@ -34,6 +34,23 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertEqual(wide.status, 0, wide.combined)
     }
 
+    /// The graph limits reach the runtime from the command line, and a limit
+    /// reached says which option raises it.
+    func testGraphLimitsFromTheCommandLine() throws {
+        let low = try ptoRun(["vector_example", "--case", "0", "--max-tasks", "3", "--quiet"])
+        XCTAssertEqual(low.status, 1, low.combined)
+        XCTAssertTrue(low.stdout.contains("FAIL vector_example case 0"), low.stdout)
+        XCTAssertTrue(
+            low.stdout.contains("add_task: the graph already has 3 tasks, the limit (func_id 2 not added)"),
+            low.stdout)
+        XCTAssertTrue(low.stdout.contains("raise it with pto-run --max-tasks N"), low.stdout)
+        let enough = try ptoRun(["vector_example", "--case", "0", "--max-tasks", "4", "--max-args", "4", "--quiet"])
+        XCTAssertEqual(enough.status, 0, enough.combined)
+        let bad = try ptoRun(["vector_example", "--max-args", "70000"])
+        XCTAssertEqual(bad.status, 64, bad.combined)
+        XCTAssertTrue(bad.stderr.contains("--max-args 70000 is out of range; use 1..65535"), bad.stderr)
+    }
+
     func testWrongGoldenFailsWithMismatchReport() throws {
         let dir = try Project.copyExample("vector_example", as: "wrong_golden")
         try replaceInFile(dir + "/golden.py", "(c + 1.0) * (c + 2.0)", "(c + 1.0) * (c + 2.5)")
