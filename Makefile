@@ -60,10 +60,10 @@ endif
 # binary with the sanitizer, into folders of their own.
 SANITIZE ?=
 ifeq ($(SANITIZE),address)
-SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_SUFFIX := -asan
 else ifeq ($(SANITIZE),thread)
-SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+SAN_FLAGS := -O1 -fsanitize=thread -fno-omit-frame-pointer
 SAN_SUFFIX := -tsan
 else ifneq ($(SANITIZE),)
 $(error SANITIZE=$(SANITIZE) is not supported; use SANITIZE=address or SANITIZE=thread)
