@@ -8,8 +8,11 @@
 #
 # Source folders map to binaries (see runtime/<name>/runtime.mk):
 #   host runtime   platform/shared/host + platform/<P>/{common,host} + runtime/<R>/<HOST_DIRS>
+#                  (+ the platform's PLATFORM_HOST_DIRS)
 #   AICPU          platform/shared/aicpu + platform/<P>/{common,aicpu} + runtime/<R>/<AICPU_DIRS>
 #   AICore         platform/<P>/{common,aicore} + runtime/<R>/<AICORE_DIRS>
+#   device program the platform's PLATFORM_DEVICE_DIRS, when it names a
+#                  PLATFORM_DEVICE_PROGRAM (the simulator's device process)
 # Objects mirror the source tree under build/<P>/<R>/<binary>/.
 
 .DEFAULT_GOAL := build
@@ -73,6 +76,8 @@ PLATFORM_LDFLAGS += $(SAN_FLAGS)
 HOST_CXXFLAGS += $(SAN_FLAGS)
 AICPU_CXXFLAGS += $(SAN_FLAGS)
 AICORE_CXXFLAGS += $(SAN_FLAGS)
+DEVICE_CXXFLAGS += $(SAN_FLAGS)
+DEVICE_LDFLAGS += $(SAN_FLAGS)
 ORCH_CXXFLAGS += $(SAN_FLAGS)
 KERNEL_CXXFLAGS += $(SAN_FLAGS)
 
@@ -87,7 +92,8 @@ OUT := $(PLATFORM_OUT)/$(RUNTIME)
 RT_DIR := runtime/$(RUNTIME)
 rt_dirs = $(addprefix $(RT_DIR)/,$($(RUNTIME)_$(1)_DIRS))
 
-HOST_DIRS := platform/shared/host platform/$(PLATFORM)/common platform/$(PLATFORM)/host $(call rt_dirs,HOST)
+HOST_DIRS := platform/shared/host platform/$(PLATFORM)/common platform/$(PLATFORM)/host \
+	$(PLATFORM_HOST_DIRS) $(call rt_dirs,HOST)
 AICPU_DIRS := platform/shared/aicpu platform/$(PLATFORM)/common platform/$(PLATFORM)/aicpu $(call rt_dirs,AICPU)
 PLATFORM_AICORE_DIRS ?= common aicore
 AICORE_DIRS := $(addprefix platform/$(PLATFORM)/,$(PLATFORM_AICORE_DIRS)) $(call rt_dirs,AICORE)
@@ -98,7 +104,8 @@ ORCH_DIRS := $(call rt_dirs,ORCH)
 # runtime.mk names for it.
 rt_includes = $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_$(1)_INCLUDE_DIRS))
 HOST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Iplatform/shared/host \
-	-Iplatform/$(PLATFORM)/common -Iplatform/$(PLATFORM)/host $(call rt_includes,HOST)
+	-Iplatform/$(PLATFORM)/common -Iplatform/$(PLATFORM)/host $(addprefix -I,$(PLATFORM_HOST_DIRS)) \
+	$(call rt_includes,HOST)
 AICPU_INCLUDES := -Iplatform/include/common -Iplatform/include/aicpu \
 	-Iplatform/$(PLATFORM)/common $(call rt_includes,AICPU)
 AICORE_INCLUDES := -Iplatform/include/common -Iplatform/include/aicore \
@@ -132,11 +139,14 @@ HOST_OBJS := $(call objects_of,host,$(call sources_in,$(HOST_DIRS)))
 AICPU_OBJS := $(call objects_of,aicpu,$(call sources_in,$(AICPU_DIRS)))
 AICORE_OBJS := $(call objects_of,aicore,$(call sources_in,$(AICORE_DIRS)))
 ORCH_OBJS := $(call objects_of,orch,$(call sources_in,$(ORCH_DIRS)))
+DEVICE_OBJS := $(call objects_of,device,$(call sources_in,$(PLATFORM_DEVICE_DIRS)))
 
 HOST_LIB := $(OUT)/libpto_host.so
 AICPU_LIB := $(OUT)/libpto_aicpu.so
 AICORE_LIB := $(OUT)/$(or $(PLATFORM_AICORE_BINARY),libpto_aicore.so)
-RUNTIME_LIBS := $(HOST_LIB) $(AICPU_LIB) $(AICORE_LIB)
+# The host library finds the device program next to itself.
+DEVICE_PROGRAM := $(if $(PLATFORM_DEVICE_PROGRAM),$(OUT)/$(PLATFORM_DEVICE_PROGRAM))
+RUNTIME_LIBS := $(HOST_LIB) $(AICPU_LIB) $(AICORE_LIB) $(DEVICE_PROGRAM)
 
 # One pattern rule per binary: each has its own compiler, flags and includes,
 # and its command-line record.
@@ -144,6 +154,7 @@ HOST_CMD := $(call command_record,$(OUT)/host/.command,$(HOST_CXX) $(HOST_CXXFLA
 AICPU_CMD := $(call command_record,$(OUT)/aicpu/.command,$(AICPU_CXX) $(AICPU_CXXFLAGS) $(AICPU_INCLUDES) | $(AICPU_LDFLAGS) $(AICPU_LDLIBS))
 AICORE_CMD := $(call command_record,$(OUT)/aicore/.command,$(AICORE_CXX) $(AICORE_CXXFLAGS) $(AICORE_INCLUDES) | $(AICORE_LDFLAGS) $(PLATFORM_LDLIBS))
 ORCH_CMD := $(call command_record,$(OUT)/orch/.command,$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS))
+DEVICE_CMD := $(if $(DEVICE_PROGRAM),$(call command_record,$(OUT)/device/.command,$(DEVICE_CXX) $(DEVICE_CXXFLAGS) $(DEVICE_INCLUDES) | $(DEVICE_LDFLAGS) $(DEVICE_LDLIBS)))
 define binary_objects
 $(OUT)/$(1)/%.o: %.cpp $$($(2)_CMD)
 	@mkdir -p $$(@D)
@@ -154,6 +165,9 @@ $(eval $(call binary_objects,host,HOST))
 $(eval $(call binary_objects,aicpu,AICPU))
 $(eval $(call binary_objects,aicore,AICORE))
 $(eval $(call binary_objects,orch,ORCH))
+ifneq ($(DEVICE_PROGRAM),)
+$(eval $(call binary_objects,device,DEVICE))
+endif
 
 # Each binary links with its own tools; a platform may replace the AICore
 # step entirely (the device builds it twice and links with ld.lld).
@@ -176,10 +190,18 @@ else
 $(eval $(platform_aicore_rule))
 endif
 
+ifneq ($(DEVICE_PROGRAM),)
+$(DEVICE_PROGRAM): $(DEVICE_OBJS) $(DEVICE_CMD)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(DEVICE_CXX) $(DEVICE_LDFLAGS) -o $@ $(DEVICE_OBJS) $(DEVICE_LDLIBS)
+endif
+
 .PHONY: runtime
 runtime: $(RUNTIME_LIBS)
 
--include $(HOST_OBJS:.o=.d) $(AICPU_OBJS:.o=.d) $(AICORE_OBJS:.o=.d) $(ORCH_OBJS:.o=.d)
+-include $(HOST_OBJS:.o=.d) $(AICPU_OBJS:.o=.d) $(AICORE_OBJS:.o=.d) $(ORCH_OBJS:.o=.d) \
+	$(DEVICE_OBJS:.o=.d)
 
 # ---- dependencies of the build ---------------------------------------------
 DEPS_STAMP := $(BUILD_ROOT)/.deps-ok

@@ -32,13 +32,13 @@ $(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 		-MMD -MP -MF $@.d -MT $@ -o $@ $< -pthread
 
 # The simulator platform's own parts (thread placement, the thread pool),
-# built from their objects in the host library.
+# built from their objects in the device program.
 SIM_PLATFORM_TEST := $(if $(filter a2a3sim,$(PLATFORM)),$(TEST_OUT)/sim_platform_test)
-SIM_PLATFORM_OBJS := $(filter %/sim_thread_placement.o %/sim_thread_pool.o,$(HOST_OBJS))
+SIM_PLATFORM_OBJS := $(filter %/sim_thread_placement.o %/sim_thread_pool.o,$(DEVICE_OBJS))
 $(TEST_OUT)/sim_platform_test: tests/cpp/sim_platform_test.cpp $(SIM_PLATFORM_OBJS) $(TEST_CMD)
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/a2a3sim/host -Iplatform/include/common \
+	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/a2a3sim/device -Iplatform/include/common \
 		-MMD -MP -MF $@.d -MT $@ -o $@ $< $(SIM_PLATFORM_OBJS) -pthread
 
 # The fault kernel's faults are undefined behaviour on purpose: UBSan must
@@ -183,7 +183,9 @@ check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7
+# atexit_sleep_ms=0: ThreadSanitizer otherwise waits a second in every
+# exiting process (each test, each simulated device process).
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7:atexit_sleep_ms=0
 $(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,3:3))
 $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),4:8))
 

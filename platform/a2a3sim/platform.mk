@@ -1,5 +1,8 @@
-# a2a3sim: every binary is a host shared object; kernels are shared objects
-# loaded with dlopen. Needs only a C++17 compiler.
+# a2a3sim: the runtime binaries are host shared objects; kernels are shared
+# objects loaded with dlopen. Each simulated device is a process of its own
+# (the pto_sim_device program, from device/), which loads the AICPU, AICore
+# and kernel objects and runs launches; the host library talks to it
+# through channel/. Needs only a C++17 compiler.
 
 # Compilers are found, not assumed; CXX=... on the command line wins.
 ifeq ($(origin CXX),default)
@@ -18,6 +21,7 @@ PLATFORM_LDLIBS := -ldl
 RUNTIME_EXPORTS := -Wl,--version-script=platform/shared/exports.map
 
 HOST_CXX := $(CXX)
+DEVICE_CXX := $(CXX)
 AICPU_CXX := $(CXX)
 AICORE_CXX := $(CXX)
 ORCH_CXX := $(CXX)
@@ -30,12 +34,24 @@ KERNEL_CXX := $(CXX)
 # carry no export marking).
 RUNTIME_VISIBILITY := -fvisibility=hidden -fvisibility-inlines-hidden
 HOST_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
-# The host library keeps simulator threads parked between launches; they run
-# its code, so a dlclose must not unmap it under them.
+# The host library keeps a supervisor thread per device process while the
+# process is up; it runs the library's code, so a dlclose must not unmap it
+# under them.
 HOST_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS) -Wl,-z,nodelete
 AICPU_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS)
 AICORE_LDFLAGS = $(PLATFORM_LDFLAGS) $(RUNTIME_EXPORTS)
 AICPU_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
+# The device program: its own folder, the control channel it shares with
+# the host library, and the platform's common headers (limits, the launch
+# arguments, the protocol).
+PLATFORM_HOST_DIRS := platform/a2a3sim/channel
+PLATFORM_DEVICE_PROGRAM := pto_sim_device
+PLATFORM_DEVICE_DIRS := platform/a2a3sim/device platform/a2a3sim/channel
+DEVICE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
+DEVICE_INCLUDES := -Iplatform/include/common -Iplatform/a2a3sim/common -Iplatform/a2a3sim/channel \
+	-Iplatform/a2a3sim/device
+DEVICE_LDFLAGS := -pthread
+DEVICE_LDLIBS := -ldl
 AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # Kernels see the AICore qualifiers as empty macros, so device-style sources

@@ -46,14 +46,17 @@ public struct CaseResult: Sendable {
     public var parameters: String
     public var comparisons: [TensorComparison]
     public var failure: String?
-    /// The run could not be stopped cleanly (a worker is stuck in a kernel):
-    /// nothing more should run in this process.
-    public var stopsTheRun = false
+    /// Why the case did not run at all (no device could be brought up after
+    /// an earlier case lost it).
+    public var notRun: String?
+    /// The case ended with the device lost, reset or failing: the next case
+    /// first brings up a fresh one.
+    public var deviceTrouble = false
     /// The graph with its measured times, when the library reports it.
     public var graph: TaskGraph?
     public var summary: RunSummary?
 
-    public var passed: Bool { failure == nil && comparisons.allSatisfy(\.passed) }
+    public var passed: Bool { failure == nil && notRun == nil && comparisons.allSatisfy(\.passed) }
 }
 
 /// Runs an example end to end: registers the kernels Make built, and for
@@ -117,16 +120,31 @@ public struct ExampleRunner {
         }
 
         var results: [CaseResult] = []
+        var noDevice: String?
         for c in golden.cases {
+            // After a case that lost or reset the device, a fresh device
+            // comes up first (the library starts one and registers the
+            // kernels again); when none can, the rest cannot run.
+            if noDevice == nil, results.last?.deviceTrouble == true {
+                do {
+                    try runtime.setDevice(settings.device)
+                } catch {
+                    noDevice = "no device after case \(results.last?.index ?? 0): \(error)"
+                }
+            }
+            if let reason = noDevice {
+                let skipped = CaseResult(
+                    index: c.index, parameters: c.parameters, comparisons: [], failure: nil,
+                    notRun: reason)
+                report(skipped)
+                results.append(skipped)
+                continue
+            }
             let result = runCase(
                 c, runtime: runtime, orchestration: orchestration, aicpu: aicpu,
                 aicore: aicore)
             report(result)
             results.append(result)
-            if result.stopsTheRun {
-                log("a worker is still inside a kernel; the remaining cases are not run")
-                break
-            }
         }
         return results
     }
@@ -199,6 +217,15 @@ public struct ExampleRunner {
         var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         let arguments = orchestrationArguments(c, buffers)
+        // Named for the runtime's reports: a device buffer filled from a
+        // tensor is called by its name, and a kernel handed the tensor's
+        // host address is reported as given a host pointer.
+        for (tensor, buffer) in zip(c.tensors, buffers) {
+            try? runtime.nameHostBuffer(buffer.pointer, byteCount: buffer.byteCount, name: tensor.name)
+        }
+        defer {
+            for buffer in buffers { try? runtime.nameHostBuffer(buffer.pointer, byteCount: 0, name: nil) }
+        }
 
         let memory: RuntimeMemory
         do {
@@ -242,16 +269,13 @@ public struct ExampleRunner {
                 failure += "\n  faulting instruction: \(line)"
             }
             result.failure = failure
-            // A worker left inside its kernel keeps its simulated core: the
-            // device refuses further launches until the kernel returns.
-            if case .callFailed(_, let code, _, let message) = error,
-                code == HostRuntimeError.busyCode
-                    || (code == HostRuntimeError.timeoutCode && message.contains("still inside its kernel"))
+            if case .callFailed(_, let code, _, _) = error,
+                [HostRuntimeError.deviceLostCode, HostRuntimeError.deviceCode, HostRuntimeError.timeoutCode]
+                    .contains(code)
             {
-                result.stopsTheRun = true
+                result.deviceTrouble = true
             }
-            // Releases the handle (outputs are not copied after a failed
-            // launch); memory a stuck kernel uses lives on with its launch.
+            // Releases the handle (outputs are not copied after a failed launch).
             try? runtime.finalize(memory)
             return result
         }

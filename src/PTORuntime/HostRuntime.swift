@@ -22,6 +22,8 @@ public final class HostRuntime {
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
     typealias SetGraphLimits = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
+    typealias NameHostBuffer = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<CChar>?) -> Int32
+    typealias DeviceProcessId = @convention(c) (Int32) -> Int32
     typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
     typealias LastKernelFault = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     typealias GraphSize =
@@ -50,6 +52,8 @@ public final class HostRuntime {
     private let setRunTimeoutFn: SetRunTimeout?
     private let setGraphLimitsFn: SetGraphLimits?
     private let nameKernelFn: NameKernel?
+    private let nameHostBufferFn: NameHostBuffer?
+    private let deviceProcessIdFn: DeviceProcessId?
     private let registerKernelTextFn: RegisterKernelText?
     private let lastKernelFaultFn: LastKernelFault?
     private let graphSizeFn: GraphSize?
@@ -73,6 +77,8 @@ public final class HostRuntime {
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         setGraphLimitsFn = library.optionalFunction("pto_set_graph_limits_ex", as: SetGraphLimits.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
+        nameHostBufferFn = library.optionalFunction("pto_name_host_buffer", as: NameHostBuffer.self)
+        deviceProcessIdFn = library.optionalFunction("pto_device_process_id", as: DeviceProcessId.self)
         registerKernelTextFn = library.optionalFunction(
             "pto_register_kernel_text", as: RegisterKernelText.self)
         lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
@@ -143,6 +149,29 @@ public final class HostRuntime {
     public func nameKernel(funcId: Int32, name: String) throws(HostRuntimeError) {
         guard let fn = nameKernelFn else { return }
         try check("pto_name_kernel", name.withCString { fn(funcId, $0) })
+    }
+
+    /// Names a host buffer handed to the orchestration (a tensor), for the
+    /// runtime's diagnostics: device buffers filled from it take its name,
+    /// and a kernel handed its address is reported as given a host pointer.
+    /// A nil name forgets the buffer. Libraries without the extension ignore it.
+    public func nameHostBuffer(_ pointer: UnsafeRawPointer, byteCount: Int, name: String?) throws(HostRuntimeError)
+    {
+        guard let fn = nameHostBufferFn else { return }
+        let rc: Int32
+        if let name {
+            rc = name.withCString { fn(pointer, byteCount, $0) }
+        } else {
+            rc = fn(pointer, 0, nil)
+        }
+        try check("pto_name_host_buffer", rc)
+    }
+
+    /// The process a simulated device runs in, when the library has one.
+    public func deviceProcessId(_ device: Int32) -> Int32? {
+        guard let fn = deviceProcessIdFn else { return nil }
+        let pid = fn(device)
+        return pid > 0 ? pid : nil
     }
 
     /// The kernel fault that stopped the last launch on this thread, if any.

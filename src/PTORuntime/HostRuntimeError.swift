@@ -8,7 +8,9 @@ public enum HostRuntimeError: Error, Equatable, CustomStringConvertible {
 
     /// PtoStatus codes the runner acts on.
     public static let timeoutCode: Int32 = -9
+    public static let deviceCode: Int32 = -12
     public static let busyCode: Int32 = -15
+    public static let deviceLostCode: Int32 = -16
 
     public var description: String {
         switch self {

@@ -8,7 +8,9 @@ struct RunExample: ParsableCommand {
         abstract: "Run every case of an example and compare its outputs with the golden.",
         discussion: """
             Every case of PARAMS_LIST runs in this one process; each prints a PASS or FAIL line \
-            and a summary (makespan, critical path, dispatch latency, per-core busy time).
+            and a summary (makespan, critical path, dispatch latency, per-core busy time). A case \
+            whose kernel ends or hangs the simulated device fails, and the next case runs on a \
+            fresh device; cases that cannot run then are listed as NOT RUN and counted.
 
             Exit status: 0 every case passed; 1 a case failed (mismatch or runtime error); \
             2 bad input (missing files, build failure); 64 invalid options.
@@ -115,9 +117,14 @@ struct RunExample: ParsableCommand {
             if !quiet, let summary = result.summary { summary.lines.forEach(Console.out) }
         }
         try writeOutputs(results, example: name, manifest: manifest)
-        let failed = results.filter { !$0.passed }.count
-        Console.out("\(results.count - failed) passed, \(failed) failed")
-        return failed == 0
+        let notRun = results.filter { $0.notRun != nil }
+        let failed = results.filter { !$0.passed && $0.notRun == nil }.count
+        var closing = "\(results.count - failed - notRun.count) passed, \(failed) failed"
+        if !notRun.isEmpty {
+            closing += ", \(notRun.count) not run (case \(notRun.map { String($0.index) }.joined(separator: ", ")))"
+        }
+        Console.out(closing)
+        return failed == 0 && notRun.isEmpty
     }
 
     private func writeOutputs(_ results: [CaseResult], example name: String, manifest: ArtifactsManifest)
@@ -155,7 +162,9 @@ struct RunExample: ParsableCommand {
 
     private func printCase(_ result: CaseResult, example: String) {
         let label = "\(example) case \(result.index) \(result.parameters)"
-        if let failure = result.failure {
+        if let reason = result.notRun {
+            Console.out("NOT RUN \(label): \(reason)")
+        } else if let failure = result.failure {
             Console.out("FAIL \(label): \(failure)")
         } else if result.passed {
             let tensors = result.comparisons.map { "\($0.name) (\($0.elementCount) elements)" }

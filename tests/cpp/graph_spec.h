@@ -1,6 +1,9 @@
 // A task graph described in memory, shared by the scheduler tests, their
 // orchestration (which turns it into tasks and edges) and their kernels
 // (which check, while running, that every predecessor finished first).
+// It lives in device memory, where the kernels (in the simulated device's
+// process) can reach it; the simulator maps device memory into the host
+// process too, so the tests read and write it directly.
 #pragma once
 
 #include <atomic>
@@ -11,6 +14,21 @@ constexpr int kSpecMaxEdges = 65536;
 
 // func_ids of the test kernels.
 enum TestKernel : int { kRecordKernel = 0, kSpinKernel = 1, kSleepKernel = 2, kFaultKernel = 3 };
+
+// What the fault kernel does (its task's third argument).
+enum FaultKind : int {
+    kSegfault = 1,
+    kDivideByZero = 2,
+    kIllegalInstruction = 3,
+    kBusError = 4,
+    kWritePastEnd = 5,      // one element past device_out (device_bytes long)
+    kWriteBeforeStart = 6,  // one element before device_out
+    kReadHostPointer = 7,   // reads host_pointer
+    kAbort = 8,             // abort() after a line on stderr
+    kThrow = 9,             // an uncaught C++ exception
+    kExit = 10,             // exit(3)
+    kTrap = 11,             // raise(SIGTRAP)
+};
 
 struct GraphSpec {
     int num_tasks = 0;
@@ -26,6 +44,11 @@ struct GraphSpec {
     // kernels (the spin kernel writes its first word when it returns).
     uint64_t device_bytes = 0;
     void* device_out = nullptr;
+    // When set, the orchestration fills device_out from this host buffer
+    // (copy_to_device), as a runner copies a named tensor in.
+    const void* fill_from = nullptr;
+    // A host address the fault kernel reads (kReadHostPointer).
+    const void* host_pointer = nullptr;
     int edge_from[kSpecMaxEdges];
     int edge_to[kSpecMaxEdges];
     // Predecessors grouped by task (filled by finish()).

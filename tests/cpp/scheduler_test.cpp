@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +38,21 @@ const std::vector<uint8_t>& spec_orchestration() {
 }
 
 const char* const kKernelNames[] = {"record_kernel", "spin_kernel", "sleep_kernel", "fault_kernel"};
+
+// Specs live in device memory, where the kernels can reach them.
+struct DeviceSpecDelete {
+    void operator()(GraphSpec* spec) const {
+        spec->~GraphSpec();
+        device_free(spec);
+    }
+};
+using SpecPtr = std::unique_ptr<GraphSpec, DeviceSpecDelete>;
+
+SpecPtr make_spec() {
+    void* memory = device_malloc(sizeof(GraphSpec));
+    REQUIRE(memory != nullptr);
+    return SpecPtr(new (memory) GraphSpec);
+}
 
 void register_test_kernels() {
     for (int id = 0; id < 4; ++id) {
@@ -180,7 +196,7 @@ using Builder = void (*)(GraphSpec&);
 void sweep(Builder build) {
     register_test_kernels();
     for (const Config& c : configs()) {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         build(*spec);
         run_and_check(*spec, c.threads, c.block_dim);
     }
@@ -290,14 +306,14 @@ TEST(graphs_run_with_blocks_staged_as_on_the_device) {
 
 TEST(largest_configuration_72_workers) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     layered(*spec);
     run_and_check(*spec, 4, 24);
 }
 
 TEST(graph_at_the_historic_task_limit) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     for (int i = 0; i < kSpecMaxTasks; ++i) {
         spec->add_task(i % 3 == 0 ? 0 : 1);
         if (i >= 8) spec->add_edge(i - 8, i);
@@ -307,14 +323,14 @@ TEST(graph_at_the_historic_task_limit) {
 
 TEST(empty_graph_runs) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     run_and_check(*spec, 2, 2);
 }
 
 TEST(kernels_stay_registered_across_many_runs) {
     register_test_kernels();
     for (int run = 0; run < 20; ++run) {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         diamond(*spec);
         run_and_check(*spec, run % 2 ? 3 : 1, 3);
     }
@@ -333,7 +349,7 @@ TEST(invalid_thread_and_block_dim_combinations_are_rejected) {
                {2, 3, "do not split evenly over 2 scheduler threads"},
                {4, 6, "do not split evenly over 4 scheduler threads"}};
     for (const Bad& b : bad) {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         diamond(*spec);
         spec->finish();
         RuntimeBlock block;
@@ -347,7 +363,7 @@ TEST(invalid_thread_and_block_dim_combinations_are_rejected) {
 
 TEST(unregistered_func_id_is_reported_before_anything_runs) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     diamond(*spec);
     spec->extra_func_id = 77;
     spec->finish();
@@ -361,7 +377,7 @@ TEST(unregistered_func_id_is_reported_before_anything_runs) {
 
 TEST(failing_orchestration_is_an_error_naming_the_function) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     diamond(*spec);
     spec->orchestration_result = 3;
     spec->finish();
@@ -376,7 +392,7 @@ TEST(failing_orchestration_is_an_error_naming_the_function) {
 TEST(orchestration_over_the_task_limit_fails_init) {
     register_test_kernels();
     REQUIRE(pto_set_graph_limits(100, 100) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     for (int i = 0; i < 100; ++i) spec->add_task(1);
     spec->extra_func_id = 0;  // one task too many
     spec->finish();
@@ -389,7 +405,7 @@ TEST(orchestration_over_the_task_limit_fails_init) {
 
 TEST(missing_orchestration_symbol_and_bad_binaries) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     diamond(*spec);
     spec->finish();
     RuntimeBlock block;
@@ -408,24 +424,10 @@ TEST(missing_orchestration_symbol_and_bad_binaries) {
     EXPECT_CONTAINS(pto_last_error(), "kernel_entry");
 }
 
-// Retries a launch of `spec` on a fresh handle while the device refuses it
-// as busy; the launch's code once it is accepted (or after `bound`).
-int launch_when_device_free(GraphSpec& spec, std::chrono::seconds bound) {
-    auto until = Clock::now() + bound;
-    for (;;) {
-        RuntimeBlock block;
-        REQUIRE(init_with(block, spec) == 0);
-        int rc = launch(block, 1, 1);
-        EXPECT_EQ(finalize_runtime(block.handle()), 0);
-        if (rc != PTO_ERR_BUSY || Clock::now() > until) return rc;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-}
-
 // A diamond whose second task spins `seconds` (with device memory it writes
 // when it returns), and a task after it.
-std::unique_ptr<GraphSpec> graph_with_a_hung_kernel(int seconds) {
-    auto spec = std::make_unique<GraphSpec>();
+SpecPtr graph_with_a_hung_kernel(int seconds) {
+    auto spec = make_spec();
     int a = spec->add_task(1);
     int hung = spec->add_task(1, kSpinKernel);
     int after = spec->add_task(1);
@@ -439,19 +441,41 @@ std::unique_ptr<GraphSpec> graph_with_a_hung_kernel(int seconds) {
     return spec;
 }
 
+// Whether process `pid` is gone (or a zombie its parent has yet to reap).
+bool process_gone(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    size_t paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+// Waits (bounded: a loaded machine reaps slowly) until `pid` is gone.
+bool gone_within(int pid, std::chrono::seconds bound) {
+    auto until = Clock::now() + bound;
+    while (!process_gone(pid)) {
+        if (Clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
 TEST(hung_kernel_is_stopped_with_a_diagnosis) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(1.0) == 0);
-    auto spec = graph_with_a_hung_kernel(3);
+    auto spec = graph_with_a_hung_kernel(30);
     RuntimeBlock block;
     REQUIRE(init_with(block, *spec) == 0);
+    int device_pid = pto_device_process_id(0);
+    REQUIRE(device_pid > 0);
     StderrCapture capture;
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_TIMEOUT);
     std::string report = capture.text();
-    // Stopped while the kernel still runs: the run's bound, not the kernel, ended it.
+    // Stopped while the kernel still ran: the run's bound, not the kernel, ended it.
     EXPECT_EQ(spec->done[1].load(), 0);
     EXPECT_CONTAINS(pto_last_error(), "no progress for 1.0 s");
-    EXPECT_CONTAINS(pto_last_error(), "still inside its kernel");
+    EXPECT_CONTAINS(pto_last_error(), "a worker was still inside its kernel");
+    EXPECT_CONTAINS(pto_last_error(), "the simulated device was reset to stop it");
     EXPECT_CONTAINS(report, "2 of 4 tasks done");
     // Which AIV worker took it depends on which answered first.
     EXPECT_CONTAINS(report, " runs task 1, func_id 1 (spin_kernel), for ");
@@ -463,53 +487,40 @@ TEST(hung_kernel_is_stopped_with_a_diagnosis) {
     EXPECT_EQ(records[1].state, 2);  // running
     EXPECT_TRUE(records[1].start_ns > 0 && records[1].end_ns == 0);
     EXPECT_EQ(records[2].state, 0);
-    // Nothing was copied back, and finalize releases the handle; what the
-    // kernel still uses lives on with it.
+    // The hung kernel's process was ended: no thread of it is left anywhere.
+    EXPECT_TRUE(gone_within(device_pid, std::chrono::seconds(10)));
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
-    // The kernel still reads this test's GraphSpec: keep it until it returns.
-    while (spec->done[1].load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
-// The kernel of an abandoned launch returns after its handle was finalized:
-// it must find its launch's memory and its device buffer alive (ASan checks
-// the writes), and they must be released when it returns. Until then the
-// device refuses launches, naming the kernel.
-TEST(an_abandoned_kernel_returning_after_finalize_touches_only_live_memory) {
+// After a hung kernel the device is reset, and the next launch runs at once
+// on a fresh device process, with the kernels the library registers there
+// again by itself. The hung kernel never returns to write its output: its
+// thread went with its process.
+TEST(a_hung_kernel_is_ended_with_its_device_and_a_relaunch_runs) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(0.3) == 0);
-    auto spec = graph_with_a_hung_kernel(3);
+    auto spec = graph_with_a_hung_kernel(2);
+    int first_pid = pto_device_process_id(0);
     {
         RuntimeBlock block;
         REQUIRE(init_with(block, *spec) == 0);
         EXPECT_EQ(launch(block, 1, 1), PTO_ERR_TIMEOUT);
         EXPECT_EQ(finalize_runtime(block.handle()), 0);
-    }  // the caller's block is gone too
-    REQUIRE(spec->device_out != nullptr);
-    EXPECT_EQ(spec->done[1].load(), 0);
-    auto next = std::make_unique<GraphSpec>();
-    diamond(*next);
-    next->finish();
-    {
-        RuntimeBlock block;
-        REQUIRE(init_with(block, *next) == 0);
-        EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BUSY);
-        EXPECT_CONTAINS(pto_last_error(), "device 0 still runs a kernel of an earlier launch");
-        EXPECT_CONTAINS(pto_last_error(), "(task 1, func_id 1 (spin_kernel), on worker ");
-        EXPECT_EQ(next->run_count[0].load(), 0);
-        EXPECT_EQ(finalize_runtime(block.handle()), 0);
     }
-    while (spec->done[1].load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    // The kernel returned and wrote its output: the next launch runs.
-    EXPECT_EQ(launch_when_device_free(*next, std::chrono::seconds(20)), 0);
-    EXPECT_EQ(next->run_count[0].load(), 1);
-    // Its launch, and the device memory it held, were released with it.
-    device_free(spec->device_out);
-    EXPECT_CONTAINS(pto_last_error(), "is not a live device allocation");
+    EXPECT_TRUE(gone_within(first_pid, std::chrono::seconds(10)));
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+    int second_pid = pto_device_process_id(0);
+    EXPECT_TRUE(second_pid > 0 && second_pid != first_pid);
+    // Past the time the hung kernel would have returned: it never wrote.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(spec->done[1].load(), 0);
 }
 
 TEST(cyclic_graph_is_rejected_when_the_graph_is_frozen_naming_the_cycle) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     int a = spec->add_task(1);
     int b = spec->add_task(0);
     int c = spec->add_task(1);
@@ -530,7 +541,7 @@ TEST(cyclic_graph_is_rejected_when_the_graph_is_frozen_naming_the_cycle) {
 
 TEST(duplicate_edges_are_counted_consistently) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     int a = spec->add_task(1);
     int b = spec->add_task(0);
     int c = spec->add_task(1);
@@ -549,16 +560,24 @@ TEST(duplicate_edges_are_counted_consistently) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
-// Launches a graph whose second task faults the given way and checks the
-// report; returns the id of the worker thread that faulted.
-long launch_faulting_graph(int kind, int signal, const char* marker) {
-    auto spec = std::make_unique<GraphSpec>();
+// A graph whose second task runs the fault kernel with `kind` (on 4 KiB of
+// device memory), and a task after it.
+SpecPtr faulting_graph(int kind) {
+    auto spec = make_spec();
     spec->add_task(1);
     int faulty = spec->add_task(1, kFaultKernel);
     int after = spec->add_task(0);
     spec->add_edge(faulty, after);
     spec->extra[faulty] = kind;  // the fault kernel's third argument
+    spec->device_bytes = 4096;
     spec->finish();
+    return spec;
+}
+
+// Launches a graph whose second task faults the given way and checks the
+// report; returns the id of the worker thread that faulted.
+long launch_faulting_graph(int kind, int signal, const char* marker) {
+    auto spec = faulting_graph(kind);
     RuntimeBlock block;
     REQUIRE(init_with(block, *spec) == 0);
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
@@ -566,11 +585,11 @@ long launch_faulting_graph(int kind, int signal, const char* marker) {
     EXPECT_CONTAINS(pto_last_error(), "outputs were not copied back");
     PtoKernelFault fault;
     REQUIRE(pto_last_kernel_fault(&fault) == 0);
-    EXPECT_EQ(fault.task_id, faulty);
+    EXPECT_EQ(fault.task_id, 1);
     EXPECT_EQ(fault.func_id, 3);
     EXPECT_EQ(fault.signal, signal);
     EXPECT_EQ(fault.in_kernel_object, 1);
-    EXPECT_EQ(spec->run_count[after].load(), 0);
+    EXPECT_EQ(spec->run_count[2].load(), 0);
     int expected = line_of(TEST_SOURCE_DIR "/kernels/fault_kernel.cpp", marker);
     REQUIRE(expected > 0);
     EXPECT_EQ(addr2line(TEST_BINARY_DIR "/fault_kernel.so", fault.pc_offset), expected);
@@ -578,10 +597,11 @@ long launch_faulting_graph(int kind, int signal, const char* marker) {
     return spec->fault_thread_id.load();
 }
 
-// The signals a thread of this process blocks (SigBlk in /proc), or ~0 if
-// the thread is gone.
-uint64_t blocked_signals_of(long tid) {
-    std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
+// The signals a thread of the device process blocks (SigBlk in /proc), or
+// ~0 if the thread is gone.
+uint64_t blocked_signals_of(int pid, long tid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) +
+                         "/status");
     std::string line;
     while (std::getline(status, line)) {
         if (line.rfind("SigBlk:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
@@ -589,64 +609,218 @@ uint64_t blocked_signals_of(long tid) {
     return ~uint64_t{0};
 }
 
-// A faulting launch is reported and the process carries on. The thread that
-// faulted is parked in the pool for the next launch, and must not be left
-// with a fault signal blocked: its next fault would kill the process.
+// A faulting launch is reported and the device carries on (same process).
+// The thread that faulted is parked in the pool for the next launch, and
+// must not be left with a fault signal blocked: its next fault would end
+// the device process.
 void expect_fault(int kind, int signal, const char* marker) {
     register_test_kernels();
+    int device_pid = pto_device_process_id(0);
     long faulted = launch_faulting_graph(kind, signal, marker);
     REQUIRE(faulted != 0);
-    uint64_t blocked = blocked_signals_of(faulted);
-    for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS}) {
+    uint64_t blocked = blocked_signals_of(device_pid, faulted);
+    for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) {
         EXPECT_EQ((blocked >> (sig - 1)) & 1u, 0u);
     }
-    auto next = std::make_unique<GraphSpec>();
+    auto next = make_spec();
     diamond(*next);
     run_and_check(*next, 1, 1);
     PtoKernelFault fault;
     EXPECT_EQ(pto_last_kernel_fault(&fault), PTO_ERR_NOT_INITIALIZED);
     launch_faulting_graph(kind, signal, marker);
+    EXPECT_EQ(pto_device_process_id(0), device_pid);
 }
 
 TEST(segfaulting_kernel_is_reported_with_its_line) {
-    expect_fault(1, SIGSEGV, "FAULT:segv");
+    expect_fault(kSegfault, SIGSEGV, "FAULT:segv");
+    // A null pointer is named as such.
+    auto spec = faulting_graph(kSegfault);
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+    EXPECT_CONTAINS(pto_last_error(), "0x0 is not device memory: a null pointer (plus 0)");
 }
 TEST(dividing_by_zero_kernel_is_reported_with_its_line) {
-    expect_fault(2, SIGFPE, "FAULT:fpe");
+    expect_fault(kDivideByZero, SIGFPE, "FAULT:fpe");
 }
 TEST(illegal_instruction_kernel_is_reported_with_its_line) {
-    expect_fault(3, SIGILL, "FAULT:ill");
+    expect_fault(kIllegalInstruction, SIGILL, "FAULT:ill");
 }
 TEST(bus_error_kernel_is_reported_with_its_line) {
-    expect_fault(4, SIGBUS, "FAULT:bus");
+    expect_fault(kBusError, SIGBUS, "FAULT:bus");
 }
 
-// The null store below is the point of the test, so UBSan must not stop it.
-// (The pointer itself is volatile, so no optimisation level turns the store
-// into a trap instruction.)
-__attribute__((no_sanitize("undefined"), noinline)) static void store_through_null() {
-    volatile int* volatile p = nullptr;
-    *p = 1;
-}
-
-TEST(fault_outside_kernels_still_crashes) {
+// A kernel writing one element past its 4 KiB output: the guard page after
+// the buffer catches the first byte past its end, and the report names the
+// buffer by the host tensor it was filled from.
+TEST(a_write_one_element_past_a_buffer_names_the_buffer) {
     register_test_kernels();
-    // A fault in the runtime's own code must not be swallowed; after a launch
-    // the handlers are restored, so this dies by the default action.
-    auto spec = std::make_unique<GraphSpec>();
+    std::vector<float> host(1024, 0.0f);
+    REQUIRE(pto_name_host_buffer(host.data(), host.size() * sizeof(float), "out") == 0);
+    for (int round = 0; round < 2; ++round) {
+        auto spec = faulting_graph(kWritePastEnd);
+        spec->fill_from = host.data();
+        RuntimeBlock block;
+        REQUIRE(init_with(block, *spec) == 0);
+        EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+        uint64_t end = reinterpret_cast<uint64_t>(spec->device_out) + 4096;
+        char address[32];
+        std::snprintf(address, sizeof address, "0x%llx", static_cast<unsigned long long>(end));
+        std::string message = pto_last_error();
+        EXPECT_CONTAINS(message, address);
+        EXPECT_CONTAINS(message,
+                        " is 0 byte(s) past the end of device buffer 'out' (device_malloc #");
+        EXPECT_CONTAINS(message, ", 4096 bytes at ");
+        EXPECT_CONTAINS(message, "the kernel ran past the end of its buffer");
+        PtoKernelFault fault;
+        REQUIRE(pto_last_kernel_fault(&fault) == 0);
+        EXPECT_EQ(fault.fault_address, end);
+        int expected = line_of(TEST_SOURCE_DIR "/kernels/fault_kernel.cpp", "FAULT:past-end");
+        EXPECT_EQ(addr2line(TEST_BINARY_DIR "/fault_kernel.so", fault.pc_offset), expected);
+        EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    }
+    // The device carries on.
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+}
+
+TEST(a_write_before_a_buffer_names_the_buffer) {
+    register_test_kernels();
+    auto spec = faulting_graph(kWriteBeforeStart);
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+    EXPECT_CONTAINS(pto_last_error(),
+                    " is 4 byte(s) before the start of device buffer (device_malloc #");
+    EXPECT_CONTAINS(pto_last_error(), "the kernel ran before the start of its buffer");
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+}
+
+// A kernel handed a host buffer's address faults, as it would on a device,
+// and the report says a host pointer reached it.
+TEST(a_host_pointer_reaching_a_kernel_is_reported_as_one) {
+    register_test_kernels();
+    // Page-aligned host memory of its own (far from the device process's own
+    // mappings), named like a runner's tensor.
+    void* host = mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(host != MAP_FAILED);
+    static_cast<int*>(host)[16] = 7;
+    REQUIRE(pto_name_host_buffer(host, 8192, "a") == 0);
+    auto spec = faulting_graph(kReadHostPointer);
+    spec->host_pointer = static_cast<int*>(host) + 16;
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+    EXPECT_CONTAINS(pto_last_error(),
+                    "is not device memory: it lies in host buffer 'a' (8192 bytes at ");
+    EXPECT_CONTAINS(pto_last_error(), "a host pointer reached a kernel");
+    EXPECT_EQ(spec->violations.load(), 0);  // the kernel never read the host's 7
+    PtoKernelFault fault;
+    REQUIRE(pto_last_kernel_fault(&fault) == 0);
+    int expected = line_of(TEST_SOURCE_DIR "/kernels/fault_kernel.cpp", "FAULT:host-pointer");
+    EXPECT_EQ(addr2line(TEST_BINARY_DIR "/fault_kernel.so", fault.pc_offset), expected);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    munmap(host, 8192);
+}
+
+TEST(a_trap_in_a_kernel_is_a_kernel_fault_not_a_crash) {
+    register_test_kernels();
+    int device_pid = pto_device_process_id(0);
+    auto spec = faulting_graph(kTrap);
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_KERNEL_FAULT);
+    EXPECT_CONTAINS(pto_last_error(), "SIGTRAP (trace/breakpoint trap: raise(SIGTRAP)");
+    PtoKernelFault fault;
+    REQUIRE(pto_last_kernel_fault(&fault) == 0);
+    EXPECT_EQ(fault.signal, SIGTRAP);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+    EXPECT_EQ(pto_device_process_id(0), device_pid);
+}
+
+// A kernel that ends the device process: the launch fails with
+// PTO_ERR_DEVICE_LOST, saying how the process ended, what it was running
+// and its last lines on stderr; the next launch runs on a fresh device.
+void expect_device_lost(int kind, const char* cause, const char* last_line) {
+    register_test_kernels();
+    int device_pid = pto_device_process_id(0);
+    REQUIRE(device_pid > 0);
+    auto spec = faulting_graph(kind);
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    StderrCapture capture;
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_DEVICE_LOST);
+    std::string shown = capture.text();
+    std::string message = pto_last_error();
+    char process[96];
+    std::snprintf(process, sizeof process, "the simulated device 0's process (pid %d) ",
+                  device_pid);
+    EXPECT_CONTAINS(message, process);
+    EXPECT_CONTAINS(message, cause);
+    EXPECT_CONTAINS(message, " during the launch; tasks running then: ");
+    EXPECT_CONTAINS(message, "task 1 (func_id 3, fault_kernel) on worker ");
+    EXPECT_CONTAINS(message, "the next launch starts a fresh device");
+    if (last_line != nullptr) {
+        EXPECT_CONTAINS(message, "its last lines on stderr:");
+        EXPECT_CONTAINS(message, last_line);
+        EXPECT_CONTAINS(shown, last_line);  // shown as it was written, too
+    }
+    EXPECT_EQ(spec->run_count[2].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    EXPECT_TRUE(gone_within(device_pid, std::chrono::seconds(10)));
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+    int fresh = pto_device_process_id(0);
+    EXPECT_TRUE(fresh > 0 && fresh != device_pid);
+}
+
+TEST(a_kernel_that_aborts_ends_the_device_not_the_host) {
+    expect_device_lost(kAbort, "was killed by SIGABRT (Aborted)",
+                       "fault_kernel: giving up on task 1");
+}
+
+TEST(a_kernel_that_throws_ends_the_device_not_the_host) {
+    expect_device_lost(kThrow, "was killed by SIGABRT (Aborted)",
+                       "what():  fault_kernel cannot go on");
+}
+
+TEST(a_kernel_that_exits_ends_the_device_not_the_host) {
+    expect_device_lost(kExit, "exited with code 3", nullptr);
+}
+
+// A fault in the device's own code (not a kernel's) is not swallowed: it ends
+// the device process, which the host reports on stderr when the device is
+// used next; that use gets a fresh device.
+TEST(a_fault_outside_kernels_ends_the_device_and_is_reported) {
+    register_test_kernels();
+    auto spec = make_spec();
     diamond(*spec);
     run_and_check(*spec, 1, 1);
-    pid_t child = fork();
-    if (child == 0) {
-        store_through_null();
-        _exit(0);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-    // Killed by SIGSEGV, or (under AddressSanitizer) reported and exited non-zero:
-    // either way not swallowed as a kernel fault.
-    EXPECT_TRUE((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
-                (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+    int device_pid = pto_device_process_id(0);
+    REQUIRE(device_pid > 0);
+    REQUIRE(kill(device_pid, SIGSEGV) == 0);
+    REQUIRE(gone_within(device_pid, std::chrono::seconds(10)));
+    StderrCapture capture;
+    auto next = make_spec();
+    diamond(*next);
+    run_and_check(*next, 1, 1);
+    std::string shown = capture.text();
+    char note[128];
+    std::snprintf(note, sizeof note, "the simulated device 0's process (pid %d) ", device_pid);
+    EXPECT_CONTAINS(shown, note);
+    // Killed by the signal, or (a sanitizer's handler) reported and exited.
+    EXPECT_TRUE(shown.find("was killed by SIGSEGV") != std::string::npos ||
+                shown.find("Sanitizer: SEGV") != std::string::npos);
+    EXPECT_CONTAINS(shown, "between launches");
+    EXPECT_TRUE(pto_device_process_id(0) != device_pid);
 }
 
 TEST(repeated_cycles_leak_no_file_descriptors) {
@@ -660,7 +834,7 @@ TEST(repeated_cycles_leak_no_file_descriptors) {
         return n;
     };
     auto once = [] {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         diamond(*spec);
         run_and_check(*spec, 3, 3);
     };
@@ -676,7 +850,7 @@ TEST(repeated_cycles_leak_no_file_descriptors) {
 TEST(slow_kernels_that_progress_never_trip_the_timeout) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(1.5) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     for (int i = 0; i < 6; ++i) {
         spec->add_task(1, kSleepKernel);
         if (i > 0) spec->add_edge(i - 1, i);
@@ -693,11 +867,11 @@ TEST(idle_scheduler_threads_are_not_a_deadlock) {
     register_test_kernels();
     REQUIRE(pto_set_run_timeout(1.5) == 0);
     for (int run = 0; run < 10; ++run) {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         chain(*spec);
         run_and_check(*spec, 3, 3);
     }
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     for (int i = 0; i < 6; ++i) {
         spec->add_task(1, kSleepKernel);
         if (i > 0) spec->add_edge(i - 1, i);
@@ -708,7 +882,7 @@ TEST(idle_scheduler_threads_are_not_a_deadlock) {
 
 TEST(a_graph_runs_again_and_again_from_one_init) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     layered(*spec);
     spec->finish();
     RuntimeBlock block;
@@ -732,7 +906,7 @@ TEST(a_graph_runs_again_and_again_from_one_init) {
 
 TEST(one_handle_runs_one_launch_at_a_time) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     spec->add_task(1, kSleepKernel);
     spec->sleep_ms = 400;
     spec->finish();
@@ -754,7 +928,7 @@ TEST(one_handle_runs_one_launch_at_a_time) {
 // new one.
 TEST(kernels_replaced_while_a_launch_runs_them_stay_loaded_until_it_ends) {
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     for (int i = 0; i < 8; ++i) {
         spec->add_task(1, kSleepKernel);
         if (i > 0) spec->add_edge(i - 1, i);
@@ -784,7 +958,7 @@ TEST(kernels_replaced_while_a_launch_runs_them_stay_loaded_until_it_ends) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
     // func_id 2 is now whichever was registered last.
     REQUIRE(register_kernel(kSleepKernel, record.data(), record.size()) == 0);
-    auto again = std::make_unique<GraphSpec>();
+    auto again = make_spec();
     again->add_task(1, kSleepKernel);
     again->sleep_ms = 60'000;  // would be a minute if the sleep kernel still ran
     run_and_check(*again, 1, 1);
@@ -814,13 +988,13 @@ bool use_two_cpus(int* first, int* second) {
 // it alone, and the schedulers have the other.
 // Runs the wide graph with this process bound to two CPUs (a, b); null on a
 // one-CPU machine, where there is nothing to place.
-std::unique_ptr<GraphSpec> wide_on_two_cpus(int threads, int block_dim, int* a, int* b) {
+SpecPtr wide_on_two_cpus(int threads, int block_dim, int* a, int* b) {
     if (!use_two_cpus(a, b)) {
         std::printf("skipped: one CPU, nothing to place\n");
         return nullptr;
     }
     register_test_kernels();
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     wide(*spec);
     run_and_check(*spec, threads, block_dim);
     return spec;
@@ -848,7 +1022,7 @@ TEST(affinity_off_leaves_placement_to_the_kernel) {
     if (!pinned) return;
     EXPECT_EQ(pinned->cpus_allowed[0].load(), 1);
     REQUIRE(setenv("PTO_SIM_AFFINITY", "off", 1) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     wide(*spec);
     run_and_check(*spec, 1, 1);
     int narrowed = 0;
@@ -859,7 +1033,7 @@ TEST(affinity_off_leaves_placement_to_the_kernel) {
 TEST(unknown_affinity_setting_is_rejected_by_name) {
     register_test_kernels();
     REQUIRE(setenv("PTO_SIM_AFFINITY", "cores", 1) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     diamond(*spec);
     spec->finish();
     RuntimeBlock block;
@@ -874,7 +1048,7 @@ TEST(unknown_affinity_setting_is_rejected_by_name) {
 TEST(bad_idle_timings_are_rejected_by_name) {
     register_test_kernels();
     REQUIRE(setenv("PTO_SIM_SPIN_NS", "fast", 1) == 0);
-    auto spec = std::make_unique<GraphSpec>();
+    auto spec = make_spec();
     diamond(*spec);
     spec->finish();
     RuntimeBlock block;
@@ -893,29 +1067,159 @@ TEST(bad_idle_timings_are_rejected_by_name) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
-// Launches borrow parked threads: the process does not gain threads from
-// one launch to the next, however many launches it makes.
+// Launches borrow parked threads: the device process does not gain threads
+// from one launch to the next, however many launches it makes, and the
+// host gains none at all.
 TEST(repeated_launches_reuse_simulator_threads) {
     register_test_kernels();
-    auto count_threads = [] {
-        int n = 0;
-        if (DIR* d = opendir("/proc/self/task")) {
-            while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-            closedir(d);
-        }
-        return n;
+    auto count_threads = [](int pid) {
+        return count_entries(("/proc/" + std::to_string(pid) + "/task").c_str());
     };
     auto once = [](int threads, int block_dim) {
-        auto spec = std::make_unique<GraphSpec>();
+        auto spec = make_spec();
         layered(*spec);
         run_and_check(*spec, threads, block_dim);
     };
     once(3, 3);  // 3 schedulers + 9 workers, parked afterwards
-    int after_first = count_threads();
+    int device = pto_device_process_id(0);
+    int after_first = count_threads(device);
+    int host_threads = count_threads(getpid());
     for (int i = 0; i < 20; ++i) once(i % 2 ? 3 : 1, 3);
-    EXPECT_EQ(count_threads(), after_first);
+    EXPECT_EQ(count_threads(device), after_first);
     once(4, 8);  // 28 threads: 16 more than any launch before
-    EXPECT_EQ(count_threads(), after_first + 16);
+    EXPECT_EQ(count_threads(device), after_first + 16);
+    EXPECT_EQ(count_threads(getpid()), host_threads);
+}
+
+// This process's mappings (lines of /proc/self/maps). A sanitizer's
+// allocator maps anonymous memory as it goes (quarantine, size classes):
+// under one, only mappings of files and memory files count.
+int count_mappings() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    int n = 0;
+    while (std::getline(maps, line)) {
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+        if (line.find('/') == std::string::npos) continue;
+#endif
+        ++n;
+    }
+    return n;
+}
+
+// Processes whose parent is this one (zombies included).
+int count_children() {
+    int n = 0;
+    if (DIR* d = opendir("/proc")) {
+        while (dirent* e = readdir(d)) {
+            if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+            std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+            std::string line;
+            if (!std::getline(stat, line)) continue;
+            size_t paren = line.rfind(')');
+            if (paren == std::string::npos) continue;
+            int ppid = 0;
+            char state = 0;
+            if (std::sscanf(line.c_str() + paren + 1, " %c %d", &state, &ppid) == 2 &&
+                ppid == getpid())
+                ++n;
+        }
+        closedir(d);
+    }
+    return n;
+}
+
+// Device deaths and relaunches, again and again: every death releases the
+// process, its descriptors and its threads, and the host keeps nothing of
+// it (descriptors, mappings, child processes, threads).
+TEST(launches_after_device_deaths_leak_nothing) {
+    register_test_kernels();
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    const int rounds = 20;  // a sanitized device process starts ten times slower
+#else
+    const int rounds = 100;
+#endif
+    auto die_then_relaunch = [] {
+        auto spec = faulting_graph(kExit);
+        RuntimeBlock block;
+        REQUIRE(init_with(block, *spec) == 0);
+        REQUIRE(launch(block, 1, 1) == PTO_ERR_DEVICE_LOST);
+        REQUIRE(finalize_runtime(block.handle()) == 0);
+        auto next = make_spec();
+        diamond(*next);
+        run_and_check(*next, 1, 1);
+    };
+    die_then_relaunch();
+    int fds = count_entries("/proc/self/fd");
+    int mappings = count_mappings();
+    int threads = count_entries("/proc/self/task");
+    for (int i = 0; i < rounds; ++i) die_then_relaunch();
+    EXPECT_EQ(count_entries("/proc/self/fd"), fds);
+    EXPECT_EQ(count_mappings(), mappings);
+    EXPECT_EQ(count_entries("/proc/self/task"), threads);
+    EXPECT_EQ(count_children(), 1);  // the device process up now
+}
+
+// A host killed outright (SIGKILL: no exit handler runs) takes its device
+// process along.
+TEST(a_host_killed_with_sigkill_leaves_no_device_process) {
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    pid_t host = fork();
+    if (host == 0) {
+        close(pipe_fds[0]);
+        register_test_kernels();
+        auto spec = make_spec();
+        diamond(*spec);
+        run_and_check(*spec, 1, 1);
+        int device = pto_device_process_id(0);
+        if (write(pipe_fds[1], &device, sizeof device) != sizeof device) _exit(1);
+        for (;;) pause();
+    }
+    close(pipe_fds[1]);
+    int device = 0;
+    REQUIRE(read(pipe_fds[0], &device, sizeof device) == sizeof device);
+    close(pipe_fds[0]);
+    REQUIRE(device > 0);
+    EXPECT_TRUE(!process_gone(device));
+    kill(host, SIGKILL);
+    int status = 0;
+    waitpid(host, &status, 0);
+    EXPECT_TRUE(gone_within(device, std::chrono::seconds(10)));
+}
+
+// Two host processes at once each get devices of their own: separate
+// processes, separate device memory; both runs complete.
+TEST(two_hosts_at_once_keep_separate_devices) {
+    int pipe_fds[2];
+    REQUIRE(pipe(pipe_fds) == 0);
+    pid_t hosts[2];
+    for (pid_t& host : hosts) {
+        host = fork();
+        if (host == 0) {
+            close(pipe_fds[0]);
+            register_test_kernels();
+            for (int i = 0; i < 5; ++i) {
+                auto spec = make_spec();
+                layered(*spec);
+                run_and_check(*spec, 3, 3);
+            }
+            int report[2] = {pto_device_process_id(0), harness::failures()};
+            if (write(pipe_fds[1], report, sizeof report) != sizeof report) _exit(1);
+            _exit(harness::failures() == 0 ? 0 : 1);
+        }
+    }
+    close(pipe_fds[1]);
+    int reports[2][2] = {};
+    for (auto& report : reports) REQUIRE(read(pipe_fds[0], report, sizeof report) == sizeof report);
+    close(pipe_fds[0]);
+    for (pid_t host : hosts) {
+        int status = 0;
+        waitpid(host, &status, 0);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    EXPECT_TRUE(reports[0][0] > 0 && reports[1][0] > 0 && reports[0][0] != reports[1][0]);
+    EXPECT_EQ(reports[0][1] + reports[1][1], 0);
 }
 
 int main(int argc, char** argv) {

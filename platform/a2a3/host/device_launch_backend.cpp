@@ -75,19 +75,6 @@ public:
         }
         return 0;
     }
-};
-
-class DeviceLaunchBackend final : public LaunchBackend {
-public:
-    int check_device(int device_id, char* message, size_t message_size) override {
-        return DeviceRunner::instance().set_device(device_id, message, message_size);
-    }
-    bool kernel_entry(int func_id, uint64_t* entry,
-                      std::shared_ptr<const void>* keep_alive) override {
-        return DeviceRunner::instance().kernel_entry(func_id, entry, keep_alive);
-    }
-    int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
-              std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) override;
     // AICore has no fault capture: a faulting kernel shows as a stalled run.
     void describe_fault(const KernelFaultRecord& record, PtoKernelFault* fault, char* message,
                         size_t message_size) override {
@@ -97,8 +84,23 @@ public:
         std::snprintf(message, message_size, "kernel fault: task %d, func_id %d, on worker %d",
                       record.task_id, record.func_id, record.worker_id);
     }
-    void note_abandoned(int, std::unique_ptr<StartedLaunch>,
-                        const std::shared_ptr<RuntimeLaunch>&) override {}
+};
+
+class DeviceLaunchBackend final : public LaunchBackend {
+public:
+    int check_device(int device_id, char* message, size_t message_size) override {
+        return DeviceRunner::instance().set_device(device_id, message, message_size);
+    }
+    // Kernels are registered process-wide (their .text copied to device
+    // memory of the device set with set_device).
+    int kernel_entry(int, int func_id, uint64_t* entry, std::shared_ptr<const void>* keep_alive,
+                     char*, size_t) override {
+        return DeviceRunner::instance().kernel_entry(func_id, entry, keep_alive)
+                   ? 0
+                   : PTO_ERR_UNREGISTERED_KERNEL;
+    }
+    int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
+              std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) override;
 };
 
 int DeviceLaunchBackend::start(const std::shared_ptr<RuntimeLaunch>& launch,

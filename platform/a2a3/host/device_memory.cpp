@@ -19,6 +19,15 @@ void* rt_allocate(size_t size) {
     return rtMalloc(&p, size, RT_MEMORY_HBM, 0) == RT_ERROR_NONE ? p : nullptr;
 }
 
+void* rt_allocate_tracked(size_t size, char* message, size_t message_size) {
+    void* p = nullptr;
+    int rc = rtMalloc(&p, size, RT_MEMORY_HBM, 0);
+    if (rc == RT_ERROR_NONE) return p;
+    std::snprintf(message, message_size, "rtMalloc of %zu bytes of device memory failed (%d)", size,
+                  rc);
+    return nullptr;
+}
+
 void rt_release(void* p) {
     if (p != nullptr) rtFree(p);
 }
@@ -33,7 +42,7 @@ int rt_from_device(void* host, const void* dev, size_t n) {
                                                                                 : PTO_ERR_DEVICE;
 }
 
-const RawDeviceMemory kRaw{rt_allocate, rt_release, rt_to_device, rt_from_device};
+const RawDeviceMemory kRaw{rt_allocate_tracked, rt_release, rt_to_device, rt_from_device, nullptr};
 
 class DeviceStagedBlocks final : public DeviceBlocks {
 public:

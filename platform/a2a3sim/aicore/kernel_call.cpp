@@ -1,11 +1,11 @@
 // Kernel calls with fault capture on the simulator.
 //
-// While a worker thread is inside a kernel, a thread-local jump buffer is
-// armed. The fault handler (installed for the length of a launch by
-// sim_aicore_install_fault_handlers) records the signal, the faulting
-// instruction and address, and jumps back out of the kernel; a fault outside
-// any kernel goes to whatever handler was there before, so the runtime's own
-// bugs still crash loudly.
+// Workers run in the simulated device's process. While a worker thread is
+// inside a kernel, a thread-local jump buffer is armed. The fault handler (installed for the length
+// of a launch by sim_aicore_install_fault_handlers) records the signal, the faulting instruction
+// and address, and jumps back out of the kernel; a fault outside any kernel goes to whatever
+// handler was there before, so the runtime's own bugs still crash loudly (ending the device
+// process, which the host reports).
 #include "kernel_call.h"
 
 #include <pthread.h>
@@ -21,7 +21,7 @@
 
 namespace {
 
-constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
 constexpr int kSignalCount = sizeof kSignals / sizeof kSignals[0];
 
 struct ArmedCall {

@@ -7,6 +7,10 @@
 // tasks never pay for a futex wake-up. How long each kind of waiter keeps
 // its core comes from SimIdleTuning (the host parses PTO_SIM_* once per
 // launch and checks them).
+//
+// Doorbells live in device memory, shared by the host and the device
+// process (the host rings them to stop a launch), so the futex calls are the
+// shared kind, keyed by the memory and not by the process.
 #include "idle_wait.h"
 
 #include <linux/futex.h>
@@ -81,7 +85,7 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
         timespec ts;
         ts.tv_sec = static_cast<time_t>(max_wait_ns / 1'000'000'000ull);
         ts.tv_nsec = static_cast<long>(max_wait_ns % 1'000'000'000ull);
-        syscall(SYS_futex, futex_word(bell), FUTEX_WAIT_PRIVATE, observed, &ts, nullptr, 0);
+        syscall(SYS_futex, futex_word(bell), FUTEX_WAIT, observed, &ts, nullptr, 0);
     }
     bell->sleepers.fetch_sub(1, std::memory_order_release);
 }
@@ -89,6 +93,6 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
 void pto_doorbell_ring(Doorbell* bell) {
     bell->seq.fetch_add(1, std::memory_order_seq_cst);
     if (bell->sleepers.load(std::memory_order_seq_cst) != 0) {
-        syscall(SYS_futex, futex_word(bell), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+        syscall(SYS_futex, futex_word(bell), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
     }
 }

@@ -1,7 +1,7 @@
-// Simulated device memory: host memory. Allocations are 64-byte aligned like
-// device global memory; blocks (graph images, launch blocks) are zero-filled
-// host memory the device threads use in place, so publish and collect have
-// nothing to copy (unless staged, below).
+// Simulated device memory: allocations and the runtime's blocks come from
+// the device arena (device_arena.h), shared with the device processes, so
+// publish and collect have nothing to copy (unless staged, below) and the
+// host's copies are plain memory copies into the shared mapping.
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -9,18 +9,23 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "device_arena.h"
 #include "device_memory.h"
 #include "pto_status.h"
 #include "raw_device_memory.h"
+#include "sim_devices.h"
+#include "simulated_device.h"
 
 namespace {
 
-void* sim_allocate(size_t size) {
-    return std::aligned_alloc(kDeviceAlignment, size);
+void* sim_allocate(size_t size, char* message, size_t message_size) {
+    DeviceArena* arena = DeviceArena::get(message, message_size);
+    return arena ? arena->allocate(size, ExtentKind::kAllocation, message, message_size) : nullptr;
 }
 
 void sim_free(void* p) {
-    std::free(p);
+    char message[256];
+    if (DeviceArena* arena = DeviceArena::get(message, sizeof message)) arena->release(p);
 }
 
 int sim_copy_to_device(void* dev, const void* host, size_t n) {
@@ -33,36 +38,36 @@ int sim_copy_from_device(void* host, const void* dev, size_t n) {
     return 0;
 }
 
-const RawDeviceMemory kRaw{sim_allocate, sim_free, sim_copy_to_device, sim_copy_from_device};
-
-// Small blocks come from the heap; large ones are fresh mappings, whose
-// zero pages cost nothing until a task's state is first written.
-constexpr size_t kMappedFrom = 256 * 1024;
-
-void* zeroed(size_t size) {
-    if (size >= kMappedFrom) {
-        void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return p == MAP_FAILED ? nullptr : p;
-    }
-    void* p = std::aligned_alloc(kDeviceAlignment, (size + 63) / 64 * 64);
-    if (p != nullptr) std::memset(p, 0, size);
-    return p;
+// A named host buffer is made inaccessible in every device process, so a
+// kernel handed its address faults (and the report names it).
+void sim_host_buffer_named(uint64_t base, size_t size) {
+    struct Range {
+        uint64_t base;
+        size_t size;
+    } range{base, size};
+    sim_devices_each(
+        [](SimulatedDevice& device, void* r) {
+            auto* range = static_cast<Range*>(r);
+            device.reserve_host_range(range->base, range->size);
+        },
+        &range);
 }
 
-void release_zeroed(void* p, size_t size) {
-    if (p == nullptr) return;
-    if (size >= kMappedFrom) {
-        munmap(p, size);
-    } else {
-        std::free(p);
-    }
+const RawDeviceMemory kRaw{sim_allocate, sim_free, sim_copy_to_device, sim_copy_from_device,
+                           sim_host_buffer_named};
+
+// A zero-filled host buffer for a staged block's host view: fresh pages.
+void* zeroed_host(size_t size) {
+    void* p =
+        mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
 }
 
-// Blocks the device threads use in place. With PTO_SIM_STAGED_BLOCKS=1 they
-// are staged the device's way instead: the host writes a staging copy,
-// publish copies it to a separate "device" buffer and collect copies that
-// back, so a test run checks that the runtime never relies on the host
-// seeing the device's block during a launch (as on a2a3).
+// Blocks the device threads use in place, in device memory. With
+// PTO_SIM_STAGED_BLOCKS=1 they are staged the device's way instead: the host
+// writes a host copy, publish copies it into device memory and collect
+// copies it back, so a test run checks that the runtime never relies on the
+// host seeing the device's block during a launch (as on a2a3).
 class SimDeviceBlocks final : public DeviceBlocks {
 public:
     SimDeviceBlocks() {
@@ -70,12 +75,16 @@ public:
         staged_ = staged != nullptr && std::strcmp(staged, "1") == 0;
     }
     int allocate(size_t size, DeviceBlock* out, char* message, size_t message_size) override {
-        void* host = zeroed(size);
-        void* device = staged_ && host != nullptr ? zeroed(size) : host;
-        if (host == nullptr || device == nullptr) {
-            release_zeroed(host, size);
-            std::snprintf(message, message_size, "out of memory for a %zu-byte device block: %s",
-                          size, std::strerror(errno));
+        DeviceArena* arena = DeviceArena::get(message, message_size);
+        if (arena == nullptr) return PTO_ERR_OUT_OF_MEMORY;
+        void* device = arena->allocate(size, ExtentKind::kRuntimeBlock, message, message_size);
+        if (device == nullptr) return PTO_ERR_OUT_OF_MEMORY;
+        void* host = staged_ ? zeroed_host(size) : device;
+        if (host == nullptr) {
+            arena->release(device);
+            std::snprintf(message, message_size,
+                          "out of host memory for a %zu-byte staging block: %s", size,
+                          std::strerror(errno));
             return PTO_ERR_OUT_OF_MEMORY;
         }
         out->host = static_cast<uint8_t*>(host);
@@ -92,8 +101,11 @@ public:
         return 0;
     }
     void release(const DeviceBlock& block) override {
-        if (staged_) release_zeroed(reinterpret_cast<void*>(block.device), block.size);
-        release_zeroed(block.host, block.size);
+        char message[256];
+        if (DeviceArena* arena = DeviceArena::get(message, sizeof message)) {
+            arena->release(reinterpret_cast<void*>(block.device));
+        }
+        if (staged_) munmap(block.host, block.size ? block.size : 1);
     }
 
 private:
@@ -107,6 +119,6 @@ const RawDeviceMemory& platform_raw_device_memory() {
 }
 
 DeviceBlocks& platform_device_blocks() {
-    static SimDeviceBlocks* blocks = new SimDeviceBlocks;  // released into from pool threads late
+    static SimDeviceBlocks* blocks = new SimDeviceBlocks;  // released into from any thread, late
     return *blocks;
 }

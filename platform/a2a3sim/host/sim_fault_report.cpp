@@ -1,14 +1,17 @@
 #include "sim_fault_report.h"
 
-#include <dlfcn.h>
 #include <signal.h>
 
+#include <cinttypes>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "device_arena.h"
+#include "device_memory.h"
+#include "host_buffers.h"
 #include "kernel_names.h"
-#include "sim_kernel_registry.h"
 
 // Bindings in other languages read PtoKernelFault by these offsets.
 static_assert(offsetof(PtoKernelFault, task_id) == 0, "PtoKernelFault layout");
@@ -31,6 +34,8 @@ const char* signal_name(int sig) {
             return "SIGILL";
         case SIGFPE:
             return "SIGFPE";
+        case SIGTRAP:
+            return "SIGTRAP";
         default:
             return "signal";
     }
@@ -46,15 +51,86 @@ const char* signal_meaning(int sig) {
             return "illegal instruction";
         case SIGFPE:
             return "arithmetic fault (integer division by zero?)";
+        case SIGTRAP:
+            return "trace/breakpoint trap: raise(SIGTRAP) or a breakpoint instruction";
         default:
             return "fault";
     }
 }
 
+std::string hex(uint64_t v) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%" PRIx64, v);
+    return text;
+}
+
+// "device buffer 'out' (allocation #3, 4096 bytes at 0x...)"
+std::string buffer_text(const DeviceArena::Place& place, uint64_t* user_size) {
+    DeviceAllocation a{};
+    if (place.extent == ExtentKind::kAllocation &&
+        device_allocation_containing(reinterpret_cast<const void*>(place.data), &a)) {
+        *user_size = a.size;
+        std::string text = "device buffer";
+        if (a.name != nullptr) text += std::string(" '") + a.name + "'";
+        return text + " (device_malloc #" + std::to_string(a.id) + ", " + std::to_string(a.size) +
+               " bytes at " + hex(a.base) + ")";
+    }
+    *user_size = place.bytes;
+    return "a runtime block (graph image or launch block, " + std::to_string(place.bytes) +
+           " bytes at " + hex(place.data) + ")";
+}
+
+// What lies at the data address a kernel faulted on.
+std::string what_lies_at(uint64_t address) {
+    char why[128];
+    DeviceArena* arena = DeviceArena::get(why, sizeof why);
+    DeviceArena::Place place;
+    if (arena != nullptr) place = arena->classify(address);
+    uint64_t size = 0;
+    switch (place.kind) {
+        case DeviceArena::Place::kPastEnd: {
+            std::string buffer = buffer_text(place, &size);
+            uint64_t end = place.data + size;
+            uint64_t past = address >= end ? address - end : 0;
+            return hex(address) + " is " + std::to_string(past) + " byte(s) past the end of " +
+                   buffer +
+                   ", in the guard page after it: the kernel ran past the end of its "
+                   "buffer (is the buffer as large as the kernel's data, element type and count?)";
+        }
+        case DeviceArena::Place::kBeforeStart:
+            return hex(address) + " is " + std::to_string(place.data - address) +
+                   " byte(s) before the start of " + buffer_text(place, &size) +
+                   ": the kernel ran before the start of its buffer";
+        case DeviceArena::Place::kUnallocated:
+            return hex(address) +
+                   " is device memory that is not allocated (freed, or never handed out)";
+        case DeviceArena::Place::kInside:
+            return hex(address) + " is inside " + buffer_text(place, &size);
+        case DeviceArena::Place::kOutside:
+            break;
+    }
+    HostBuffer host{};
+    if (host_buffer_containing(address, &host)) {
+        return hex(address) + " is not device memory: it lies in host buffer '" + host.name +
+               "' (" + std::to_string(host.size) + " bytes at " + hex(host.base) +
+               "): a host pointer reached a kernel; kernels can only use device memory (pass "
+               "a device_malloc'd copy, filled with copy_to_device)";
+    }
+    if (address < 65536) {
+        return hex(address) + " is not device memory: a null pointer (plus " +
+               std::to_string(address) + ")";
+    }
+    std::string range = arena != nullptr ? " (device memory is " + hex(arena->base()) + " to " +
+                                               hex(arena->base() + arena->bytes()) + ")"
+                                         : "";
+    return hex(address) + " is not device memory" + range +
+           ": a host pointer, or a pointer computed wrongly, reached a kernel";
+}
+
 }  // namespace
 
-void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, char* message,
-                        size_t message_size) {
+void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* where,
+                        PtoKernelFault* out, char* message, size_t message_size) {
     PtoKernelFault f;
     std::memset(&f, 0, sizeof f);
     f.task_id = record.task_id;
@@ -63,55 +139,39 @@ void sim_describe_fault(const KernelFaultRecord& record, PtoKernelFault* out, ch
     f.signal = record.signal;
     f.fault_address = record.address;
     std::snprintf(f.signal_name, sizeof f.signal_name, "%s", signal_name(record.signal));
-
-    Dl_info at{};
-    Dl_info kernel{};
-    int text_func = -1;
-    uint64_t text_offset = 0;
-    if (sim_text_kernel_at(record.pc, &text_func, &text_offset) && text_func == record.func_id) {
-        // A kernel loaded as raw .text: the offset is inside its .text section.
-        f.pc_offset = text_offset;
-        f.in_kernel_object = 1;
-        std::snprintf(f.object_path, sizeof f.object_path, "(.text of func_id %d)", text_func);
-        *out = f;
-    }
-    bool located = !f.in_kernel_object && dladdr(reinterpret_cast<void*>(record.pc), &at) != 0 &&
-                   at.dli_fbase != nullptr;
-    uint64_t entry = record.kernel_entry;
-    bool kernel_known = entry != 0 && dladdr(reinterpret_cast<void*>(entry), &kernel) != 0;
+    bool located = where != nullptr && where->known;
     if (located) {
-        f.pc_offset = record.pc - reinterpret_cast<uint64_t>(at.dli_fbase);
-        f.in_kernel_object = kernel_known && kernel.dli_fbase == at.dli_fbase;
-        std::snprintf(f.object_path, sizeof f.object_path, "%s", at.dli_fname ? at.dli_fname : "");
-    } else if (!f.in_kernel_object) {
+        f.pc_offset = where->offset;
+        f.in_kernel_object = where->in_kernel_object;
+        std::snprintf(f.object_path, sizeof f.object_path, "%s", where->object);
+    } else {
         f.pc_offset = record.pc;
     }
     *out = f;
 
     const char* name = kernel_name(record.func_id);
-    char where[160];
+    char at[512];
     if (f.in_kernel_object) {
-        std::snprintf(where, sizeof where, "at kernel offset 0x%llx",
+        std::snprintf(at, sizeof at, "at kernel offset 0x%llx",
                       static_cast<unsigned long long>(f.pc_offset));
     } else if (located) {
-        std::snprintf(
-            where, sizeof where, "in %s+0x%llx (outside the kernel's own code)",
-            at.dli_sname ? at.dli_sname : (at.dli_fname ? at.dli_fname : "?"),
-            static_cast<unsigned long long>(
-                at.dli_sname ? record.pc - reinterpret_cast<uint64_t>(at.dli_saddr) : f.pc_offset));
+        bool symbol = where->symbol[0] != '\0';
+        std::snprintf(at, sizeof at, "in %s+0x%llx (outside the kernel's own code)",
+                      symbol ? where->symbol : where->object,
+                      static_cast<unsigned long long>(symbol ? where->symbol_offset : f.pc_offset));
     } else {
-        std::snprintf(where, sizeof where, "at pc 0x%llx",
-                      static_cast<unsigned long long>(record.pc));
+        std::snprintf(at, sizeof at, "at pc 0x%llx", static_cast<unsigned long long>(record.pc));
     }
-    char address[64] = "";
+    std::string address;
+    std::string lies;
     if (record.signal == SIGSEGV || record.signal == SIGBUS) {
-        std::snprintf(address, sizeof address, " at address 0x%llx",
-                      static_cast<unsigned long long>(record.address));
+        address = " at address " + hex(record.address);
+        lies = "; " + what_lies_at(record.address);
     }
-    std::snprintf(
-        message, message_size,
-        "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s; outputs were "
-        "not copied back",
-        record.task_id, record.func_id, name ? " (" : "", name ? name : "", name ? ")" : "",
-        record.worker_id, f.signal_name, signal_meaning(record.signal), address, where);
+    std::snprintf(message, message_size,
+                  "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s%s; "
+                  "outputs were not copied back",
+                  record.task_id, record.func_id, name ? " (" : "", name ? name : "",
+                  name ? ")" : "", record.worker_id, f.signal_name, signal_meaning(record.signal),
+                  address.c_str(), at, lies.c_str());
 }

@@ -1,84 +1,81 @@
 #include "sim_kernel_registry.h"
 
-#include <sys/mman.h>
+#include <unistd.h>
 
-#include <cerrno>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <unordered_map>
-#include <utility>
-#include <vector>
 
+#include "device_channel.h"
+#include "device_images.h"
 #include "pto_status.h"
-#include "shared_object_from_bytes.h"
+#include "sim_devices.h"
+#include "simulated_device.h"
 
 namespace {
 
-struct TextRange {
-    int func_id;
-    uint64_t base;
-    size_t size;
-};
-
-// One registration: the loaded object or the .text mapping, unloaded when
-// the registry and every launch holding it let go.
-struct RegisteredKernel {
-    LoadedSharedObject object;
-    void* text = nullptr;
-    size_t text_size = 0;
-    uint64_t entry = 0;
-    int func_id = -1;
-
-    RegisteredKernel() = default;
-    RegisteredKernel(const RegisteredKernel&) = delete;
-    RegisteredKernel& operator=(const RegisteredKernel&) = delete;
-    ~RegisteredKernel();
-};
-
 struct Registry {
     std::mutex mutex;
-    std::unordered_map<int, std::shared_ptr<RegisteredKernel>> kernels;
-    std::vector<TextRange> texts;  // every .text mapping alive, for fault reports
+    std::unordered_map<int, std::shared_ptr<KernelImage>> kernels;
 };
 
 Registry& registry() {
-    // Never destroyed: a launch abandoned on a hung kernel may release its
-    // kernels while the process exits.
+    // Never destroyed: a launch may release its kernels while the process exits.
     static Registry* r = new Registry;
     return *r;
 }
 
-RegisteredKernel::~RegisteredKernel() {
-    if (text == nullptr) return;
-    Registry& r = registry();
-    {
-        std::lock_guard<std::mutex> lock(r.mutex);
-        for (auto it = r.texts.begin(); it != r.texts.end(); ++it) {
-            if (it->base == reinterpret_cast<uint64_t>(text)) {
-                r.texts.erase(it);
-                break;
-            }
-        }
-    }
-    munmap(text, text_size);
-}
+std::atomic<uint64_t> g_next_handle{1};
 
-void install(std::shared_ptr<RegisteredKernel> k) {
-    Registry& r = registry();
-    // The kernel replaced goes when its last holder lets go; if that is this
-    // function, after the lock is released (its destructor takes the lock).
-    std::shared_ptr<RegisteredKernel> replaced;
-    std::lock_guard<std::mutex> lock(r.mutex);
-    if (k->text != nullptr) {
-        r.texts.push_back(TextRange{k->func_id, reinterpret_cast<uint64_t>(k->text), k->text_size});
+// Keeps `bytes` for devices to load, checks the kernel loads on the current
+// device, then makes it func_id's kernel.
+int register_image(int func_id, KernelForm form, const uint8_t* bytes, size_t size,
+                   uint64_t entry_offset, char* message, size_t message_size) {
+    char what[48];
+    std::snprintf(what, sizeof what, "kernel func_id %d", func_id);
+    if (bytes == nullptr || size == 0) {
+        std::snprintf(message, message_size, "%s: no bytes given (empty binary)", what);
+        return PTO_ERR_INVALID_ARGUMENT;
     }
-    std::shared_ptr<RegisteredKernel>& slot = r.kernels[k->func_id];
-    replaced.swap(slot);
-    slot = std::move(k);
+    auto image = std::make_shared<KernelImage>();
+    image->handle = g_next_handle.fetch_add(1);
+    image->func_id = func_id;
+    image->form = form;
+    image->bytes = size;
+    image->entry_offset = entry_offset;
+    image->fd = memory_file_with(what, bytes, size);
+    if (image->fd < 0) {
+        std::snprintf(message, message_size, "%s: cannot keep its %zu bytes in a memory file: %s",
+                      what, size, std::strerror(-image->fd));
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    SimulatedDevice& device = sim_device(sim_current_device());
+    int rc = device.ensure_running(message, message_size);
+    uint64_t entry = 0;
+    if (rc == 0) rc = device.kernel_entry(*image, &entry, message, message_size);
+    if (rc != 0) return rc;
+    // The kernel replaced goes when its last holder lets go; if that is this
+    // function, after the lock is released.
+    std::shared_ptr<KernelImage> replaced;
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    replaced.swap(r.kernels[func_id]);
+    r.kernels[func_id] = std::move(image);
+    return 0;
 }
 
 }  // namespace
+
+KernelImage::~KernelImage() {
+    uint64_t gone = handle;
+    sim_devices_each(
+        [](SimulatedDevice& device, void* h) { device.forget_kernel(*static_cast<uint64_t*>(h)); },
+        &gone);
+    if (fd >= 0) close(fd);
+}
 
 int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* message,
                         size_t message_size) {
@@ -86,18 +83,7 @@ int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* mess
         std::snprintf(message, message_size, "register_kernel: func_id %d is negative", func_id);
         return PTO_ERR_INVALID_ARGUMENT;
     }
-    char what[48];
-    std::snprintf(what, sizeof what, "kernel func_id %d", func_id);
-    auto k = std::make_shared<RegisteredKernel>();
-    k->func_id = func_id;
-    int rc = k->object.load(bin, size, what, message, message_size);
-    if (rc != 0) return rc;
-    void* entry = nullptr;
-    rc = k->object.resolve("kernel_entry", what, &entry, message, message_size);
-    if (rc != 0) return rc;
-    k->entry = reinterpret_cast<uint64_t>(entry);
-    install(std::move(k));
-    return 0;
+    return register_image(func_id, KernelForm::kSharedObject, bin, size, 0, message, message_size);
 }
 
 int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
@@ -114,51 +100,21 @@ int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
                       func_id, static_cast<unsigned long long>(entry_offset), size);
         return PTO_ERR_INVALID_ARGUMENT;
     }
-    // Writable while the bytes are copied in, then read+execute only.
-    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) {
-        std::snprintf(message, message_size,
-                      "register_kernel_text: func_id %d: mmap of %zu bytes failed: %s", func_id,
-                      size, std::strerror(errno));
-        return PTO_ERR_OUT_OF_MEMORY;
-    }
-    std::memcpy(base, text, size);
-    if (mprotect(base, size, PROT_READ | PROT_EXEC) != 0) {
-        std::snprintf(message, message_size,
-                      "register_kernel_text: func_id %d: mprotect failed: %s", func_id,
-                      std::strerror(errno));
-        munmap(base, size);
-        return PTO_ERR_LOAD_BINARY;
-    }
-    __builtin___clear_cache(static_cast<char*>(base), static_cast<char*>(base) + size);
-    auto k = std::make_shared<RegisteredKernel>();
-    k->func_id = func_id;
-    k->text = base;
-    k->text_size = size;
-    k->entry = reinterpret_cast<uint64_t>(base) + entry_offset;
-    install(std::move(k));
-    return 0;
+    return register_image(func_id, KernelForm::kText, text, size, entry_offset, message,
+                          message_size);
 }
 
-bool sim_kernel_entry(int func_id, uint64_t* entry, std::shared_ptr<const void>* keep_alive) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.kernels.find(func_id);
-    if (it == r.kernels.end()) return false;
-    *entry = it->second->entry;
-    *keep_alive = it->second;
-    return true;
-}
-
-bool sim_text_kernel_at(uint64_t pc, int* func_id, uint64_t* offset) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    for (const TextRange& t : r.texts) {
-        if (pc >= t.base && pc < t.base + t.size) {
-            *func_id = t.func_id;
-            *offset = pc - t.base;
-            return true;
-        }
+int sim_kernel_entry(int device_id, int func_id, uint64_t* entry,
+                     std::shared_ptr<const void>* keep_alive, char* message, size_t message_size) {
+    std::shared_ptr<KernelImage> image;
+    {
+        Registry& r = registry();
+        std::lock_guard<std::mutex> lock(r.mutex);
+        auto it = r.kernels.find(func_id);
+        if (it == r.kernels.end()) return PTO_ERR_UNREGISTERED_KERNEL;
+        image = it->second;
     }
-    return false;
+    int rc = sim_device(device_id).kernel_entry(*image, entry, message, message_size);
+    if (rc == 0) *keep_alive = std::move(image);
+    return rc;
 }

@@ -1,5 +1,5 @@
 // How a worker calls a kernel. The simulator catches the kernel's faults
-// (SIGSEGV, SIGBUS, SIGILL, SIGFPE) and returns them instead of letting them
+// (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) and returns them instead of letting them
 // take the process down; the device calls the kernel directly.
 #pragma once
 

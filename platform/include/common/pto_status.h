@@ -23,6 +23,8 @@ enum PtoStatus {
     PTO_ERR_INVALID_GRAPH = -13,       // cycles, edges to missing tasks, a graph changed late
     PTO_ERR_KERNEL_FAULT = -14,        // a kernel crashed (signal on the simulator)
     PTO_ERR_BUSY = -15,                // the handle or the device is in use
+    PTO_ERR_DEVICE_LOST = -16,         // the device went away during the call (simulator: its
+                                       // process ended); the next launch starts a fresh one
 };
 
 const char* pto_status_name(int code);

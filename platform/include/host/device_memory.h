@@ -10,11 +10,14 @@
 #include <cstddef>
 #include <cstdint>
 
-// One live allocation. `id` tells two allocations at the same address apart.
+// One live allocation. `id` tells two allocations at the same address apart;
+// `name` is the host buffer it was copied from, to or recorded with (see
+// host_buffers.h), or null.
 struct DeviceAllocation {
     uint64_t base;
     size_t size;
     uint64_t id;
+    const char* name;
 };
 
 // Tracked allocations; every failure writes a one-line reason into `message`.
@@ -26,6 +29,9 @@ bool device_release(void* p, uint64_t id, char* message, size_t message_size);
 // The live allocation containing `p`, if any.
 bool device_allocation_containing(const void* p, DeviceAllocation* out);
 bool device_allocation_live(uint64_t base, uint64_t id);
+// Gives the allocation holding `dev` the name of the named host buffer
+// holding `host`, if it has no name yet (an output recorded for copy-back).
+void device_allocation_learn_name(const void* dev, const void* host);
 // Copies, checked: the device range must lie inside one live allocation.
 int device_copy_to(void* dev, const void* host, size_t n, char* message, size_t message_size);
 int device_copy_from(void* host, const void* dev, size_t n, char* message, size_t message_size);

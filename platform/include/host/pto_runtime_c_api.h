@@ -85,13 +85,25 @@ int pto_set_graph_limits(int max_tasks, int max_successors);
 int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset);
 // A name for a func_id's kernel (its source file, say), used in diagnostics.
 int pto_name_kernel(int func_id, const char* name);
+// A name for a host buffer the caller hands to the orchestration (a
+// tensor's name, say), used in diagnostics: a device allocation filled from
+// it (copy_to_device), copied into it or recorded with it for copy-back is
+// called by its name in kernel fault reports, and a kernel that is handed
+// the host buffer's own address is reported as such (on the simulator the
+// range is made inaccessible to kernels, so the access faults there as it
+// would on a device). A null name or size 0 forgets the buffer at `host`.
+int pto_name_host_buffer(const void* host, size_t size, const char* name);
+// Simulator only: the process id of device `device_id`'s process (each
+// simulated device runs in a process of its own), or
+// PTO_ERR_NOT_INITIALIZED when it has none now.
+int pto_device_process_id(int device_id);
 
 // The kernel fault that stopped the last launch on this thread.
 typedef struct PtoKernelFault {
     int task_id;
     int func_id;
     int worker_id;
-    int signal;              // SIGSEGV, SIGBUS, SIGILL, SIGFPE
+    int signal;              // SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP
     int in_kernel_object;    // 1: the instruction is in the kernel's own object
     uint64_t pc_offset;      // instruction address minus its object's load address
     uint64_t fault_address;  // data address for SIGSEGV/SIGBUS

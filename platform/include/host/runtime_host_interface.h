@@ -68,6 +68,9 @@ public:
     virtual int32_t kernel_func_id(int slot) const = 0;
     virtual int first_task_of_kernel(int slot) const = 0;
     virtual void set_kernel_entry(int slot, uint64_t entry) = 0;
+    // Device address of the entries set above (uint64_t[kernel_count()]),
+    // for a platform that checks them on the device before running.
+    virtual uint64_t kernel_table() const = 0;
     virtual void hold(std::shared_ptr<const void> keep_alive) = 0;
 
     // The launch block (published before the start, collected after).

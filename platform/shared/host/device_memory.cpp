@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 
+#include "host_buffers.h"
 #include "pto_status.h"
 #include "raw_device_memory.h"
 
@@ -73,17 +74,19 @@ void* device_allocate(size_t size, uint64_t* id, char* message, size_t message_s
         return nullptr;
     }
     size_t rounded = (size + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
-    void* p = platform_raw_device_memory().allocate(rounded ? rounded : kDeviceAlignment);
+    char why[400] = {};
+    void* p = platform_raw_device_memory().allocate(rounded ? rounded : kDeviceAlignment, why,
+                                                    sizeof why);
     if (p == nullptr) {
-        std::snprintf(message, message_size, "device_malloc: out of device memory for %zu bytes",
-                      size);
+        std::snprintf(message, message_size, "device_malloc: %s",
+                      why[0] ? why : "out of device memory");
         return nullptr;
     }
     Table& t = table();
     std::lock_guard<std::mutex> lock(t.mutex);
     auto base = reinterpret_cast<uint64_t>(p);
     uint64_t assigned = t.next_id++;
-    t.live[base] = DeviceAllocation{base, size, assigned};
+    t.live[base] = DeviceAllocation{base, size, assigned, nullptr};
     if (id != nullptr) *id = assigned;
     return p;
 }
@@ -134,6 +137,7 @@ int device_copy_to(void* dev, const void* host, size_t n, char* message, size_t 
     if (rc != 0) return rc;
     rc = platform_raw_device_memory().copy_to_device(dev, host, n);
     if (rc != 0) std::snprintf(message, message_size, "copy_to_device: %zu bytes failed", n);
+    if (rc == 0) device_allocation_learn_name(dev, host);
     return rc;
 }
 
@@ -147,5 +151,20 @@ int device_copy_from(void* host, const void* dev, size_t n, char* message, size_
     if (rc != 0) return rc;
     rc = platform_raw_device_memory().copy_from_device(host, dev, n);
     if (rc != 0) std::snprintf(message, message_size, "copy_from_device: %zu bytes failed", n);
+    if (rc == 0) device_allocation_learn_name(dev, host);
     return rc;
+}
+
+void device_allocation_learn_name(const void* dev, const void* host) {
+    HostBuffer buffer;
+    if (!host_buffer_containing(reinterpret_cast<uint64_t>(host), &buffer)) return;
+    Table& t = table();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    auto it = t.live.upper_bound(reinterpret_cast<uint64_t>(dev));
+    if (it == t.live.begin()) return;
+    --it;
+    DeviceAllocation& a = it->second;
+    if (reinterpret_cast<uint64_t>(dev) - a.base < (a.size ? a.size : 1) && a.name == nullptr) {
+        a.name = buffer.name;
+    }
 }

@@ -7,8 +7,9 @@
 #include "pto_runtime_c_api.h"
 
 namespace {
-thread_local char t_message[1024];
-}
+// Room for a lost device's report with its last lines of output.
+thread_local char t_message[4096];
+}  // namespace
 
 void clear_last_error() {
     t_message[0] = '\0';

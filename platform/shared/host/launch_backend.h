@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "pto_runtime_c_api.h"
 #include "runtime_host_interface.h"
@@ -25,9 +27,15 @@ struct LaunchParams {
 
 // How the bodies of a launch ended.
 struct LaunchEnd {
-    // Workers still inside a kernel after the grace the platform gives them:
-    // given up on (the launch stays alive for them).
+    // Workers still inside a kernel after the grace the platform gives them,
+    // and what the platform does about them (for the message).
     int abandoned_workers = 0;
+    std::string abandoned_remedy;
+    // The device itself went away during the launch (on the simulator: its
+    // process ended): how, and the last lines it wrote.
+    bool device_lost = false;
+    std::string lost_cause;
+    std::vector<std::string> lost_output;
 };
 
 // A launch whose bodies are running.
@@ -35,30 +43,31 @@ class StartedLaunch {
 public:
     virtual ~StartedLaunch() = default;
     // Returns when the schedulers are done and the workers left (or were
-    // abandoned). Bounded: the schedulers stop a run that makes no progress,
-    // and the platform stops one whose schedulers do not.
+    // given up on), or the device was lost. Bounded: the schedulers stop a
+    // run that makes no progress, and the platform stops one whose
+    // schedulers do not.
     virtual int wait(LaunchEnd* end, char* message, size_t message_size) = 0;
+    // A launch stopped by a kernel fault: fills `fault` (the instruction's
+    // object and offset where the platform knows it) and the message.
+    virtual void describe_fault(const KernelFaultRecord& record, PtoKernelFault* fault,
+                                char* message, size_t message_size) = 0;
 };
 
 class LaunchBackend {
 public:
     virtual ~LaunchBackend() = default;
-    // Refuses a device that cannot take a launch now.
+    // Makes the device ready for a launch, or refuses it.
     virtual int check_device(int device_id, char* message, size_t message_size) = 0;
-    // The entry address of a registered kernel, and what keeps it loaded;
-    // false when nothing is registered under func_id.
-    virtual bool kernel_entry(int func_id, uint64_t* entry,
-                              std::shared_ptr<const void>* keep_alive) = 0;
+    // The entry address of a registered kernel on the device, and what keeps
+    // it loaded. PTO_ERR_UNREGISTERED_KERNEL when nothing is registered
+    // under func_id (the driver words that message); another failure with
+    // its reason.
+    virtual int kernel_entry(int device_id, int func_id, uint64_t* entry,
+                             std::shared_ptr<const void>* keep_alive, char* message,
+                             size_t message_size) = 0;
     // Starts the AICPU scheduler and AICore worker bodies over the launch.
     virtual int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
                       std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) = 0;
-    // A launch stopped by a kernel fault: fills `fault` (the instruction's
-    // object and offset where the platform knows it) and the message.
-    virtual void describe_fault(const KernelFaultRecord& record, PtoKernelFault* fault,
-                                char* message, size_t message_size) = 0;
-    // Called after a launch ended with workers abandoned on `device_id`.
-    virtual void note_abandoned(int device_id, std::unique_ptr<StartedLaunch> started,
-                                const std::shared_ptr<RuntimeLaunch>& launch) = 0;
 };
 
 LaunchBackend& platform_launch_backend();

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "export.h"
 #include "kernel_names.h"
@@ -29,35 +31,79 @@ private:
     int status_ = PTO_ERR_DEVICE;
 };
 
-int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, char* message,
+int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, int device_id, char* message,
                     size_t message_size) {
     for (int slot = 0; slot < launch.kernel_count(); ++slot) {
         int func_id = launch.kernel_func_id(slot);
         uint64_t entry = 0;
         std::shared_ptr<const void> keep;
-        if (!backend.kernel_entry(func_id, &entry, &keep) || entry == 0) {
+        int rc = backend.kernel_entry(device_id, func_id, &entry, &keep, message, message_size);
+        if (rc == PTO_ERR_UNREGISTERED_KERNEL || (rc == 0 && entry == 0)) {
             std::snprintf(message, message_size,
                           "task %d uses func_id %d, which has no registered kernel; register it "
                           "(kernel_config.py KERNELS) before launching",
                           launch.first_task_of_kernel(slot), func_id);
             return PTO_ERR_UNREGISTERED_KERNEL;
         }
+        if (rc != 0) return rc;
         launch.set_kernel_entry(slot, entry);
         if (keep) launch.hold(std::move(keep));
     }
     return 0;
 }
 
+// "task 3 (func_id 1, add.cpp) on worker 4, ..." for the tasks the launch
+// had running; "none" when it had none.
+std::string running_tasks_text(const RuntimeLaunch& launch) {
+    std::vector<RunningTask> running(static_cast<size_t>(launch.worker_count()));
+    running.resize(static_cast<size_t>(
+        launch.running_tasks(running.data(), static_cast<int>(running.size()))));
+    if (running.empty()) return "none";
+    std::string text;
+    for (const RunningTask& t : running) {
+        const char* name = kernel_name(t.func_id);
+        char one[256];
+        std::snprintf(one, sizeof one, "%stask %d (func_id %d%s%s) on worker %d%s",
+                      text.empty() ? "" : ", ", t.task_id, t.func_id, name ? ", " : "",
+                      name ? name : "", t.worker_id, t.started ? "" : " (not yet entered)");
+        text += one;
+    }
+    return text;
+}
+
+// The device went away during the launch: how, what it was running then
+// (from the launch block, which lives in memory the device did not take
+// along), and the last lines it wrote.
+int explain_lost_device(const RuntimeLaunch& launch, const LaunchEnd& end, char* message,
+                        size_t message_size) {
+    std::string text = end.lost_cause +
+                       " during the launch; tasks running then: " + running_tasks_text(launch) +
+                       "; outputs were not copied back; the next launch starts a fresh device";
+    if (!end.lost_output.empty()) {
+        text += "; its last lines on stderr:";
+        // The most recent few: all of them were shown as they came.
+        size_t from = end.lost_output.size() > 6 ? end.lost_output.size() - 6 : 0;
+        for (size_t i = from; i < end.lost_output.size(); ++i)
+            text += "\n    " + end.lost_output[i];
+    }
+    std::snprintf(message, message_size, "%s", text.c_str());
+    return PTO_ERR_DEVICE_LOST;
+}
+
 // How the launch ended, in words, once its block is back on the host.
-int explain(LaunchBackend& backend, const RuntimeLaunch& launch, const LaunchParams& params,
+int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchParams& params,
             const LaunchEnd& end, char* message, size_t message_size) {
     int status = launch.status();
+    std::string remedy = end.abandoned_workers > 0 && !end.abandoned_remedy.empty()
+                             ? "; " + end.abandoned_remedy
+                             : "";
     if (status == PTO_ERR_TIMEOUT) {
         launch.report_stall(stderr, kernel_name);
         std::snprintf(message, message_size,
-                      "the run made no progress for %.1f s and was stopped (diagnostic above)%s",
+                      "the run made no progress for %.1f s and was stopped (diagnostic above)%s%s",
                       params.timeout_ns / 1e9,
-                      end.abandoned_workers > 0 ? "; a worker is still inside its kernel" : "");
+                      end.abandoned_workers > 0 ? "; a worker was still inside its kernel" : "",
+                      remedy.c_str());
         return status;
     }
     if (status == PTO_ERR_KERNEL_FAULT) {
@@ -65,7 +111,7 @@ int explain(LaunchBackend& backend, const RuntimeLaunch& launch, const LaunchPar
         if (launch.find_fault(&record)) {
             PtoKernelFault fault;
             std::memset(&fault, 0, sizeof fault);
-            backend.describe_fault(record, &fault, message, message_size);
+            started.describe_fault(record, &fault, message, message_size);
             set_last_kernel_fault(&fault);
         } else {
             std::snprintf(message, message_size, "a kernel faulted, but no worker recorded it");
@@ -78,8 +124,8 @@ int explain(LaunchBackend& backend, const RuntimeLaunch& launch, const LaunchPar
         return status;
     }
     if (end.abandoned_workers > 0) {
-        std::snprintf(message, message_size, "%d worker(s) did not stop after the run",
-                      end.abandoned_workers);
+        std::snprintf(message, message_size, "%d worker(s) did not stop after the run%s",
+                      end.abandoned_workers, remedy.c_str());
         return PTO_ERR_DEVICE;
     }
     return 0;
@@ -120,7 +166,7 @@ int run_launch(void* handle, const LaunchParams& params, char* message, size_t m
     if (rc != 0) return rc;
     HandleClaim claim(handle, launch);
 
-    if ((rc = resolve_kernels(backend, *launch, message, message_size)) != 0) {
+    if ((rc = resolve_kernels(backend, *launch, params.device_id, message, message_size)) != 0) {
         return claim.finish(rc);
     }
     DeviceBlocks& blocks = platform_device_blocks();
@@ -133,11 +179,14 @@ int run_launch(void* handle, const LaunchParams& params, char* message, size_t m
     }
     LaunchEnd end;
     int wait_rc = started->wait(&end, message, message_size);
-    if (end.abandoned_workers > 0)
-        backend.note_abandoned(params.device_id, std::move(started), launch);
+    if (end.device_lost) {
+        char ignored[256];
+        blocks.collect(launch->block(), ignored, sizeof ignored);
+        return claim.finish(explain_lost_device(*launch, end, message, message_size));
+    }
     if (wait_rc != 0) return claim.finish(wait_rc);
     if ((rc = blocks.collect(launch->block(), message, message_size)) != 0) {
         return claim.finish(rc);
     }
-    return claim.finish(explain(backend, *launch, params, end, message, message_size));
+    return claim.finish(explain(*started, *launch, params, end, message, message_size));
 }

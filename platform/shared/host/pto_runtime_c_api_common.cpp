@@ -9,6 +9,7 @@
 #include "c_api_guard.h"
 #include "device_memory.h"
 #include "export.h"
+#include "host_buffers.h"
 #include "kernel_names.h"
 #include "last_error.h"
 #include "launch_driver.h"
@@ -49,7 +50,7 @@ PTO_EXPORT int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_
     return guarded("launch_runtime", [&] {
         LaunchParams params{aicpu_thread_num, block_dim,  device_id,  g_timeout_ns.load(),
                             aicpu_bin,        aicpu_size, aicore_bin, aicore_size};
-        char message[1024] = {};
+        char message[4096] = {};
         return report(run_launch(rt, params, message, sizeof message), message);
     });
 }
@@ -64,7 +65,7 @@ PTO_EXPORT int finalize_runtime(RuntimeHandle rt) {
 
 PTO_EXPORT void* device_malloc(size_t size) {
     clear_last_error();
-    char message[256] = {};
+    char message[512] = {};
     void* p = device_allocate(size, nullptr, message, sizeof message);
     if (p == nullptr) set_last_error("%s", message);
     return p;
@@ -126,6 +127,14 @@ PTO_EXPORT int pto_set_run_timeout(double seconds) {
     double s = seconds == 0 ? kDefaultTimeoutSeconds : seconds;
     g_timeout_ns.store(static_cast<uint64_t>(s * 1e9));
     return 0;
+}
+
+PTO_EXPORT int pto_name_host_buffer(const void* host, size_t size, const char* name) {
+    clear_last_error();
+    return guarded("pto_name_host_buffer", [&] {
+        char message[256] = {};
+        return report(host_buffer_name(host, size, name, message, sizeof message), message);
+    });
 }
 
 PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {

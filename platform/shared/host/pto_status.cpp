@@ -36,6 +36,8 @@ extern "C" PTO_EXPORT const char* pto_status_name(int code) {
             return "PTO_ERR_KERNEL_FAULT";
         case PTO_ERR_BUSY:
             return "PTO_ERR_BUSY";
+        case PTO_ERR_DEVICE_LOST:
+            return "PTO_ERR_DEVICE_LOST";
         default:
             return "PTO_ERR_UNKNOWN";
     }

@@ -3,12 +3,18 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 struct RawDeviceMemory {
-    void* (*allocate)(size_t size);  // aligned to kDeviceAlignment
+    // Aligned to kDeviceAlignment; null with the reason in `message`.
+    void* (*allocate)(size_t size, char* message, size_t message_size);
     void (*free)(void* p);
     int (*copy_to_device)(void* dev, const void* host, size_t n);
     int (*copy_from_device)(void* host, const void* dev, size_t n);
+    // Told of every host buffer the caller names (host_buffers.h); null
+    // where device code cannot reach host memory anyway. The simulator makes
+    // the range inaccessible in its device processes.
+    void (*host_buffer_named)(uint64_t base, size_t size);
 };
 
 // Every device allocation starts on this boundary (device global memory

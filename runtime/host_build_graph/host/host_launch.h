@@ -21,6 +21,7 @@ public:
     int32_t kernel_func_id(int slot) const override;
     int first_task_of_kernel(int slot) const override;
     void set_kernel_entry(int slot, uint64_t entry) override;
+    uint64_t kernel_table() const override { return block_.device + view_.block->kernels_offset; }
     void hold(std::shared_ptr<const void> keep_alive) override;
     const DeviceBlock& block() const override { return block_; }
     void* entry_argument() const override { return reinterpret_cast<void*>(block_.device); }

@@ -165,6 +165,7 @@ void op_record_tensor_pair(RuntimeSession* s, void* host_ptr, void* dev_ptr, siz
                static_cast<size_t>(a.base + a.size - dev));
         return;
     }
+    device_allocation_learn_name(dev_ptr, host_ptr);
     s->pairs.push_back(TensorPair{host_ptr, dev_ptr, size, a});
 }
 
@@ -222,14 +223,14 @@ void* api_device_malloc(size_t size) {
                      size);
         return nullptr;
     }
-    char message[256];
+    char message[512];
     uint64_t id = 0;
     void* p = device_allocate(size, &id, message, sizeof message);
     if (p == nullptr) {
         s->memory_error = std::string("host_api.") + message;
         return nullptr;
     }
-    s->allocations.push_back(DeviceAllocation{reinterpret_cast<uint64_t>(p), size, id});
+    s->allocations.push_back(DeviceAllocation{reinterpret_cast<uint64_t>(p), size, id, nullptr});
     return p;
 }
 

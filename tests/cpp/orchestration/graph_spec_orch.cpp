@@ -10,6 +10,9 @@ extern "C" int build_spec_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (spec->device_bytes > 0) {
         spec->device_out = rt->host_api.device_malloc(spec->device_bytes);
         if (spec->device_out == nullptr) return -3;
+        if (spec->fill_from != nullptr &&
+            rt->host_api.copy_to_device(spec->device_out, spec->fill_from, spec->device_bytes) != 0)
+            return -4;
     }
     for (int i = 0; i < spec->num_tasks; ++i) {
         uint64_t task_args[3] = {args[0], static_cast<uint64_t>(i),

@@ -19,13 +19,15 @@ struct SimPlacement {
     bool pinned = false;
     std::vector<int> scheduler_cpu;  // per scheduler thread; -1 = anywhere in `allowed`
     std::vector<int> worker_cpu;     // per worker
-    cpu_set_t allowed;               // the CPUs the launching thread may use
+    cpu_set_t allowed;               // the CPUs the launching host thread may use
 };
 
 // Plans where `schedulers` scheduler threads and `workers` worker threads
-// run; with `place_threads` false (PTO_SIM_AFFINITY=off) everything may run
-// anywhere the launching thread may.
-void sim_plan_placement(int schedulers, int workers, bool place_threads, SimPlacement* out);
+// run, on the CPUs the launching host thread may use (`allowed`), handing
+// them out from `first_cpu` (the one it ran on); with `place_threads` false
+// (PTO_SIM_AFFINITY=off) everything may run anywhere in `allowed`.
+void sim_plan_placement(int schedulers, int workers, bool place_threads, const cpu_set_t& allowed,
+                        int first_cpu, SimPlacement* out);
 
 // The pure policy, for tests: given the usable CPUs in the order they should
 // be handed out, fills the per-thread CPUs (or leaves them -1 when the launch

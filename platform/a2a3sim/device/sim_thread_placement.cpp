@@ -29,13 +29,12 @@ bool sim_assign_cpus(const std::vector<int>& cpus, int schedulers, int workers,
     return true;
 }
 
-void sim_plan_placement(int schedulers, int workers, bool place_threads, SimPlacement* out) {
+void sim_plan_placement(int schedulers, int workers, bool place_threads, const cpu_set_t& allowed,
+                        int first_cpu, SimPlacement* out) {
     out->pinned = false;
     out->scheduler_cpu.assign(static_cast<size_t>(schedulers), -1);
     out->worker_cpu.assign(static_cast<size_t>(workers), -1);
-    CPU_ZERO(&out->allowed);
-    // Without the mask there is nothing safe to pin to; the kernel places.
-    if (sched_getaffinity(0, sizeof out->allowed, &out->allowed) != 0) return;
+    out->allowed = allowed;
     if (!place_threads) return;
 
     // Hand out CPUs starting from the one the caller runs on, so that
@@ -45,8 +44,7 @@ void sim_plan_placement(int schedulers, int workers, bool place_threads, SimPlac
     for (int c = 0; c < CPU_SETSIZE; ++c) {
         if (CPU_ISSET(c, &out->allowed)) cpus.push_back(c);
     }
-    int here = sched_getcpu();
-    auto first = std::find(cpus.begin(), cpus.end(), here);
+    auto first = std::find(cpus.begin(), cpus.end(), first_cpu);
     if (first != cpus.end()) std::rotate(cpus.begin(), first, cpus.end());
 
     out->pinned = sim_assign_cpus(cpus, schedulers, workers, &out->scheduler_cpu, &out->worker_cpu);

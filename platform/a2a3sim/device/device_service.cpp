@@ -1,0 +1,200 @@
+#include "device_service.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "device_launch.h"
+#include "pto_status.h"
+
+namespace {
+
+// A launch's answer goes out on the socket before the host reuses the
+// launch's device memory and sends the next request: the socket orders the
+// launch's last writes before whatever the next request reads. A sanitizer
+// cannot see through a socket, so this counter says the same where
+// ThreadSanitizer can see it: released with each answer, acquired with
+// each request.
+std::atomic<uint64_t> g_answers{0};
+
+template <typename T>
+void copy_text(T& field, const std::string& text) {
+    std::snprintf(field, sizeof field, "%s", text.c_str());
+}
+
+}  // namespace
+
+int DeviceService::serve() {
+    for (;;) {
+        ReceivedMessage m;
+        int rc = channel_receive(socket_, &m);
+        if (rc <= 0) return rc == 0 ? 0 : 1;        // the host is gone
+        g_answers.load(std::memory_order_acquire);  // pairs with the fetch_add in launch()
+        switch (static_cast<DeviceRequest>(m.header.type)) {
+            case DeviceRequest::kLoadRuntime:
+                load_runtime(m);
+                break;
+            case DeviceRequest::kRegisterKernel:
+                register_kernel(m);
+                break;
+            case DeviceRequest::kReleaseKernel: {
+                DeviceReleaseKernel r{};
+                if (m.payload_as(&r)) kernels_.release(r.handle);
+                break;
+            }
+            case DeviceRequest::kProtect:
+            case DeviceRequest::kReserveHostRange: {
+                DeviceRanges ranges{};
+                size_t n = m.payload.size() < sizeof ranges ? m.payload.size() : sizeof ranges;
+                std::memcpy(&ranges, m.payload.data(), n);
+                if (n < 8 || ranges.bytes() > n) break;
+                if (m.header.type == static_cast<uint32_t>(DeviceRequest::kProtect)) {
+                    memory_.protect(ranges);
+                } else {
+                    memory_.reserve_host_ranges(ranges);
+                }
+                break;
+            }
+            case DeviceRequest::kLaunch:
+                launch(m);
+                break;
+            case DeviceRequest::kDescribeAddress:
+                describe(m);
+                break;
+            case DeviceRequest::kQuit:
+                return 0;
+            default:
+                ack(m.header.id, PTO_ERR_INVALID_ARGUMENT,
+                    "unknown request " + std::to_string(m.header.type));
+                break;
+        }
+        m.close_fds();  // whatever a handler did not take
+    }
+}
+
+void DeviceService::ack(uint64_t id, int status, const std::string& message) {
+    DeviceAck a{};
+    a.status = status;
+    copy_text(a.message, message);
+    channel_send(socket_, static_cast<uint32_t>(DeviceReply::kAck), id, a);
+}
+
+void DeviceService::load_runtime(ReceivedMessage& m) {
+    DeviceLoadRuntime r{};
+    if (!m.payload_as(&r) || m.fd_count != 2) {
+        ack(m.header.id, PTO_ERR_INVALID_ARGUMENT, "load runtime: two objects expected");
+        return;
+    }
+    std::string message;
+    int rc = runtimes_.load(r.runtime_id, m.fds[0], m.fds[1], &message);
+    m.fd_count = 0;  // taken
+    ack(m.header.id, rc, message);
+}
+
+void DeviceService::register_kernel(ReceivedMessage& m) {
+    DeviceRegisterKernel r{};
+    DeviceKernelLoaded reply{};
+    std::string message;
+    if (!m.payload_as(&r) || m.fd_count != 1) {
+        reply.status = PTO_ERR_INVALID_ARGUMENT;
+        message = "register kernel: one object expected";
+    } else {
+        reply.status = kernels_.load(r, m.fds[0], &reply.entry, &message);
+        m.fd_count = 0;  // taken
+    }
+    copy_text(reply.message, message);
+    channel_send(socket_, static_cast<uint32_t>(DeviceReply::kKernelLoaded), m.header.id, reply);
+}
+
+void DeviceService::launch(ReceivedMessage& m) {
+    DeviceLaunch request{};
+    RuntimeEntryPoints entry{};
+    DeviceLaunchDone refused{};
+    if (!m.payload_as(&request)) {
+        refused.status = PTO_ERR_INVALID_ARGUMENT;
+        copy_text(refused.message, "launch: short request");
+    } else if (!runtimes_.find(request.runtime_id, &entry)) {
+        refused.status = PTO_ERR_INVALID_ARGUMENT;
+        copy_text(refused.message, "launch: runtime objects not loaded");
+    } else {
+        const auto* table = reinterpret_cast<const uint64_t*>(request.kernel_table);
+        for (uint32_t i = 0; i < request.kernel_count; ++i) {
+            if (!kernels_.is_entry(table[i])) {
+                refused.status = PTO_ERR_DEVICE_LOST;
+                copy_text(refused.message,
+                          "this launch's kernel entries belong to an earlier process of the "
+                          "device (it was reset while the launch was being prepared); launch "
+                          "again");
+                break;
+            }
+        }
+    }
+    uint64_t id = m.header.id;
+    if (refused.status != 0) {
+        channel_send(socket_, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, refused);
+        return;
+    }
+    cpu_set_t anywhere;
+    CPU_ZERO(&anywhere);
+    if (sched_getaffinity(0, sizeof anywhere, &anywhere) != 0) CPU_SET(0, &anywhere);
+    // The conductor of the last launch answered just before going back to
+    // the pool: give it a moment to get there, so the pool does not grow by
+    // a thread at every launch that follows another at once.
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+    while (conductors_.running() > in_flight_.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < until) {
+        std::this_thread::yield();
+    }
+    int socket = socket_;
+    std::atomic<int>* in_flight = &in_flight_;
+    in_flight->fetch_add(1, std::memory_order_relaxed);
+    std::string error;
+    bool started = conductors_.start(
+        [socket, id, request, entry, in_flight] {
+            DeviceLaunchDone done = run_device_launch(request, entry);
+            in_flight->fetch_sub(1, std::memory_order_release);
+            g_answers.fetch_add(1, std::memory_order_release);  // pairs with the load in serve()
+            channel_send(socket, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, done);
+        },
+        -1, anywhere, &error);
+    if (!started) {
+        in_flight->fetch_sub(1, std::memory_order_relaxed);
+        refused.status = PTO_ERR_DEVICE;
+        copy_text(refused.message, "starting the launch's thread (" + error + ")");
+        channel_send(socket_, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, refused);
+    }
+}
+
+void DeviceService::describe(ReceivedMessage& m) {
+    DeviceDescribeAddress q{};
+    DeviceAddress a{};
+    if (m.payload_as(&q)) {
+        DeviceKernels::Place p = kernels_.place_of(q.address, q.kernel_entry);
+        a.known = p.known;
+        a.in_kernel_object = p.in_kernel;
+        a.offset = p.offset;
+        Dl_info at{};
+        bool located = !p.text && dladdr(reinterpret_cast<void*>(q.address), &at) != 0 &&
+                       at.dli_fbase != nullptr;
+        if (p.text) {
+            std::snprintf(a.object, sizeof a.object, "(.text of func_id %d)", p.func_id);
+        } else if (p.func_id >= 0) {
+            std::snprintf(a.object, sizeof a.object, "(shared object of func_id %d)", p.func_id);
+        } else if (located) {
+            const char* name = runtimes_.name_of(at.dli_fbase);
+            std::snprintf(a.object, sizeof a.object, "%s",
+                          name ? name : (at.dli_fname ? at.dli_fname : ""));
+        }
+        if (located && at.dli_sname != nullptr) {
+            std::snprintf(a.symbol, sizeof a.symbol, "%s", at.dli_sname);
+            a.symbol_offset = q.address - reinterpret_cast<uint64_t>(at.dli_saddr);
+        }
+    }
+    channel_send(socket_, static_cast<uint32_t>(DeviceReply::kAddress), m.header.id, a);
+}

@@ -1,0 +1,302 @@
+#include "device_arena.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "pto_status.h"
+
+namespace {
+
+// A device of the a2a3 family has 64 GB; the mapping is sparse, so only the
+// pages written cost memory. Under ThreadSanitizer the device process must
+// find the same range free among its own (randomised) mappings in the
+// sanitizer's narrow application ranges, which a smaller arena makes likely.
+#if defined(__SANITIZE_THREAD__)
+constexpr uint64_t kDefaultBytes = 8ull << 30;
+#else
+constexpr uint64_t kDefaultBytes = 64ull << 30;
+#endif
+constexpr uint64_t kAlignment = 64;
+// Where the arena is placed when nothing else is: far from the program
+// (0x55..), the heap and the shared libraries (0x7f..) of both processes,
+// so the device process finds it free. A sanitizer's own fixed ranges rule
+// this out under ThreadSanitizer, where the kernel picks the place.
+constexpr uint64_t kPreferredBase = 0x200000000000ull;
+
+}  // namespace
+
+bool parse_memory_size(const char* text, uint64_t* bytes) {
+    if (text == nullptr || *text < '0' || *text > '9') return false;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long v = std::strtoull(text, &end, 10);
+    if (errno != 0) return false;
+    unsigned shift = 0;
+    switch (*end) {
+        case '\0':
+            break;
+        case 'K':
+        case 'k':
+            shift = 10;
+            break;
+        case 'M':
+        case 'm':
+            shift = 20;
+            break;
+        case 'G':
+        case 'g':
+            shift = 30;
+            break;
+        case 'T':
+        case 't':
+            shift = 40;
+            break;
+        default:
+            return false;
+    }
+    if (*end != '\0' && end[1] != '\0') return false;
+    if (v == 0 || v > (~0ull >> shift)) return false;
+    *bytes = static_cast<uint64_t>(v) << shift;
+    return true;
+}
+
+namespace {
+DeviceArena* arena = nullptr;  // never destroyed: device processes map it to the end
+}  // namespace
+
+DeviceArena* DeviceArena::get(char* message, size_t message_size) {
+    static std::mutex creating;
+    static std::string failure;
+    std::lock_guard<std::mutex> lock(creating);
+    if (arena != nullptr) return arena;
+    if (!failure.empty()) {
+        std::snprintf(message, message_size, "%s", failure.c_str());
+        return nullptr;
+    }
+    auto* created = new DeviceArena;
+    char why[512] = {};
+    if (created->create(why, sizeof why) != 0) {
+        delete created;
+        failure = why;
+        std::snprintf(message, message_size, "%s", why);
+        return nullptr;
+    }
+    arena = created;
+    // A forked child keeps the mapping but none of the parent's device
+    // processes: it must not send them anything.
+    pthread_atfork([] { arena->mutex_.lock(); }, [] { arena->mutex_.unlock(); },
+                   [] {
+                       arena->sinks_.clear();
+                       arena->mutex_.unlock();
+                   });
+    return arena;
+}
+
+int DeviceArena::create(char* message, size_t message_size) {
+    page_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    bytes_ = kDefaultBytes;
+    if (const char* text = std::getenv("PTO_SIM_DEVICE_MEMORY"); text != nullptr && *text) {
+        if (!parse_memory_size(text, &bytes_) || bytes_ < 16 * page_) {
+            std::snprintf(message, message_size,
+                          "PTO_SIM_DEVICE_MEMORY=%s is not a memory size; give bytes or a "
+                          "number with K, M, G or T (at least 64K), e.g. 64G, or unset it for "
+                          "the default %lluG",
+                          text, static_cast<unsigned long long>(kDefaultBytes >> 30));
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+        bytes_ = (bytes_ + page_ - 1) / page_ * page_;
+    }
+    fd_ = memfd_create("pto-sim-device-memory", MFD_CLOEXEC);
+    if (fd_ < 0 || ftruncate(fd_, static_cast<off_t>(bytes_)) != 0) {
+        std::snprintf(message, message_size,
+                      "cannot create the simulated device memory (%llu bytes): %s",
+                      static_cast<unsigned long long>(bytes_), std::strerror(errno));
+        if (fd_ >= 0) close(fd_);
+        fd_ = -1;
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    void* at = MAP_FAILED;
+#if !defined(__SANITIZE_THREAD__)
+    at = mmap(reinterpret_cast<void*>(kPreferredBase), bytes_, PROT_READ | PROT_WRITE,
+              MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd_, 0);
+    if (at != MAP_FAILED && at != reinterpret_cast<void*>(kPreferredBase)) {
+        munmap(at, bytes_);  // an old kernel took the address as a hint only
+        at = MAP_FAILED;
+    }
+#endif
+    if (at == MAP_FAILED) {
+        at = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd_, 0);
+    }
+    if (at == MAP_FAILED) {
+        std::snprintf(message, message_size,
+                      "cannot map the simulated device memory (%llu bytes): %s; set "
+                      "PTO_SIM_DEVICE_MEMORY to a smaller size, e.g. 4G",
+                      static_cast<unsigned long long>(bytes_), std::strerror(errno));
+        close(fd_);
+        fd_ = -1;
+        return PTO_ERR_OUT_OF_MEMORY;
+    }
+    base_ = reinterpret_cast<uint64_t>(at);
+    // Page 0 stays a guard before the first allocation.
+    give_pages(1, bytes_ / page_ - 1);
+    return 0;
+}
+
+uint64_t DeviceArena::take_pages(uint64_t pages) {
+    auto it = free_by_size_.lower_bound(pages);
+    if (it == free_by_size_.end()) return 0;
+    uint64_t first = it->second;
+    uint64_t have = it->first;
+    free_by_size_.erase(it);
+    free_by_start_.erase(first);
+    if (have > pages) {
+        free_by_start_[first + pages] = have - pages;
+        free_by_size_.emplace(have - pages, first + pages);
+    }
+    return first;
+}
+
+void DeviceArena::give_pages(uint64_t first, uint64_t pages) {
+    auto erase_free = [this](std::map<uint64_t, uint64_t>::iterator it) {
+        auto range = free_by_size_.equal_range(it->second);
+        for (auto s = range.first; s != range.second; ++s) {
+            if (s->second == it->first) {
+                free_by_size_.erase(s);
+                break;
+            }
+        }
+        return free_by_start_.erase(it);
+    };
+    // Coalesce with the free runs on either side.
+    auto next = free_by_start_.lower_bound(first);
+    if (next != free_by_start_.end() && next->first == first + pages) {
+        pages += next->second;
+        erase_free(next);
+    }
+    auto after = free_by_start_.lower_bound(first);
+    if (after != free_by_start_.begin()) {
+        auto prev = std::prev(after);
+        if (prev->first + prev->second == first) {
+            first = prev->first;
+            pages += prev->second;
+            erase_free(prev);
+        }
+    }
+    free_by_start_[first] = pages;
+    free_by_size_.emplace(pages, first);
+}
+
+void DeviceArena::broadcast(uint64_t first_page, uint64_t data_pages, bool accessible) {
+    if (sinks_.empty()) return;
+    DeviceRanges ranges{};
+    ranges.count = 1;
+    ranges.ranges[0] =
+        DeviceRange{page_address(first_page), data_pages * page_, accessible ? 1u : 0u, 0};
+    for (ProtectionSink* s : sinks_) s->protection_changed(ranges);
+}
+
+void* DeviceArena::allocate(size_t bytes, ExtentKind kind, char* message, size_t message_size) {
+    uint64_t rounded = (static_cast<uint64_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment;
+    if (rounded == 0) rounded = kAlignment;
+    uint64_t data_pages = (rounded + page_ - 1) / page_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t first = rounded <= bytes_ ? take_pages(data_pages + 1) : 0;
+    if (first == 0) {
+        std::snprintf(message, message_size,
+                      "out of simulated device memory for %zu bytes (the device has %llu bytes; "
+                      "PTO_SIM_DEVICE_MEMORY sets its size, e.g. PTO_SIM_DEVICE_MEMORY=128G)",
+                      bytes, static_cast<unsigned long long>(bytes_));
+        return nullptr;
+    }
+    uint64_t data = page_address(first + data_pages) - rounded;
+    live_[first] = Extent{data_pages + 1, data, rounded, kind};
+    live_by_data_[data] = first;
+    broadcast(first, data_pages, true);
+    return reinterpret_cast<void*>(data);
+}
+
+bool DeviceArena::release(void* data) {
+    auto address = reinterpret_cast<uint64_t>(data);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_by_data_.find(address);
+    if (it == live_by_data_.end()) return false;
+    uint64_t first = it->second;
+    Extent e = live_[first];
+    live_by_data_.erase(it);
+    live_.erase(first);
+    uint64_t data_pages = e.pages - 1;
+    broadcast(first, data_pages, false);
+    // The pages go back to the system and read as zero when handed out again.
+    fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first * page_),
+              static_cast<off_t>(data_pages * page_));
+    give_pages(first, e.pages);
+    return true;
+}
+
+void DeviceArena::subscribe(ProtectionSink* sink) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    DeviceRanges ranges{};
+    for (const auto& [first, e] : live_) {
+        ranges.ranges[ranges.count++] =
+            DeviceRange{page_address(first), (e.pages - 1) * page_, 1, 0};
+        if (ranges.count == kDeviceRangesPerMessage) {
+            sink->protection_changed(ranges);
+            ranges.count = 0;
+        }
+    }
+    if (ranges.count > 0) sink->protection_changed(ranges);
+    sinks_.push_back(sink);
+}
+
+void DeviceArena::unsubscribe(ProtectionSink* sink) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+}
+
+DeviceArena::Place DeviceArena::classify(uint64_t address) const {
+    Place p;
+    if (!contains(address)) return p;
+    std::lock_guard<std::mutex> lock(mutex_);
+    p.kind = Place::kUnallocated;
+    uint64_t page = (address - base_) / page_;
+    // The nearest extents below and above: the one whose data the address
+    // is nearest to, within a page, is the buffer a kernel ran out of.
+    const Extent* below = nullptr;
+    const Extent* above = nullptr;
+    auto it = live_.upper_bound(page);
+    if (it != live_.begin()) below = &std::prev(it)->second;
+    if (it != live_.end()) above = &it->second;
+    if (below != nullptr && address >= below->data && address < below->data + below->bytes) {
+        p.kind = Place::kInside;
+        p.data = below->data;
+        p.bytes = below->bytes;
+        p.extent = below->kind;
+        return p;
+    }
+    uint64_t past = below != nullptr && address >= below->data + below->bytes
+                        ? address - (below->data + below->bytes)
+                        : ~0ull;
+    uint64_t before = above != nullptr && address < above->data ? above->data - address : ~0ull;
+    if (past == ~0ull && before == ~0ull) return p;
+    const uint64_t near = 2 * page_;
+    if (past <= before && past < near) {
+        p.kind = Place::kPastEnd;
+        p.data = below->data;
+        p.bytes = below->bytes;
+        p.extent = below->kind;
+    } else if (before < past && before < near) {
+        p.kind = Place::kBeforeStart;
+        p.data = above->data;
+        p.bytes = above->bytes;
+        p.extent = above->kind;
+    }
+    return p;
+}
