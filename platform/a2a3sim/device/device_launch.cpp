@@ -1,55 +1,98 @@
 #include "device_launch.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "core_type.h"
+#include "device_channel.h"
+#include "device_sync.h"
 #include "kernel_args.h"
 #include "platform_limits.h"
 #include "pto_status.h"
 #include "sim_thread_placement.h"
 #include "sim_thread_pool.h"
 
+using Clock = std::chrono::steady_clock;
+
 namespace {
 
 // How long workers get to leave after the schedulers returned (they stop
 // their workers before returning; only a worker inside a kernel stays).
 constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
+constexpr int kSweepEveryMs = 100;
 
-// What the bodies of one launch share; each body holds it, so a body that
-// outlives the launch (abandoned) still finds it.
-struct LaunchShared {
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+// What the bodies of one launch share; each body holds it.
+struct LaunchRun {
+    uint64_t id = 0;
+    int socket = -1;
     RuntimeEntryPoints entry{};
     void* launch_block = nullptr;
     DeviceArgs device_args{};
     KernelArgs kernel_args{};
     std::vector<int> results;  // per scheduler thread
+    std::atomic<int> schedulers_left{0};
+    std::atomic<int> bodies_left{0};
+    std::atomic<int64_t> schedulers_done_ns{0};
+    std::atomic<bool> answered{false};
+    SimThreadCrew schedulers;
+    SimThreadCrew workers;
+
+    // Exactly once: from the last body, from the sweep, or at a failed start.
+    void answer(int status, int abandoned, const std::string& what) {
+        bool expected = false;
+        if (!answered.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
+        DeviceLaunchDone done{};
+        done.status = status;
+        done.abandoned_workers = abandoned;
+        std::snprintf(done.message, sizeof done.message, "%s", what.c_str());
+        // A worker still inside a kernel may still fault: the handlers stay.
+        if (abandoned == 0) entry.restore_fault_handlers();
+        // What kernels printed reaches the terminal before the host reports.
+        std::fflush(stdout);
+        std::fflush(stderr);
+        note_answer();
+        channel_send(socket, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, done);
+    }
+
+    // The schedulers' verdict, once they all returned.
+    void answer_from_results(int abandoned) {
+        for (int r : results) {
+            if (r != 0) return answer(r, abandoned, "the AICPU scheduler");
+        }
+        answer(0, abandoned, "");
+    }
+
+    void body_finished() {
+        if (bodies_left.fetch_sub(1, std::memory_order_acq_rel) == 1) answer_from_results(0);
+    }
 };
 
-void fill(DeviceLaunchDone* done, int status, const std::string& message) {
-    done->status = status;
-    std::snprintf(done->message, sizeof done->message, "%s", message.c_str());
-}
-
-}  // namespace
-
-DeviceLaunchDone run_device_launch(const DeviceLaunch& request, const RuntimeEntryPoints& entry) {
-    DeviceLaunchDone done{};
-    auto shared = std::make_shared<LaunchShared>();
-    shared->entry = entry;
-    shared->launch_block = reinterpret_cast<void*>(request.entry_argument);
-    shared->kernel_args.device_args = &shared->device_args;
-    shared->kernel_args.runtime_args = shared->launch_block;
-    shared->results.assign(static_cast<size_t>(request.aicpu_thread_num), 0);
+void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
+                           const RuntimeEntryPoints& entry) {
+    auto run = std::make_shared<LaunchRun>();
+    run->id = id;
+    run->socket = socket_;
+    run->entry = entry;
+    run->launch_block = reinterpret_cast<void*>(request.entry_argument);
+    run->kernel_args.device_args = &run->device_args;
+    run->kernel_args.runtime_args = run->launch_block;
+    run->results.assign(static_cast<size_t>(request.aicpu_thread_num), 0);
     entry.aicpu_set_idle_tuning(&request.idle);
     entry.aicore_set_idle_tuning(&request.idle);
-    int rc = entry.aicpu_init(&shared->kernel_args);
+    int rc = entry.aicpu_init(&run->kernel_args);
     if (rc != 0) {
-        fill(&done, rc, "the AICPU init kernel");
-        return done;
+        run->answer(rc, 0, "the AICPU init kernel");
+        return;
     }
 
     cpu_set_t allowed;
@@ -60,50 +103,58 @@ DeviceLaunchDone run_device_launch(const DeviceLaunch& request, const RuntimeEnt
     sim_plan_placement(request.aicpu_thread_num, worker_count, request.place_threads != 0, allowed,
                        request.first_cpu, &placement);
 
-    SimThreadCrew schedulers;
-    SimThreadCrew workers;
+    run->schedulers_left.store(request.aicpu_thread_num, std::memory_order_relaxed);
+    run->bodies_left.store(request.aicpu_thread_num + worker_count, std::memory_order_relaxed);
     entry.install_fault_handlers();
     std::string start_error;
     bool ok = true;
+    int started = 0;
     for (int w = 0; ok && w < worker_count; ++w) {
         int type = static_cast<int>(w < request.block_dim ? CoreType::AIC : CoreType::AIV);
-        ok = workers.start(
-            [shared, w, type] { shared->entry.aicore_entry(shared->launch_block, w, type); },
-            placement.worker_cpu[static_cast<size_t>(w)], placement.allowed, &start_error, true);
+        ok = run->workers.start(
+            [run, w, type] { run->entry.aicore_entry(run->launch_block, w, type); },
+            placement.worker_cpu[static_cast<size_t>(w)], placement.allowed, &start_error, true,
+            [run] { run->body_finished(); });
+        started += ok;
     }
     for (int t = 0; ok && t < request.aicpu_thread_num; ++t) {
-        ok = schedulers.start(
-            [shared, t] {
-                shared->results[static_cast<size_t>(t)] =
-                    shared->entry.aicpu_server(&shared->kernel_args);
+        ok = run->schedulers.start(
+            [run, t] {
+                run->results[static_cast<size_t>(t)] = run->entry.aicpu_server(&run->kernel_args);
+                if (run->schedulers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    run->schedulers_done_ns.store(now_ns(), std::memory_order_release);
+                }
             },
-            placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error, true);
+            placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error, true,
+            [run] { run->body_finished(); });
+        started += ok;
     }
     sim_thread_pool_wake_held();
     if (!ok) {
         // Bodies that started wait for work that never comes: the host
         // stops the launch and ends this process.
-        done.abandoned_workers = workers.wait_until(std::chrono::steady_clock::now()) +
-                                 schedulers.wait_until(std::chrono::steady_clock::now());
-        fill(&done, PTO_ERR_DEVICE, "starting the simulator's threads (" + start_error + ")");
-        return done;
+        run->answer(PTO_ERR_DEVICE, started,
+                    "starting the simulator's threads (" + start_error + ")");
+        return;
     }
-    // The schedulers bound the run themselves (no progress for the launch's
-    // timeout); the host watches progress too and ends this process if they
-    // do not return.
-    schedulers.wait_all();
-    done.abandoned_workers =
-        workers.wait_until(std::chrono::steady_clock::now() + kWorkerExitGrace);
-    // A worker still inside a kernel may still fault: the handlers stay.
-    if (done.abandoned_workers == 0) entry.restore_fault_handlers();
-    for (int r : shared->results) {
-        if (r != 0) {
-            fill(&done, r, "the AICPU scheduler");
-            break;
-        }
-    }
-    // What kernels printed reaches the terminal before the host reports.
-    std::fflush(stdout);
-    std::fflush(stderr);
-    return done;
+    running_.push_back(std::move(run));
+}
+
+int DeviceLaunches::sweep() {
+    const int64_t now = now_ns();
+    const int64_t grace =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kWorkerExitGrace).count();
+    running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                  [&](const std::shared_ptr<LaunchRun>& run) {
+                                      if (run->answered.load(std::memory_order_acquire))
+                                          return true;
+                                      int64_t done =
+                                          run->schedulers_done_ns.load(std::memory_order_acquire);
+                                      if (done == 0 || now - done < grace) return false;
+                                      run->answer_from_results(
+                                          run->bodies_left.load(std::memory_order_acquire));
+                                      return true;
+                                  }),
+                   running_.end());
+    return running_.empty() ? -1 : kSweepEveryMs;
 }

@@ -1,6 +1,7 @@
 #include "device_service.h"
 
 #include <dlfcn.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,17 +12,10 @@
 #include <thread>
 
 #include "device_launch.h"
+#include "device_sync.h"
 #include "pto_status.h"
 
 namespace {
-
-// A launch's answer goes out on the socket before the host reuses the
-// launch's device memory and sends the next request: the socket orders the
-// launch's last writes before whatever the next request reads. A sanitizer
-// cannot see through a socket, so this counter says the same where
-// ThreadSanitizer can see it: released with each answer, acquired with
-// each request.
-std::atomic<uint64_t> g_answers{0};
 
 template <typename T>
 void copy_text(T& field, const std::string& text) {
@@ -32,10 +26,17 @@ void copy_text(T& field, const std::string& text) {
 
 int DeviceService::serve() {
     for (;;) {
+        // While launches run, wake now and then to answer for workers that
+        // never leave their kernel.
+        int wait_ms = launches_.sweep();
+        pollfd control{socket_, POLLIN, 0};
+        int ready = poll(&control, 1, wait_ms);
+        if (ready < 0 && errno != EINTR) return 1;
+        if (ready <= 0) continue;
         ReceivedMessage m;
         int rc = channel_receive(socket_, &m);
-        if (rc <= 0) return rc == 0 ? 0 : 1;        // the host is gone
-        g_answers.load(std::memory_order_acquire);  // pairs with the fetch_add in launch()
+        if (rc <= 0) return rc == 0 ? 0 : 1;  // the host is gone
+        note_request();
         switch (static_cast<DeviceRequest>(m.header.type)) {
             case DeviceRequest::kLoadRuntime:
                 load_runtime(m);
@@ -140,35 +141,7 @@ void DeviceService::launch(ReceivedMessage& m) {
         channel_send(socket_, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, refused);
         return;
     }
-    cpu_set_t anywhere;
-    CPU_ZERO(&anywhere);
-    if (sched_getaffinity(0, sizeof anywhere, &anywhere) != 0) CPU_SET(0, &anywhere);
-    // The conductor of the last launch answered just before going back to
-    // the pool: give it a moment to get there, so the pool does not grow by
-    // a thread at every launch that follows another at once.
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
-    while (conductors_.running() > in_flight_.load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < until) {
-        std::this_thread::yield();
-    }
-    int socket = socket_;
-    std::atomic<int>* in_flight = &in_flight_;
-    in_flight->fetch_add(1, std::memory_order_relaxed);
-    std::string error;
-    bool started = conductors_.start(
-        [socket, id, request, entry, in_flight] {
-            DeviceLaunchDone done = run_device_launch(request, entry);
-            in_flight->fetch_sub(1, std::memory_order_release);
-            g_answers.fetch_add(1, std::memory_order_release);  // pairs with the load in serve()
-            channel_send(socket, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, done);
-        },
-        -1, anywhere, &error);
-    if (!started) {
-        in_flight->fetch_sub(1, std::memory_order_relaxed);
-        refused.status = PTO_ERR_DEVICE;
-        copy_text(refused.message, "starting the launch's thread (" + error + ")");
-        channel_send(socket_, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, refused);
-    }
+    launches_.start(id, request, entry);
 }
 
 void DeviceService::describe(ReceivedMessage& m) {

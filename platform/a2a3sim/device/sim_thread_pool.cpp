@@ -28,6 +28,7 @@ constexpr auto kIdleLifetime = std::chrono::seconds(30);
 
 struct PoolThread {
     std::function<void()> body;
+    std::function<void()> after_parked;
     SimCrewState* crew = nullptr;  // set while the thread has a body to run
     cpu_set_t want;                // where the body should run
     cpu_set_t bound;               // where the thread is bound now
@@ -94,6 +95,8 @@ void thread_main(PoolThread* t) {
         bind(t);
         t->body();
         t->body = nullptr;  // release what the body captured before reporting
+        std::function<void()> after = std::move(t->after_parked);
+        t->after_parked = nullptr;
         SimCrewState* crew = t->crew;
         t->crew = nullptr;
         bool parked = false;
@@ -110,6 +113,9 @@ void thread_main(PoolThread* t) {
             // crew is not touched after this lock is released.
             if (++crew->finished == crew->started) crew->changed.notify_all();
         }
+        // Back in the pool already: whatever `after` sets off (the next
+        // launch) finds this thread parked.
+        if (after) after();
         if (!parked) {
             delete t;
             return;
@@ -155,7 +161,7 @@ SimThreadCrew& SimThreadCrew::operator=(SimThreadCrew&& other) noexcept {
 }
 
 bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& allowed,
-                          std::string* error, bool held) {
+                          std::string* error, bool held, std::function<void()> after_parked) {
     cpu_set_t want;
     if (cpu >= 0) {
         CPU_ZERO(&want);
@@ -180,6 +186,7 @@ bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& 
             parked = *chosen;
             p.idle.erase(chosen);
             parked->body = std::move(body);
+            parked->after_parked = std::move(after_parked);
             parked->want = want;
             parked->crew = state_;
         }
@@ -191,6 +198,7 @@ bool SimThreadCrew::start(std::function<void()> body, int cpu, const cpu_set_t& 
     }
     auto* t = new PoolThread;
     t->body = std::move(body);
+    t->after_parked = std::move(after_parked);
     t->want = want;
     t->crew = state_;
     // A new thread starts with its creator's binding.

@@ -37,8 +37,11 @@ public:
     // started. A `held` body waits on its parked thread until
     // sim_thread_pool_wake_held() (a launch hands out all its bodies, then
     // wakes their threads at once); a thread created for it starts at once.
+    // `after_parked` runs on the same thread once it is back in the pool
+    // (the last body of a launch answers the host from there, so that the
+    // next launch finds every thread of this one parked).
     bool start(std::function<void()> body, int cpu, const cpu_set_t& allowed, std::string* error,
-               bool held = false);
+               bool held = false, std::function<void()> after_parked = {});
 
     // Waits until every body started by this crew returned.
     void wait_all();

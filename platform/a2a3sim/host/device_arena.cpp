@@ -25,6 +25,8 @@ constexpr uint64_t kDefaultBytes = 8ull << 30;
 constexpr uint64_t kDefaultBytes = 64ull << 30;
 #endif
 constexpr uint64_t kAlignment = 64;
+// Freed device memory kept mapped for reuse before it goes back to the system.
+constexpr uint64_t kKeptBytes = 128ull << 20;
 // Where the arena is placed when nothing else is: far from the program
 // (0x55..), the heap and the shared libraries (0x7f..) of both processes,
 // so the device process finds it free. A sanitizer's own fixed ranges rule
@@ -90,14 +92,46 @@ DeviceArena* DeviceArena::get(char* message, size_t message_size) {
         return nullptr;
     }
     arena = created;
-    // A forked child keeps the mapping but none of the parent's device
-    // processes: it must not send them anything.
     pthread_atfork([] { arena->mutex_.lock(); }, [] { arena->mutex_.unlock(); },
                    [] {
                        arena->sinks_.clear();
+                       arena->take_private_copy();
                        arena->mutex_.unlock();
                    });
     return arena;
+}
+
+// In a forked child: the mapping it inherited is the parent's device memory
+// (shared), and none of the parent's device processes is its own. The child
+// gets a memory file of its own at the same address, holding a copy of what
+// is allocated now (as the rest of its memory is a copy of the parent's), so
+// nothing the child does reaches the parent's buffers. System calls only: a
+// forked child of a threaded process may not allocate.
+void DeviceArena::take_private_copy() {
+    int copy = memfd_create("pto-sim-device-memory", MFD_CLOEXEC);
+    if (copy < 0 || ftruncate(copy, static_cast<off_t>(bytes_)) != 0) {
+        // No copy possible: no device memory for the child rather than the parent's.
+        mmap(reinterpret_cast<void*>(base_), bytes_, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        if (copy >= 0) close(copy);
+        return;
+    }
+    for (const auto& [first, e] : live_) {
+        off_t offset = static_cast<off_t>(first * page_);
+        size_t length = static_cast<size_t>((e.pages - 1) * page_);
+        const char* from = reinterpret_cast<const char*>(page_address(first));
+        while (length > 0) {
+            ssize_t n = pwrite(copy, from, length, offset);
+            if (n <= 0) break;
+            from += n;
+            offset += n;
+            length -= static_cast<size_t>(n);
+        }
+    }
+    mmap(reinterpret_cast<void*>(base_), bytes_, PROT_READ | PROT_WRITE,
+         MAP_SHARED | MAP_NORESERVE | MAP_FIXED, copy, 0);
+    close(fd_);
+    fd_ = copy;
 }
 
 int DeviceArena::create(char* message, size_t message_size) {
@@ -216,6 +250,10 @@ void* DeviceArena::allocate(size_t bytes, ExtentKind kind, char* message, size_t
                       bytes, static_cast<unsigned long long>(bytes_));
         return nullptr;
     }
+    // Pages freed earlier and kept read as zero again: a runtime block must,
+    // and a buffer holding the last case's output could let a kernel that
+    // never writes its output pass.
+    reuse_kept(first, data_pages);
     uint64_t data = page_address(first + data_pages) - rounded;
     live_[first] = Extent{data_pages + 1, data, rounded, kind};
     live_by_data_[data] = first;
@@ -234,11 +272,45 @@ bool DeviceArena::release(void* data) {
     live_.erase(first);
     uint64_t data_pages = e.pages - 1;
     broadcast(first, data_pages, false);
-    // The pages go back to the system and read as zero when handed out again.
-    fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(first * page_),
-              static_cast<off_t>(data_pages * page_));
+    keep(first, data_pages);
     give_pages(first, e.pages);
     return true;
+}
+
+// Freed pages stay in both processes' page tables for the next allocation
+// (a launch frees its block and the next launch takes the same pages: no
+// page faults, on either side, for either); beyond kKeptBytes they go back
+// to the system, and read as zero when handed out again.
+void DeviceArena::keep(uint64_t first, uint64_t pages) {
+    kept_[first] = pages;
+    kept_pages_ += pages;
+    if (kept_pages_ * page_ <= kKeptBytes) return;
+    for (const auto& [at, count] : kept_) {
+        fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(at * page_),
+                  static_cast<off_t>(count * page_));
+    }
+    kept_.clear();
+    kept_pages_ = 0;
+}
+
+// Takes [first, first + pages) out of the kept pages, zeroing what it held.
+void DeviceArena::reuse_kept(uint64_t first, uint64_t pages) {
+    uint64_t end = first + pages;
+    auto it = kept_.upper_bound(first);
+    if (it != kept_.begin()) --it;
+    while (it != kept_.end() && it->first < end) {
+        uint64_t at = it->first, count = it->second;
+        if (at + count <= first) {
+            ++it;
+            continue;
+        }
+        uint64_t from = std::max(at, first), to = std::min(at + count, end);
+        std::memset(reinterpret_cast<void*>(page_address(from)), 0, (to - from) * page_);
+        it = kept_.erase(it);
+        kept_pages_ -= to - from;
+        if (at < from) kept_[at] = from - at;
+        if (to < at + count) kept_[to] = at + count - to;
+    }
 }
 
 void DeviceArena::subscribe(ProtectionSink* sink) {

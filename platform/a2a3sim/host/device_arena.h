@@ -14,8 +14,9 @@
 // and guard pages fault. The host's own view is all read-write (its copies
 // are checked against the allocation table instead).
 //
-// Freed pages go back to the memory file (hole punched), so memory is
-// returned to the system and every page handed out again reads as zero.
+// Freed pages are kept mapped for the next allocation (up to 128 MB; zeroed
+// when handed out again), then go back to the memory file (hole punched), so
+// memory is returned to the system.
 #pragma once
 
 #include <cstddef>
@@ -84,6 +85,9 @@ private:
     uint64_t take_pages(uint64_t pages);  // 0 when none; guarded by mutex_
     void give_pages(uint64_t first, uint64_t pages);
     void broadcast(uint64_t first_page, uint64_t data_pages, bool accessible);
+    void take_private_copy();
+    void keep(uint64_t first, uint64_t pages);
+    void reuse_kept(uint64_t first, uint64_t pages);
     uint64_t page_address(uint64_t page) const { return base_ + page * page_; }
 
     int fd_ = -1;
@@ -96,6 +100,8 @@ private:
     std::map<uint64_t, Extent> live_;                 // first page -> extent
     std::map<uint64_t, uint64_t> live_by_data_;       // data address -> first page
     std::vector<ProtectionSink*> sinks_;
+    std::map<uint64_t, uint64_t> kept_;  // freed pages not yet returned: first -> pages
+    uint64_t kept_pages_ = 0;
 };
 
 // Parses a size such as 64G, 512M or 1073741824 (PTO_SIM_DEVICE_MEMORY).
