@@ -23,6 +23,11 @@ struct ApiProbe {
     void* device_buffer = nullptr;
     uint64_t device_buffer_bytes = 0;
 
+    // Called by probe_callback between its two tasks: the test calls back
+    // into the C API while init_runtime is still running.
+    void (*callback)(void* context) = nullptr;
+    void* callback_context = nullptr;
+
     // A thread the orchestration leaves running: it calls add_task once `go`
     // is set, and stores the result.
     std::atomic<bool> go{false};

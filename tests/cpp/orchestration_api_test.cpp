@@ -4,6 +4,9 @@
 // ApiProbe, and failures as init_runtime's code and message. Also the
 // graph's freeze (successor order, validation messages) and device memory
 // checks, through the same public API.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <fstream>
@@ -304,6 +307,23 @@ TEST(outputs_are_copied_back_and_device_memory_freed_at_finalize) {
     EXPECT_CONTAINS(pto_last_error(), "is not a live device allocation");
 }
 
+// Memory freed and handed out again (the simulator keeps freed pages for
+// reuse) reads as zero: a buffer holding an earlier run's output must not let
+// a kernel that never writes its output pass.
+TEST(device_memory_handed_out_again_reads_as_zero) {
+    constexpr size_t kBytes = 1 << 16;
+    std::vector<unsigned char> host(kBytes, 0xA5);
+    for (int round = 0; round < 8; ++round) {
+        void* p = device_malloc(kBytes);
+        REQUIRE(p != nullptr);
+        std::vector<unsigned char> seen(kBytes, 1);
+        EXPECT_EQ(copy_from_device(seen.data(), p, kBytes), 0);
+        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](unsigned char c) { return c == 0; }));
+        EXPECT_EQ(copy_to_device(p, host.data(), kBytes), 0);
+        device_free(p);
+    }
+}
+
 TEST(device_memory_calls_are_checked) {
     EXPECT_TRUE(device_malloc(SIZE_MAX) == nullptr);
     EXPECT_CONTAINS(pto_last_error(),
@@ -428,6 +448,184 @@ TEST(handles_are_checked) {
     const uint8_t junk[] = {1, 2, 3, 4};
     EXPECT_EQ(init_runtime(block.handle(), junk, sizeof junk, "probe_tasks", args, 1),
               PTO_ERR_LOAD_BINARY);
+}
+
+// What the C API answered when called back from inside an orchestration
+// (init_runtime still running on the handle).
+struct DuringInit {
+    void* handle = nullptr;
+    int graph_size = 1, records = 1, edges = 1, progress = 1, launch = 1, finalize = 1;
+    std::string graph_size_error, launch_error, finalize_error;
+};
+
+TEST(the_graph_of_a_handle_still_being_initialised_is_not_read_or_run) {
+    register_noop_kernel();
+    auto p = std::make_unique<ApiProbe>();
+    DuringInit seen;
+    RuntimeBlock block;
+    seen.handle = block.handle();
+    p->callback = [](void* context) {
+        auto& s = *static_cast<DuringInit*>(context);
+        int tasks = 0, edges = 0, done = 0, total = 0;
+        PtoTaskRecord record;
+        int32_t from = 0, to = 0;
+        s.graph_size = pto_graph_size(s.handle, &tasks, &edges);
+        s.graph_size_error = pto_last_error();
+        s.records = pto_get_task_records(s.handle, &record, 1);
+        s.edges = pto_get_edges(s.handle, &from, &to, 1);
+        s.progress = pto_get_progress(s.handle, &done, &total);
+        s.launch = launch_runtime(s.handle, 1, 1, 0, aicpu_binary().data(), aicpu_binary().size(),
+                                  aicore_binary().data(), aicore_binary().size());
+        s.launch_error = pto_last_error();
+        s.finalize = finalize_runtime(s.handle);
+        s.finalize_error = pto_last_error();
+    };
+    p->callback_context = &seen;
+    REQUIRE(init_probe(block, "probe_callback", *p) == 0);
+    EXPECT_STREQ(pto_last_error(), "");
+    EXPECT_EQ(seen.graph_size, PTO_ERR_NOT_INITIALIZED);
+    EXPECT_CONTAINS(seen.graph_size_error, "pto_graph_size: the handle is not initialised");
+    EXPECT_EQ(seen.records, PTO_ERR_NOT_INITIALIZED);
+    EXPECT_EQ(seen.edges, PTO_ERR_NOT_INITIALIZED);
+    EXPECT_EQ(seen.progress, PTO_ERR_NOT_INITIALIZED);
+    EXPECT_EQ(seen.launch, PTO_ERR_BUSY);
+    EXPECT_CONTAINS(seen.launch_error, "launch_runtime: init_runtime is still building");
+    EXPECT_EQ(seen.finalize, PTO_ERR_BUSY);
+    EXPECT_CONTAINS(seen.finalize_error, "finalize_runtime: init_runtime is still building");
+    // The handle came out whole.
+    int tasks = 0;
+    EXPECT_EQ(pto_graph_size(block.handle(), &tasks, nullptr), 0);
+    EXPECT_EQ(tasks, 2);
+    EXPECT_EQ(launch(block, 1, 1), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// A progress bar polling a handle from another thread while init_runtime
+// builds its graph gets "not initialised", never a crash.
+TEST(progress_polled_during_init_is_refused_until_the_graph_exists) {
+    auto p = std::make_unique<ApiProbe>();
+    RuntimeBlock block;
+    std::atomic<bool> building{true};
+    std::atomic<int> refused{0}, answered{0};
+    std::thread poller([&] {
+        while (building.load()) {
+            int done = 0, total = 0;
+            int rc = pto_get_progress(block.handle(), &done, &total);
+            (rc == 0 ? answered : refused).fetch_add(1);
+        }
+    });
+    p->callback = [](void*) { std::this_thread::sleep_for(std::chrono::milliseconds(200)); };
+    REQUIRE(init_probe(block, "probe_callback", *p) == 0);
+    building = false;
+    poller.join();
+    EXPECT_TRUE(refused.load() > 0);
+    int done = 0, total = 0;
+    EXPECT_EQ(pto_get_progress(block.handle(), &done, &total), 0);
+    EXPECT_EQ(total, 2);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// An orchestration that initialises (and finalizes) another handle: the
+// nested graph is built and this one's building carries on after it.
+TEST(a_nested_init_of_another_handle_leaves_the_outer_graph_building) {
+    auto outer = std::make_unique<ApiProbe>();
+    auto inner = std::make_unique<ApiProbe>();
+    struct Nested {
+        ApiProbe* probe;
+        int init = 1, tasks = 0, finalize = 1;
+    } nested{inner.get()};
+    outer->callback = [](void* context) {
+        auto& n = *static_cast<Nested*>(context);
+        RuntimeBlock block;
+        n.init = init_probe(block, "probe_tasks", *n.probe);
+        pto_graph_size(block.handle(), &n.tasks, nullptr);
+        n.finalize = finalize_runtime(block.handle());
+    };
+    outer->callback_context = &nested;
+    RuntimeBlock block;
+    REQUIRE(init_probe(block, "probe_callback", *outer) == 0);
+    EXPECT_EQ(nested.init, 0);
+    EXPECT_EQ(nested.tasks, 3);
+    EXPECT_EQ(nested.finalize, 0);
+    EXPECT_EQ(outer->ids[1], 1);  // added after the nested init: not refused
+    EXPECT_EQ(outer->task_count, 2);
+    EXPECT_STREQ(pto_last_error(), "");
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// A task grown through get_task() past the arguments add_task was given is
+// frozen with all of them (AddressSanitizer checks the copy); a null args
+// pointer with arguments is refused by name.
+TEST(arguments_changed_through_get_task_are_frozen_whole) {
+    register_noop_kernel();
+    auto p = std::make_unique<ApiProbe>();
+    p->count = 128;
+    RuntimeBlock block;
+    REQUIRE(init_probe(block, "probe_grow_args", *p) == 0);
+    EXPECT_EQ(launch(block, 1, 1), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    p->value = 1;
+    EXPECT_STREQ(init_failure("probe_grow_args", *p, PTO_ERR_INVALID_GRAPH),
+                 "task 0 (func_id 0) was changed through get_task() to 128 arguments at a null "
+                 "args pointer, core type 1, func_id 0; keep num_args in 0..128 with args "
+                 "pointing at them, a core type of AIC or AIV and func_id >= 0");
+}
+
+// After finalize the caller's handle memory reads as never initialised: a
+// stale Runtime* there cannot reach the freed session.
+TEST(finalize_clears_the_callers_handle_memory) {
+    auto p = std::make_unique<ApiProbe>();
+    RuntimeBlock block;
+    REQUIRE(init_probe(block, "probe_tasks", *p) == 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    auto* bytes = static_cast<const uint8_t*>(block.handle());
+    size_t nonzero = 0;
+    for (size_t i = 0; i < get_runtime_size(); ++i) nonzero += bytes[i] != 0;
+    EXPECT_EQ(nonzero, 0u);
+}
+
+TEST(misaligned_and_overlapping_handles_are_refused) {
+    auto p = std::make_unique<ApiProbe>();
+    std::vector<uint8_t> memory(2 * get_runtime_size() + 128, 0);
+    auto base = (reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63};
+    const auto& orch = probe_orchestration();
+    uint64_t args[1] = {reinterpret_cast<uint64_t>(p.get())};
+    void* misaligned = reinterpret_cast<void*>(base + 1);
+    EXPECT_EQ(init_runtime(misaligned, orch.data(), orch.size(), "probe_tasks", args, 1),
+              PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "is not aligned to");
+    void* first = reinterpret_cast<void*>(base);
+    void* overlapping = reinterpret_cast<void*>(base + 8);
+    REQUIRE(init_runtime(first, orch.data(), orch.size(), "probe_tasks", args, 1) == 0);
+    EXPECT_EQ(init_runtime(overlapping, orch.data(), orch.size(), "probe_tasks", args, 1),
+              PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "overlaps the live handle");
+    EXPECT_EQ(finalize_runtime(first), 0);
+}
+
+// A shared object cut short is refused before it is loaded (dlopen would
+// fault on the missing pages).
+TEST(a_truncated_orchestration_is_refused_not_loaded) {
+    auto p = std::make_unique<ApiProbe>();
+    std::vector<uint8_t> cut(probe_orchestration().begin(), probe_orchestration().begin() + 0x1200);
+    RuntimeBlock block;
+    uint64_t args[1] = {reinterpret_cast<uint64_t>(p.get())};
+    EXPECT_EQ(init_runtime(block.handle(), cut.data(), cut.size(), "probe_tasks", args, 1),
+              PTO_ERR_LOAD_BINARY);
+    EXPECT_CONTAINS(pto_last_error(), "orchestration: not a loadable shared object (4608 bytes): ");
+    EXPECT_CONTAINS(pto_last_error(), "truncated");
+}
+
+TEST(settings_out_of_range_are_refused) {
+    EXPECT_EQ(pto_set_run_timeout(1e-12), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "1e-12 seconds is not a usable timeout");
+    EXPECT_EQ(pto_set_run_timeout(0.5), 0);
+    EXPECT_EQ(pto_name_kernel(-5, "negative"), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(pto_last_error(), "pto_name_kernel: func_id -5 is negative");
+    RuntimeBlock block;
+    PtoTaskRecord record;
+    EXPECT_EQ(pto_get_task_records(block.handle(), &record, 1), PTO_ERR_NOT_INITIALIZED);
+    EXPECT_CONTAINS(pto_last_error(), "pto_get_task_records: the handle is not initialised");
 }
 
 int main(int argc, char** argv) {

@@ -11,6 +11,7 @@
 
 #include "device_channel.h"
 #include "device_images.h"
+#include "elf_bounds.h"
 #include "pto_status.h"
 #include "sim_devices.h"
 #include "simulated_device.h"
@@ -39,6 +40,10 @@ int register_image(int func_id, KernelForm form, const uint8_t* bytes, size_t si
     if (bytes == nullptr || size == 0) {
         std::snprintf(message, message_size, "%s: no bytes given (empty binary)", what);
         return PTO_ERR_INVALID_ARGUMENT;
+    }
+    if (form == KernelForm::kSharedObject) {
+        int rc = check_shared_object_bytes(bytes, size, what, message, message_size);
+        if (rc != 0) return rc;
     }
     auto image = std::make_shared<KernelImage>();
     image->handle = g_next_handle.fetch_add(1);

@@ -109,6 +109,8 @@ size_t runtime_host_size();
 // Limits for graphs built from now on (process-wide).
 int runtime_host_set_graph_limits(int max_tasks, int max_successors, int max_args, char* message,
                                   size_t message_size);
+// True once init_runtime has started on the handle (its graph may still be
+// building: runtime_host_begin_launch refuses that with its own message).
 bool runtime_host_is_initialized(void* handle);
 int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
                       const char* orch_func_name, uint64_t* func_args, int func_args_count,

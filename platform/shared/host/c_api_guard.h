@@ -24,7 +24,13 @@ int guarded(const char* what, F body) {
     }
 }
 
+// A failure's message becomes pto_last_error(); a success leaves it empty
+// (a nested call's failure, inside an orchestration, does not linger).
 inline int report(int rc, const char* message) {
-    if (rc != 0) set_last_error("%s", message);
+    if (rc != 0) {
+        set_last_error("%s", message);
+    } else {
+        clear_last_error();
+    }
     return rc;
 }

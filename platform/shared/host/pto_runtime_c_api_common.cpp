@@ -19,6 +19,23 @@
 namespace {
 
 constexpr double kDefaultTimeoutSeconds = 60.0;
+// Below this a run is stopped before its workers have answered.
+constexpr double kShortestTimeoutSeconds = 0.001;
+
+// The graph calls return a count or a status; a status gets its words.
+int explained(const char* call, int rc) {
+    if (rc == PTO_ERR_NOT_INITIALIZED) {
+        set_last_error(
+            "%s: the handle is not initialised (init_runtime has not returned "
+            "successfully on it, or it was finalized)",
+            call);
+    } else if (rc == PTO_ERR_INVALID_ARGUMENT) {
+        set_last_error("%s: a positive capacity needs an array to copy into", call);
+    } else if (rc < 0) {
+        set_last_error("%s failed with %d (%s)", call, rc, pto_status_name(rc));
+    }
+    return rc;
+}
 std::atomic<uint64_t> g_timeout_ns{static_cast<uint64_t>(kDefaultTimeoutSeconds * 1e9)};
 
 }  // namespace
@@ -91,19 +108,26 @@ PTO_EXPORT int copy_from_device(void* host, const void* dev, size_t n) {
 }
 
 PTO_EXPORT int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges) {
-    return runtime_host_graph_size(rt, tasks, edges);
+    clear_last_error();
+    return explained("pto_graph_size", runtime_host_graph_size(rt, tasks, edges));
 }
 
 PTO_EXPORT int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity) {
-    return runtime_host_task_records(rt, reinterpret_cast<TaskRecordView*>(out), capacity);
+    clear_last_error();
+    return explained(
+        "pto_get_task_records",
+        runtime_host_task_records(rt, reinterpret_cast<TaskRecordView*>(out), capacity));
 }
 
 PTO_EXPORT int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity) {
-    return runtime_host_edges(rt, from, to, capacity);
+    clear_last_error();
+    return explained("pto_get_edges", runtime_host_edges(rt, from, to, capacity));
 }
 
+// Called from another thread while a launch runs: only a failure touches
+// this thread's last error.
 PTO_EXPORT int pto_get_progress(RuntimeHandle rt, int* done, int* total) {
-    return runtime_host_progress(rt, done, total);
+    return explained("pto_get_progress", runtime_host_progress(rt, done, total));
 }
 
 PTO_EXPORT int pto_set_graph_limits_ex(int max_tasks, int max_successors, int max_args) {
@@ -120,8 +144,12 @@ PTO_EXPORT int pto_set_graph_limits(int max_tasks, int max_successors) {
 
 PTO_EXPORT int pto_set_run_timeout(double seconds) {
     clear_last_error();
-    if (!(seconds >= 0) || seconds > 86400.0 * 365) {
-        set_last_error("pto_set_run_timeout: %g seconds is not a usable timeout", seconds);
+    if (!(seconds >= 0) || seconds > 86400.0 * 365 ||
+        (seconds > 0 && seconds < kShortestTimeoutSeconds)) {
+        set_last_error(
+            "pto_set_run_timeout: %g seconds is not a usable timeout; give 0.001 to "
+            "31536000 seconds, or 0 for the default (%g)",
+            seconds, kDefaultTimeoutSeconds);
         return PTO_ERR_INVALID_ARGUMENT;
     }
     double s = seconds == 0 ? kDefaultTimeoutSeconds : seconds;
@@ -139,6 +167,10 @@ PTO_EXPORT int pto_name_host_buffer(const void* host, size_t size, const char* n
 
 PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
     clear_last_error();
+    if (func_id < 0) {
+        set_last_error("pto_name_kernel: func_id %d is negative", func_id);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
     if (set_kernel_name(func_id, name) != 0) {
         set_last_error("pto_name_kernel: func_id %d: the name is null", func_id);
         return PTO_ERR_INVALID_ARGUMENT;

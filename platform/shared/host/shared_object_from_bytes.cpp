@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "elf_bounds.h"
 #include "pto_status.h"
 
 LoadedSharedObject& LoadedSharedObject::operator=(LoadedSharedObject&& other) noexcept {
@@ -50,10 +51,8 @@ void LoadedSharedObject::reset() {
 int LoadedSharedObject::load(const uint8_t* bytes, size_t size, const char* what, char* message,
                              size_t message_size) {
     reset();
-    if (bytes == nullptr || size == 0) {
-        std::snprintf(message, message_size, "%s: no bytes given (empty binary)", what);
-        return PTO_ERR_INVALID_ARGUMENT;
-    }
+    int rc = check_shared_object_bytes(bytes, size, what, message, message_size);
+    if (rc != 0) return rc;
     int fd = memfd_create(what, MFD_CLOEXEC);
     if (fd < 0) {
         std::snprintf(message, message_size, "%s: memfd_create failed: %s", what,

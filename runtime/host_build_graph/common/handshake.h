@@ -39,7 +39,10 @@ struct alignas(PLATFORM_CACHE_LINE) SchedulerLine {
     std::atomic<uint64_t> task;          // task id + 1 of the last dispatch, 0 = none yet
     std::atomic<uint64_t> kernel;        // kernel entry address
     std::atomic<uint64_t> args;          // address of the task's arguments
-    Doorbell bell;                       // rung when this line changed (simulator wait)
+    // Rung when this line changed. On the simulator the waiting worker also
+    // writes the bell's sleeper count (only there: the device polls and
+    // never parks, so its worker writes nothing on this line).
+    Doorbell bell;
 };
 
 // Written by the worker; read by the scheduler and, after a run, the host.

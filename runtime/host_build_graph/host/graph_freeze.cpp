@@ -86,6 +86,7 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
     // through get_task(), and a changed count means it misread the API.
     std::vector<uint32_t> fanin(static_cast<size_t>(n), 0);
     std::vector<uint32_t> succ_begin(static_cast<size_t>(n) + 1, 0);
+    uint64_t arg_words = 0;
     for (size_t e = 0; e < edges; ++e) {
         ++fanin[b.edge_to(e)];
         ++succ_begin[b.edge_from(e) + 1];
@@ -98,19 +99,30 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
                           describe(b, i).c_str(), b.task(i).fanin, fanin[i]);
             return PTO_ERR_INVALID_GRAPH;
         }
-        if (b.task(i).num_args < 0 || b.task(i).num_args > b.limits().max_args ||
-            (b.task(i).core_type != CoreType::AIC && b.task(i).core_type != CoreType::AIV) ||
-            b.task(i).func_id < 0) {
+        const Task& t = b.task(i);
+        if (t.num_args < 0 || t.num_args > b.limits().max_args ||
+            (t.core_type != CoreType::AIC && t.core_type != CoreType::AIV) || t.func_id < 0 ||
+            (t.num_args > 0 && t.args == nullptr)) {
             std::snprintf(message, message_size,
-                          "%s was changed through get_task() to %d arguments, core type %d, "
-                          "func_id %d; keep num_args in 0..%d, a core type of AIC or AIV and "
-                          "func_id >= 0",
-                          describe(b, i).c_str(), b.task(i).num_args,
-                          static_cast<int>(b.task(i).core_type), b.task(i).func_id,
-                          b.limits().max_args);
+                          "%s was changed through get_task() to %d arguments%s, core type %d, "
+                          "func_id %d; keep num_args in 0..%d with args pointing at them, a "
+                          "core type of AIC or AIV and func_id >= 0",
+                          describe(b, i).c_str(), t.num_args,
+                          t.num_args > 0 && t.args == nullptr ? " at a null args pointer" : "",
+                          static_cast<int>(t.core_type), t.func_id, b.limits().max_args);
             return PTO_ERR_INVALID_GRAPH;
         }
+        // Counted from the tasks as they are now: get_task() may have
+        // changed a task's argument count since add_task.
+        arg_words += static_cast<uint64_t>(t.num_args);
         succ_begin[i + 1] += succ_begin[i];
+    }
+    if (arg_words > UINT32_MAX) {
+        std::snprintf(message, message_size,
+                      "the graph's tasks hold %llu argument words in all, the most one graph can "
+                      "hold is %u",
+                      static_cast<unsigned long long>(arg_words), UINT32_MAX);
+        return PTO_ERR_LIMIT_EXCEEDED;
     }
 
     // Successors grouped by source task; a counting sort keeps each group in
@@ -170,7 +182,7 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
     h.task_count = static_cast<uint32_t>(n);
     h.kernel_count = static_cast<uint32_t>(func_ids.size());
     h.edge_count = edges;
-    h.arg_words = b.arg_words();
+    h.arg_words = arg_words;
     for (int i = 0; i < n; ++i) {
         int type = static_cast<int>(b.task(i).core_type);
         ++h.tasks_of_type[type];

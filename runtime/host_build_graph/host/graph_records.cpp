@@ -8,7 +8,7 @@
 #include "runtime_session.h"
 
 int runtime_host_graph_size(void* handle, int* tasks, int* edges) {
-    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
     if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
     GraphView g = s->graph->view();
     if (tasks) *tasks = static_cast<int>(g.header->task_count);
@@ -17,7 +17,7 @@ int runtime_host_graph_size(void* handle, int* tasks, int* edges) {
 }
 
 int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity) {
-    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
     if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
     if (capacity < 0 || (out == nullptr && capacity > 0)) return PTO_ERR_INVALID_ARGUMENT;
     GraphView g = s->graph->view();
@@ -47,7 +47,7 @@ int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity) {
 }
 
 int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity) {
-    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
     if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
     if (capacity < 0 || ((from == nullptr || to == nullptr) && capacity > 0)) {
         return PTO_ERR_INVALID_ARGUMENT;
@@ -66,7 +66,7 @@ int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity) {
 }
 
 int runtime_host_progress(void* handle, int* done, int* total) {
-    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
     if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
     std::shared_ptr<RuntimeLaunch> launch = s->launch();
     if (done) *done = launch ? launch->completed_tasks() : 0;

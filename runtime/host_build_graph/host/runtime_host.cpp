@@ -33,13 +33,13 @@ struct RuntimeHandleAccess {
         rt->host_api = session_host_api();
         return rt;
     }
+    // The caller's memory reads as a handle never initialised afterwards,
+    // so a stale Runtime* fails its checks. Cleared after the destructor:
+    // stores to an object about to die may be dropped by the compiler (GCC's
+    // lifetime dead-store elimination did), stores to the caller's memory not.
     static void detach(void* memory) {
-        auto* rt = static_cast<Runtime*>(memory);
-        rt->ops_ = nullptr;
-        rt->session_ = nullptr;
-        rt->magic_ = 0;
-        rt->host_api = HostApi{};
-        rt->~Runtime();
+        static_cast<Runtime*>(memory)->~Runtime();
+        std::memset(memory, 0, sizeof(Runtime));
     }
 };
 
@@ -64,23 +64,26 @@ int run_orchestration(OrchestrationFn fn, Runtime* rt, RuntimeSession& s, uint64
                       int arg_count, char* message, size_t message_size) {
     const char* name = s.orchestration_name.c_str();
     int orch_rc = 0;
+    // An orchestration may initialise another handle itself: that one's
+    // orchestration runs nested, and this one's building resumes after it.
+    RuntimeSession* outer = building_session();
     set_building_session(&s);
     try {
         orch_rc = fn(rt, args, arg_count);
     } catch (const std::exception& e) {
-        set_building_session(nullptr);
+        set_building_session(outer);
         std::snprintf(message, message_size, "orchestration %s threw %s: %s", name,
                       type_name(typeid(e)).c_str(), e.what());
         return PTO_ERR_ORCHESTRATION;
     } catch (...) {
-        set_building_session(nullptr);
+        set_building_session(outer);
         std::type_info* type = abi::__cxa_current_exception_type();
         std::snprintf(message, message_size,
                       "orchestration %s threw %s (not a std::exception, so no message)", name,
                       type ? type_name(*type).c_str() : "an exception");
         return PTO_ERR_ORCHESTRATION;
     }
-    set_building_session(nullptr);
+    set_building_session(outer);
 
     const GraphBuilder& b = *s.builder;
     if (s.misuse_count() > 0) {
@@ -161,14 +164,31 @@ int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
                       func_args_count);
         return PTO_ERR_INVALID_ARGUMENT;
     }
+    if (reinterpret_cast<uintptr_t>(handle) % alignof(Runtime) != 0) {
+        std::snprintf(message, message_size,
+                      "init_runtime: the handle %p is not aligned to %zu bytes; allocate "
+                      "get_runtime_size() bytes with at least that alignment (malloc does)",
+                      handle, alignof(Runtime));
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
 
     GraphLimits limits{g_max_tasks.load(), g_max_successors.load(), g_max_args.load()};
     auto session = std::make_shared<RuntimeSession>(limits);
     session->orchestration_name = orch_func_name;
-    if (!register_session(handle, session)) {
-        std::snprintf(message, message_size,
-                      "init_runtime: this handle is already initialised; call finalize_runtime "
-                      "first");
+    if (const void* live = register_session(handle, session)) {
+        if (live == handle) {
+            std::snprintf(message, message_size,
+                          "init_runtime: this handle is already initialised%s; call "
+                          "finalize_runtime first",
+                          session_of(handle) && !frozen_session_of(handle)
+                              ? " (its init_runtime is still running)"
+                              : "");
+        } else {
+            std::snprintf(message, message_size,
+                          "init_runtime: the handle %p overlaps the live handle %p; each handle "
+                          "needs get_runtime_size() (%zu) bytes of its own",
+                          handle, live, sizeof(Runtime));
+        }
         return PTO_ERR_INVALID_ARGUMENT;
     }
     // From here on every failure undoes the registration; the session's
@@ -205,6 +225,20 @@ int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
     return 0;
 }
 
+namespace {
+
+// A handle whose init_runtime is still running (called from inside its own
+// orchestration, or from another thread meanwhile): no graph yet.
+int still_initialising(const char* call, char* message, size_t message_size) {
+    std::snprintf(message, message_size,
+                  "%s: init_runtime is still building this handle's graph; call it after "
+                  "init_runtime returned (not from the orchestration itself)",
+                  call);
+    return PTO_ERR_BUSY;
+}
+
+}  // namespace
+
 int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& settings,
                               std::shared_ptr<RuntimeLaunch>* out, char* message,
                               size_t message_size) {
@@ -212,6 +246,9 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
     if (s == nullptr) {
         std::snprintf(message, message_size, "launch_runtime: call init_runtime first");
         return PTO_ERR_NOT_INITIALIZED;
+    }
+    if (!s->frozen.load(std::memory_order_acquire)) {
+        return still_initialising("launch_runtime", message, message_size);
     }
     int idle = static_cast<int>(HandleState::kIdle);
     if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kLaunching),
@@ -256,6 +293,9 @@ int runtime_host_finalize(void* handle, char* message, size_t message_size) {
     if (s == nullptr) {
         std::snprintf(message, message_size, "finalize_runtime: handle was not initialised");
         return PTO_ERR_NOT_INITIALIZED;
+    }
+    if (!s->frozen.load(std::memory_order_acquire)) {
+        return still_initialising("finalize_runtime", message, message_size);
     }
     int idle = static_cast<int>(HandleState::kIdle);
     if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kFinalizing),

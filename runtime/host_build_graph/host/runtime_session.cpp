@@ -2,7 +2,8 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <unordered_map>
+#include <iterator>
+#include <map>
 
 #include "pto_status.h"
 
@@ -12,7 +13,8 @@ thread_local RuntimeSession* t_building = nullptr;
 
 struct Registry {
     std::mutex mutex;
-    std::unordered_map<const void*, std::shared_ptr<RuntimeSession>> by_handle;
+    // By address, so a handle overlapping another can be told.
+    std::map<const void*, std::shared_ptr<RuntimeSession>> by_handle;
 };
 
 Registry& registry() {
@@ -76,6 +78,11 @@ std::shared_ptr<RuntimeSession> session_of(const void* handle) {
     return it == r.by_handle.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<RuntimeSession> frozen_session_of(const void* handle) {
+    std::shared_ptr<RuntimeSession> s = session_of(handle);
+    return s && s->frozen.load(std::memory_order_acquire) ? s : nullptr;
+}
+
 bool session_registered(const RuntimeSession* session) {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
@@ -85,10 +92,20 @@ bool session_registered(const RuntimeSession* session) {
     return false;
 }
 
-bool register_session(const void* handle, std::shared_ptr<RuntimeSession> session) {
+const void* register_session(const void* handle, std::shared_ptr<RuntimeSession> session) {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
-    return r.by_handle.emplace(handle, std::move(session)).second;
+    auto at = static_cast<const uint8_t*>(handle);
+    auto next = r.by_handle.lower_bound(handle);
+    if (next != r.by_handle.end() &&
+        static_cast<const uint8_t*>(next->first) < at + sizeof(Runtime))
+        return next->first;
+    if (next != r.by_handle.begin()) {
+        auto prev = std::prev(next);
+        if (static_cast<const uint8_t*>(prev->first) + sizeof(Runtime) > at) return prev->first;
+    }
+    r.by_handle.emplace(handle, std::move(session));
+    return nullptr;
 }
 
 std::shared_ptr<RuntimeSession> unregister_session(const void* handle) {

@@ -80,7 +80,11 @@ HostApi session_host_api();
 
 // Handles and their sessions.
 std::shared_ptr<RuntimeSession> session_of(const void* handle);
+// The session of an initialised handle (its graph frozen), or null: while
+// init_runtime runs there is no graph to read or launch yet.
+std::shared_ptr<RuntimeSession> frozen_session_of(const void* handle);
 bool session_registered(const RuntimeSession* session);
-// Claims `handle` for a new session; false if it already has one.
-bool register_session(const void* handle, std::shared_ptr<RuntimeSession> session);
+// Claims `handle` for a new session: null, or the live handle whose memory
+// it overlaps (itself, when already initialised).
+const void* register_session(const void* handle, std::shared_ptr<RuntimeSession> session);
 std::shared_ptr<RuntimeSession> unregister_session(const void* handle);

@@ -31,9 +31,11 @@ struct HostApi {
 };
 
 // One task as the orchestration built it. get_task() hands these out while
-// the orchestration runs; the runtime reads them when the graph is frozen,
-// so an orchestration may still change a task's func_id, core type or
-// arguments (not its fanin: add_successor keeps that).
+// the orchestration runs; the runtime reads them when the graph is frozen
+// (as init_runtime returns), so an orchestration may still change a task's
+// func_id, core type or arguments (not its fanin: add_successor keeps
+// that). Arguments beyond the num_args given to add_task need an args array
+// of the orchestration's own that lives until init_runtime returns.
 struct Task {
     int32_t task_id;
     int32_t func_id;

@@ -37,6 +37,32 @@ extern "C" int probe_tasks(Runtime* rt, uint64_t* args, int) {
     return 0;
 }
 
+// A task, the test's callback (while init_runtime runs), another task.
+extern "C" int probe_callback(Runtime* rt, uint64_t* args, int) {
+    ApiProbe& p = probe(args);
+    p.ids[0] = rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    if (p.callback != nullptr) p.callback(p.callback_context);
+    p.ids[1] = rt->add_task(nullptr, 0, 0, CoreType::AIV);
+    p.task_count = rt->get_task_count();
+    return 0;
+}
+
+// A task added with one argument, then grown through get_task() to `count`
+// arguments in an array of the orchestration's own (`value` 1: with a null
+// args pointer instead).
+extern "C" int probe_grow_args(Runtime* rt, uint64_t* args, int) {
+    ApiProbe& p = probe(args);
+    static uint64_t grown[128];
+    for (int i = 0; i < 128; ++i) grown[i] = 1000 + static_cast<uint64_t>(i);
+    uint64_t one = 7;
+    p.ids[0] = rt->add_task(&one, 1, 0, CoreType::AIV);
+    p.ids[1] = rt->add_task(&one, 1, 0, CoreType::AIV);
+    Task* t = rt->get_task(0);
+    t->num_args = p.count;
+    t->args = p.value == 1 ? nullptr : grown;
+    return 0;
+}
+
 // `count` tasks of func_id `value`, then `limits` set if given, then one more.
 extern "C" int probe_many_tasks(Runtime* rt, uint64_t* args, int) {
     ApiProbe& p = probe(args);
