@@ -34,6 +34,18 @@ struct Registrar {
     Registrar(const char* name, void (*body)()) { registry().push_back({name, body}); }
 };
 
+// Where failed expectations are written: the stderr the test started with,
+// so a test that redirects fd 2 (to capture what the library prints) still
+// shows why it failed, even when a REQUIRE ends it before it restores fd 2.
+inline FILE*& report_stream_slot() {
+    static FILE* stream = nullptr;
+    return stream;
+}
+
+inline FILE* report_stream() {
+    return report_stream_slot() != nullptr ? report_stream_slot() : stderr;
+}
+
 inline int& failures() {
     static int count = 0;
     return count;
@@ -58,6 +70,12 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
         pid_t pid = fork();
         if (pid == 0) {
             alarm(timeout_seconds);
+            int original_stderr = dup(2);
+            if (original_stderr >= 0) {
+                report_stream_slot() = fdopen(original_stderr, "w");
+                if (report_stream_slot() != nullptr)
+                    setvbuf(report_stream_slot(), nullptr, _IONBF, 0);
+            }
             t.body();
             if (__lsan_do_recoverable_leak_check != nullptr && !leaks_expected() &&
                 __lsan_do_recoverable_leak_check() != 0) {
@@ -97,52 +115,56 @@ inline int run_all(int argc, char** argv, unsigned timeout_seconds = 120) {
     static harness::Registrar registrar_##name(#name, test_##name); \
     static void test_##name()
 
-#define EXPECT_TRUE(cond)                                                            \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-            ++harness::failures();                                                   \
-        }                                                                            \
+#define EXPECT_TRUE(cond)                                                                      \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            std::fprintf(harness::report_stream(), "%s:%d: expected %s\n", __FILE__, __LINE__, \
+                         #cond);                                                               \
+            ++harness::failures();                                                             \
+        }                                                                                      \
     } while (0)
 
-#define EXPECT_EQ(a, b)                                                                           \
-    do {                                                                                          \
-        auto va_ = (a);                                                                           \
-        auto vb_ = (b);                                                                           \
-        if (!(va_ == vb_)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: expected %s == %s (%lld vs %lld)\n", __FILE__, __LINE__, \
-                         #a, #b, static_cast<long long>(va_), static_cast<long long>(vb_));       \
-            ++harness::failures();                                                                \
-        }                                                                                         \
+#define EXPECT_EQ(a, b)                                                                         \
+    do {                                                                                        \
+        auto va_ = (a);                                                                         \
+        auto vb_ = (b);                                                                         \
+        if (!(va_ == vb_)) {                                                                    \
+            std::fprintf(harness::report_stream(), "%s:%d: expected %s == %s (%lld vs %lld)\n", \
+                         __FILE__, __LINE__, #a, #b, static_cast<long long>(va_),               \
+                         static_cast<long long>(vb_));                                          \
+            ++harness::failures();                                                              \
+        }                                                                                       \
     } while (0)
 
-#define EXPECT_STREQ(a, b)                                                                    \
-    do {                                                                                      \
-        std::string sa_ = (a);                                                                \
-        std::string sb_ = (b);                                                                \
-        if (sa_ != sb_) {                                                                     \
-            std::fprintf(stderr, "%s:%d: expected\n  \"%s\"\nto equal\n  \"%s\"\n", __FILE__, \
-                         __LINE__, sa_.c_str(), sb_.c_str());                                 \
-            ++harness::failures();                                                            \
-        }                                                                                     \
+#define EXPECT_STREQ(a, b)                                                                      \
+    do {                                                                                        \
+        std::string sa_ = (a);                                                                  \
+        std::string sb_ = (b);                                                                  \
+        if (sa_ != sb_) {                                                                       \
+            std::fprintf(harness::report_stream(),                                              \
+                         "%s:%d: expected\n  \"%s\"\nto equal\n  \"%s\"\n", __FILE__, __LINE__, \
+                         sa_.c_str(), sb_.c_str());                                             \
+            ++harness::failures();                                                              \
+        }                                                                                       \
     } while (0)
 
-#define EXPECT_CONTAINS(haystack, needle)                                                          \
-    do {                                                                                           \
-        std::string h_ = (haystack);                                                               \
-        if (h_.find(needle) == std::string::npos) {                                                \
-            std::fprintf(stderr, "%s:%d: expected \"%s\" to contain \"%s\"\n", __FILE__, __LINE__, \
-                         h_.c_str(), needle);                                                      \
-            ++harness::failures();                                                                 \
-        }                                                                                          \
+#define EXPECT_CONTAINS(haystack, needle)                                                        \
+    do {                                                                                         \
+        std::string h_ = (haystack);                                                             \
+        if (h_.find(needle) == std::string::npos) {                                              \
+            std::fprintf(harness::report_stream(), "%s:%d: expected \"%s\" to contain \"%s\"\n", \
+                         __FILE__, __LINE__, h_.c_str(), needle);                                \
+            ++harness::failures();                                                               \
+        }                                                                                        \
     } while (0)
 
 // Stops the test at the first failed requirement.
-#define REQUIRE(cond)                                                                \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            std::fprintf(stderr, "%s:%d: required %s\n", __FILE__, __LINE__, #cond); \
-            std::fflush(stderr);                                                     \
-            _exit(1);                                                                \
-        }                                                                            \
+#define REQUIRE(cond)                                                                          \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            std::fprintf(harness::report_stream(), "%s:%d: required %s\n", __FILE__, __LINE__, \
+                         #cond);                                                               \
+            std::fflush(harness::report_stream());                                             \
+            _exit(1);                                                                          \
+        }                                                                                      \
     } while (0)
