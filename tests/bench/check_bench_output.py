@@ -59,7 +59,7 @@ def main():
                       f"{name}: median outside its runs")
                 check(abs(cell["spread"] - max(each) / min(each)) < 1e-3 * cell["spread"],
                       f"{name}: spread is not slowest/fastest")
-                check(cell["peak_mb"] > 0 and cell["cpu_seconds_median"] >= 0,
+                check(cell["memory_mb"] > 0 and cell["cpu_seconds_median"] >= 0,
                       f"{name}: no memory or CPU figure")
                 check(cell["cache_line_round_trip_ns"] != 0, f"{name}: no round trip measured")
     print(f"{passed} passed, {failed} failed")

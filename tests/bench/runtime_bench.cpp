@@ -6,11 +6,17 @@
 //                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
 //
 // Each (shape, size, configuration) cell runs in its own child process, so
-// its peak memory is its own. Before each cell (and after the last) it
+// its memory is its own. Before each cell (and after the last) it
 // measures a cache-line round trip between two cores: the floor of any
 // hand-off between a scheduler and a worker. On a VM it moves with the host's
 // load (100 to 1000 ns were seen on the same machine) and every per-task
 // figure moves with it, so each cell carries the value it ran next to.
+//
+// CPU time and memory count the simulated device's process too, where the
+// host library runs one (pto_device_process_id): CPU time of both processes,
+// and memory as both processes' proportional set size after the last launch
+// (pages of device memory, which both map, counted once between them).
+#include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -54,7 +60,7 @@ struct Cell {
     std::vector<double> cpu_seconds;
     double first_us = 0;       // us/task of the process's first launch
     double round_trip_ns = 0;  // the machine's cache-line round trip just before
-    double peak_mb = 0;
+    double memory_mb = 0;      // host and device process, after the last launch
     std::string error;
 };
 
@@ -68,14 +74,41 @@ std::vector<uint8_t> read_file(const std::string& path) {
     return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
+// The simulated device's process, or 0 where the library runs none (an
+// older build ran everything in this process).
+pid_t device_process() {
+    using Fn = int (*)(int);
+    static Fn fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "pto_device_process_id"));
+    int pid = fn ? fn(0) : 0;
+    return pid > 0 ? pid : 0;
+}
+
+double cpu_seconds_of(pid_t pid) {
+    clockid_t clock;
+    timespec ts{};
+    if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0) return 0;
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// CPU time of this process and the device's.
 double cpu_now() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    pid_t device = device_process();
+    return cpu_seconds_of(0) + (device ? cpu_seconds_of(device) : 0);
+}
+
+// Proportional set size in kB (smaps_rollup), 0 if unreadable.
+long pss_kb(pid_t pid) {
+    std::ifstream in("/proc/" + (pid ? std::to_string(pid) : std::string("self")) +
+                     "/smaps_rollup");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("Pss:", 0) == 0) return std::atol(line.c_str() + 4);
+    }
+    return 0;
 }
 
 // Runs one cell in this (child) process; writes
-// "first_us|us,cpu;us,cpu;...|peak_kb" or "error:...". The first launch of a
+// "first_us|us,cpu;us,cpu;...|memory_kb" or "error:...". The first launch of a
 // process also starts the simulator's threads and loads the runtime objects;
 // it is reported on its own, not counted among the repeats.
 std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
@@ -96,6 +129,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
     std::ostringstream out;
     const bool warm_up = shape != kLongKernel;  // a second of busy kernel warms nothing
     if (!warm_up) out << 0 << "|";
+    long memory_kb = 0;
     for (int r = warm_up ? -1 : 0; r < repeat; ++r) {
         uint64_t args[3] = {shape, static_cast<uint64_t>(size), 12345};
         if (init_runtime(rt, orch.data(), orch.size(), "build_bench_graph", args, 3) != 0) {
@@ -107,6 +141,10 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
                                 aicore.data(), aicore.size());
         auto t1 = std::chrono::steady_clock::now();
         double cpu1 = cpu_now();
+        if (r == repeat - 1) {
+            pid_t device = device_process();
+            memory_kb = pss_kb(0) + (device ? pss_kb(device) : 0);
+        }
         finalize_runtime(rt);
         if (rc != 0) return std::string("error:launch: ") + pto_last_error();
         double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / size;
@@ -116,9 +154,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
             out << (r ? ";" : "") << us << "," << (cpu1 - cpu0);
         }
     }
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    out << "|" << u.ru_maxrss;
+    out << "|" << memory_kb;
     return out.str();
 }
 
@@ -156,7 +192,7 @@ Cell measure(uint64_t shape, int size, Config config, int repeat) {
     auto first_bar = text.find('|');
     auto bar = text.find('|', first_bar + 1);
     cell.first_us = std::atof(text.substr(0, first_bar).c_str());
-    cell.peak_mb = std::atof(text.c_str() + bar + 1) / 1024.0;
+    cell.memory_mb = std::atof(text.c_str() + bar + 1) / 1024.0;
     std::stringstream runs(text.substr(first_bar + 1, bar - first_bar - 1));
     std::string run;
     while (std::getline(runs, run, ';')) {
@@ -278,7 +314,7 @@ int main(int argc, char** argv) {
     const double round_trip_before = cache_line_round_trip_ns();
     std::printf("cache-line round trip between two cores: %.0f ns\n", round_trip_before);
     std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s %7s\n", "graph", "tasks", "thr:blk",
-                "us/task med", "spread", "tasks/s", "cpu s", "peak MB", "1st launch", "rt ns");
+                "us/task med", "spread", "tasks/s", "cpu s", "memory MB", "1st launch", "rt ns");
     std::vector<Cell> cells;
     for (int size : sizes) {
         for (uint64_t shape : shapes) {
@@ -295,7 +331,7 @@ int main(int argc, char** argv) {
                     double hi = *std::max_element(cell.us_per_task.begin(), cell.us_per_task.end());
                     std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f %10.3f %7.0f\n",
                                 bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
-                                median(cell.cpu_seconds), cell.peak_mb, cell.first_us,
+                                median(cell.cpu_seconds), cell.memory_mb, cell.first_us,
                                 cell.round_trip_ns);
                 }
                 std::fflush(stdout);
@@ -371,7 +407,7 @@ int main(int argc, char** argv) {
                      << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)
                      << ", \"first_launch_us_per_task\": " << c.first_us
                      << ", \"cache_line_round_trip_ns\": " << c.round_trip_ns
-                     << ", \"peak_mb\": " << c.peak_mb << ", \"runs\": " << c.us_per_task.size()
+                     << ", \"memory_mb\": " << c.memory_mb << ", \"runs\": " << c.us_per_task.size()
                      << ", \"us_per_task_each\": [";
                 for (size_t r = 0; r < c.us_per_task.size(); ++r)
                     json << (r ? ", " : "") << c.us_per_task[r];
