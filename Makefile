@@ -272,6 +272,20 @@ ifneq ($(PLATFORM_UNAVAILABLE),)
 example run:
 	@:
 else
+# Characters make or the shell read as syntax cannot be in the example's
+# path (the config step checks the rest, and every source path): refused here,
+# before any of them is parsed, naming the character.
+comma := ,
+hash := \#
+ex_raw := $(value EXAMPLE)
+EX_PATH_SYNTAX := $(firstword $(if $(word 2,$(ex_raw)),a-space) $(if $(findstring ',$(ex_raw)),a-quote-(')) \
+	$(if $(findstring ",$(ex_raw)),a-double-quote-(")) $(if $(findstring $(hash),$(ex_raw)),'$(hash)') \
+	$(if $(findstring $$,$(ex_raw)),'$$') $(if $(findstring %,$(ex_raw)),'%') \
+	$(if $(findstring :,$(ex_raw)),':') $(if $(findstring ;,$(ex_raw)),';') \
+	$(if $(findstring $(comma),$(ex_raw)),a-comma) $(if $(findstring \,$(ex_raw)),a-backslash))
+ifneq ($(EX_PATH_SYNTAX),)
+$(error example path '$(ex_raw)' contains $(subst -, ,$(EX_PATH_SYNTAX)), which make or the shell would read as syntax; move or rename the folder)
+endif
 EXAMPLE_DIR := $(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))
 EX_ABS := $(abspath $(EXAMPLE_DIR))
 ifeq ($(wildcard $(EX_ABS)/.),)
@@ -296,6 +310,7 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 		--runtime $(RUNTIME) --fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
 		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB))
+	$(Q)test -f $@ || { echo "error: $(EX_ABS)/kernels/kernel_config.py ended the config step before it finished (does it call os._exit()?); kernel_config.py must only define ORCHESTRATION and KERNELS" >&2; exit 2; }
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 

@@ -97,6 +97,16 @@ bench: bench-binaries
 	@echo "== scheduler benchmark: no-op kernels, execution time only ($$(nproc) cores, $$(uname -m))"
 	$(Q)$(BENCH) --json $(BENCH_JSON_DIR)/scheduler.json $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-build-times
+	$(Q)$(MAKE) --no-print-directory bench-compare
+
+# Comparing a 1 GiB output (2^28 float32) with its golden; COMPARE_ELEMENTS
+# sets the count.
+COMPARE_ELEMENTS ?= 268435456
+.PHONY: bench-compare
+bench-compare: $(DEPS_STAMP) swift-tools
+	@echo "== comparing an output with its golden: $(COMPARE_ELEMENTS) float32 elements"
+	$(Q)mkdir -p $(BENCH_JSON_DIR) && sh tests/bench/time_compare.sh $(SWIFT_BIN)/pto-run $(PYTHON) \
+		$(BENCH_JSON_DIR)/compare.json $(COMPARE_ELEMENTS)
 
 # The benchmark program itself works (every shape, small, twice): its numbers
 # are only meaningful from `make bench` on a quiet machine.

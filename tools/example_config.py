@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -22,17 +23,64 @@ class ConfigError(Exception):
     pass
 
 
+class _OutOfTime(BaseException):  # not caught by the user's `except Exception`
+    pass
+
+
+def _out_of_time(signum, frame):
+    raise _OutOfTime()
+
+
+def _config_seconds() -> int:
+    text = os.environ.get("PTO_CONFIG_TIMEOUT", "60")
+    if not text.isdigit() or int(text) < 1:
+        print(f"error: PTO_CONFIG_TIMEOUT={text!r} is not a whole number of seconds >= 1",
+              file=sys.stderr)
+        sys.exit(2)
+    return int(text)
+
+
+# The bound on reading kernel_config.py, which only defines two settings.
+CONFIG_SECONDS = _config_seconds()
+MAX_FUNC_ID = 2**31 - 1
+# Characters make or the shell would read as syntax in a path.
+PATH_SYNTAX = {" ": "a space", "'": "a quote (')", '"': 'a double quote (")', "#": "'#'",
+               "$": "'$'", "%": "'%'", ":": "':'", ";": "';'", "\\": "a backslash",
+               "*": "'*'", "?": "'?'", "[": "'['", "]": "']'", "`": "a backquote",
+               "\n": "a newline", "\t": "a tab", "=": "'='", "|": "'|'", "&": "'&'",
+               "(": "'('", ")": "')'", "<": "'<'", ">": "'>'", ",": "a comma"}
+
+
+def path_problem(path) -> str:
+    """What in a path make or the shell would misread, or ''."""
+    for char, name in PATH_SYNTAX.items():
+        if char in str(path):
+            return name
+    return ""
+
+
 def load_module(path: Path, name: str):
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))
+    previous = signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(CONFIG_SECONDS)
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit is no Exception
+        raise ConfigError(f"{path}: called sys.exit({exc.code!r}) while being read; "
+                          "kernel_config.py must only define ORCHESTRATION and KERNELS") from exc
+    except _OutOfTime as exc:
+        raise ConfigError(f"{path}: still running after {CONFIG_SECONDS} s (an endless loop?); "
+                          "kernel_config.py must only define ORCHESTRATION and KERNELS "
+                          "(PTO_CONFIG_TIMEOUT=SECONDS raises the bound)") from exc
     except Exception as exc:  # the user's code: report whatever it raised
         raise ConfigError(f"{path}: failed to load: {type(exc).__name__}: {exc}") from exc
     finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
         sys.path.pop(0)
     return module
 
@@ -46,9 +94,10 @@ def resolve_source(config_path: Path, value, what: str) -> Path:
     path = path.resolve()
     if not path.is_file():
         raise ConfigError(f"{config_path}: {what} source {path} does not exist")
-    if " " in str(path):
-        raise ConfigError(f"{config_path}: {what} source {path} contains a space, which make "
-                          "cannot handle; move or rename it")
+    problem = path_problem(path)
+    if problem:
+        raise ConfigError(f"{config_path}: {what} source {path} contains {problem}, which make "
+                          "or the shell would read as syntax; move or rename it")
     return path
 
 
@@ -84,8 +133,10 @@ def read_config(example_dir: Path, platform: str):
             if key not in k:
                 raise ConfigError(f"{config_path}: {where} has no '{key}'")
         func_id = k["func_id"]
-        if not isinstance(func_id, int) or isinstance(func_id, bool) or func_id < 0:
-            raise ConfigError(f"{config_path}: {where} func_id {func_id!r} must be an integer >= 0")
+        if (not isinstance(func_id, int) or isinstance(func_id, bool) or func_id < 0
+                or func_id > MAX_FUNC_ID):
+            raise ConfigError(f"{config_path}: {where} func_id {func_id!r} must be an integer "
+                              f"from 0 to {MAX_FUNC_ID} (the runtime's func_id is a C int)")
         if func_id in seen:
             raise ConfigError(f"{config_path}: {where} repeats func_id {func_id} "
                               f"(already KERNELS[{seen[func_id]}])")
@@ -113,6 +164,15 @@ def uses_pto_isa(source: Path) -> bool:
 
 def make_fragment(args) -> None:
     example_dir = Path(args.example).resolve()
+    # The earlier description goes first: a config that ends the process
+    # early (os._exit) must leave none behind (Make then stops), never a
+    # stale one from a previous version of the config.
+    for described in (args.fragment, args.manifest):
+        Path(described).unlink(missing_ok=True)
+    problem = path_problem(example_dir)
+    if problem:
+        raise ConfigError(f"{example_dir}: the example's path contains {problem}, which make "
+                          "or the shell would read as syntax; move or rename the folder")
     config_path, orch_source, orch_function, kernels = read_config(example_dir, args.platform)
     kernel_dir = Path(args.kernel_out)
     runtime_dir = Path(args.runtime_out)
@@ -147,17 +207,14 @@ def make_fragment(args) -> None:
                              "aicpu": str(runtime_dir / "libpto_aicpu.so"),
                              "aicore": str(runtime_dir / args.aicore_binary)},
     }
-    write_if_changed(Path(args.fragment), "\n".join(lines) + "\n")
-    write_if_changed(Path(args.manifest), json.dumps(manifest, indent=2) + "\n")
+    write_whole(Path(args.fragment), "\n".join(lines) + "\n")
+    write_whole(Path(args.manifest), json.dumps(manifest, indent=2) + "\n")
 
 
-def write_if_changed(path: Path, text: str) -> None:
-    # Rewriting an unchanged file would make everything that depends on it
-    # rebuild; only the timestamp of a real change should move.
+def write_whole(path: Path, text: str) -> None:
+    # Under a temporary name, then renamed: a reader never sees half of it.
+    # (Nothing is built from these files' times, only from their contents.)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_text() == text:
-        path.touch()
-        return
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tmp.write_text(text)
     tmp.replace(path)

@@ -36,6 +36,8 @@ struct ChildProcess {
         } catch {
             throw .toolNotFound(name: executable, hint: "could not start it: \(error.localizedDescription)")
         }
+        RunnerCleanup.started(child: process.processIdentifier)
+        defer { RunnerCleanup.ended(child: process.processIdentifier) }
         var output = Data()
         if captureOutput { output = pipe.fileHandleForReading.readDataToEndOfFile() }
         process.waitUntilExit()

@@ -155,6 +155,10 @@ public struct ExampleRunner {
         try configure(runtime)
         let orchestration = try readBinary(artifacts.orchestration.binary)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
+        // The orchestration and finalize (copy-back) use the buffers through
+        // raw addresses: an optimised build would free them after their last
+        // use in Swift, before both.
+        defer { withExtendedLifetime(buffers) {} }
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
@@ -216,6 +220,7 @@ public struct ExampleRunner {
     ) -> CaseResult {
         var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
+        defer { withExtendedLifetime(buffers) {} }  // used through raw addresses, as above
         let arguments = orchestrationArguments(c, buffers)
         // Named for the runtime's reports: a device buffer filled from a
         // tensor is called by its name, and a kernel handed the tensor's
@@ -292,10 +297,18 @@ public struct ExampleRunner {
             let actual = NpyArray(
                 elementType: tensor.input.elementType, shape: tensor.input.shape,
                 data: buffer.bytes)
-            result.comparisons.append(
-                TensorComparison.compare(
-                    name: tensor.name, actual: actual, expected: expected,
-                    rtol: golden.rtol, atol: golden.atol))
+            let compared = ComparedCount()
+            let total = expected.elementCount
+            let display =
+                settings.progress && total > TensorComparison.progressStep
+                ? ProgressDisplay(
+                    label: "case \(c.index): comparing \(tensor.name)", unit: "elements",
+                    poll: { (compared.value, total) }) : nil
+            let comparison = TensorComparison.compare(
+                name: tensor.name, actual: actual, expected: expected, tolerance: golden.tolerance,
+                progress: { compared.value = $0 })
+            display?.stop()
+            result.comparisons.append(comparison)
         }
         return result
     }
@@ -369,4 +382,22 @@ final class HostTensorBuffer {
     var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: pointer, count: byteCount)) }
 
     deinit { pointer.deallocate() }
+}
+
+/// Elements compared so far, read by the progress display's thread.
+private final class ComparedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return count
+        }
+        set {
+            lock.lock()
+            count = newValue
+            lock.unlock()
+        }
+    }
 }

@@ -23,8 +23,7 @@ public struct GoldenCase: Sendable {
 
 public struct GoldenCases: Sendable {
     public var goldenFile: String
-    public var rtol: Double
-    public var atol: Double
+    public var tolerance: Tolerance
     public var caseCount: Int
     public var cases: [GoldenCase]
 
@@ -33,15 +32,22 @@ public struct GoldenCases: Sendable {
     /// whatever happens, so nothing is left behind even if a kernel later
     /// takes the process down.
     public static func prepare(
-        example folder: String, layout: ProjectLayout, caseIndex: Int?, python: String?
+        example folder: String, layout: ProjectLayout, caseIndex: Int?, python: String?,
+        timeoutSeconds: Int = 600
     ) throws(RunnerError) -> GoldenCases {
         guard let interpreter = python ?? ChildProcess.find("python3") else {
             throw .toolNotFound(name: "python3", hint: "install Python 3 with numpy, or pass --python")
         }
         let scratch = try makeScratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        RunnerCleanup.made(folder: scratch)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            RunnerCleanup.removed(folder: scratch)
+        }
 
-        var arguments = [layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch]
+        var arguments = [
+            layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch, "--timeout", String(timeoutSeconds),
+        ]
         if let index = caseIndex { arguments += ["--case", String(index)] }
         let child = ChildProcess(executable: interpreter, arguments: arguments)
         let result = try child.run(captureOutput: true)
@@ -51,6 +57,16 @@ public struct GoldenCases: Sendable {
                 message:
                     "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above"
             )
+        }
+        // The manifest is written last: without it, golden.py ended the
+        // helper early (os._exit skips everything, exit code included).
+        guard FileManager.default.fileExists(atPath: scratch + "/manifest.json") else {
+            throw .goldenPreparation(
+                command: child.commandLine, exitCode: result.exitCode,
+                message:
+                    "\(folder)/golden.py ended the golden step early (exit \(result.exitCode)) before any case was "
+                    + "prepared: does it call os._exit() or sys.exit() at its top or in a function? golden.py "
+                    + "must return its values, not end the process")
         }
         let manifest = try decodeJSON(GoldenManifest.self, at: scratch + "/manifest.json")
         var cases: [GoldenCase] = []
@@ -66,7 +82,8 @@ public struct GoldenCases: Sendable {
             cases.append(GoldenCase(index: c.index, parameters: c.params, tensors: tensors))
         }
         return GoldenCases(
-            goldenFile: manifest.golden, rtol: manifest.rtol, atol: manifest.atol,
+            goldenFile: manifest.golden,
+            tolerance: Tolerance(rtol: manifest.rtol, atol: manifest.atol, equalNaN: manifest.equalNaN ?? false),
             caseCount: manifest.caseCount, cases: cases)
     }
 }

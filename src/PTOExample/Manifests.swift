@@ -67,11 +67,13 @@ public struct GoldenManifest: Decodable, Sendable {
     public var golden: String
     public var rtol: Double
     public var atol: Double
+    public var equalNaN: Bool?
     public var caseCount: Int
     public var cases: [Case]
 
     enum CodingKeys: String, CodingKey {
         case golden, rtol, atol, cases
+        case equalNaN = "equal_nan"
         case caseCount = "case_count"
     }
 }

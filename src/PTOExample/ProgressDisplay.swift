@@ -6,7 +6,7 @@ import Foundation
     import Musl
 #endif
 
-/// A live "done/total" line for runs longer than a second: rewritten in place
+/// A live "done/total" line for runs (or comparisons) longer than a second: rewritten in place
 /// on a terminal, a plain line every few seconds otherwise. Polls on its own
 /// thread while the launch blocks the caller.
 final class ProgressDisplay: @unchecked Sendable {
@@ -21,8 +21,11 @@ final class ProgressDisplay: @unchecked Sendable {
     static let quietPeriod: TimeInterval = 1.0
     static let plainInterval: TimeInterval = 5.0
 
-    init(label: String, poll: @escaping @Sendable () -> (done: Int, total: Int)?) {
+    private let unit: String
+
+    init(label: String, unit: String = "tasks", poll: @escaping @Sendable () -> (done: Int, total: Int)?) {
         self.label = label
+        self.unit = unit
         self.poll = poll
         let thread = Thread { [self] in self.loop() }
         thread.start()
@@ -41,7 +44,7 @@ final class ProgressDisplay: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.1)
             let elapsed = Date().timeIntervalSince(start)
             guard elapsed >= ProgressDisplay.quietPeriod, !isStopped, let p = poll() else { continue }
-            let text = String(format: "%@: %d/%d tasks, %.1f s", label, p.done, p.total, elapsed)
+            let text = String(format: "%@: %d/%d %@, %.1f s", label, p.done, p.total, unit, elapsed)
             if interactive {
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
                 lock.lock()

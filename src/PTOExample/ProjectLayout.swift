@@ -45,6 +45,9 @@ public struct ProjectLayout: Sendable {
         } else {
             throw .exampleNotFound(argument: argument, looked: [asPath, asName])
         }
+        if let character = Self.pathSyntax(in: folder) {
+            throw .pathSyntax(path: folder, character: character)
+        }
         let config = folder + "/kernels/kernel_config.py"
         guard fm.fileExists(atPath: config) else {
             throw .exampleFileMissing(
@@ -78,5 +81,20 @@ public struct ProjectLayout: Sendable {
                 )
             }
         }
+    }
+
+    /// The first character of `path` that make or the shell would read as
+    /// syntax (the same list tools/example_config.py and the Makefile
+    /// refuse), named for a message; nil when there is none.
+    static func pathSyntax(in path: String) -> String? {
+        let names: [(Character, String)] = [
+            (" ", "a space"), ("'", "a quote (')"), ("\"", "a double quote (\")"), ("#", "'#'"), ("$", "'$'"),
+            ("%", "'%'"), (":", "':'"), (";", "';'"), ("\\", "a backslash"), ("*", "'*'"), ("?", "'?'"),
+            ("[", "'['"), ("]", "']'"), ("`", "a backquote"), ("\n", "a newline"), ("\t", "a tab"),
+            ("=", "'='"), ("|", "'|'"), ("&", "'&'"), ("(", "'('"), (")", "')'"), ("<", "'<'"), (">", "'>'"),
+            (",", "a comma"),
+        ]
+        for (character, name) in names where path.contains(character) { return name }
+        return nil
     }
 }

@@ -6,6 +6,7 @@ public enum RunnerError: Error, CustomStringConvertible {
     case projectRootNotFound(searchedFrom: String)
     case exampleNotFound(argument: String, looked: [String])
     case exampleFileMissing(path: String, purpose: String)
+    case pathSyntax(path: String, character: String)
     case build(command: String, exitCode: Int32)
     case buildOutputMissing(command: String)
     case goldenPreparation(command: String, exitCode: Int32, message: String)
@@ -26,6 +27,9 @@ public enum RunnerError: Error, CustomStringConvertible {
             return "example folder '\(argument)' not found (looked at \(looked.joined(separator: ", ")))"
         case .exampleFileMissing(let path, let purpose):
             return "\(path) is missing: \(purpose)"
+        case .pathSyntax(let path, let character):
+            return "example path '\(path)' contains \(character), which make or the shell would read as syntax; "
+                + "move or rename the folder"
         case .build(let command, let code):
             return
                 "building the example failed (exit \(code)); the compiler's messages are above. Command: \(command)"

@@ -11,7 +11,7 @@ struct PtoRun: ParsableCommand {
             `pto-run EXAMPLE_DIR` is `pto-run run EXAMPLE_DIR`. EXAMPLE_DIR is an example folder \
             (golden.py, kernels/kernel_config.py) or the name of one under kernels/.
             """,
-        subcommands: [RunExample.self, ExportGraph.self],
+        subcommands: [RunExample.self, ExportGraph.self, CompareTensors.self],
         defaultSubcommand: RunExample.self)
 }
 
@@ -38,6 +38,9 @@ struct ExampleOptions: ParsableArguments {
     @Option(help: "Python interpreter with numpy that runs golden.py (default: python3 on PATH).")
     var python: String?
 
+    @Option(help: "Seconds golden.py may take to prepare every case (default 600).")
+    var goldenTimeout: Int = 600
+
     @Flag(help: "Print what the runner does (build commands, registrations, timings).")
     var verbose = false
 
@@ -52,6 +55,9 @@ struct ExampleOptions: ParsableArguments {
 
     func validate() throws {
         if let c = `case`, c < 0 { throw ValidationError("--case \(c) must be 0 or more") }
+        if !(1...86400).contains(goldenTimeout) {
+            throw ValidationError("--golden-timeout \(goldenTimeout) is out of range; use 1..86400 seconds")
+        }
         for (name, value, ceiling) in [
             ("--max-tasks", maxTasks, Int32(1 << 28)), ("--max-successors", maxSuccessors, Int32(1 << 28)),
             ("--max-args", maxArgs, Int32(65535)),
@@ -72,6 +78,7 @@ struct ExampleOptions: ParsableArguments {
 
     /// Finds the example, builds it (unless given artifacts) and prepares its cases.
     func prepare() throws(RunnerError) -> (folder: String, manifest: ArtifactsManifest, golden: GoldenCases) {
+        RunnerCleanup.installSignalHandlers()
         let layout: ProjectLayout
         if let root = projectRoot {
             layout = ProjectLayout(root: root)
@@ -90,7 +97,7 @@ struct ExampleOptions: ParsableArguments {
         }
         let manifest = try ArtifactsManifest.load(from: manifestPath)
         let golden = try GoldenCases.prepare(
-            example: folder, layout: layout, caseIndex: `case`, python: python)
+            example: folder, layout: layout, caseIndex: `case`, python: python, timeoutSeconds: goldenTimeout)
         return (folder, manifest, golden)
     }
 }

@@ -94,7 +94,7 @@ struct RunExample: ParsableCommand {
         let verbose = example.verbose
         let log: (String) -> Void = { message in if verbose { Console.error("pto-run: \(message)") } }
         log(
-            "\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.rtol), atol \(golden.atol)"
+            "\(golden.cases.count) case(s) from \(golden.goldenFile), rtol \(golden.tolerance.rtol), atol \(golden.tolerance.atol)\(golden.tolerance.equalNaN ? ", NaN equals NaN" : "")"
         )
 
         var settings = RunSettings()

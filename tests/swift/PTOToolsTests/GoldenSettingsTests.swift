@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+
+/// golden.py's settings are checked by the golden helper before any case
+/// runs: each mistake is one line naming golden.py and the setting, exit 2.
+final class GoldenSettingsTests: XCTestCase {
+    private static let base = """
+        import numpy as np
+        import os
+        import sys
+
+        def generate_inputs(params):
+            return {"a": np.ones(4, dtype=np.float32), "out": np.zeros(4, dtype=np.float32)}
+
+        def compute_golden(tensors, params):
+            tensors["out"][:] = tensors["a"]
+
+        __outputs__ = ["out"]
+
+        """
+
+    /// Runs the helper on a golden.py made of `base` plus `extra`.
+    private func prepare(_ extra: String, base: String = GoldenSettingsTests.base) throws -> CommandResult {
+        let dir = Project.root + "/build/tests/golden-settings-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (base + extra + "\n").write(toFile: dir + "/golden.py", atomically: true, encoding: .utf8)
+        return try runCommand(
+            "/usr/bin/env", ["python3", Project.root + "/tools/example_golden.py", dir, "--out", dir + "/out"])
+    }
+
+    private func expectRefused(_ extra: String, _ message: String, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
+        let r = try prepare(extra)
+        XCTAssertEqual(r.status, 2, r.combined, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains("golden.py: " + message), r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+    }
+
+    func testTolerancesMustBeFiniteNonNegativeNumbers() throws {
+        let rule = "is not a tolerance; give a finite number >= 0"
+        try expectRefused("RTOL = -1e-3", "RTOL = -0.001 " + rule)
+        try expectRefused("RTOL = float('nan')", "RTOL = nan " + rule)
+        try expectRefused("ATOL = float('inf')", "ATOL = inf " + rule)
+        try expectRefused("RTOL = 'tight'", "RTOL = 'tight' " + rule)
+        try expectRefused("ATOL = True", "ATOL = True " + rule)
+        try expectRefused("EQUAL_NAN = 1", "EQUAL_NAN = 1 is not True or False")
+        XCTAssertEqual(try prepare("RTOL = 0\nATOL = np.float32(1e-3)\nEQUAL_NAN = True").status, 0)
+    }
+
+    func testParamsListMustBeANonEmptyListOfDicts() throws {
+        try expectRefused("PARAMS_LIST = 5", "PARAMS_LIST = 5 is not a list of cases")
+        try expectRefused("PARAMS_LIST = []", "PARAMS_LIST is empty, so there is no case to run")
+        try expectRefused("PARAMS_LIST = [{'n': 1}, 7]", "PARAMS_LIST[1] is int, not a dict of parameters")
+        try expectRefused("PARAMS_LIST = [{1: 2}]", "PARAMS_LIST[0] has key(s) [1] that are not strings")
+    }
+
+    func testNameListsMustBeListsOfNames() throws {
+        try expectRefused(
+            "__outputs__ = 'out'", "__outputs__ = 'out' is a string, not a list of names; write __outputs__ = ['out']")
+        try expectRefused("__outputs__ = ['out', 'out']", "__outputs__ names ['out'] more than once")
+        try expectRefused("TENSOR_ORDER = ['a', 3]", "TENSOR_ORDER = ['a', 3] is not a list of tensor names")
+    }
+
+    func testTensorOrderThatLeavesOutATensorIsAnError() throws {
+        try expectRefused(
+            "TENSOR_ORDER = ['a']",
+            "TENSOR_ORDER leaves out ['out'], which generate_inputs returned; every tensor is an argument of the orchestration"
+        )
+    }
+
+    func testTensorNamesMustBeStringsAndTypesReadable() throws {
+        let intKey = GoldenSettingsTests.base.replacingOccurrences(of: "\"a\": np.ones", with: "1: np.ones")
+        let r = try prepare("", base: intKey)
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("generate_inputs returned key(s) [1] that are not strings"), r.stderr)
+        let longDouble = GoldenSettingsTests.base.replacingOccurrences(
+            of: "np.ones(4, dtype=np.float32)", with: "np.ones(4, dtype=np.longdouble)")
+        let l = try prepare("", base: longDouble)
+        XCTAssertEqual(l.status, 2, l.combined)
+        XCTAssertTrue(l.stderr.contains("tensor 'a' has dtype float128, which the runner cannot pass"), l.stderr)
+    }
+
+    func testExitingInsteadOfReturningIsNamed() throws {
+        try expectRefused("sys.exit(0)", "its top-level code called sys.exit(0); golden.py must return its values")
+        let exiting = GoldenSettingsTests.base.replacingOccurrences(
+            of: "    return {\"a\"", with: "    sys.exit(3)\n    return {\"a\"")
+        let r = try prepare("", base: exiting)
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("golden.py: generate_inputs for case 0 ({}) called sys.exit(3)"), r.stderr)
+    }
+
+    /// os._exit skips everything in Python, so the runner notices the missing
+    /// manifest and names golden.py (not a scratch file it already removed).
+    func testOsExitInGoldenIsNamedByTheRunner() throws {
+        let dir = try Project.copyExample("vector_example", as: "os_exit_golden")
+        try replaceInFile(dir + "/golden.py", "def generate_inputs(params):", "def generate_inputs(params):\n    os._exit(0)")
+        try replaceInFile(dir + "/golden.py", "import numpy as np", "import os\nimport numpy as np")
+        let r = try runCommand(Project.ptoRun, [dir])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("os_exit_golden/golden.py ended the golden step early (exit 0)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("does it call os._exit() or sys.exit()"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("manifest.json"), r.stderr)
+    }
+}
+
+/// `pto-run compare`: two .npy files compared as a run compares an output.
+final class CompareCommandTests: XCTestCase {
+    func testCompareExitsByOutcomeAndReportsTheRule() throws {
+        let dir = Project.root + "/build/tests/compare-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+            import numpy as np
+            np.save("\(dir)/e.npy", np.array([1.0, 2.0, np.nan], dtype=np.float32))
+            np.save("\(dir)/a.npy", np.array([1.0, 2.5, np.nan], dtype=np.float32))
+            np.save("\(dir)/i.npy", np.array([2**53 + 1], dtype=np.int64))
+            np.save("\(dir)/j.npy", np.array([2**53], dtype=np.int64))
+            """
+        XCTAssertEqual(try runCommand("/usr/bin/env", ["python3", "-c", script]).status, 0)
+        let same = try runCommand(Project.ptoRun, ["compare", dir + "/e.npy", dir + "/e.npy", "--equal-nan"])
+        XCTAssertEqual(same.status, 0, same.combined)
+        XCTAssertTrue(same.stdout.hasPrefix("PASS \(dir)/e.npy: 3 elements match"), same.stdout)
+        let differ = try runCommand(Project.ptoRun, ["compare", dir + "/a.npy", dir + "/e.npy", "--atol", "0.1"])
+        XCTAssertEqual(differ.status, 1, differ.combined)
+        XCTAssertTrue(
+            differ.stdout.contains(
+                "a.npy: 2 of 3 elements differ (rtol 1e-05, atol 0.1: |actual - expected| <= atol + rtol * |expected|)"),
+            differ.stdout)
+        XCTAssertTrue(differ.stdout.contains("largest absolute error 0.5 at [1], largest relative error 0.25 at [1]"))
+        XCTAssertTrue(differ.stdout.contains("a.npy[2]: actual nan, expected nan"), differ.stdout)
+        let ints = try runCommand(Project.ptoRun, ["compare", dir + "/i.npy", dir + "/j.npy", "--rtol", "1"])
+        XCTAssertEqual(ints.status, 1, ints.combined)
+        XCTAssertTrue(ints.stdout.contains("i.npy[0]: actual 9007199254740993, expected 9007199254740992"), ints.stdout)
+        let bad = try runCommand(Project.ptoRun, ["compare", dir + "/a.npy", dir + "/e.npy", "--rtol=-1"])
+        XCTAssertEqual(bad.status, 64, bad.combined)
+        XCTAssertTrue(bad.stderr.contains("--rtol -1.0 is not a tolerance"), bad.stderr)
+    }
+}
