@@ -343,12 +343,15 @@ endif
 # PTO_RUN_ENV: environment for the runner alone (the sanitizer checks preload
 # their runtime into it this way).
 BUILD_LOCK := $(BUILD_ROOT)/.build.lock
+# Where the user ran make (make -C keeps the shell's PWD): the runner takes
+# relative --trace/--graph/--json-summary paths from there.
+CALLER_DIR := $(or $(PWD),$(CURDIR))
 FLOCK := $(shell command -v flock 2>/dev/null)
 run: | $(DEPS_STAMP)
 	@mkdir -p $(BUILD_ROOT)
 	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory example swift-tools \
 		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
-	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
+	$(Q)env PTO_RUN_CALLER_DIR='$(CALLER_DIR)' $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
 		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
 endif

@@ -87,16 +87,16 @@ def load_module(path: Path, name: str):
 
 def resolve_source(config_path: Path, value, what: str) -> Path:
     if not isinstance(value, (str, os.PathLike)):
-        raise ConfigError(f"{config_path}: {what} source must be a path, got {value!r}")
+        raise ConfigError(f"{config_path}: {what} must be a path, got {value!r}")
     path = Path(value)
     if not path.is_absolute():
         path = config_path.parent / path
     path = path.resolve()
     if not path.is_file():
-        raise ConfigError(f"{config_path}: {what} source {path} does not exist")
+        raise ConfigError(f"{config_path}: {what} {path} does not exist")
     problem = path_problem(path)
     if problem:
-        raise ConfigError(f"{config_path}: {what} source {path} contains {problem}, which make "
+        raise ConfigError(f"{config_path}: {what} {path} contains {problem}, which make "
                           "or the shell would read as syntax; move or rename it")
     return path
 
@@ -114,7 +114,7 @@ def read_config(example_dir: Path, platform: str):
     if not isinstance(orch, dict) or "source" not in orch or "function_name" not in orch:
         raise ConfigError(f"{config_path}: ORCHESTRATION must be a dict with 'source' and "
                           "'function_name'")
-    orch_source = resolve_source(config_path, orch["source"], "ORCHESTRATION")
+    orch_source = resolve_source(config_path, orch["source"], "ORCHESTRATION source")
     orch_function = str(orch["function_name"])
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", orch_function):
         raise ConfigError(f"{config_path}: ORCHESTRATION function_name {orch_function!r} is not "

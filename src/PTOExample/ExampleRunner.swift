@@ -162,10 +162,12 @@ public struct ExampleRunner {
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
-            try runtime.initialize(
-                memory, orchestration: orchestration,
-                function: artifacts.orchestration.functionName,
-                arguments: orchestrationArguments(c, buffers))
+            try OrchestrationOutput.capturing { () throws(HostRuntimeError) in
+                try runtime.initialize(
+                    memory, orchestration: orchestration,
+                    function: artifacts.orchestration.functionName,
+                    arguments: orchestrationArguments(c, buffers))
+            }
         } catch {
             throw .runtime(stage: "building the task graph", error)
         }
@@ -183,6 +185,26 @@ public struct ExampleRunner {
         } catch {
             throw .invalidOption("\(error)")
         }
+    }
+
+    /// A task added on the other core type than kernel_config.py declares
+    /// for its func_id would run the kernel on the wrong unit (on the device,
+    /// a cube kernel on a vector core): refused before anything runs.
+    private func coreTypeMismatch(_ runtime: HostRuntime, _ memory: RuntimeMemory) -> String? {
+        guard let graph = try? runtime.graph(memory) else { return nil }
+        var declared: [Int32: ArtifactsManifest.Kernel] = [:]
+        for kernel in artifacts.kernels { declared[kernel.funcId] = kernel }
+        for task in graph.tasks {
+            guard let kernel = declared[task.funcId] else { continue }
+            let added = task.core == .aic ? "aic" : "aiv"
+            if kernel.coreType != added {
+                let name = URL(fileURLWithPath: kernel.source).lastPathComponent
+                return "task \(task.taskId) runs func_id \(task.funcId) (\(name)) as \(added.uppercased()), but "
+                    + "kernel_config.py declares it \"core_type\": \"\(kernel.coreType)\"; add the task with "
+                    + "CoreType::\(kernel.coreType.uppercased()) or correct core_type (nothing was run)"
+            }
+        }
+        return nil
     }
 
     private func configure(_ runtime: HostRuntime) throws(RunnerError) {
@@ -241,12 +263,29 @@ public struct ExampleRunner {
         }
         let start = Date()
         do {
-            try runtime.initialize(
-                memory, orchestration: orchestration,
-                function: artifacts.orchestration.functionName,
-                arguments: arguments)
+            try OrchestrationOutput.capturing { () throws(HostRuntimeError) in
+                try runtime.initialize(
+                    memory, orchestration: orchestration,
+                    function: artifacts.orchestration.functionName,
+                    arguments: arguments)
+            }
         } catch {
             result.failure = "building the task graph: \(error)"
+            return result
+        }
+        // Outputs the orchestration did not (fully) record for copy-back keep
+        // what the runner passed in; a mismatch in one says so.
+        var notCopiedBack: [String: Int] = [:]
+        for (tensor, buffer) in zip(c.tensors, buffers) where tensor.isOutput {
+            if let bytes = runtime.copiedBackBytes(memory, host: buffer.pointer, byteCount: buffer.byteCount),
+                bytes < buffer.byteCount
+            {
+                notCopiedBack[tensor.name] = bytes
+            }
+        }
+        if let mismatch = coreTypeMismatch(runtime, memory) {
+            result.failure = mismatch
+            try? runtime.finalize(memory)
             return result
         }
         let progress =
@@ -304,9 +343,17 @@ public struct ExampleRunner {
                 ? ProgressDisplay(
                     label: "case \(c.index): comparing \(tensor.name)", unit: "elements",
                     poll: { (compared.value, total) }) : nil
-            let comparison = TensorComparison.compare(
+            var comparison = TensorComparison.compare(
                 name: tensor.name, actual: actual, expected: expected, tolerance: golden.tolerance,
                 progress: { compared.value = $0 })
+            if let bytes = notCopiedBack[tensor.name], !comparison.passed {
+                comparison.copyBackNote =
+                    bytes == 0
+                    ? "\(tensor.name) was never recorded for copy-back (record_tensor_pair): its values are the ones "
+                        + "golden.py's generate_inputs gave it (zeros, or its inputs)"
+                    : "only \(bytes) of \(buffer.byteCount) bytes of \(tensor.name) were recorded for copy-back "
+                        + "(record_tensor_pair): the rest keeps the values generate_inputs gave it"
+            }
             display?.stop()
             result.comparisons.append(comparison)
         }

@@ -100,9 +100,15 @@ public struct RunSummary: Sendable, Encodable {
                     "  summary: %d tasks, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
                 tasks, ms(makespanUs), ms(criticalPathUs), share, criticalPath.count, meanDispatchLatencyUs)
         ]
-        let cells = cores.map { String(format: "%@ %@ %.0f%%", $0.name, ms($0.busyUs), $0.utilisation * 100) }
+        // Only workers that ran something: an AIV-only graph lists no AIC
+        // worker at 0% (the JSON summary keeps every worker).
+        let used = cores.filter { $0.tasks > 0 }
+        let cells = used.map { String(format: "%@ %@ %.0f%%", $0.name, ms($0.busyUs), $0.utilisation * 100) }
         for start in stride(from: 0, to: cells.count, by: 6) {
             out.append("  busy: " + cells[start..<min(start + 6, cells.count)].joined(separator: ", "))
+        }
+        if used.count < cores.count {
+            out.append("  idle: \(cores.count - used.count) of \(cores.count) workers ran no task")
         }
         return out
     }

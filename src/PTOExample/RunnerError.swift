@@ -13,6 +13,7 @@ public enum RunnerError: Error, CustomStringConvertible {
     case manifest(path: String, reason: String)
     case npy(path: String, reason: String)
     case readFile(path: String, reason: String)
+    case writeFile(path: String, reason: String)
     case toolNotFound(name: String, hint: String)
     case runtime(stage: String, HostRuntimeError)
     case invalidOption(String)
@@ -43,6 +44,8 @@ public enum RunnerError: Error, CustomStringConvertible {
             return "\(path): not a usable .npy file: \(reason)"
         case .readFile(let path, let reason):
             return "cannot read \(path): \(reason)"
+        case .writeFile(let path, let reason):
+            return "cannot write \(path): \(reason)"
         case .toolNotFound(let name, let hint):
             return "\(name) not found; \(hint)"
         case .runtime(let stage, let error):

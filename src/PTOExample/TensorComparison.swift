@@ -46,6 +46,9 @@ public struct TensorComparison: Sendable {
     /// Elements where both sides are NaN: they count as mismatches unless
     /// EQUAL_NAN is set, and the report says so.
     public var bothNaNCount: Int
+    /// Set by the runner when the orchestration did not record the whole
+    /// output for copy-back: the likeliest cause of the mismatch, said first.
+    public var copyBackNote: String? = nil
 
     public var passed: Bool { shapeProblem == nil && mismatchCount == 0 }
 
@@ -202,6 +205,10 @@ public struct TensorComparison: Sendable {
     public var report: [String] {
         if let problem = shapeProblem { return ["\(name): \(problem)"] }
         if passed { return [] }
+        return (copyBackNote.map { [$0] } ?? []) + differences
+    }
+
+    private var differences: [String] {
         var lines: [String]
         if elementType.isFloatingPoint {
             let rule =

@@ -7,6 +7,13 @@ public enum WorkloadParser {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw WorkloadError(file: file, location: "$", message: "cannot read the file")
         }
+        do {
+            try StrictJSON.check([UInt8](data))
+        } catch {
+            throw WorkloadError(
+                file: file, location: "line \(error.line), column \(error.column)",
+                message: "not valid JSON: \(error.message)")
+        }
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)

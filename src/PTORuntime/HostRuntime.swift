@@ -35,6 +35,8 @@ public final class HostRuntime {
         @convention(c) (
             UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32
         ) -> Int32
+    typealias CopiedBackBytes =
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int, UnsafeMutablePointer<Int>?) -> Int32
     typealias Progress =
         @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?)
         -> Int32
@@ -60,6 +62,7 @@ public final class HostRuntime {
     private let taskRecordsFn: TaskRecords?
     private let edgesFn: Edges?
     private let progressFn: Progress?
+    private let copiedBackBytesFn: CopiedBackBytes?
 
     /// Loads the library at `path` and resolves the C API.
     public init(path: String) throws(HostRuntimeError) {
@@ -86,6 +89,7 @@ public final class HostRuntime {
         taskRecordsFn = library.optionalFunction("pto_get_task_records", as: TaskRecords.self)
         edgesFn = library.optionalFunction("pto_get_edges", as: Edges.self)
         progressFn = library.optionalFunction("pto_get_progress", as: Progress.self)
+        copiedBackBytesFn = library.optionalFunction("pto_copied_back_bytes", as: CopiedBackBytes.self)
     }
 
     /// The task graph (and, after a launch, its measured times); nil when the
@@ -124,6 +128,15 @@ public final class HostRuntime {
 
     /// Tasks completed so far and in all; callable while `launch` runs on
     /// another thread.
+    /// How many bytes of a host buffer the orchestration recorded for
+    /// copy-back (after init); nil when the library cannot tell.
+    public func copiedBackBytes(_ runtime: RuntimeMemory, host: UnsafeRawPointer, byteCount: Int) -> Int? {
+        guard let fn = copiedBackBytesFn else { return nil }
+        var bytes = 0
+        guard fn(runtime.pointer, host, byteCount, &bytes) == 0 else { return nil }
+        return bytes
+    }
+
     public func progress(_ runtime: RuntimeMemory) -> (done: Int, total: Int)? {
         guard let fn = progressFn else { return nil }
         var done: Int32 = 0

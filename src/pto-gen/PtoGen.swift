@@ -39,17 +39,47 @@ struct PtoGen: ParsableCommand {
             print(
                 "pto-gen: wrote \(files.count) files for '\(parsed.name)' into \(output)\(skeleton ? " (skeleton)" : "")"
             )
+            let run = runCommand(for: output)
             if skeleton {
                 print(
-                    "pto-gen: complete the \(Generator.skeletonMarker) block in kernels/orchestration/\(parsed.name)_orch.cpp, then: make run EXAMPLE=\(output)"
+                    "pto-gen: complete the \(Generator.skeletonMarker) block in kernels/orchestration/\(parsed.name)_orch.cpp, then: \(run)"
                 )
             } else {
-                print("pto-gen: run it with: make run EXAMPLE=\(output)")
+                print("pto-gen: run it with: \(run)")
             }
         } catch {
             FileHandle.standardError.write(
                 Data("pto-gen: error: cannot write into \(output): \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// A command that runs the example from wherever the user is: the
+    /// example by absolute path, make told where the project is.
+    func runCommand(for output: String) -> String {
+        let example = URL(fileURLWithPath: output).standardizedFileURL.path
+        guard let root = Self.projectRoot() else { return "make run EXAMPLE=\(example) (from the project root)" }
+        if FileManager.default.currentDirectoryPath == root { return "make run EXAMPLE=\(example)" }
+        return "make -C \(root) run EXAMPLE=\(example)"
+    }
+
+    /// The project this pto-gen was built in: the folder above its
+    /// executable that holds the Makefile and runtime/.
+    static func projectRoot() -> String? {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+        if !CommandLine.arguments[0].contains("/"), let found = ProcessInfo.processInfo.environment["PATH"]?
+            .split(separator: ":").map({ "\($0)/\(CommandLine.arguments[0])" })
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        {
+            url = URL(fileURLWithPath: found).resolvingSymlinksInPath()
+        }
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let fm = FileManager.default
+            if fm.fileExists(atPath: url.path + "/Makefile") && fm.fileExists(atPath: url.path + "/runtime") {
+                return url.path
+            }
+        }
+        return nil
     }
 }

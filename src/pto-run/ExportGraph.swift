@@ -30,7 +30,7 @@ struct ExportGraph: ParsableCommand {
             let title = "\(URL(fileURLWithPath: folder).lastPathComponent) case \(c.index)"
             let dot = GraphDot.render(graph, title: title, kernelNames: ExampleRunner.kernelNames(manifest))
             if let path = output {
-                try write(Data(dot.utf8), to: path, what: "graph")
+                try write(Data(dot.utf8), to: outputPath(path), what: "graph")
             } else {
                 FileHandle.standardOutput.write(Data(dot.utf8))
             }

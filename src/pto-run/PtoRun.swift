@@ -114,6 +114,17 @@ func reportingRunnerErrors(_ body: () throws -> Void) throws {
 
 func write(_ data: Data, to path: String, what: String) throws(RunnerError) {
     guard FileManager.default.createFile(atPath: path, contents: data) else {
-        throw .readFile(path: path, reason: "cannot write the \(what)")
+        throw .writeFile(path: path, reason: "cannot create the \(what) file (is its folder there and writable?)")
     }
+}
+
+/// An output file named on the command line: a relative path is taken from
+/// the directory the user ran the command in. `make run` runs pto-run from
+/// the project root and says where the user was in PTO_RUN_CALLER_DIR.
+func outputPath(_ path: String) -> String {
+    guard !path.hasPrefix("/") else { return path }
+    let base =
+        ProcessInfo.processInfo.environment["PTO_RUN_CALLER_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? FileManager.default.currentDirectoryPath
+    return URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
 }

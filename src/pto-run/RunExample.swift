@@ -67,8 +67,21 @@ struct RunExample: ParsableCommand {
                     + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
                     + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
         }
-        if let t = timeout, !(t > 0) {
-            throw ValidationError("--timeout \(t) must be a positive number of seconds")
+        if let t = timeout, !(t >= 0.001 && t <= 86400) {
+            throw ValidationError(
+                "--timeout \(t) is out of range: give the seconds a run may go without any task completing, "
+                    + "from 0.001 to 86400")
+        }
+        for (option, path) in [("--trace", trace), ("--graph", graph), ("--json-summary", jsonSummary)] {
+            guard let path else { continue }
+            let folder = URL(fileURLWithPath: outputPath(path)).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
+                access(folder, W_OK) == 0
+            else {
+                throw ValidationError(
+                    "\(option) \(path): cannot write there (the folder \(folder) is missing or not writable)")
+            }
         }
         if let mode = kernelLoad {
             guard let load = RunSettings.KernelLoad(rawValue: mode) else {
@@ -116,7 +129,6 @@ struct RunExample: ParsableCommand {
             printCase(result, example: name)
             if !quiet, let summary = result.summary { summary.lines.forEach(Console.out) }
         }
-        try writeOutputs(results, example: name, manifest: manifest)
         let notRun = results.filter { $0.notRun != nil }
         let failed = results.filter { !$0.passed && $0.notRun == nil }.count
         var closing = "\(results.count - failed - notRun.count) passed, \(failed) failed"
@@ -124,6 +136,7 @@ struct RunExample: ParsableCommand {
             closing += ", \(notRun.count) not run (case \(notRun.map { String($0.index) }.joined(separator: ", ")))"
         }
         Console.out(closing)
+        try writeOutputs(results, example: name, manifest: manifest)
         return failed == 0 && notRun.isEmpty
     }
 
@@ -139,24 +152,24 @@ struct RunExample: ParsableCommand {
                 r.graph.map { ChromeTrace.Case(index: r.index, label: r.parameters, graph: $0) }
             }
             do {
-                try write(try chrome.json(), to: path, what: "trace")
+                try write(try chrome.json(), to: outputPath(path), what: "trace")
             } catch let error as RunnerError {
                 throw error
             } catch {
-                throw .readFile(path: path, reason: "cannot encode the trace: \(error)")
+                throw .writeFile(path: path, reason: "cannot encode the trace: \(error)")
             }
         }
         if let path = graph, let first = results.first(where: { $0.graph != nil }), let g = first.graph {
             let text = GraphDot.render(g, title: "\(name) case \(first.index)", kernelNames: kernelNames)
-            try write(Data(text.utf8), to: path, what: "graph")
+            try write(Data(text.utf8), to: outputPath(path), what: "graph")
         }
         if let path = jsonSummary {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             guard let data = try? encoder.encode(results.compactMap(\.summary)) else {
-                throw .readFile(path: path, reason: "cannot encode the summary")
+                throw .writeFile(path: path, reason: "cannot encode the summary")
             }
-            try write(data, to: path, what: "summary")
+            try write(data, to: outputPath(path), what: "summary")
         }
     }
 

@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
     // A host gone mid-reply must not kill this process with SIGPIPE before
     // it sees end-of-file.
     signal(SIGPIPE, SIG_IGN);
+    // What kernels print reaches the runner's stdout line by line, during the
+    // launch (before the runner's result line), and is not lost in a buffer
+    // when a kernel ends this process.
+    setvbuf(stdout, nullptr, _IOLBF, 0);
 
     DeviceService service(kDeviceControlFd);
     DeviceReady ready{};

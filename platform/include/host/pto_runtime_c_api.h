@@ -143,6 +143,10 @@ int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far: may be called from another thread while
 // launch_runtime runs.
 int pto_get_progress(RuntimeHandle rt, int* done, int* total);
+// How many bytes of the host range [host, host + size) the orchestration
+// recorded for copy-back (record_tensor_pair), into *bytes: 0 tells a caller
+// that finalize_runtime will leave that buffer as it was (after init_runtime).
+int pto_copied_back_bytes(RuntimeHandle rt, const void* host, size_t size, size_t* bytes);
 
 #ifdef __cplusplus
 }

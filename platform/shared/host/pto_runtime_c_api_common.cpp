@@ -112,6 +112,13 @@ PTO_EXPORT int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges) {
     return explained("pto_graph_size", runtime_host_graph_size(rt, tasks, edges));
 }
 
+PTO_EXPORT int pto_copied_back_bytes(RuntimeHandle rt, const void* host, size_t size,
+                                     size_t* bytes) {
+    clear_last_error();
+    return explained("pto_copied_back_bytes",
+                     runtime_host_copied_back_bytes(rt, host, size, bytes));
+}
+
 PTO_EXPORT int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity) {
     clear_last_error();
     return explained(

@@ -1,6 +1,9 @@
 // The graph and its measured times, copied out for tools (traces, DOT
 // export, run summaries) and progress during a launch.
 #include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "host_launch.h"
 #include "pto_status.h"
@@ -13,6 +16,34 @@ int runtime_host_graph_size(void* handle, int* tasks, int* edges) {
     GraphView g = s->graph->view();
     if (tasks) *tasks = static_cast<int>(g.header->task_count);
     if (edges) *edges = static_cast<int>(g.header->edge_count);
+    return 0;
+}
+
+int runtime_host_copied_back_bytes(void* handle, const void* host, size_t size, size_t* bytes) {
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    if (bytes == nullptr || (host == nullptr && size > 0)) return PTO_ERR_INVALID_ARGUMENT;
+    // Pairs are fixed once the graph is frozen. Overlapping pairs count once:
+    // the covered ranges are merged.
+    auto lo = reinterpret_cast<uintptr_t>(host);
+    uintptr_t hi = size > UINTPTR_MAX - lo ? UINTPTR_MAX : lo + size;
+    std::vector<std::pair<uintptr_t, uintptr_t>> covered;
+    for (const TensorPair& p : s->pairs) {
+        auto from = std::max(lo, reinterpret_cast<uintptr_t>(p.host_ptr));
+        auto to = std::min(hi, reinterpret_cast<uintptr_t>(p.host_ptr) + p.size);
+        if (from < to) covered.emplace_back(from, to);
+    }
+    std::sort(covered.begin(), covered.end());
+    size_t total = 0;
+    uintptr_t reached = lo;
+    for (const auto& [from, to] : covered) {
+        uintptr_t start = std::max(from, reached);
+        if (to > start) {
+            total += to - start;
+            reached = to;
+        }
+    }
+    *bytes = total;
     return 0;
 }
 

@@ -243,6 +243,34 @@ final class PtoGenTests: XCTestCase {
         try "{ not json".write(toFile: bad, atomically: true, encoding: .utf8)
         let r = try runCommand(ptoGen, [bad, "-o", "\(Self.work)/broken-out"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("not valid JSON"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(bad): line 1, column 3: not valid JSON: expected a member name"), r.stderr)
+        // What JSON rejects is rejected, with its line and column.
+        for (text, expected) in [
+            ("{\n  \"name\": \"x\",\n}\n", "line 3, column 1: not valid JSON: a trailing comma before '}' is not JSON"),
+            ("{\"a\": [1, 2,]}", "line 1, column 13: not valid JSON: a trailing comma before ']' is not JSON"),
+            ("{\n\"a\": 01}", "line 2, column 7: not valid JSON: a number cannot start with 0 followed by digits"),
+            ("{\"a\": 'x'}", "line 1, column 7: not valid JSON: expected a value"),
+        ] {
+            try text.write(toFile: bad, atomically: true, encoding: .utf8)
+            let strict = try runCommand(ptoGen, [bad, "-o", "\(Self.work)/broken-out"])
+            XCTAssertEqual(strict.status, 2, strict.combined)
+            XCTAssertTrue(strict.stderr.contains("\(bad): \(expected)"), strict.stderr)
+        }
+    }
+
+    /// The printed command runs the example from any folder.
+    func testRunCommandWorksFromWhereTheUserIs() throws {
+        let path = try workload(
+            "run_anywhere",
+            tensors: [
+                tensor("a", [32, 32], "float32", "input"), tensor("b", [32, 32], "float32", "input"),
+                tensor("c", [32, 32], "float32", "output"),
+            ],
+            kernels: elementwise, program: call("add", ["a", "b"], "c"))
+        // Started from another folder than the project root.
+        let r = try runCommand("/bin/sh", ["-c", "cd / && exec \"$0\" \"$1\" -o \"$2\"", ptoGen, path, "\(Self.work)/where"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        let line = try XCTUnwrap(r.stdout.split(separator: "\n").last.map(String.init))
+        XCTAssertEqual(line, "pto-gen: run it with: make -C \(Project.root) run EXAMPLE=\(Self.work)/where")
     }
 }

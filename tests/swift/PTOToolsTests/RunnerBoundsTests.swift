@@ -131,3 +131,112 @@ final class RunnerBoundsTests: XCTestCase {
         }
     }
 }
+
+/// What the user's code prints and what the runner prints stay apart.
+final class OutputOrderTests: XCTestCase {
+    func testOrchestrationOutputComesBeforeItsCaseLineNeverInsideIt() throws {
+        let dir = try Project.copyExample("vector_example", as: "chatty_orchestration")
+        try replaceInFile(
+            dir + "/kernels/orchestration/example_orch.cpp",
+            "extern \"C\" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {",
+            "extern \"C\" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {\n"
+                + "    std::printf(\"orchestration says hello\");  // no newline, no flush\n")
+        let r = try runCommand(Project.ptoRun, [dir, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        // Each case's PASS line starts a line of its own, after what the
+        // orchestration printed for that case.
+        for index in 0..<3 {
+            let pass = try XCTUnwrap(
+                lines.firstIndex { $0.hasPrefix("PASS chatty_orchestration case \(index) ") }, r.stdout)
+            XCTAssertTrue(lines[pass - 1].hasSuffix("orchestration says hello"), r.stdout)
+        }
+        XCTAssertEqual(lines.last, "3 passed, 0 failed", r.stdout)
+    }
+}
+
+/// Messages that used to mislead.
+final class RunnerMessageTests: XCTestCase {
+    func testOptionsAreCheckedBeforeAnythingRuns() throws {
+        let unwritable = try runCommand(Project.ptoRun, ["vector_example", "--trace", "/nonexistent/t.json"])
+        XCTAssertEqual(unwritable.status, 64, unwritable.combined)
+        XCTAssertTrue(
+            unwritable.stderr.contains(
+                "--trace /nonexistent/t.json: cannot write there (the folder /nonexistent is missing or not writable)"),
+            unwritable.stderr)
+        let tiny = try runCommand(Project.ptoRun, ["vector_example", "--timeout", "1e-6"])
+        XCTAssertEqual(tiny.status, 64, tiny.combined)
+        XCTAssertTrue(tiny.stderr.contains("--timeout 1e-06 is out of range"), tiny.stderr)
+    }
+
+    func testAMissingKernelSourceIsNamedOnce() throws {
+        let dir = try Project.copyExample("vector_example", as: "missing_source")
+        try FileManager.default.removeItem(atPath: dir + "/kernels/aiv/kernel_add.cpp")
+        let r = try runCommand(Project.ptoRun, [dir])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("KERNELS[0] source \(dir)/kernels/aiv/kernel_add.cpp does not exist"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("source source"), r.stderr)
+    }
+
+    func testRelativeOutputPathsAreTakenFromWhereTheUserWas() throws {
+        let caller = Project.root + "/build/tests/caller-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: caller, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: caller) }
+        let r = try runCommand(
+            Project.ptoRun, ["vector_example", "--case", "2", "--quiet", "--json-summary", "summary.json"],
+            environment: ["PTO_RUN_CALLER_DIR": caller])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: caller + "/summary.json"))
+    }
+}
+
+/// vector_example copies broken one way each, run as a user would.
+final class BrokenExampleTests: XCTestCase {
+    /// Copies vector_example as `name`, replaces `old` with `new` in `file`
+    /// (relative to the copy), and runs pto-run on it with `arguments`.
+    private func runBroken(
+        as name: String, file: String, replacing old: String, with new: String, _ arguments: [String]
+    ) throws -> CommandResult {
+        let dir = try Project.copyExample("vector_example", as: name)
+        try replaceInFile(dir + "/" + file, old, new)
+        return try runCommand(Project.ptoRun, [dir] + arguments)
+    }
+
+    /// kernel_config.py says AIC, the orchestration adds the task as AIV:
+    /// refused before launch, naming task, func_id and both core types.
+    func testATaskOnTheOtherCoreTypeIsRefusedBeforeLaunch() throws {
+        let r = try runBroken(
+            as: "wrong_core_type", file: "kernels/kernel_config.py",
+            replacing: "\"kernel_add.cpp\"), \"core_type\": \"aiv\"", with: "\"kernel_add.cpp\"), \"core_type\": \"aic\"",
+            ["--case", "0", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(
+            r.stdout.contains(
+                "task 0 runs func_id 0 (kernel_add.cpp) as AIV, but kernel_config.py declares it \"core_type\": \"aic\"; "
+                    + "add the task with CoreType::AIC or correct core_type (nothing was run)"), r.stdout)
+    }
+
+    /// An output the orchestration never recorded for copy-back is named as
+    /// such, not left as a generic mismatch.
+    func testAnOutputNeverRecordedForCopyBackIsNamed() throws {
+        let r = try runBroken(
+            as: "unrecorded_output", file: "kernels/orchestration/example_orch.cpp",
+            replacing: "rt->record_tensor_pair(host_f, f, bytes);", with: "(void)host_f;  // recorded no more",
+            ["--case", "0", "--quiet"])
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(
+            r.stdout.contains(
+                "  f was never recorded for copy-back (record_tensor_pair): its values are the ones golden.py's "
+                    + "generate_inputs gave it (zeros, or its inputs)"), r.stdout)
+    }
+
+    /// A kernel is compiled once (its shared object is linked from the
+    /// object file), so its compile error is printed once.
+    func testAKernelCompileErrorIsPrintedOnce() throws {
+        let r = try runBroken(
+            as: "kernel_typo", file: "kernels/aiv/kernel_mul.cpp", replacing: "int64_t n = args[3];",
+            with: "int64_t n = args[3] +;", [])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertEqual(r.stderr.components(separatedBy: "error: expected primary-expression").count - 1, 1, r.stderr)
+    }
+}
