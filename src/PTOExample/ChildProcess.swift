@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Runs helper programs (make, python). Standard error always goes straight
 /// to the user, so compiler and Python messages appear as they are written.
 struct ChildProcess {
@@ -29,8 +35,17 @@ struct ChildProcess {
         // jobserver descriptors are not inherited, so its flags must not be.
         for key in ["MAKEFLAGS", "MFLAGS", "MAKELEVEL"] { environment.removeValue(forKey: key) }
         process.environment = environment
-        let pipe = Pipe()
-        if captureOutput { process.standardOutput = pipe }
+        // Captured output goes to an unlinked temporary file, read once the
+        // child has exited: no pipe, whose descriptors Foundation closes on a
+        // thread of its own while this one would still be reading.
+        let capture: UnsafeMutablePointer<FILE>? = captureOutput ? tmpfile() : nil
+        defer { if let capture { fclose(capture) } }
+        if captureOutput {
+            guard let capture else {
+                throw .toolNotFound(name: executable, hint: "no temporary file for its output (errno \(errno))")
+            }
+            process.standardOutput = FileHandle(fileDescriptor: fileno(capture), closeOnDealloc: false)
+        }
         do {
             try process.run()
         } catch {
@@ -38,9 +53,13 @@ struct ChildProcess {
         }
         RunnerCleanup.started(child: process.processIdentifier)
         defer { RunnerCleanup.ended(child: process.processIdentifier) }
-        var output = Data()
-        if captureOutput { output = pipe.fileHandleForReading.readDataToEndOfFile() }
         process.waitUntilExit()
+        RunnerCleanup.holdIfEnding()
+        var output = Data()
+        if let capture {
+            lseek(fileno(capture), 0, SEEK_SET)
+            output = FileHandle(fileDescriptor: fileno(capture), closeOnDealloc: false).readDataToEndOfFile()
+        }
         return Result(
             exitCode: process.terminationStatus,
             standardOutput: String(decoding: output, as: UTF8.self))

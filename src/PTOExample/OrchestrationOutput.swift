@@ -6,33 +6,56 @@ import Foundation
     import Musl
 #endif
 
-/// What the orchestration prints on stdout while it runs (on the runner's
-/// thread, in the runner's process), held back and then written out as whole
-/// lines: a printf without a newline would otherwise run into the runner's
-/// next PASS/FAIL line.
+/// What the orchestration prints on stdout and stderr while it runs (on the
+/// runner's thread, in the runner's process), held back and then written out
+/// as whole lines: a printf without a newline would otherwise run into the
+/// runner's next PASS/FAIL line.
 enum OrchestrationOutput {
     static func capturing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         fflush(nil)
-        guard let file = tmpfile() else { return try body() }  // unlinked already
-        defer { fclose(file) }
-        let saved = dup(1)
-        guard saved >= 0, dup2(fileno(file), 1) >= 0 else {
-            if saved >= 0 { close(saved) }
-            return try body()
-        }
+        let out = HeldStream(fd: 1)
+        let err = HeldStream(fd: 2)
         defer {
             fflush(nil)
-            dup2(saved, 1)
-            close(saved)
-            var text = Data()
-            let size = lseek(fileno(file), 0, SEEK_END)
-            if size > 0 {
-                lseek(fileno(file), 0, SEEK_SET)
-                text = FileHandle(fileDescriptor: fileno(file), closeOnDealloc: false).readDataToEndOfFile()
-                if text.last != UInt8(ascii: "\n") { text.append(UInt8(ascii: "\n")) }
-                FileHandle.standardOutput.write(text)
-            }
+            out.release()
+            err.release()
         }
         return try body()
+    }
+}
+
+/// One descriptor redirected into an unlinked temporary file, then restored
+/// and what was written copied out, ending in a newline.
+private final class HeldStream {
+    private let fd: Int32
+    private var file: UnsafeMutablePointer<FILE>?
+    private var saved: Int32 = -1
+
+    init(fd: Int32) {
+        self.fd = fd
+        guard let file = tmpfile() else { return }  // unlinked already
+        let saved = dup(fd)
+        guard saved >= 0, dup2(fileno(file), fd) >= 0 else {
+            if saved >= 0 { close(saved) }
+            fclose(file)
+            return
+        }
+        self.file = file
+        self.saved = saved
+    }
+
+    func release() {
+        guard let file else { return }
+        dup2(saved, fd)
+        close(saved)
+        let size = lseek(fileno(file), 0, SEEK_END)
+        if size > 0 {
+            lseek(fileno(file), 0, SEEK_SET)
+            var text = FileHandle(fileDescriptor: fileno(file), closeOnDealloc: false).readDataToEndOfFile()
+            if text.last != UInt8(ascii: "\n") { text.append(UInt8(ascii: "\n")) }
+            FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(text)
+        }
+        fclose(file)
+        self.file = nil
     }
 }

@@ -17,6 +17,7 @@ public enum RunnerCleanup {
     nonisolated(unsafe) private static var children: Set<pid_t> = []
     nonisolated(unsafe) private static var folders: Set<String> = []
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) private static var ending = false
     private static let queue = DispatchQueue(label: "pto-run.signals")
 
     /// Once per process, before any helper starts.
@@ -33,6 +34,20 @@ public enum RunnerCleanup {
         }
     }
 
+    /// A helper the signal handler ended must not look, to the thread that
+    /// waited for it, like a helper that failed: that thread waits here
+    /// (bounded) for the handler to end the process by the signal.
+    static func holdIfEnding() {
+        let until = Date().addingTimeInterval(30)
+        while Date() < until {
+            lock.lock()
+            let now = ending
+            lock.unlock()
+            if !now { return }
+            usleep(50_000)
+        }
+    }
+
     static func started(child pid: pid_t) { update { children.insert(pid) } }
     static func ended(child pid: pid_t) { update { children.remove(pid) } }
     static func made(folder: String) { update { folders.insert(folder) } }
@@ -46,6 +61,7 @@ public enum RunnerCleanup {
 
     private static func endBySignal(_ number: Int32) {
         lock.lock()
+        ending = true
         let helpers = children
         let scratch = folders
         lock.unlock()

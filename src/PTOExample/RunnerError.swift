@@ -33,7 +33,8 @@ public enum RunnerError: Error, CustomStringConvertible {
                 + "move or rename the folder"
         case .build(let command, let code):
             return
-                "building the example failed (exit \(code)); the compiler's messages are above. Command: \(command)"
+                "building the example failed (exit \(code)); the messages above say why (the config step's, the compiler's "
+                + "or make's). Command: \(command)"
         case .buildOutputMissing(let command):
             return "`\(command)` succeeded but did not say where the artifacts manifest is"
         case .goldenPreparation(_, _, let message):

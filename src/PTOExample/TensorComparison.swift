@@ -49,6 +49,8 @@ public struct TensorComparison: Sendable {
     /// Set by the runner when the orchestration did not record the whole
     /// output for copy-back: the likeliest cause of the mismatch, said first.
     public var copyBackNote: String? = nil
+    /// How a user makes NaN match NaN where this comparison was made.
+    public var equalNaNSetting = "golden.py sets EQUAL_NAN = True"
 
     public var passed: Bool { shapeProblem == nil && mismatchCount == 0 }
 
@@ -215,10 +217,12 @@ public struct TensorComparison: Sendable {
                 "rtol \(tolerance.rtol), atol \(tolerance.atol): |actual - expected| <= atol + rtol * |expected|"
             lines = ["\(name): \(mismatchCount) of \(elementCount) elements differ (\(rule))"]
             var largest: [String] = []
-            if let worst = largestAbsolute {
+            // Only where some finite element differs (NaN or infinity alone
+            // would point at an element that matches).
+            if let worst = largestAbsolute, worst.error > 0 {
                 largest.append("absolute error \(worst.error) at \(Self.text(worst.index))")
             }
-            if let worst = largestRelative {
+            if let worst = largestRelative, worst.error > 0 {
                 largest.append("relative error \(worst.error) at \(Self.text(worst.index))")
             }
             if !largest.isEmpty { lines.append("  largest " + largest.joined(separator: ", largest ")) }
@@ -233,7 +237,7 @@ public struct TensorComparison: Sendable {
         }
         if bothNaNCount > 0 && !tolerance.equalNaN {
             lines.append(
-                "  \(bothNaNCount) element(s) are NaN in both; NaN never equals NaN unless golden.py sets EQUAL_NAN = True"
+                "  \(bothNaNCount) element(s) are NaN in both; NaN never equals NaN unless \(equalNaNSetting)"
             )
         }
         return lines

@@ -39,9 +39,10 @@ struct CompareTensors: ParsableCommand {
             let a = try NpyArray(contentsOf: actual)
             let e = try NpyArray(contentsOf: expected)
             let started = Date()
-            let comparison = TensorComparison.compare(
+            var comparison = TensorComparison.compare(
                 name: URL(fileURLWithPath: actual).lastPathComponent, actual: a, expected: e,
                 tolerance: Tolerance(rtol: rtol, atol: atol, equalNaN: equalNan))
+            comparison.equalNaNSetting = "--equal-nan is given"
             let seconds = Date().timeIntervalSince(started)
             let timing = String(format: "%.3f s", seconds)
             if comparison.passed {

@@ -8,6 +8,7 @@
 
 #include "core_type.h"
 #include "device_channel.h"
+#include "device_stdout.h"
 #include "device_sync.h"
 #include "kernel_args.h"
 #include "platform_limits.h"
@@ -57,8 +58,9 @@ struct LaunchRun {
         std::snprintf(done.message, sizeof done.message, "%s", what.c_str());
         // A worker still inside a kernel may still fault: the handlers stay.
         if (abandoned == 0) entry.restore_fault_handlers();
-        // What kernels printed reaches the terminal before the host reports.
-        std::fflush(stdout);
+        // What kernels printed reaches the terminal before the host reports,
+        // ending in a newline.
+        device_stdout_end_line();
         std::fflush(stderr);
         note_answer();
         channel_send(socket, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, done);

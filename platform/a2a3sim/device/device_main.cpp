@@ -21,6 +21,7 @@
 
 #include "device_channel.h"
 #include "device_service.h"
+#include "device_stdout.h"
 #include "pto_status.h"
 #include "sim_device_protocol.h"
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
     // What kernels print reaches the runner's stdout line by line, during the
     // launch (before the runner's result line), and is not lost in a buffer
     // when a kernel ends this process.
-    setvbuf(stdout, nullptr, _IOLBF, 0);
+    device_stdout_install();
 
     DeviceService service(kDeviceControlFd);
     DeviceReady ready{};
