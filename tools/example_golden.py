@@ -11,7 +11,9 @@ Errors are one line on stderr naming the file and what to do; exit 2.
 
 import argparse
 import copy
+import ctypes
 import importlib.util
+import struct
 import json
 import math
 import signal
@@ -65,6 +67,10 @@ def load_golden(example_dir: Path):
     return path, module
 
 
+TORCH_INSTALL = ("pip install torch (a CPU-only build is enough: pip install torch --index-url "
+                 "https://download.pytorch.org/whl/cpu); make deps does not install it, it is large")
+
+
 def call_user(path: Path, step: str, where: str, function, *args):
     """Calls golden.py's code; whatever ends it early, an exception or an
     exit (sys.exit raises SystemExit, which is no Exception), is one error
@@ -78,8 +84,16 @@ def call_user(path: Path, step: str, where: str, function, *args):
     except SystemExit as exc:
         raise GoldenError(f"{path}: {step}{where} called sys.exit({exc.code!r}); golden.py must "
                           "return its values, not end the process") from exc
+    except ModuleNotFoundError as exc:
+        if exc.name == "torch":
+            raise GoldenError(f"{path}: imports torch, which is not installed for {sys.executable}; "
+                              f"{TORCH_INSTALL}") from exc
+        raise GoldenError(f"{path}: {step} failed{where}: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:
         raise GoldenError(f"{path}: {step} failed{where}: {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # KeyboardInterrupt raised by the code itself, say
+        raise GoldenError(f"{path}: {step} raised {type(exc).__name__}{where}; golden.py must "
+                          "return its values") from exc
 
 
 def is_number(value) -> bool:
@@ -89,7 +103,11 @@ def is_number(value) -> bool:
 
 def tolerance(path: Path, module, name: str) -> float:
     value = getattr(module, name, DEFAULT_TOLERANCE)
-    if not is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+    try:
+        number = float(value) if is_number(value) else math.nan
+    except OverflowError:  # an int past any float
+        number = math.inf
+    if not math.isfinite(number) or number < 0:
         raise GoldenError(f"{path}: {name} = {value!r} is not a tolerance; give a finite number "
                           f">= 0, e.g. {name} = 1e-5 (the default), or 0 for an exact comparison")
     return float(value)
@@ -110,7 +128,7 @@ def name_list(path: Path, module, setting: str):
         return None
     if isinstance(value, str):
         raise GoldenError(f"{path}: {setting} = {value!r} is a string, not a list of names; "
-                          f"write {setting} = [{value!r}]")
+                          f"write a list, e.g. {setting} = [{value!r}]")
     if not isinstance(value, (list, tuple)) or not all(isinstance(n, str) for n in value):
         raise GoldenError(f"{path}: {setting} = {value!r} is not a list of tensor names "
                           f"(strings), e.g. {setting} = ['a', 'out']")
@@ -120,10 +138,70 @@ def name_list(path: Path, module, setting: str):
     return list(value)
 
 
+def check_params(path: Path, where: str, params) -> None:
+    if not isinstance(params, dict):
+        raise GoldenError(f"{path}: {where} is {type(params).__name__}, not a dict of parameters")
+    keys = [k for k in params if not isinstance(k, str)]
+    if keys:
+        raise GoldenError(f"{path}: {where} has key(s) {keys} that are not strings; name "
+                          "parameters with strings")
+
+
+def cases_of(path: Path, module) -> list:
+    """Every case golden.py defines: (name or None, params), in order."""
+    named = getattr(module, "ALL_CASES", None)
+    if named is None:
+        if hasattr(module, "DEFAULT_CASE"):
+            raise GoldenError(f"{path}: DEFAULT_CASE is set but there is no ALL_CASES to take it "
+                              "from; define ALL_CASES = {name: params, ...}")
+        return [(None, p) for p in params_list_of(path, module)]
+    if hasattr(module, "PARAMS_LIST"):
+        raise GoldenError(f"{path}: defines both PARAMS_LIST and ALL_CASES; keep one (ALL_CASES "
+                          "names its cases, PARAMS_LIST numbers them)")
+    if not isinstance(named, dict) or not named:
+        raise GoldenError(f"{path}: ALL_CASES = {named!r} is not a non-empty dict of named cases; "
+                          "write ALL_CASES = {'small': {...}, 'large': {...}}")
+    for name, params in named.items():
+        if not isinstance(name, str) or not name:
+            raise GoldenError(f"{path}: ALL_CASES has the case name {name!r}; name cases with "
+                              "non-empty strings")
+        check_params(path, f"ALL_CASES[{name!r}]", params)
+    return list(named.items())
+
+
+def default_cases(path: Path, module, cases: list) -> list:
+    """The indices a run without --case or --all-cases prepares."""
+    if not hasattr(module, "DEFAULT_CASE"):
+        return list(range(len(cases)))
+    default = getattr(module, "DEFAULT_CASE")
+    names = [name for name, _ in cases]
+    if default not in names:
+        raise GoldenError(f"{path}: DEFAULT_CASE = {default!r} is not a case of ALL_CASES "
+                          f"({', '.join(map(repr, names))})")
+    return [names.index(default)]
+
+
+def chosen_cases(path: Path, module, cases: list, choice) -> list:
+    if choice is None:
+        return default_cases(path, module, cases)
+    if choice == "all":
+        return list(range(len(cases)))
+    names = [name for name, _ in cases]
+    if choice in names:
+        return [names.index(choice)]
+    if choice.isdigit() and int(choice) < len(cases):
+        return [int(choice)]
+    known = (f"its cases are {', '.join(map(repr, names))} (or 0..{len(cases) - 1})"
+             if names[0] is not None else f"PARAMS_LIST has {len(cases)} case(s), "
+             f"0..{len(cases) - 1}")
+    problem = "is out of range" if choice.isdigit() else "is not a case"
+    raise GoldenError(f"{path}: --case {choice} {problem}; {known}")
+
+
 def params_list_of(path: Path, module) -> list:
-    value = getattr(module, "PARAMS_LIST", None)
-    if value is None:
+    if not hasattr(module, "PARAMS_LIST"):
         return [{}]
+    value = module.PARAMS_LIST
     if not isinstance(value, (list, tuple)):
         raise GoldenError(f"{path}: PARAMS_LIST = {value!r} is not a list of cases; write "
                           "PARAMS_LIST = [{...}, ...], one dict of parameters a case")
@@ -132,14 +210,37 @@ def params_list_of(path: Path, module) -> list:
                           "least one dict of parameters (or leave PARAMS_LIST out for one case "
                           "with no parameters)")
     for index, params in enumerate(value):
-        if not isinstance(params, dict):
-            raise GoldenError(f"{path}: PARAMS_LIST[{index}] is {type(params).__name__}, not a "
-                              "dict of parameters")
-        keys = [k for k in params if not isinstance(k, str)]
-        if keys:
-            raise GoldenError(f"{path}: PARAMS_LIST[{index}] has key(s) {keys} that are not "
-                              "strings; name parameters with strings")
+        check_params(path, f"PARAMS_LIST[{index}]", params)
     return list(value)
+
+
+# The ctypes scalars the list form passes by value, and how: integers as
+# their value (two's complement in 64 bits), c_float and c_double as their
+# bit patterns.
+SCALAR_TYPES = {ctypes.c_int8: "int8", ctypes.c_int16: "int16", ctypes.c_int32: "int32",
+                ctypes.c_int64: "int64", ctypes.c_uint8: "uint8", ctypes.c_uint16: "uint16",
+                ctypes.c_uint32: "uint32", ctypes.c_uint64: "uint64", ctypes.c_bool: "bool",
+                ctypes.c_float: "float", ctypes.c_double: "double"}
+
+
+def scalar_bits(value) -> int:
+    if isinstance(value, ctypes.c_float):
+        return struct.unpack("<I", struct.pack("<f", value.value))[0]
+    if isinstance(value, ctypes.c_double):
+        return struct.unpack("<Q", struct.pack("<d", value.value))[0]
+    return int(value.value) & (2**64 - 1)
+
+
+def scalar_kind(value):
+    """The ctypes scalar type's name, or None for anything else."""
+    for kind, name in SCALAR_TYPES.items():
+        if type(value) is kind:
+            return name
+    return None
+
+
+def is_torch(value) -> bool:
+    return hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "clone")
 
 
 def as_numpy(path: Path, name: str, value) -> np.ndarray:
@@ -174,6 +275,9 @@ def tensor_order(path: Path, module, tensors: dict) -> list:
 
 def output_names(path: Path, module, names: list) -> list:
     declared = name_list(path, module, "__outputs__")
+    if declared == []:
+        raise GoldenError(f"{path}: __outputs__ is empty, so nothing would be checked; name the "
+                          "output tensors in it")
     if declared is not None:
         unknown = [n for n in declared if n not in names]
         if unknown:
@@ -192,32 +296,87 @@ def save(path: Path, array: np.ndarray) -> None:
         np.save(f, array, allow_pickle=False)
 
 
-def prepare_case(path: Path, module, index: int, params, out_dir: Path) -> dict:
-    generated = call_user(path, "generate_inputs", f" for case {index} ({params})",
-                          module.generate_inputs, params)
-    if isinstance(generated, (list, tuple)) and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 for p in generated):
-        generated = dict(generated)  # older goldens return (name, tensor) pairs
-    if not isinstance(generated, dict) or not generated:
-        raise GoldenError(f"{path}: generate_inputs must return a non-empty dict of tensors")
-    keys = [k for k in generated if not isinstance(k, str)]
-    if keys:
-        raise GoldenError(f"{path}: generate_inputs returned key(s) {keys} that are not strings; "
-                          "name every tensor with a string")
-    tensors = {name: as_numpy(path, name, value) for name, value in generated.items()}
-    order = tensor_order(path, module, tensors)
-    outputs = output_names(path, module, order)
+def list_form(path: Path, generated) -> list:
+    """The (name, value) pairs of the list form, checked."""
+    pairs = []
+    for position, pair in enumerate(generated):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise GoldenError(f"{path}: generate_inputs returned a list whose item {position} is "
+                              f"{pair!r}, not a (name, value) pair")
+        name, value = pair
+        if not isinstance(name, str) or not name:
+            raise GoldenError(f"{path}: generate_inputs returned the name {name!r} at item "
+                              f"{position}; name every item with a non-empty string")
+        if any(name == seen for seen, _ in pairs):
+            raise GoldenError(f"{path}: generate_inputs returned '{name}' twice")
+        if scalar_kind(value) is None and not is_torch(value) and not isinstance(value, np.ndarray):
+            raise GoldenError(f"{path}: generate_inputs returned {type(value).__name__} for "
+                              f"'{name}'; the list form takes numpy arrays, torch tensors or ctypes "
+                              f"scalars ({', '.join(t.__name__ for t in SCALAR_TYPES)})")
+        pairs.append((name, value))
+    return pairs
 
-    expected = copy.deepcopy(tensors)
-    call_user(path, "compute_golden", f" for case {index} ({params})", module.compute_golden,
-              expected, params)
+
+def prepare_case(path: Path, module, index: int, case_name, params, out_dir: Path) -> dict:
+    where = f" for case {case_name if case_name is not None else index} ({params})"
+    generated = call_user(path, "generate_inputs", where, module.generate_inputs, params)
+    form = "list" if isinstance(generated, (list, tuple)) else "dict"
+    if form == "list":
+        if not generated:
+            raise GoldenError(f"{path}: generate_inputs returned an empty list")
+        items = dict(list_form(path, generated))
+    else:
+        if not isinstance(generated, dict) or not generated:
+            raise GoldenError(f"{path}: generate_inputs must return a non-empty dict of tensors "
+                              "or a list of (name, value) pairs")
+        keys = [k for k in generated if not isinstance(k, str)]
+        if keys:
+            raise GoldenError(f"{path}: generate_inputs returned key(s) {keys} that are not "
+                              "strings; name every tensor with a string")
+        scalars = [k for k, v in generated.items() if scalar_kind(v) is not None]
+        if scalars:
+            raise GoldenError(f"{path}: generate_inputs returned ctypes scalar(s) {scalars} in a "
+                              "dict; scalars need the list form (return a list of (name, value) "
+                              "pairs), or pass them as a small tensor")
+        items = dict(generated)
+    tensors = {n: as_numpy(path, n, v) for n, v in items.items() if scalar_kind(v) is None}
+    if form == "list":
+        order = list(items)
+        given = name_list(path, module, "TENSOR_ORDER")
+        if given is not None and given != order:
+            raise GoldenError(f"{path}: TENSOR_ORDER {given} differs from the order of the list "
+                              f"generate_inputs returned {order}; the list form passes items in "
+                              "list order (drop TENSOR_ORDER or make them agree)")
+    else:
+        order = tensor_order(path, module, tensors)
+    outputs = output_names(path, module, [n for n in order if n in tensors])
+
+    # compute_golden sees what generate_inputs made: torch tensors as torch
+    # tensors, numpy arrays as numpy arrays (copies), scalars as numbers.
+    expected = {}
+    for n in order:
+        value = items[n]
+        if scalar_kind(value) is not None:
+            expected[n] = value.value
+        elif is_torch(value):
+            expected[n] = value.detach().clone()
+        else:
+            expected[n] = tensors[n].copy()
+    call_user(path, "compute_golden", where, module.compute_golden, expected, params)
 
     case_dir = out_dir / f"case{index}"
     case_dir.mkdir(parents=True, exist_ok=True)
     entries = []
-    for position, name in enumerate(order):
+    for position, item in enumerate(order):
+        kind = scalar_kind(items[item])
+        if kind is not None:
+            # The bits as a string: JSON numbers are doubles to the reader.
+            entries.append({"name": item, "kind": "scalar", "ctype": kind,
+                            "bits": str(scalar_bits(items[item])), "output": False})
+            continue
+        name = item
         array = tensors[name]
-        entry = {"name": name, "input": f"case{index}/{position}_in.npy",
+        entry = {"name": name, "kind": "tensor", "input": f"case{index}/{position}_in.npy",
                  "dtype": array.dtype.str, "shape": list(array.shape),
                  "nbytes": int(array.nbytes), "output": name in outputs}
         save(out_dir / entry["input"], array)
@@ -230,29 +389,26 @@ def prepare_case(path: Path, module, index: int, params, out_dir: Path) -> dict:
             save(out_dir / entry["golden"], golden.astype(array.dtype, copy=False))
         entries.append(entry)
     label = "{" + ", ".join(f"{k}: {v!r}" for k, v in params.items()) + "}"
-    return {"index": index, "params": label, "tensors": entries}
+    return {"index": index, "name": case_name, "params": label, "form": form,
+            "tensors": entries}
 
 
 def prepare(args) -> None:
     example_dir = Path(args.example).resolve()
     path, module = load_golden(example_dir)
-    params_list = params_list_of(path, module)
+    cases_defined = cases_of(path, module)
     rtol, atol = tolerance(path, module, "RTOL"), tolerance(path, module, "ATOL")
     nan_matches = equal_nan(path, module)
-    indices = range(len(params_list))
-    if args.case is not None:
-        if not 0 <= args.case < len(params_list):
-            raise GoldenError(f"{path}: --case {args.case} is out of range; PARAMS_LIST has "
-                              f"{len(params_list)} case(s), 0..{len(params_list) - 1}")
-        indices = [args.case]
+    indices = chosen_cases(path, module, cases_defined, "all" if args.all_cases else args.case)
     out_dir = Path(args.out)
-    cases = [prepare_case(path, module, i, params_list[i], out_dir) for i in indices]
+    cases = [prepare_case(path, module, i, cases_defined[i][0], cases_defined[i][1], out_dir)
+             for i in indices]
     manifest = {
         "golden": str(path),
         "rtol": rtol,
         "atol": atol,
         "equal_nan": nan_matches,
-        "case_count": len(params_list),
+        "case_count": len(cases_defined),
         "cases": cases,
     }
     # allow_nan=False: the runner's JSON reader takes no NaN, and none can be here.
@@ -264,7 +420,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("example", help="example folder holding golden.py")
     parser.add_argument("--out", required=True, help="folder for the .npy files and manifest")
-    parser.add_argument("--case", type=int, help="only this index of PARAMS_LIST")
+    parser.add_argument("--case", help="only this case: an index, or a name of ALL_CASES")
+    parser.add_argument("--all-cases", action="store_true",
+                        help="every case, also where golden.py names a DEFAULT_CASE")
     parser.add_argument("--timeout", type=int, default=600,
                         help="seconds the whole step may take (default 600)")
     args = parser.parse_args()

@@ -5,12 +5,15 @@ public struct ExampleBuild: Sendable {
     public var platform: String
     public var runtime: String
     public var verbose: Bool
+    /// KERNEL_SOURCE for Make (auto, source, sim_source); nil leaves Make's.
+    public var kernelSource: String?
 
-    public init(layout: ProjectLayout, platform: String, runtime: String, verbose: Bool) {
+    public init(layout: ProjectLayout, platform: String, runtime: String, verbose: Bool, kernelSource: String? = nil) {
         self.layout = layout
         self.platform = platform
         self.runtime = runtime
         self.verbose = verbose
+        self.kernelSource = kernelSource
     }
 
     public func build(example folder: String) throws(RunnerError) -> String {
@@ -23,6 +26,7 @@ public struct ExampleBuild: Sendable {
             "PRINT_ARTIFACTS=1",
         ]
         if verbose { arguments.append("V=1") }
+        if let choice = kernelSource { arguments.append("KERNEL_SOURCE=\(choice)") }
         let child = ChildProcess(executable: make, arguments: arguments)
         // The same lock `make run` takes: concurrent runs build one at a time.
         let lock = try BuildLock(path: layout.root + "/build/.build.lock")

@@ -9,7 +9,7 @@ public struct RunSettings: Sendable {
     public var device: Int32 = 0
     public var aicpuThreads: Int32 = 3
     public var blockDim: Int32 = 3
-    public var caseIndex: Int?
+    public var caseChoice: String?
     public var timeoutSeconds: Double?
     public var verbose = false
     public var python: String?
@@ -43,6 +43,8 @@ public struct RunSettings: Sendable {
 /// The outcome of one case of PARAMS_LIST.
 public struct CaseResult: Sendable {
     public var index: Int
+    /// The case's name (ALL_CASES) or index, as output calls it.
+    public var label: String = ""
     public var parameters: String
     public var comparisons: [TensorComparison]
     public var failure: String?
@@ -129,12 +131,12 @@ public struct ExampleRunner {
                 do {
                     try runtime.setDevice(settings.device)
                 } catch {
-                    noDevice = "no device after case \(results.last?.index ?? 0): \(error)"
+                    noDevice = "no device after case \(results.last?.label ?? "0"): \(error)"
                 }
             }
             if let reason = noDevice {
                 let skipped = CaseResult(
-                    index: c.index, parameters: c.parameters, comparisons: [], failure: nil,
+                    index: c.index, label: c.label, parameters: c.parameters, comparisons: [], failure: nil,
                     notRun: reason)
                 report(skipped)
                 results.append(skipped)
@@ -229,7 +231,18 @@ public struct ExampleRunner {
     }
 
     /// [ptr_0 .. ptr_n-1, nbytes_0 .. nbytes_n-1, element count of the first]
+    /// The dict form: every tensor's host pointer, then every byte size, then
+    /// the first tensor's element count. The list form: one argument per
+    /// item, in order (a tensor's host pointer, a scalar's value).
     private func orchestrationArguments(_ c: GoldenCase, _ buffers: [HostTensorBuffer]) -> [UInt64] {
+        if let items = c.listArguments {
+            return items.map { item in
+                switch item {
+                case .tensor(let index): return UInt64(UInt(bitPattern: buffers[index].pointer))
+                case .scalar(let bits): return bits
+                }
+            }
+        }
         var arguments = buffers.map { UInt64(UInt(bitPattern: $0.pointer)) }
         arguments += buffers.map { UInt64($0.byteCount) }
         arguments.append(UInt64(c.tensors.first?.input.elementCount ?? 0))
@@ -240,7 +253,8 @@ public struct ExampleRunner {
         _ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
         aicpu: [UInt8], aicore: [UInt8]
     ) -> CaseResult {
-        var result = CaseResult(index: c.index, parameters: c.parameters, comparisons: [], failure: nil)
+        var result = CaseResult(
+            index: c.index, label: c.label, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         defer { withExtendedLifetime(buffers) {} }  // used through raw addresses, as above
         let arguments = orchestrationArguments(c, buffers)

@@ -15,10 +15,24 @@ public struct CaseTensor: Sendable {
     public var isOutput: Bool { golden != nil }
 }
 
+/// One argument of the orchestration in the list form of generate_inputs.
+public enum CaseArgument: Sendable, Equatable {
+    case tensor(Int)  // an index into `tensors`: its host pointer
+    case scalar(UInt64)  // passed by value
+}
+
 public struct GoldenCase: Sendable {
     public var index: Int
+    /// The case's name in ALL_CASES, if golden.py names its cases.
+    public var name: String?
     public var parameters: String
     public var tensors: [CaseTensor]
+    /// nil for the dict form (pointers, byte sizes, element count); the
+    /// list form's arguments, one per item, in order.
+    public var listArguments: [CaseArgument]?
+
+    /// How the case is called in output: its name, else its index.
+    public var label: String { name ?? String(index) }
 }
 
 public struct GoldenCases: Sendable {
@@ -32,8 +46,8 @@ public struct GoldenCases: Sendable {
     /// whatever happens, so nothing is left behind even if a kernel later
     /// takes the process down.
     public static func prepare(
-        example folder: String, layout: ProjectLayout, caseIndex: Int?, python: String?,
-        timeoutSeconds: Int = 600
+        example folder: String, layout: ProjectLayout, caseChoice: String?, allCases: Bool = false,
+        python: String?, timeoutSeconds: Int = 600
     ) throws(RunnerError) -> GoldenCases {
         guard let interpreter = python ?? ChildProcess.find("python3") else {
             throw .toolNotFound(name: "python3", hint: "install Python 3 with numpy, or pass --python")
@@ -48,14 +62,16 @@ public struct GoldenCases: Sendable {
         var arguments = [
             layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch, "--timeout", String(timeoutSeconds),
         ]
-        if let index = caseIndex { arguments += ["--case", String(index)] }
+        if let choice = caseChoice { arguments += ["--case", choice] }
+        if allCases { arguments.append("--all-cases") }
         let child = ChildProcess(executable: interpreter, arguments: arguments)
         let result = try child.run(captureOutput: true)
         guard result.exitCode == 0 else {
             throw .goldenPreparation(
                 command: child.commandLine, exitCode: result.exitCode,
                 message:
-                    "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above"
+                    "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above (if "
+                    + "there is none, golden.py ended the process itself: os._exit(\(result.exitCode)), or a signal)"
             )
         }
         // The manifest is written last: without it, golden.py ended the
@@ -72,14 +88,29 @@ public struct GoldenCases: Sendable {
         var cases: [GoldenCase] = []
         for c in manifest.cases {
             var tensors: [CaseTensor] = []
+            var listArguments: [CaseArgument] = []
             for t in c.tensors {
-                let input = try NpyArray(contentsOf: scratch + "/" + t.input)
+                if t.kind == "scalar" {
+                    guard let text = t.bits, let bits = UInt64(text) else {
+                        throw .manifest(path: manifest.golden, reason: "scalar '\(t.name)' has no value")
+                    }
+                    listArguments.append(.scalar(bits))
+                    continue
+                }
+                guard let file = t.input else {
+                    throw .manifest(path: manifest.golden, reason: "tensor '\(t.name)' has no input file")
+                }
+                let input = try NpyArray(contentsOf: scratch + "/" + file)
                 let golden = try t.golden.map { (file) throws(RunnerError) in
                     try NpyArray(contentsOf: scratch + "/" + file)
                 }
+                listArguments.append(.tensor(tensors.count))
                 tensors.append(CaseTensor(name: t.name, input: input, golden: golden))
             }
-            cases.append(GoldenCase(index: c.index, parameters: c.params, tensors: tensors))
+            cases.append(
+                GoldenCase(
+                    index: c.index, name: c.name, parameters: c.params, tensors: tensors,
+                    listArguments: c.form == "list" ? listArguments : nil))
         }
         return GoldenCases(
             goldenFile: manifest.golden,

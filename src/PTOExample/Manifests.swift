@@ -49,18 +49,22 @@ public struct ArtifactsManifest: Decodable, Sendable {
 
 /// The cases of golden.py as prepared by tools/example_golden.py.
 public struct GoldenManifest: Decodable, Sendable {
+    /// A tensor (input file, and golden file for outputs) or, in the list
+    /// form, a ctypes scalar (its 64-bit argument, as decimal text).
     public struct Tensor: Decodable, Sendable {
         public var name: String
-        public var input: String
-        public var dtype: String
-        public var shape: [Int]
-        public var nbytes: Int
+        public var kind: String?
+        public var input: String?
         public var output: Bool
         public var golden: String?
+        public var bits: String?
+        public var ctype: String?
     }
     public struct Case: Decodable, Sendable {
         public var index: Int
+        public var name: String?
         public var params: String
+        public var form: String?
         public var tensors: [Tensor]
     }
 

@@ -19,7 +19,7 @@ struct ExportGraph: ParsableCommand {
     func run() throws {
         try reportingRunnerErrors {
             var options = example
-            if options.case == nil { options.case = 0 }
+            if options.case == nil { options.case = "0" }
             let (folder, manifest, golden) = try options.prepare()
             guard let c = golden.cases.first else { return }
             var settings = RunSettings()

@@ -26,8 +26,11 @@ struct ExampleOptions: ParsableArguments {
     @Option(help: "Runtime implementation under runtime/.")
     var runtime = "host_build_graph"
 
-    @Option(help: "Run only this index of PARAMS_LIST.")
-    var `case`: Int?
+    @Option(help: "Run only this case: an index of PARAMS_LIST or ALL_CASES, or a name of ALL_CASES.")
+    var `case`: String?
+
+    @Flag(help: "Run every case, also when golden.py names a DEFAULT_CASE.")
+    var allCases = false
 
     @Option(help: "Artifacts manifest written by `make example`; skips asking Make to build.")
     var artifacts: String?
@@ -37,6 +40,12 @@ struct ExampleOptions: ParsableArguments {
 
     @Option(help: "Python interpreter with numpy that runs golden.py (default: python3 on PATH).")
     var python: String?
+
+    @Option(
+        help:
+            "For kernels with a PTO-ISA source and a plain C++ sim_source: sim_source (default), source, or auto (source when its headers are there)."
+    )
+    var kernelSource: String?
 
     @Option(help: "Seconds golden.py may take to prepare every case (default 600).")
     var goldenTimeout: Int = 600
@@ -54,7 +63,13 @@ struct ExampleOptions: ParsableArguments {
     var maxArgs: Int32?
 
     func validate() throws {
-        if let c = `case`, c < 0 { throw ValidationError("--case \(c) must be 0 or more") }
+        if let c = `case`, c.isEmpty || c.hasPrefix("-") {
+            throw ValidationError("--case '\(c)' is not a case: give an index (0, 1, ...) or a name of ALL_CASES")
+        }
+        if allCases && `case` != nil { throw ValidationError("--case and --all-cases do not go together") }
+        if let choice = kernelSource, !["auto", "source", "sim_source"].contains(choice) {
+            throw ValidationError("--kernel-source \(choice) is not a choice; use auto, source or sim_source")
+        }
         if !(1...86400).contains(goldenTimeout) {
             throw ValidationError("--golden-timeout \(goldenTimeout) is out of range; use 1..86400 seconds")
         }
@@ -92,12 +107,13 @@ struct ExampleOptions: ParsableArguments {
         } else {
             manifestPath = try ExampleBuild(
                 layout: layout, platform: platform, runtime: runtime,
-                verbose: verbose
+                verbose: verbose, kernelSource: kernelSource
             ).build(example: folder)
         }
         let manifest = try ArtifactsManifest.load(from: manifestPath)
         let golden = try GoldenCases.prepare(
-            example: folder, layout: layout, caseIndex: `case`, python: python, timeoutSeconds: goldenTimeout)
+            example: folder, layout: layout, caseChoice: `case`, allCases: allCases, python: python,
+            timeoutSeconds: goldenTimeout)
         return (folder, manifest, golden)
     }
 }

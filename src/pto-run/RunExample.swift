@@ -74,8 +74,14 @@ struct RunExample: ParsableCommand {
         }
         for (option, path) in [("--trace", trace), ("--graph", graph), ("--json-summary", jsonSummary)] {
             guard let path else { continue }
-            let folder = URL(fileURLWithPath: outputPath(path)).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
+            if path.isEmpty || path.hasSuffix("/")
+                || (FileManager.default.fileExists(atPath: outputPath(path), isDirectory: &isDirectory)
+                    && isDirectory.boolValue)
+            {
+                throw ValidationError("\(option) '\(path)' is a folder, not a file; name the file to write")
+            }
+            let folder = URL(fileURLWithPath: outputPath(path)).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
                 access(folder, W_OK) == 0
             else {
@@ -116,7 +122,7 @@ struct RunExample: ParsableCommand {
         settings.device = device
         settings.aicpuThreads = aicpuThreads
         settings.blockDim = blockDim
-        settings.caseIndex = example.case
+        settings.caseChoice = example.case
         settings.timeoutSeconds = timeout
         settings.verbose = verbose
         settings.python = example.python
@@ -133,7 +139,7 @@ struct RunExample: ParsableCommand {
         let failed = results.filter { !$0.passed && $0.notRun == nil }.count
         var closing = "\(results.count - failed - notRun.count) passed, \(failed) failed"
         if !notRun.isEmpty {
-            closing += ", \(notRun.count) not run (case \(notRun.map { String($0.index) }.joined(separator: ", ")))"
+            closing += ", \(notRun.count) not run (case \(notRun.map(\.label).joined(separator: ", ")))"
         }
         Console.out(closing)
         try writeOutputs(results, example: name, manifest: manifest)
@@ -160,7 +166,7 @@ struct RunExample: ParsableCommand {
             }
         }
         if let path = graph, let first = results.first(where: { $0.graph != nil }), let g = first.graph {
-            let text = GraphDot.render(g, title: "\(name) case \(first.index)", kernelNames: kernelNames)
+            let text = GraphDot.render(g, title: "\(name) case \(first.label)", kernelNames: kernelNames)
             try write(Data(text.utf8), to: outputPath(path), what: "graph")
         }
         if let path = jsonSummary {
@@ -174,7 +180,7 @@ struct RunExample: ParsableCommand {
     }
 
     private func printCase(_ result: CaseResult, example: String) {
-        let label = "\(example) case \(result.index) \(result.parameters)"
+        let label = "\(example) case \(result.label) \(result.parameters)"
         if let reason = result.notRun {
             Console.out("NOT RUN \(label): \(reason)")
         } else if let failure = result.failure {

@@ -58,7 +58,7 @@ final class GoldenSettingsTests: XCTestCase {
 
     func testNameListsMustBeListsOfNames() throws {
         try expectRefused(
-            "__outputs__ = 'out'", "__outputs__ = 'out' is a string, not a list of names; write __outputs__ = ['out']")
+            "__outputs__ = 'out'", "__outputs__ = 'out' is a string, not a list of names; write a list, e.g. __outputs__ = ['out']")
         try expectRefused("__outputs__ = ['out', 'out']", "__outputs__ names ['out'] more than once")
         try expectRefused("TENSOR_ORDER = ['a', 3]", "TENSOR_ORDER = ['a', 3] is not a list of tensor names")
     }
@@ -136,5 +136,82 @@ final class CompareCommandTests: XCTestCase {
         let bad = try runCommand(Project.ptoRun, ["compare", dir + "/a.npy", dir + "/e.npy", "--rtol=-1"])
         XCTAssertEqual(bad.status, 64, bad.combined)
         XCTAssertTrue(bad.stderr.contains("--rtol -1.0 is not a tolerance"), bad.stderr)
+    }
+}
+
+/// The golden contract of later upstream example folders: the list form of
+/// generate_inputs (ctypes scalars passed by value), named cases, torch.
+final class GoldenFormsTests: XCTestCase {
+    static let fixture = Project.root + "/tests/fixtures/list_form"
+
+    func testListFormPassesOneArgumentPerItemAndScalarsBitExact() throws {
+        // The orchestration refuses anything but exactly one argument per
+        // item; the kernel echoes every scalar kind into an output compared
+        // exactly (RTOL = ATOL = 0, uint64), c_float and c_double included.
+        let r = try runCommand(Project.ptoRun, [Self.fixture, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertEqual(
+            r.stdout,
+            "PASS list_form case small {n: 16, scale: 1.25}: out (16 elements), seen (11 elements)\n1 passed, 0 failed\n")
+    }
+
+    func testNamedCasesAreChosenByNameIndexOrAll() throws {
+        let all = try runCommand(Project.ptoRun, [Self.fixture, "--quiet", "--all-cases"])
+        XCTAssertEqual(all.status, 0, all.combined)
+        XCTAssertTrue(all.stdout.contains("PASS list_form case small "), all.stdout)
+        XCTAssertTrue(all.stdout.contains("PASS list_form case odd "), all.stdout)
+        XCTAssertTrue(all.stdout.hasSuffix("2 passed, 0 failed\n"), all.stdout)
+        for choice in ["odd", "1"] {
+            let one = try runCommand(Project.ptoRun, [Self.fixture, "--quiet", "--case", choice])
+            XCTAssertEqual(one.status, 0, one.combined)
+            XCTAssertTrue(one.stdout.hasPrefix("PASS list_form case odd {n: 37, scale: -0.1}"), one.stdout)
+        }
+        let unknown = try runCommand(Project.ptoRun, [Self.fixture, "--case", "huge"])
+        XCTAssertEqual(unknown.status, 2, unknown.combined)
+        XCTAssertTrue(
+            unknown.stderr.contains("golden.py: --case huge is not a case; its cases are 'small', 'odd' (or 0..1)"),
+            unknown.stderr)
+    }
+
+    /// Where torch cannot be imported, a golden that imports it says so in
+    /// one line with how to install it (a stand-in torch package that fails
+    /// to import, so the test means the same with torch installed or not).
+    func testMissingTorchIsOneLineWithTheInstallCommand() throws {
+        let dir = Project.root + "/build/tests/no-torch-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/shadow/torch", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "raise ModuleNotFoundError(\"No module named 'torch'\", name=\"torch\")\n"
+            .write(toFile: dir + "/shadow/torch/__init__.py", atomically: true, encoding: .utf8)
+        try "import torch\n\ndef generate_inputs(params):\n    return {}\n\ndef compute_golden(tensors, params):\n    pass\n"
+            .write(toFile: dir + "/golden.py", atomically: true, encoding: .utf8)
+        let r = try runCommand(
+            "/usr/bin/env", ["python3", Project.root + "/tools/example_golden.py", dir, "--out", dir + "/out"],
+            environment: ["PYTHONPATH": dir + "/shadow"])
+        XCTAssertEqual(r.status, 2, r.combined)
+        XCTAssertTrue(r.stderr.contains("golden.py: imports torch, which is not installed for "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("pip install torch"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("make deps does not install it"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
+    /// Scalars in the dict form, a malformed list: named, not guessed at.
+    func testFormMistakesAreNamed() throws {
+        let dir = Project.root + "/build/tests/forms-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [(String, String)] = [
+            ("{\"a\": np.ones(2), \"k\": ctypes.c_int32(1), \"out_x\": np.zeros(2)}",
+             "generate_inputs returned ctypes scalar(s) ['k'] in a dict; scalars need the list form"),
+            ("[(\"a\", np.ones(2)), (\"a\", np.ones(2))]", "generate_inputs returned 'a' twice"),
+            ("[(\"a\", 3.5)]", "generate_inputs returned float for 'a'; the list form takes numpy arrays"),
+        ]
+        for (returned, expected) in cases {
+            try "import ctypes\nimport numpy as np\n\ndef generate_inputs(params):\n    return \(returned)\n\ndef compute_golden(tensors, params):\n    pass\n"
+                .write(toFile: dir + "/golden.py", atomically: true, encoding: .utf8)
+            let r = try runCommand(
+                "/usr/bin/env", ["python3", Project.root + "/tools/example_golden.py", dir, "--out", dir + "/out"])
+            XCTAssertEqual(r.status, 2, r.combined)
+            XCTAssertTrue(r.stderr.contains(expected), r.stderr)
+        }
     }
 }

@@ -174,7 +174,8 @@ final class RunnerMessageTests: XCTestCase {
         try FileManager.default.removeItem(atPath: dir + "/kernels/aiv/kernel_add.cpp")
         let r = try runCommand(Project.ptoRun, [dir])
         XCTAssertEqual(r.status, 2, r.combined)
-        XCTAssertTrue(r.stderr.contains("KERNELS[0] source \(dir)/kernels/aiv/kernel_add.cpp does not exist"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("KERNELS[0] sim_source \(dir)/kernels/aiv/kernel_add.cpp does not exist"), r.stderr)
         XCTAssertFalse(r.stderr.contains("source source"), r.stderr)
     }
 
