@@ -50,7 +50,12 @@ PLATFORMS := $(notdir $(patsubst %/platform.mk,%,$(wildcard platform/*/platform.
 ifeq ($(filter $(PLATFORM),$(PLATFORMS)),)
 $(error PLATFORM=$(PLATFORM) is not a platform of this tree; choose one of: $(PLATFORMS))
 endif
+# PTO-ISA headers: a checkout next to the project (../shared/third_party/
+# pto-isa, where CI has one) is the default; PTO_ISA_ROOT= (empty) means none.
+PTO_ISA_ROOT ?= $(abspath $(wildcard $(ROOT)/../shared/third_party/pto-isa))
 include platform/$(PLATFORM)/platform.mk
+# yes when PTO-ISA kernels can be built here (headers and a C++23 compiler).
+PTO_ISA_USABLE := $(if $(PTO_ISA_ROOT),$(if $(wildcard $(PTO_ISA_ROOT)/include/pto/.),$(if $(PTO_CXX),yes)))
 
 RUNTIME_MKS := $(wildcard runtime/*/runtime.mk)
 RUNTIMES := $(notdir $(patsubst %/runtime.mk,%,$(RUNTIME_MKS)))
@@ -298,8 +303,18 @@ endif
 # two folders with the same name never share outputs.
 EX_ID := $(if $(filter $(ROOT)/kernels/%,$(EX_ABS)),$(notdir $(EX_ABS)),$(notdir $(EX_ABS))-$(firstword $(shell printf '%s' '$(EX_ABS)' | cksum)))
 EX_OUT := $(ROOT)/$(PLATFORM_OUT)/examples/$(EX_ID)
-EX_FRAGMENT := $(EX_OUT)/$(RUNTIME)/example.mk
-EX_ARTIFACTS := $(EX_OUT)/$(RUNTIME)/artifacts.json
+# Which source of a kernel with two the simulator builds: sim_source (its
+# plain C++ twin; the default, which needs nothing more), source (the device
+# kernel, PTO-ISA: needs PTO_ISA_ROOT and a C++23 compiler), or auto (source
+# when those are there, else the twin). Each choice has a build description
+# of its own.
+KERNEL_SOURCE ?= sim_source
+ifeq ($(filter $(KERNEL_SOURCE),auto source sim_source),)
+$(error KERNEL_SOURCE=$(KERNEL_SOURCE) is not a choice; use auto, source or sim_source)
+endif
+EX_VARIANT := $(KERNEL_SOURCE)$(if $(PTO_ISA_USABLE),-pto)
+EX_FRAGMENT := $(EX_OUT)/$(RUNTIME)/example-$(EX_VARIANT).mk
+EX_ARTIFACTS := $(EX_OUT)/$(RUNTIME)/artifacts-$(EX_VARIANT).json
 EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
 
 # kernel_config.py -> make fragment + artifacts manifest, regenerated when the
@@ -309,7 +324,8 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
-		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB))
+		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB)) \
+		--kernel-source $(KERNEL_SOURCE) --pto-isa $(if $(PTO_ISA_USABLE),yes,no)
 	$(Q)test -f $@ || { echo "error: $(EX_ABS)/kernels/kernel_config.py ended the config step before it finished (does it call os._exit()?); kernel_config.py must only define ORCHESTRATION and KERNELS" >&2; exit 2; }
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
@@ -344,14 +360,15 @@ endif
 # their runtime into it this way).
 BUILD_LOCK := $(BUILD_ROOT)/.build.lock
 # Where the user ran make (make -C keeps the shell's PWD): the runner takes
-# relative --trace/--graph/--json-summary paths from there.
-CALLER_DIR := $(or $(PWD),$(CURDIR))
+# relative --trace/--graph/--json-summary paths from there. Passed in the
+# environment, unexpanded and unquoted, whatever characters the folder has.
+export PTO_RUN_CALLER_DIR := $(or $(value PWD),$(CURDIR))
 FLOCK := $(shell command -v flock 2>/dev/null)
 run: | $(DEPS_STAMP)
 	@mkdir -p $(BUILD_ROOT)
 	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory example swift-tools \
 		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
-	$(Q)env PTO_RUN_CALLER_DIR='$(CALLER_DIR)' $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
+	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
 		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
 endif

@@ -148,17 +148,32 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 # once (make example), then run by pto-run for each pair.
 CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
 CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
-# $(call run_example_configs,EXAMPLE,CONFIGS,ENV[,SANITIZE]): one pto-run per
-# configuration, of the example built with that sanitizer (or none).
+# $(call run_example_configs,EXAMPLE,CONFIGS,ENV[,SANITIZE[,KERNEL_SOURCE]]): one
+# pto-run per configuration, of the example built with that sanitizer (or
+# none) from its plain C++ kernels (sim_source) unless told otherwise.
 run_example_configs = artifacts=$$($(MAKE) --no-print-directory -s example EXAMPLE=$(1) PRINT_ARTIFACTS=1 \
-	SANITIZE=$(4) | sed -n 's/^PTO_ARTIFACTS=//p'); \
+	SANITIZE=$(4) KERNEL_SOURCE=$(or $(5),sim_source) | sed -n 's/^PTO_ARTIFACTS=//p'); \
 	[ -n "$$artifacts" ] || { echo "building $(1) failed"; exit 1; }; \
 	for cfg in $(2); do t=$${cfg%%:*}; b=$${cfg\#\#*:}; \
-		echo "== example $(1), $$t scheduler thread(s), block_dim $$b"; \
+		echo "== example $(1)$(if $(5), ($(5) kernels)), $$t scheduler thread(s), block_dim $$b"; \
 		env $(3) $(PTO_RUN) $(1) --artifacts $$artifacts --aicpu-threads $$t --block-dim $$b --quiet || exit 1; \
 	done
 check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	$(Q)set -e; $(foreach ex,$(CHECK_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_CONFIGS),);)
+
+# The examples whose kernels come in two sources: their PTO-ISA kernels,
+# built against the real headers (PTO_ISA_ROOT; by default
+# ../shared/third_party/pto-isa), at two configurations.
+CHECK_PTO_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(shell grep -l sim_source kernels/*/kernels/kernel_config.py)))
+CHECK_PTO_CONFIGS ?= 1:1 3:3
+.PHONY: check-pto-isa
+check-pto-isa: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
+ifeq ($(PTO_ISA_USABLE),yes)
+	$(Q)set -e; $(foreach ex,$(CHECK_PTO_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_PTO_CONFIGS),,,source);)
+else
+	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),no PTO-ISA headers (PTO_ISA_ROOT is empty, and ../shared/third_party/pto-isa is not there)); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
+	@echo "0 passed, 0 failed"
+endif
 
 # Incremental builds: nothing rebuilds when nothing changed; a header, a
 # compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
@@ -252,7 +267,7 @@ check-a2a3:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples cpp fuzz a2a3 bench incremental
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples pto-isa cpp fuzz a2a3 bench incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -267,7 +282,8 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
-$(call check_stamp,examples) $(call check_stamp,swift): $(CHECK_DIR)/runtime-libs.done $(CHECK_DIR)/tools.done
+$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa): $(CHECK_DIR)/runtime-libs.done \
+	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)
 $(call check_stamp,tsan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,tsan-cpp)

@@ -101,7 +101,23 @@ def resolve_source(config_path: Path, value, what: str) -> Path:
     return path
 
 
-def read_config(example_dir: Path, platform: str):
+def source_key(config_path: Path, where: str, kernel: dict, platform: str, choice: str,
+               pto_isa: bool) -> str:
+    """Which of a kernel's sources this build compiles. A device builds
+    `source`. The simulator may take a plain C++ twin (`sim_source`) instead:
+    always with KERNEL_SOURCE=sim_source, never with source, and with auto
+    when `source` is a PTO-ISA kernel the simulator cannot build here (no
+    headers or no C++23 compiler) or is not a PTO-ISA kernel at all."""
+    if not platform.endswith("sim") or "sim_source" not in kernel or choice == "source":
+        return "source"
+    if choice == "sim_source":
+        return "sim_source"
+    device = resolve_source(config_path, kernel["source"], f"{where} source")
+    return "source" if pto_isa and uses_pto_isa(device) else "sim_source"
+
+
+def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
+                pto_isa: bool = False):
     config_path = example_dir / "kernels" / "kernel_config.py"
     if not example_dir.is_dir():
         raise ConfigError(f"{example_dir}: example folder not found")
@@ -145,21 +161,34 @@ def read_config(example_dir: Path, platform: str):
         if core not in ("aic", "aiv"):
             raise ConfigError(f"{config_path}: {where} core_type {k['core_type']!r} must be "
                               "'aic' or 'aiv'")
-        # On the simulator a kernel may carry a plain C++ twin of a device kernel.
-        key = "sim_source" if platform.endswith("sim") and "sim_source" in k else "source"
+        key = source_key(config_path, where, k, platform, kernel_source, pto_isa)
         source = resolve_source(config_path, k[key], f"{where} {key}")
+        # A twin gets names of its own: switching between the two never
+        # reuses the other's build.
+        name = re.sub(r"[^A-Za-z0-9_]", "_", source.stem) + ("_sim" if key == "sim_source" else "")
         result.append({"func_id": func_id, "source": str(source), "core_type": core,
-                       "name": re.sub(r"[^A-Za-z0-9_]", "_", source.stem),
-                       "pto_isa": uses_pto_isa(source)})
+                       "name": name, "pto_isa": uses_pto_isa(source)})
     return config_path, orch_source, orch_function, result
 
 
 PTO_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]pto/', re.MULTILINE)
 
 
-def uses_pto_isa(source: Path) -> bool:
-    """Whether a kernel is written against the PTO-ISA tile library."""
-    return bool(PTO_INCLUDE.search(source.read_text(errors="replace")))
+LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
+
+
+def uses_pto_isa(source: Path, seen=None) -> bool:
+    """Whether a kernel is written against the PTO-ISA tile library: it, or
+    a header of its own it includes with quotes, includes <pto/...>."""
+    seen = set() if seen is None else seen
+    if source in seen or not source.is_file():
+        return False
+    seen.add(source)
+    text = source.read_text(errors="replace")
+    if PTO_INCLUDE.search(text):
+        return True
+    return any(uses_pto_isa((source.parent / name).resolve(), seen)
+               for name in LOCAL_INCLUDE.findall(text))
 
 
 def make_fragment(args) -> None:
@@ -173,7 +202,8 @@ def make_fragment(args) -> None:
     if problem:
         raise ConfigError(f"{example_dir}: the example's path contains {problem}, which make "
                           "or the shell would read as syntax; move or rename the folder")
-    config_path, orch_source, orch_function, kernels = read_config(example_dir, args.platform)
+    config_path, orch_source, orch_function, kernels = read_config(
+        example_dir, args.platform, args.kernel_source, args.pto_isa == "yes")
     kernel_dir = Path(args.kernel_out)
     runtime_dir = Path(args.runtime_out)
     orch_out = Path(args.orch_out)
@@ -232,6 +262,10 @@ def main() -> int:
     frag.add_argument("--kernel-out", required=True)
     frag.add_argument("--orch-out", required=True)
     frag.add_argument("--runtime-out", required=True)
+    frag.add_argument("--kernel-source", choices=("auto", "source", "sim_source"), default="auto",
+                      help="which source of a kernel with a sim_source twin to build")
+    frag.add_argument("--pto-isa", choices=("yes", "no"), default="no",
+                      help="whether PTO-ISA kernels can be built here")
     frag.add_argument("--aicore-binary", default="libpto_aicore.so",
                       help="file name of the AICore executor in --runtime-out")
     args = parser.parse_args()

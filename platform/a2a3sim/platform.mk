@@ -56,17 +56,26 @@ AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # Kernels see the AICore qualifiers as empty macros, so device-style sources
 # (__aicore__, __gm__) compile unchanged.
-KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) -include aicore_qualifiers.h -Iplatform/include/aicore -Iplatform/include/common
+# On an x86 CPU with F16C, float16 conversions compile to its instructions
+# instead of calls into libgcc (which a kernel loaded as raw .text, the
+# device's way, could not make).
+KERNEL_F16C := $(if $(filter x86_64,$(shell uname -m)),$(if $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && echo y),-mf16c))
+# Loops that zero or copy stay loops (g++ would call memset/memcpy, which
+# raw .text cannot reach either; a device compiler never calls them).
+KERNEL_NO_LIBCALLS := $(shell $(CXX) -fno-tree-loop-distribute-patterns -x c++ -fsyntax-only /dev/null >/dev/null 2>&1 && echo -fno-tree-loop-distribute-patterns)
+KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(KERNEL_F16C) $(KERNEL_NO_LIBCALLS) -include aicore_qualifiers.h -Iplatform/include/aicore -Iplatform/include/common
 
 # Kernels written against the PTO-ISA tile library (they include <pto/...>)
 # build with its CPU simulation: C++23, by the first compiler found that
 # accepts it (g++ 12 cannot compile the PTO-ISA headers; clang++ 21 can).
+# The headers come in as system headers: a run shows warnings of the user's
+# kernel, not of the library.
 PTO_ISA_ROOT ?=
 cxx23_ok = $(shell printf 'int main(){}' | $(1) -std=c++23 -x c++ -fsyntax-only - >/dev/null 2>&1 && echo yes)
 PTO_CXX ?= $(firstword $(foreach c,clang++ g++ c++,$(if $(shell command -v $(c) 2>/dev/null),$(if $(call cxx23_ok,$(c)),$(c)))))
 PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -D__CPU_SIM \
 	-DPTO_CPU_MAX_THREADS=1 -include aicore_qualifiers.h -Iplatform/include/aicore \
-	-Iplatform/include/common -I$(PTO_ISA_ROOT)/include -I$(PTO_ISA_ROOT)/include/pto
+	-Iplatform/include/common -isystem $(PTO_ISA_ROOT)/include -isystem $(PTO_ISA_ROOT)/include/pto
 
 # Stops before building anything when a PTO-ISA kernel cannot be built: one
 # line naming the kernel and what to set, exit 1 (make's question mode).

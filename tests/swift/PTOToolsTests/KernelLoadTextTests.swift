@@ -22,6 +22,19 @@ final class KernelLoadTextTests: XCTestCase {
         }
     }
 
+    /// float16 kernels (bgemm's tile GEMM reads _Float16) load as raw .text:
+    /// on an x86 CPU with F16C their conversions are its instructions, not
+    /// libgcc calls through the PLT.
+    func testFloat16KernelsPassWithRawText() throws {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        #if arch(x86_64)
+            guard cpu.contains(" f16c") else { throw XCTSkip("this x86 CPU has no F16C") }
+        #endif
+        let r = try runCommand(Project.ptoRun, ["bgemm", "--kernel-load", "text", "--quiet", "--case", "2"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(r.stdout.hasSuffix("1 passed, 0 failed\n"), r.stdout)
+    }
+
     func testKernelThatIsNotSelfContainedIsRefusedWithItsRelocation() throws {
         let r = try runCommand(Project.ptoRun, ["matmul_example", "--kernel-load", "text"])
         XCTAssertEqual(r.status, 2, r.combined)

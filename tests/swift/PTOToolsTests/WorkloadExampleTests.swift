@@ -65,8 +65,10 @@ final class WorkloadExampleTests: XCTestCase {
     func testPtoIsaKernelBuildsAsCxx23WithTheSimulatorDefines() throws {
         let dir = try Project.copyExample("vector_example", as: "pto_with_root")
         try makePtoKernel(in: dir)
+        // The plain twin, made a (stand-in) PTO-ISA kernel: built by choice.
         let r = try runCommand(
-            Project.ptoRun, [dir, "--case", "0"], environment: ["PTO_ISA_ROOT": try fakePtoIsaRoot()])
+            Project.ptoRun, [dir, "--case", "0", "--kernel-source", "sim_source"],
+            environment: ["PTO_ISA_ROOT": try fakePtoIsaRoot()])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stdout.contains("PASS pto_with_root case 0"), r.stdout)
         let bad = try runCommand(
@@ -77,18 +79,17 @@ final class WorkloadExampleTests: XCTestCase {
 
     func testSimSourceReplacesADeviceKernelOnTheSimulator() throws {
         let dir = try Project.copyExample("vector_example", as: "sim_source")
-        // A device-only kernel (needs PTO-ISA) with a plain C++ twin for the simulator.
-        let device = dir + "/kernels/aiv/kernel_add_device.cpp"
+        // Without PTO-ISA headers, the plain C++ twins (sim_source) are built:
+        // the device kernels (source) are never compiled.
         try "#include <pto/pto-inst.hpp>\nthis does not compile without PTO-ISA;\n"
-            .write(toFile: device, atomically: true, encoding: .utf8)
-        try replaceInFile(
-            dir + "/kernels/kernel_config.py",
-            "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}",
-            "{\"func_id\": 0, \"source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add_device.cpp\"), \"sim_source\": str(_KERNELS_ROOT / \"aiv\" / \"kernel_add.cpp\"), \"core_type\": \"aiv\"}"
-        )
+            .write(toFile: dir + "/kernels/aiv_pto/kernel_add.cpp", atomically: true, encoding: .utf8)
         let r = try runCommand(Project.ptoRun, [dir], environment: ["PTO_ISA_ROOT": ""])
         XCTAssertEqual(r.status, 0, r.combined)
         XCTAssertTrue(r.stdout.contains("3 passed, 0 failed"), r.stdout)
+        // Asking for the device kernels without the headers names what to set.
+        let asked = try runCommand(Project.ptoRun, [dir, "--kernel-source", "source"], environment: ["PTO_ISA_ROOT": ""])
+        XCTAssertEqual(asked.status, 2, asked.combined)
+        XCTAssertTrue(asked.stderr.contains("set PTO_ISA_ROOT to a PTO-ISA checkout"), asked.stderr)
     }
 
     func testWrongGoldenOnAManyTaskExample() throws {
@@ -102,5 +103,44 @@ final class WorkloadExampleTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("C: "), r.stdout)
         XCTAssertTrue(r.stdout.contains("elements differ"), r.stdout)
         XCTAssertTrue(r.stdout.contains("C[0, 0, "), r.stdout)
+    }
+}
+
+/// The examples' PTO-ISA kernels against the real headers: they pass the
+/// same goldens as their plain twins, and the library's headers warn nothing.
+final class RealPtoIsaTests: XCTestCase {
+    static let headers = Project.root + "/../shared/third_party/pto-isa"
+
+    override func setUpWithError() throws {
+        guard FileManager.default.fileExists(atPath: Self.headers + "/include/pto/pto-inst.hpp") else {
+            throw XCTSkip("no PTO-ISA headers at \(Self.headers)")
+        }
+    }
+
+    func testVectorExampleWithPtoIsaKernelsBuildsWithoutWarningsAndPasses() throws {
+        let dir = try Project.copyExample("vector_example", as: "pto_vector_fresh")
+        let r = try runCommand(
+            Project.ptoRun, [dir, "--kernel-source", "source", "--quiet"],
+            environment: ["PTO_ISA_ROOT": Self.headers])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(r.stdout.hasSuffix("3 passed, 0 failed\n"), r.stdout)
+        XCTAssertFalse(r.combined.contains("warning:"), r.combined)
+        XCTAssertTrue(try builtSources(dir, variant: "source-pto").contains("/kernels/aiv_pto/kernel_add.cpp"))
+        // The plain twins of the same example, by choice.
+        let plain = try runCommand(
+            Project.ptoRun, [dir, "--kernel-source", "sim_source", "--quiet"],
+            environment: ["PTO_ISA_ROOT": Self.headers])
+        XCTAssertEqual(plain.status, 0, plain.combined)
+        XCTAssertTrue(try builtSources(dir, variant: "sim_source-pto").contains("/kernels/aiv/kernel_add.cpp"))
+    }
+
+    /// The kernel sources the build description of `variant` names.
+    private func builtSources(_ dir: String, variant: String) throws -> String {
+        let examples = Project.root + "/build/a2a3sim/examples"
+        let name = URL(fileURLWithPath: dir).lastPathComponent
+        let folder = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: examples).first { $0.hasPrefix(name + "-") })
+        return try String(
+            contentsOfFile: "\(examples)/\(folder)/host_build_graph/artifacts-\(variant).json", encoding: .utf8)
     }
 }

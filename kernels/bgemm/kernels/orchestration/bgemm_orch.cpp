@@ -39,6 +39,14 @@ extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
                      (long long)tk, (long long)tn);
         return -1;
     }
+    // The cube works in 16 x 16 blocks (the PTO-ISA tile GEMM takes tiles in
+    // them), and a tile row is at most 256 floats wide (the tile add's row).
+    if (tm % 16 || tk % 16 || tn % 16 || tn > 256) {
+        rt->fail(
+            "build_bgemm_graph: tiles must be multiples of 16 with tn at most 256 (the cube's "
+            "block size, the vector row); change 'tile' in golden.py's PARAMS_LIST");
+        return -1;
+    }
     const int64_t mt = m / tm, kt = k / tk, nt = n / tn;
 
     HostApi& api = rt->host_api;

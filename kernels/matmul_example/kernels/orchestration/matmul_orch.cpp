@@ -50,6 +50,15 @@ extern "C" int build_matmul_graph(Runtime* rt, uint64_t* args, int arg_count) {
         return -1;
     }
 
+    // The cube works in 16 x 16 blocks along k and n (the PTO-ISA matmul
+    // takes them so; a partial block of rows is fine).
+    if (k % 16 || n % 16) {
+        rt->fail(
+            "build_matmul_graph: K and N must be multiples of 16 (the cube's block size); "
+            "change them in golden.py's PARAMS_LIST");
+        return -1;
+    }
+
     HostApi& api = rt->host_api;
     void* a = api.device_malloc(a_bytes);
     void* w1 = api.device_malloc(w1_bytes);
