@@ -45,6 +45,11 @@ Q := @
 say = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(ROOT)/%,%,$(2))';
 endif
 
+# A header the user's code includes from a path with ':' would end every
+# later build with "multiple target patterns": the compiler writes such
+# paths into dependency files as they are. Escaped, make reads them as paths.
+escape_depfile_colons = sed -i 's/\([^\\ ]\):\([^ ]\)/\1\\:\2/g' $(1)
+
 # ---- platform and runtime ---------------------------------------------------
 PLATFORMS := $(notdir $(patsubst %/platform.mk,%,$(wildcard platform/*/platform.mk)))
 ifeq ($(filter $(PLATFORM),$(PLATFORMS)),)
@@ -343,6 +348,7 @@ $(EX_ORCH_OUT): $(EX_ORCH_SRC) $(ORCH_OBJS) $(EX_ORCH_CMD)
 	$(call say,ORCH,$<)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -I$(dir $<) -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
+	$(Q)$(call escape_depfile_colons,$(@:.so=.d))
 
 -include $(EX_ORCH_OUT:.so=.d) $(patsubst %.o,%.od,$(filter %.o,$(EX_KERNEL_OUTS)))
 

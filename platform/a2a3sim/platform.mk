@@ -107,6 +107,7 @@ $$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
 		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
+	$$(Q)$$(call escape_depfile_colons,$$(@:.o=.od))
 
 $$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_OBJ)
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX),$$(KERNEL_CXX)) $$(PLATFORM_LDFLAGS) -o $$@ $$< $$(PLATFORM_LDLIBS)

@@ -231,6 +231,30 @@ final class BrokenExampleTests: XCTestCase {
                     + "generate_inputs gave it (zeros, or its inputs)"), r.stdout)
     }
 
+    /// A kernel including a header from a path with ':' builds, builds again
+    /// (its dependency file once broke every later build), and a change to
+    /// the header rebuilds it.
+    func testAHeaderUnderAPathWithAColonIsTracked() throws {
+        let folder = Project.root + "/build/tests/inc:" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "#pragma once\nconstexpr float kOffset = 0.0f;\n".write(
+            toFile: folder + "/offset.h", atomically: true, encoding: .utf8)
+        let dir = try Project.copyExample("vector_example", as: "colon_header")
+        try replaceInFile(
+            dir + "/kernels/aiv/kernel_mul.cpp", "#include <cstdint>", "#include <cstdint>\n#include \"\(folder)/offset.h\"")
+        try replaceInFile(dir + "/kernels/aiv/kernel_mul.cpp", "a[i] * b[i]", "a[i] * b[i] + kOffset")
+        for _ in 0..<2 {
+            let r = try runCommand(Project.ptoRun, [dir, "--case", "2", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.combined)
+        }
+        try "#pragma once\nconstexpr float kOffset = 1.0f;\n".write(
+            toFile: folder + "/offset.h", atomically: true, encoding: .utf8)
+        let changed = try runCommand(Project.ptoRun, [dir, "--case", "2", "--quiet"])
+        XCTAssertEqual(changed.status, 1, changed.combined)  // rebuilt: the output is off by one now
+        XCTAssertTrue(changed.stdout.contains("FAIL colon_header case 2"), changed.stdout)
+    }
+
     /// A kernel is compiled once (its shared object is linked from the
     /// object file), so its compile error is printed once.
     func testAKernelCompileErrorIsPrintedOnce() throws {
