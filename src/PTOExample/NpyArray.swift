@@ -95,7 +95,11 @@ public struct NpyArray: Equatable, Sendable {
 
         let fields = try NpyHeader.parse(header, path: path)
         guard let type = ElementType(numpyDescriptor: fields.descr) else {
-            throw .npy(path: path, reason: "dtype '\(fields.descr)' is not supported")
+            let hint =
+                fields.descr.hasPrefix(">")
+                ? "big-endian; save it little-endian, e.g. np.save(path, array.astype(array.dtype.newbyteorder('<')))"
+                : "use float16/32/64, (u)int8/16/32/64 or bool"
+            throw .npy(path: path, reason: "dtype '\(fields.descr)' is not supported (\(hint))")
         }
         guard !fields.fortranOrder else {
             throw .npy(path: path, reason: "Fortran-ordered arrays are not supported")

@@ -72,7 +72,14 @@ struct RunExample: ParsableCommand {
                 "--timeout \(t) is out of range: give the seconds a run may go without any task completing, "
                     + "from 0.001 to 86400")
         }
-        for (option, path) in [("--trace", trace), ("--graph", graph), ("--json-summary", jsonSummary)] {
+        let outputs = [("--trace", trace), ("--graph", graph), ("--json-summary", jsonSummary)]
+        let named = outputs.compactMap { option, path in path.map { (option, outputPath($0)) } }
+        for (index, (option, path)) in named.enumerated() {
+            if let other = named[..<index].first(where: { $0.1 == path }) {
+                throw ValidationError("\(other.0) and \(option) name the same file \(path); give each its own")
+            }
+        }
+        for (option, path) in outputs {
             guard let path else { continue }
             var isDirectory: ObjCBool = false
             if path.isEmpty || path.hasSuffix("/")

@@ -59,6 +59,23 @@ final class RunnerBoundsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), [])
     }
 
+    /// SIGKILL gives the runner no chance to clean up: the golden helper
+    /// still ends with it (parent-death signal), never working on alone.
+    func testTheGoldenHelperDiesWithARunnerKilledOutright() throws {
+        let dir = try Project.copyExample("vector_example", as: "killed_golden")
+        let marker = dir + "/golden-started"
+        try replaceInFile(
+            dir + "/golden.py", "def generate_inputs(params):",
+            "def generate_inputs(params):\n    import os, time\n    open(\"\(marker)\", \"w\").write(str(os.getpid()))\n    time.sleep(300)"
+        )
+        let tmp = Project.root + "/build/tests/tmp-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let ended = try interrupt(dir, marker: marker, with: SIGKILL, tmp: tmp)
+        XCTAssertEqual(ended.status, SIGKILL)
+        XCTAssertTrue(gone(ended.helper), "golden.py's Python \(ended.helper) outlived a killed runner")
+    }
+
     func testTerminationDuringTheBuildEndsMakeAndTheConfigStep() throws {
         let dir = try Project.copyExample("vector_example", as: "terminated_build")
         let marker = dir + "/config-started"
