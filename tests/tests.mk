@@ -171,7 +171,7 @@ check-pto-isa: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 ifeq ($(PTO_ISA_USABLE),yes)
 	$(Q)set -e; $(foreach ex,$(CHECK_PTO_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_PTO_CONFIGS),,,source);)
 else
-	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),no PTO-ISA headers (PTO_ISA_ROOT is empty, and ../shared/third_party/pto-isa is not there)); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
+	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),$(if $(wildcard ../shared/third_party/pto-isa/include/pto/.),PTO_ISA_ROOT is set empty,no PTO-ISA headers (../shared/third_party/pto-isa is not there))); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
 	@echo "0 passed, 0 failed"
 endif
 

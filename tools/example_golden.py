@@ -178,6 +178,9 @@ def cases_of(path: Path, module) -> list:
         if not isinstance(name, str) or not name:
             raise GoldenError(f"{path}: ALL_CASES has the case name {name!r}; name cases with "
                               "non-empty strings")
+        if name.startswith("-") or (name.isascii() and name.isdigit()):
+            raise GoldenError(f"{path}: ALL_CASES has the case name {name!r}, which --case would "
+                              "read as an option or an index; name it with a word")
         check_params(path, f"ALL_CASES[{name!r}]", params)
     return list(named.items())
 
@@ -202,12 +205,13 @@ def chosen_cases(path: Path, module, cases: list, choice) -> list:
     names = [name for name, _ in cases]
     if choice in names:
         return [names.index(choice)]
-    if choice.isdigit() and int(choice) < len(cases):
+    numeric = choice.isascii() and choice.isdigit()
+    if numeric and int(choice) < len(cases):
         return [int(choice)]
     known = (f"its cases are {', '.join(map(repr, names))} (or 0..{len(cases) - 1})"
              if names[0] is not None else f"PARAMS_LIST has {len(cases)} case(s), "
              f"0..{len(cases) - 1}")
-    problem = "is out of range" if choice.isdigit() else "is not a case"
+    problem = "is out of range" if numeric else "is not a case"
     raise GoldenError(f"{path}: --case {choice} {problem}; {known}")
 
 
@@ -237,10 +241,12 @@ SCALAR_TYPES = {ctypes.c_int8: "int8", ctypes.c_int16: "int16", ctypes.c_int32: 
 
 
 def scalar_bits(value) -> int:
+    # Floats from their own bytes: through a Python float, a signalling NaN
+    # would come back quiet.
     if isinstance(value, ctypes.c_float):
-        return struct.unpack("<I", struct.pack("<f", value.value))[0]
+        return struct.unpack("<I", bytes(value))[0]
     if isinstance(value, ctypes.c_double):
-        return struct.unpack("<Q", struct.pack("<d", value.value))[0]
+        return struct.unpack("<Q", bytes(value))[0]
     return int(value.value) & (2**64 - 1)
 
 
@@ -323,9 +329,11 @@ def list_form(path: Path, generated) -> list:
         if any(name == seen for seen, _ in pairs):
             raise GoldenError(f"{path}: generate_inputs returned '{name}' twice")
         if scalar_kind(value) is None and not is_torch(value) and not isinstance(value, np.ndarray):
-            raise GoldenError(f"{path}: generate_inputs returned {type(value).__name__} for "
-                              f"'{name}'; the list form takes numpy arrays, torch tensors or ctypes "
-                              f"scalars ({', '.join(t.__name__ for t in SCALAR_TYPES)})")
+            kind = type(value)
+            what = f"{kind.__module__}.{kind.__name__}" if kind.__module__ != "builtins" else kind.__name__
+            raise GoldenError(f"{path}: generate_inputs returned {what} for '{name}'; the list form "
+                              "takes numpy arrays, torch tensors or ctypes scalars (ctypes.c_int8 .. "
+                              "c_int64, c_uint8 .. c_uint64, c_bool, c_float, c_double)")
         pairs.append((name, value))
     return pairs
 
@@ -362,6 +370,13 @@ def prepare_case(path: Path, module, index: int, case_name, params, out_dir: Pat
                               "list order (drop TENSOR_ORDER or make them agree)")
     else:
         order = tensor_order(path, module, tensors)
+    scalars = [n for n in order if n not in tensors]
+    declared = name_list(path, module, "__outputs__") or []
+    passed_by_value = [n for n in scalars if n in declared or (not declared and n.startswith("out_"))]
+    if passed_by_value:
+        raise GoldenError(f"{path}: {passed_by_value} would be outputs but are ctypes scalars, passed "
+                          "by value: nothing can come back through them; make them tensors (a "
+                          "one-element array), or rename them")
     outputs = output_names(path, module, [n for n in order if n in tensors])
 
     # compute_golden sees what generate_inputs made: torch tensors as torch

@@ -377,6 +377,13 @@ public struct ExampleRunner {
     /// The .text of a kernel's object file, after `pto-elf check` found it
     /// self-contained (the entry may sit anywhere: the loader adds its offset).
     private func loadableText(of kernel: ArtifactsManifest.Kernel) throws(RunnerError) -> TextSection {
+        if kernel.ptoIsa == true && settings.platform.hasSuffix("sim") {
+            throw .invalidOption(
+                "kernel \(kernel.source) is a PTO-ISA kernel: on the simulator the library's CPU model calls the "
+                    + "C++ runtime, which a kernel loaded as raw .text cannot reach (on a device the same source "
+                    + "compiles to device instructions); run it with --kernel-load so, or its plain twin with "
+                    + "--kernel-source sim_source")
+        }
         guard let object = kernel.object else {
             throw .invalidOption(
                 "the artifacts manifest names no object file for \(kernel.source); rebuild with make")

@@ -70,8 +70,11 @@ public struct GoldenCases: Sendable {
             throw .goldenPreparation(
                 command: child.commandLine, exitCode: result.exitCode,
                 message:
-                    "preparing the golden of \(folder) failed (exit \(result.exitCode)); see the message above (if "
-                    + "there is none, golden.py ended the process itself: os._exit(\(result.exitCode)), or a signal)"
+                    "preparing the golden of \(folder) failed (exit \(result.exitCode)); "
+                    + (result.exitCode == 2
+                        ? "the message above says why"
+                        : "golden.py ended the Python process itself (os._exit(\(result.exitCode)), a signal, or "
+                            + "a Python that cannot run the helper; see above)")
             )
         }
         // The manifest is written last: without it, golden.py ended the

@@ -18,9 +18,12 @@ public struct ArtifactsManifest: Decodable, Sendable {
         public var binary: String
         /// The kernel's object file, whose .text the device loads.
         public var object: String?
+        /// Written against the PTO-ISA tile library.
+        public var ptoIsa: Bool?
         enum CodingKeys: String, CodingKey {
             case source, binary, object
             case funcId = "func_id"
+            case ptoIsa = "pto_isa"
             case coreType = "core_type"
         }
     }

@@ -67,6 +67,11 @@ struct ExampleOptions: ParsableArguments {
             throw ValidationError("--case '\(c)' is not a case: give an index (0, 1, ...) or a name of ALL_CASES")
         }
         if allCases && `case` != nil { throw ValidationError("--case and --all-cases do not go together") }
+        if kernelSource != nil && artifacts != nil {
+            throw ValidationError(
+                "--kernel-source chooses what Make builds, but --artifacts names a build made already (make run "
+                    + "passes it): with make run choose with KERNEL_SOURCE=source|sim_source|auto instead")
+        }
         if let choice = kernelSource, !["auto", "source", "sim_source"].contains(choice) {
             throw ValidationError("--kernel-source \(choice) is not a choice; use auto, source or sim_source")
         }

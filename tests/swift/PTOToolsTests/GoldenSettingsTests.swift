@@ -166,6 +166,10 @@ final class GoldenFormsTests: XCTestCase {
             XCTAssertEqual(one.status, 0, one.combined)
             XCTAssertTrue(one.stdout.hasPrefix("PASS list_form case odd {n: 37, scale: -0.1}"), one.stdout)
         }
+        // Not an index: digits of other scripts (int() would take them).
+        let foreign = try runCommand(Project.ptoRun, [Self.fixture, "--case", "\u{0663}"])
+        XCTAssertEqual(foreign.status, 2, foreign.combined)
+        XCTAssertTrue(foreign.stderr.contains("is not a case"), foreign.stderr)
         let unknown = try runCommand(Project.ptoRun, [Self.fixture, "--case", "huge"])
         XCTAssertEqual(unknown.status, 2, unknown.combined)
         XCTAssertTrue(
@@ -194,6 +198,22 @@ final class GoldenFormsTests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     }
 
+    /// A c_float's own bits go to the orchestration: a signalling NaN does
+    /// not come back quiet through a Python float.
+    func testFloatScalarsKeepTheirBitPatterns() throws {
+        let script = """
+            import ctypes, struct, sys
+            sys.path.insert(0, "\(Project.root)/tools")
+            import example_golden as g
+            f = ctypes.c_float(); ctypes.memmove(ctypes.addressof(f), struct.pack("<I", 0x7f800001), 4)
+            d = ctypes.c_double(); ctypes.memmove(ctypes.addressof(d), struct.pack("<Q", 0x7ff0000000000001), 8)
+            print(hex(g.scalar_bits(f)), hex(g.scalar_bits(d)), hex(g.scalar_bits(ctypes.c_int8(-1))))
+            """
+        let r = try runCommand("/usr/bin/env", ["python3", "-c", script])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertEqual(r.stdout, "0x7f800001 0x7ff0000000000001 0xffffffffffffffff\n")
+    }
+
     /// Scalars in the dict form, a malformed list: named, not guessed at.
     func testFormMistakesAreNamed() throws {
         let dir = Project.root + "/build/tests/forms-" + UUID().uuidString
@@ -204,6 +224,8 @@ final class GoldenFormsTests: XCTestCase {
              "generate_inputs returned ctypes scalar(s) ['k'] in a dict; scalars need the list form"),
             ("[(\"a\", np.ones(2)), (\"a\", np.ones(2))]", "generate_inputs returned 'a' twice"),
             ("[(\"a\", 3.5)]", "generate_inputs returned float for 'a'; the list form takes numpy arrays"),
+            ("[(\"a\", np.ones(2)), (\"out_k\", ctypes.c_int32(1))]",
+             "['out_k'] would be outputs but are ctypes scalars, passed by value"),
         ]
         for (returned, expected) in cases {
             try "import ctypes\nimport numpy as np\n\ndef generate_inputs(params):\n    return \(returned)\n\ndef compute_golden(tensors, params):\n    pass\n"

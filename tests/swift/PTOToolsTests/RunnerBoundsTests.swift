@@ -181,6 +181,10 @@ final class RunnerMessageTests: XCTestCase {
             unwritable.stderr.contains(
                 "--trace /nonexistent/t.json: cannot write there (the folder /nonexistent is missing or not writable)"),
             unwritable.stderr)
+        let both = try runCommand(
+            Project.ptoRun, ["vector_example", "--kernel-source", "source", "--artifacts", "/x/artifacts.json"])
+        XCTAssertEqual(both.status, 64, both.combined)
+        XCTAssertTrue(both.stderr.contains("with make run choose with KERNEL_SOURCE="), both.stderr)
         let tiny = try runCommand(Project.ptoRun, ["vector_example", "--timeout", "1e-6"])
         XCTAssertEqual(tiny.status, 64, tiny.combined)
         XCTAssertTrue(tiny.stderr.contains("--timeout 1e-06 is out of range"), tiny.stderr)

@@ -22,7 +22,11 @@ uint64_t ptr(const void* p) {
 
 extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count != 9 || args[6] != 7 * sizeof(int32_t)) {
-        std::fprintf(stderr, "build_bgemm_graph: expected A, B, config (7 int32), C\n");
+        {
+            char why[256];
+            std::snprintf(why, sizeof why, "build_bgemm_graph: expected A, B, config (7 int32), C");
+            rt->fail(why);
+        }
         return -1;
     }
     const int32_t* cfg = reinterpret_cast<const int32_t*>(args[2]);
@@ -32,11 +36,16 @@ extern "C" int build_bgemm_graph(Runtime* rt, uint64_t* args, int arg_count) {
         args[4] != static_cast<uint64_t>(batch * m * k * 2) ||
         args[5] != static_cast<uint64_t>(batch * k * n * 2) ||
         args[7] != static_cast<uint64_t>(batch * m * n * 4)) {
-        std::fprintf(stderr,
-                     "build_bgemm_graph: sizes do not match config %lld x (%lld x %lld x %lld), "
-                     "tiles %lld x %lld x %lld (tiles must divide the sizes)\n",
-                     (long long)batch, (long long)m, (long long)k, (long long)n, (long long)tm,
-                     (long long)tk, (long long)tn);
+        {
+            char why[256];
+            std::snprintf(
+                why, sizeof why,
+                "build_bgemm_graph: sizes do not match config %lld x (%lld x %lld x %lld), "
+                "tiles %lld x %lld x %lld (tiles must divide the sizes)",
+                (long long)batch, (long long)m, (long long)k, (long long)n, (long long)tm,
+                (long long)tk, (long long)tn);
+            rt->fail(why);
+        }
         return -1;
     }
     // The cube works in 16 x 16 blocks (the PTO-ISA tile GEMM takes tiles in

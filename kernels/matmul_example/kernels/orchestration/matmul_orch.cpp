@@ -42,11 +42,15 @@ extern "C" int build_matmul_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (m <= 0 || m * k * 2 != static_cast<int64_t>(a_bytes) ||
         k * n * 2 != static_cast<int64_t>(w1_bytes) || w1_bytes != w2_bytes ||
         m * n * 4 != static_cast<int64_t>(f_bytes)) {
-        std::fprintf(stderr,
-                     "build_matmul_graph: sizes %llu, %llu, %llu, %llu do not fit A[M,K] f16, "
-                     "W[K,N] f16, F[M,N] f32\n",
-                     (unsigned long long)a_bytes, (unsigned long long)w1_bytes,
-                     (unsigned long long)w2_bytes, (unsigned long long)f_bytes);
+        {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                          "build_matmul_graph: sizes %llu, %llu, %llu, %llu do not fit A[M,K] f16, "
+                          "W[K,N] f16, F[M,N] f32",
+                          (unsigned long long)a_bytes, (unsigned long long)w1_bytes,
+                          (unsigned long long)w2_bytes, (unsigned long long)f_bytes);
+            rt->fail(why);
+        }
         return -1;
     }
 

@@ -50,13 +50,22 @@ struct Arena {
 
 extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_count) {
     if (arg_count != 15) {
-        std::fprintf(stderr, "build_paged_attention_graph: expected 15 arguments, got %d\n",
-                     arg_count);
+        {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                          "build_paged_attention_graph: expected 15 arguments, got %d", arg_count);
+            rt->fail(why);
+        }
         return -1;
     }
     const int32_t* cfg = reinterpret_cast<const int32_t*>(args[5]);
     if (args[12] != 7 * sizeof(int32_t)) {
-        std::fprintf(stderr, "build_paged_attention_graph: config must hold 7 int32 values\n");
+        {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                          "build_paged_attention_graph: config must hold 7 int32 values");
+            rt->fail(why);
+        }
         return -1;
     }
     const int64_t batch = cfg[0], heads = cfg[1], kv_heads = cfg[2], dim = cfg[3];
@@ -67,7 +76,12 @@ extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_
         args[10] != static_cast<uint64_t>(batch * max_blocks * 4) ||
         args[11] != static_cast<uint64_t>(batch * 4) ||
         args[13] != static_cast<uint64_t>(batch * heads * dim * 4)) {
-        std::fprintf(stderr, "build_paged_attention_graph: tensor sizes do not match the config\n");
+        {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                          "build_paged_attention_graph: tensor sizes do not match the config");
+            rt->fail(why);
+        }
         return -1;
     }
     const int64_t group = heads / kv_heads;
@@ -80,19 +94,28 @@ extern "C" int build_paged_attention_graph(Runtime* rt, uint64_t* args, int arg_
         int64_t ctx = context_lens[b];
         int64_t blocks = (ctx + block - 1) / block;
         if (ctx <= 0 || blocks > max_blocks) {
-            std::fprintf(stderr,
-                         "build_paged_attention_graph: sequence %lld has context length %lld; "
-                         "it must be 1..%lld\n",
-                         (long long)b, (long long)ctx, (long long)(max_blocks * block));
+            {
+                char why[256];
+                std::snprintf(why, sizeof why,
+                              "build_paged_attention_graph: sequence %lld has context length %lld; "
+                              "it must be 1..%lld",
+                              (long long)b, (long long)ctx, (long long)(max_blocks * block));
+                rt->fail(why);
+            }
             return -1;
         }
         for (int64_t j = 0; j < blocks; ++j) {
             int32_t phys = block_table[b * max_blocks + j];
             if (phys < 0 || phys >= num_blocks) {
-                std::fprintf(stderr,
-                             "build_paged_attention_graph: block_table[%lld][%lld] = %d is not a "
-                             "cache block (0..%lld)\n",
-                             (long long)b, (long long)j, phys, (long long)num_blocks - 1);
+                {
+                    char why[256];
+                    std::snprintf(
+                        why, sizeof why,
+                        "build_paged_attention_graph: block_table[%lld][%lld] = %d is not a "
+                        "cache block (0..%lld)",
+                        (long long)b, (long long)j, phys, (long long)num_blocks - 1);
+                    rt->fail(why);
+                }
                 return -1;
             }
         }

@@ -35,7 +35,12 @@ extern "C" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {
     size_t bytes = static_cast<size_t>(args[3]);
     uint64_t n = args[6];
     if (args[4] != bytes || args[5] != bytes || n * sizeof(float) != bytes) {
-        std::fprintf(stderr, "build_example_graph: a, b and f must be float32 of one size\n");
+        {
+            char why[256];
+            std::snprintf(why, sizeof why,
+                          "build_example_graph: a, b and f must be float32 of one size");
+            rt->fail(why);
+        }
         return -1;
     }
 
