@@ -169,7 +169,16 @@ CHECK_PTO_CONFIGS ?= 1:1 3:3
 .PHONY: check-pto-isa
 check-pto-isa: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 ifeq ($(PTO_ISA_USABLE),yes)
+	$(Q)set -e; mkdir -p $(TEST_OUT); for ex in $(CHECK_PTO_EXAMPLES); do \
+		$(MAKE) --no-print-directory -s example EXAMPLE=$$ex KERNEL_SOURCE=source >$(TEST_OUT)/pto-build-$$ex.log 2>&1 \
+			|| { cat $(TEST_OUT)/pto-build-$$ex.log; echo "building the PTO-ISA kernels of $$ex failed"; exit 1; }; \
+		if grep -qE '^[^ ]+:[0-9]+:[0-9]+: warning:|warnings? generated' $(TEST_OUT)/pto-build-$$ex.log; then cat $(TEST_OUT)/pto-build-$$ex.log; \
+			echo "the PTO-ISA build of $$ex printed warnings (above)"; echo "0 passed, 1 failed"; exit 1; fi; \
+		echo "the PTO-ISA build of $$ex printed no warning"; done
 	$(Q)set -e; $(foreach ex,$(CHECK_PTO_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_PTO_CONFIGS),,,source);)
+	$(Q)grep -q '/include/pto/pto-inst.hpp' $(BUILD_ROOT)/$(PLATFORM)/examples/matmul_example/kernels/1_kernel_matmul_f16.od \
+		&& echo "the PTO-ISA headers are dependencies of the kernels built from them" \
+		|| { echo "the PTO-ISA headers are not dependencies of matmul_example's kernels"; echo "0 passed, 1 failed"; exit 1; }
 else
 	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),$(if $(wildcard ../shared/third_party/pto-isa/include/pto/.),PTO_ISA_ROOT is set empty,no PTO-ISA headers (../shared/third_party/pto-isa is not there))); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
 	@echo "0 passed, 0 failed"

@@ -134,23 +134,6 @@ final class RealPtoIsaTests: XCTestCase {
         XCTAssertTrue(try builtSources(dir, variant: "sim_source-pto").contains("/kernels/aiv/kernel_add.cpp"))
     }
 
-    /// The cube kernels too (their CPU model once warned about loops clang
-    /// could not vectorise), and a change to a PTO-ISA header rebuilds them.
-    func testMatmulPtoIsaKernelsBuildWithoutWarningsAndTrackTheHeaders() throws {
-        let dir = try Project.copyExample("matmul_example", as: "pto_matmul_fresh")
-        let r = try runCommand(
-            Project.ptoRun, [dir, "--kernel-source", "source", "--quiet"],
-            environment: ["PTO_ISA_ROOT": Self.headers])
-        XCTAssertEqual(r.status, 0, r.combined)
-        XCTAssertFalse(r.combined.contains("warning"), r.combined)
-        let examples = Project.root + "/build/a2a3sim/examples"
-        let folder = try XCTUnwrap(
-            try FileManager.default.contentsOfDirectory(atPath: examples).first { $0.hasPrefix("pto_matmul_fresh-") })
-        let deps = try String(
-            contentsOfFile: "\(examples)/\(folder)/kernels/1_kernel_matmul_f16.od", encoding: .utf8)
-        XCTAssertTrue(deps.contains("/include/pto/pto-inst.hpp"), "the PTO-ISA headers are not dependencies")
-    }
-
     /// The kernel sources the build description of `variant` names.
     private func builtSources(_ dir: String, variant: String) throws -> String {
         let examples = Project.root + "/build/a2a3sim/examples"
