@@ -20,11 +20,17 @@ for suite in "$@"; do
     read -r status seconds < "$dir/$suite.status"
     counts=$(awk '
         /^[0-9]+ passed, [0-9]+ failed$/ { passed += $1; failed += $3 }
-        /Executed [0-9]+ tests?, with [0-9]+ failures?/ {
+        /Executed [0-9]+ tests?, with / {
             # XCTest repeats its total for each enclosing suite; keep the last.
-            for (i = 1; i <= NF; i++) if ($i == "Executed") { xt = $(i + 1); xf = $(i + 4) }
+            # "with N failures" or "with S test(s) skipped and N failures".
+            xs = 0
+            for (i = 1; i <= NF; i++) {
+                if ($i == "Executed") xt = $(i + 1)
+                if ($i ~ /^failures?$/) xf = $(i - 1)
+                if ($i == "skipped") xs = $(i - 2)
+            }
         }
-        END { print passed + xt - xf, failed + xf }' "$dir/$suite.log")
+        END { print passed + xt - xs - xf, failed + xf }' "$dir/$suite.log")
     passed=${counts% *} failed=${counts#* }
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
     total_passed=$((total_passed + passed))
