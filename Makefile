@@ -20,10 +20,21 @@
 .SUFFIXES:
 
 PLATFORM ?= a2a3sim
-RUNTIME ?= host_build_graph
+# An example names the runtime it is written for (kernel_config.py
+# RUNTIME_CONFIG); without RUNTIME= that one is built and run. A RUNTIME=
+# that differs from the example's is refused by the config step.
+ifeq ($(origin RUNTIME),undefined)
+ifneq ($(strip $(EXAMPLE)),)
+ifeq ($(findstring ',$(EXAMPLE)),)
+RUNTIME := $(shell python3 tools/example_config.py runtime-of '$(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))' 2>/dev/null)
+endif
+endif
+endif
+RUNTIME := $(or $(RUNTIME),host_build_graph)
 DEVICE ?= 0
-AICPU_THREADS ?= 3
-BLOCK_DIM ?= 3
+# Unset: the example's RUNTIME_CONFIG, else 3 and 3 (the runner decides).
+AICPU_THREADS ?=
+BLOCK_DIM ?=
 PTO_RUN_FLAGS ?=
 V ?= 0
 
@@ -113,6 +124,9 @@ ORCH_DIRS := $(call rt_dirs,ORCH)
 # headers of its kind, the platform's own, and the runtime folders its
 # runtime.mk names for it.
 rt_includes = $(addprefix -I$(RT_DIR)/,$($(RUNTIME)_$(1)_INCLUDE_DIRS))
+# Kernels see the runtime's kernel headers (the descriptor type they get).
+KERNEL_CXXFLAGS += $(call rt_includes,KERNEL)
+PTO_KERNEL_CXXFLAGS += $(call rt_includes,KERNEL)
 HOST_INCLUDES := -Iplatform/include/common -Iplatform/include/host -Iplatform/shared/host \
 	-Iplatform/$(PLATFORM)/common -Iplatform/$(PLATFORM)/host $(addprefix -I,$(PLATFORM_HOST_DIRS)) \
 	$(call rt_includes,HOST)
@@ -375,8 +389,8 @@ run: | $(DEPS_STAMP)
 	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory example swift-tools \
 		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
 	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
-		--runtime $(RUNTIME) --device $(DEVICE) --aicpu-threads $(AICPU_THREADS) \
-		--block-dim $(BLOCK_DIM) $(PTO_RUN_FLAGS)
+		--runtime $(RUNTIME) --device $(DEVICE) $(if $(AICPU_THREADS),--aicpu-threads $(AICPU_THREADS)) \
+		$(if $(BLOCK_DIM),--block-dim $(BLOCK_DIM)) $(PTO_RUN_FLAGS)
 endif
 else
 .PHONY: example run

@@ -168,7 +168,35 @@ def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
         name = re.sub(r"[^A-Za-z0-9_]", "_", source.stem) + ("_sim" if key == "sim_source" else "")
         result.append({"func_id": func_id, "source": str(source), "core_type": core,
                        "name": name, "pto_isa": uses_pto_isa(source)})
-    return config_path, orch_source, orch_function, result
+    return config_path, orch_source, orch_function, result, runtime_config(config_path, module)
+
+
+RUNTIMES = ("host_build_graph", "tensormap_and_ringbuffer")
+
+
+def runtime_config(config_path: Path, module) -> dict:
+    """RUNTIME_CONFIG: the runtime the example is written for and, optionally,
+    the AICPU threads and blocks it runs with by default."""
+    config = getattr(module, "RUNTIME_CONFIG", None)
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{config_path}: RUNTIME_CONFIG must be a dict such as "
+                          "{'runtime': 'tensormap_and_ringbuffer', 'aicpu_thread_num': 4, 'block_dim': 3}")
+    result = {}
+    if "runtime" in config:
+        if config["runtime"] not in RUNTIMES:
+            raise ConfigError(f"{config_path}: RUNTIME_CONFIG runtime {config['runtime']!r} is not a runtime of "
+                              f"this tree; choose one of {', '.join(RUNTIMES)}")
+        result["runtime"] = config["runtime"]
+    for key, low, high in (("aicpu_thread_num", 1, 4), ("block_dim", 1, 24)):
+        if key in config:
+            value = config[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"{config_path}: RUNTIME_CONFIG {key} {value!r} must be an integer "
+                                  f"from {low} to {high}")
+            result[key] = value
+    return result
 
 
 PTO_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]pto/', re.MULTILINE)
@@ -202,8 +230,14 @@ def make_fragment(args) -> None:
     if problem:
         raise ConfigError(f"{example_dir}: the example's path contains {problem}, which make "
                           "or the shell would read as syntax; move or rename the folder")
-    config_path, orch_source, orch_function, kernels = read_config(
+    config_path, orch_source, orch_function, kernels, rt_config = read_config(
         example_dir, args.platform, args.kernel_source, args.pto_isa == "yes")
+    declared = rt_config.get("runtime")
+    if declared is not None and declared != args.runtime:
+        raise ConfigError(f"{config_path}: the example is written for the {declared} runtime "
+                          f"(RUNTIME_CONFIG) and RUNTIME={args.runtime} was asked for; its "
+                          f"orchestration does not run there: run it with RUNTIME={declared} (or "
+                          "without RUNTIME=)")
     kernel_dir = Path(args.kernel_out)
     runtime_dir = Path(args.runtime_out)
     orch_out = Path(args.orch_out)
@@ -233,6 +267,7 @@ def make_fragment(args) -> None:
         "orchestration": {"source": str(orch_source), "function_name": orch_function,
                           "binary": str(orch_out)},
         "kernels": manifest_kernels,
+        "runtime_config": {k: v for k, v in rt_config.items() if k != "runtime"},
         "runtime_binaries": {"host": str(runtime_dir / "libpto_host.so"),
                              "aicpu": str(runtime_dir / "libpto_aicpu.so"),
                              "aicore": str(runtime_dir / args.aicore_binary)},
@@ -268,8 +303,15 @@ def main() -> int:
                       help="whether PTO-ISA kernels can be built here")
     frag.add_argument("--aicore-binary", default="libpto_aicore.so",
                       help="file name of the AICore executor in --runtime-out")
+    runtime_of = sub.add_parser("runtime-of", help="print the runtime the example declares, if any")
+    runtime_of.add_argument("example")
     args = parser.parse_args()
     try:
+        if args.command == "runtime-of":
+            folder = Path(args.example).resolve()
+            module = load_module(folder / "kernels" / "kernel_config.py", "pto_kernel_config")
+            print(runtime_config(folder / "kernels" / "kernel_config.py", module).get("runtime", ""))
+            return 0
         make_fragment(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

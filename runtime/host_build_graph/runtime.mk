@@ -6,14 +6,16 @@
 #                   image, launch block, mailboxes, ready queues)
 #   host/           graph building, freezing, launches, records (host library)
 #   aicpu/          the scheduler (AICPU object)
-#   aicore/         the worker loop (AICore object)
+#   aicore/         the AICore entry over the shared worker loop
+#   ../shared/      what every runtime of this tree shares: the mailbox
+#                   protocol, scheduler slices, the AICore worker loop
 # Orchestration objects link against nothing of the runtime: Runtime's calls
 # go through a table the host library hands them.
 host_build_graph_HOST_DIRS := host
 host_build_graph_AICPU_DIRS := aicpu
 host_build_graph_AICORE_DIRS := aicore
 host_build_graph_ORCH_DIRS :=
-host_build_graph_HOST_INCLUDE_DIRS := orchestration common host
-host_build_graph_AICPU_INCLUDE_DIRS := common aicpu
-host_build_graph_AICORE_INCLUDE_DIRS := common
+host_build_graph_HOST_INCLUDE_DIRS := orchestration common host ../shared
+host_build_graph_AICPU_INCLUDE_DIRS := common aicpu ../shared
+host_build_graph_AICORE_INCLUDE_DIRS := common ../shared
 host_build_graph_ORCH_INCLUDE_DIRS := orchestration

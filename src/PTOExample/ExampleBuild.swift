@@ -3,12 +3,13 @@
 public struct ExampleBuild: Sendable {
     public var layout: ProjectLayout
     public var platform: String
-    public var runtime: String
+    /// RUNTIME for Make; nil builds the runtime the example declares.
+    public var runtime: String?
     public var verbose: Bool
     /// KERNEL_SOURCE for Make (auto, source, sim_source); nil leaves Make's.
     public var kernelSource: String?
 
-    public init(layout: ProjectLayout, platform: String, runtime: String, verbose: Bool, kernelSource: String? = nil) {
+    public init(layout: ProjectLayout, platform: String, runtime: String?, verbose: Bool, kernelSource: String? = nil) {
         self.layout = layout
         self.platform = platform
         self.runtime = runtime
@@ -22,9 +23,9 @@ public struct ExampleBuild: Sendable {
         }
         var arguments = [
             "--no-print-directory", "-C", layout.root, "example",
-            "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "RUNTIME=\(runtime)",
-            "PRINT_ARTIFACTS=1",
+            "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "PRINT_ARTIFACTS=1",
         ]
+        if let runtime { arguments.append("RUNTIME=\(runtime)") }
         if verbose { arguments.append("V=1") }
         if let choice = kernelSource { arguments.append("KERNEL_SOURCE=\(choice)") }
         let child = ChildProcess(executable: make, arguments: arguments)

@@ -161,6 +161,11 @@ public struct ExampleRunner {
         // raw addresses: an optimised build would free them after their last
         // use in Swift, before both.
         defer { withExtendedLifetime(buffers) {} }
+        if artifacts.takesTypedArguments {
+            throw .invalidOption(
+                "the \(artifacts.runtime) runtime builds its graph on the device during a launch, so "
+                    + "there is no graph before one; run the example with --graph FILE to export what ran")
+        }
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
@@ -249,6 +254,57 @@ public struct ExampleRunner {
         return arguments
     }
 
+    /// The typed form: every tensor with its kind, dtype and shape (outputs
+    /// copied back by the runtime), scalars by value; nil with the reason
+    /// when a tensor has no DataType there.
+    private func typedArguments(_ c: GoldenCase, _ buffers: [HostTensorBuffer]) -> ([HostRuntime.TypedArgument]?, String?) {
+        let order: [CaseArgument] = c.listArguments ?? c.tensors.indices.map { .tensor($0) }
+        var typed: [HostRuntime.TypedArgument] = []
+        for item in order {
+            switch item {
+            case .scalar(let bits):
+                typed.append(.init(kind: .scalar, dtype: 0, shape: [], value: bits, byteCount: 0))
+            case .tensor(let index):
+                let tensor = c.tensors[index]
+                let array = tensor.input
+                guard let dtype = Self.dataType(array.elementType) else {
+                    return (nil, "tensor \(tensor.name) is \(array.elementType) (numpy '\(array.elementType.rawValue)'), which "
+                        + "has no DataType in \(artifacts.runtime); use float32, float16, an integer type or bool")
+                }
+                var shape = array.shape.map { UInt64($0) }
+                if shape.isEmpty { shape = [1] }
+                guard shape.count <= 5 else {
+                    return (nil, "tensor \(tensor.name) has \(shape.count) dimensions; \(artifacts.runtime) takes at most 5")
+                }
+                guard buffers[index].byteCount > 0 else {
+                    return (nil, "tensor \(tensor.name) is empty; \(artifacts.runtime) takes tensors of one element or more")
+                }
+                typed.append(.init(
+                    kind: tensor.isOutput ? .output : .input, dtype: dtype, shape: shape,
+                    value: UInt64(UInt(bitPattern: buffers[index].pointer)), byteCount: UInt64(buffers[index].byteCount)))
+            }
+        }
+        return (typed, nil)
+    }
+
+    /// tensor.h's DataType codes.
+    static func dataType(_ type: ElementType) -> Int32? {
+        switch type {
+        case .float32: return 0
+        case .float16: return 1
+        case .int8: return 3
+        case .int16: return 4
+        case .int32: return 5
+        case .int64: return 6
+        case .uint8: return 7
+        case .uint16: return 8
+        case .uint32: return 9
+        case .uint64: return 10
+        case .bool: return 11
+        case .float64: return nil
+        }
+    }
+
     private func runCase(
         _ c: GoldenCase, runtime: HostRuntime, orchestration: [UInt8],
         aicpu: [UInt8], aicore: [UInt8]
@@ -268,6 +324,15 @@ public struct ExampleRunner {
             for buffer in buffers { try? runtime.nameHostBuffer(buffer.pointer, byteCount: 0, name: nil) }
         }
 
+        var typed: [HostRuntime.TypedArgument]?
+        if artifacts.takesTypedArguments {
+            let (made, problem) = typedArguments(c, buffers)
+            if let problem {
+                result.failure = "building the arguments: \(problem)"
+                return result
+            }
+            typed = made
+        }
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
@@ -278,10 +343,16 @@ public struct ExampleRunner {
         let start = Date()
         do {
             try OrchestrationOutput.capturing { () throws(HostRuntimeError) in
-                try runtime.initialize(
-                    memory, orchestration: orchestration,
-                    function: artifacts.orchestration.functionName,
-                    arguments: arguments)
+                if let typed {
+                    try runtime.initialize(
+                        memory, orchestration: orchestration,
+                        function: artifacts.orchestration.functionName, typedArguments: typed)
+                } else {
+                    try runtime.initialize(
+                        memory, orchestration: orchestration,
+                        function: artifacts.orchestration.functionName,
+                        arguments: arguments)
+                }
             }
         } catch {
             result.failure = "building the task graph: \(error)"

@@ -39,11 +39,27 @@ public struct ArtifactsManifest: Decodable, Sendable {
     public var orchestration: Orchestration
     public var kernels: [Kernel]
     public var runtimeBinaries: RuntimeBinaries
+    /// RUNTIME_CONFIG's defaults for this example (AICPU threads, blocks).
+    public var runtimeConfig: RuntimeConfig?
+
+    public struct RuntimeConfig: Decodable, Sendable {
+        public var aicpuThreadNum: Int32?
+        public var blockDim: Int32?
+        enum CodingKeys: String, CodingKey {
+            case aicpuThreadNum = "aicpu_thread_num"
+            case blockDim = "block_dim"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case example, platform, runtime, orchestration, kernels
         case runtimeBinaries = "runtime_binaries"
+        case runtimeConfig = "runtime_config"
     }
+
+    /// Whether the runtime takes typed arguments (tensors in device memory,
+    /// handed to an orchestration running on the device).
+    public var takesTypedArguments: Bool { runtime == "tensormap_and_ringbuffer" }
 
     public static func load(from path: String) throws(RunnerError) -> ArtifactsManifest {
         try decodeJSON(ArtifactsManifest.self, at: path)

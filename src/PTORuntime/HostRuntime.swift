@@ -14,6 +14,11 @@ public final class HostRuntime {
             UnsafeMutableRawPointer?, Int32, Int32, Int32, UnsafePointer<UInt8>?, Int,
             UnsafePointer<UInt8>?, Int
         ) -> Int32
+    typealias InitRuntimeArgs =
+        @convention(c) (
+            UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, UnsafePointer<CChar>?,
+            UnsafeRawPointer?, Int32
+        ) -> Int32
     typealias FinalizeRuntime = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     typealias SetDevice = @convention(c) (Int32) -> Int32
     typealias RegisterKernel = @convention(c) (Int32, UnsafePointer<UInt8>?, Int) -> Int32
@@ -63,6 +68,7 @@ public final class HostRuntime {
     private let edgesFn: Edges?
     private let progressFn: Progress?
     private let copiedBackBytesFn: CopiedBackBytes?
+    private let initRuntimeArgsFn: InitRuntimeArgs?
 
     /// Loads the library at `path` and resolves the C API.
     public init(path: String) throws(HostRuntimeError) {
@@ -90,6 +96,7 @@ public final class HostRuntime {
         edgesFn = library.optionalFunction("pto_get_edges", as: Edges.self)
         progressFn = library.optionalFunction("pto_get_progress", as: Progress.self)
         copiedBackBytesFn = library.optionalFunction("pto_copied_back_bytes", as: CopiedBackBytes.self)
+        initRuntimeArgsFn = library.optionalFunction("pto_init_runtime_args", as: InitRuntimeArgs.self)
     }
 
     /// The task graph (and, after a launch, its measured times); nil when the
@@ -244,6 +251,51 @@ public final class HostRuntime {
             }
         }
         try check("init_runtime(\(function))", rc)
+    }
+
+    /// One typed argument of pto_init_runtime_args (PtoTaskArg).
+    public struct TypedArgument: Sendable {
+        public enum Kind: Int32, Sendable { case scalar = 0, input = 1, output = 2, inputOutput = 3 }
+        public var kind: Kind
+        public var dtype: Int32
+        public var shape: [UInt64]
+        public var value: UInt64
+        public var byteCount: UInt64
+        public init(kind: Kind, dtype: Int32, shape: [UInt64], value: UInt64, byteCount: UInt64) {
+            (self.kind, self.dtype, self.shape, self.value, self.byteCount) = (kind, dtype, shape, value, byteCount)
+        }
+        static let cLayoutSize = 72
+    }
+
+    /// init_runtime with each argument's kind, dtype and shape.
+    public func initialize(
+        _ runtime: RuntimeMemory, orchestration: [UInt8], function: String, typedArguments: [TypedArgument]
+    ) throws(HostRuntimeError) {
+        guard let fn = initRuntimeArgsFn else {
+            throw .symbolNotFound(
+                path: path, symbol: "pto_init_runtime_args",
+                reason: "this host runtime cannot take typed arguments; rebuild it")
+        }
+        let stride = TypedArgument.cLayoutSize
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(1, typedArguments.count) * stride, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, typedArguments.count) * stride)
+        for (i, a) in typedArguments.enumerated() {
+            let at = buffer + i * stride
+            at.storeBytes(of: a.kind.rawValue, toByteOffset: 0, as: Int32.self)
+            at.storeBytes(of: a.dtype, toByteOffset: 4, as: Int32.self)
+            at.storeBytes(of: Int32(a.shape.count), toByteOffset: 8, as: Int32.self)
+            at.storeBytes(of: a.value, toByteOffset: 16, as: UInt64.self)
+            at.storeBytes(of: a.byteCount, toByteOffset: 24, as: UInt64.self)
+            for (d, extent) in a.shape.prefix(5).enumerated() {
+                at.storeBytes(of: extent, toByteOffset: 32 + 8 * d, as: UInt64.self)
+            }
+        }
+        let count = Int32(typedArguments.count)
+        let rc = orchestration.withUnsafeBufferPointer { orch in
+            function.withCString { name in fn(runtime.pointer, orch.baseAddress, orch.count, name, buffer, count) }
+        }
+        try check("pto_init_runtime_args(\(function))", rc)
     }
 
     public func launch(

@@ -23,8 +23,8 @@ struct ExampleOptions: ParsableArguments {
     @Option(help: "Platform whose binaries run the example.")
     var platform = "a2a3sim"
 
-    @Option(help: "Runtime implementation under runtime/.")
-    var runtime = "host_build_graph"
+    @Option(help: "Runtime implementation under runtime/ (default: the one the example's RUNTIME_CONFIG names, else host_build_graph).")
+    var runtime: String?
 
     @Option(help: "Run only this case: an index of PARAMS_LIST or ALL_CASES, or a name of ALL_CASES.")
     var `case`: String?

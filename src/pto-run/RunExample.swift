@@ -21,11 +21,11 @@ struct RunExample: ParsableCommand {
     @Option(help: "Device id passed to set_device and launch_runtime.")
     var device: Int32 = 0
 
-    @Option(help: "AICPU scheduler threads (1..4); must divide block_dim.")
-    var aicpuThreads: Int32 = 3
+    @Option(help: "AICPU threads (1..4; default: the example's RUNTIME_CONFIG, else 3). host_build_graph schedules on all of them and they must divide block_dim; tensormap_and_ringbuffer orchestrates on one and schedules on the rest.")
+    var aicpuThreads: Int32?
 
-    @Option(help: "Blocks of 1 AIC + 2 AIV workers (1..24).")
-    var blockDim: Int32 = 3
+    @Option(help: "Blocks of 1 AIC + 2 AIV workers (1..24; default: the example's RUNTIME_CONFIG, else 3).")
+    var blockDim: Int32?
 
     @Option(help: "Seconds a run may go without any task completing before it is stopped.")
     var timeout: Double?
@@ -55,13 +55,17 @@ struct RunExample: ParsableCommand {
     }
 
     func validate() throws {
-        guard (1...4).contains(aicpuThreads) else {
+        if let aicpuThreads, !(1...4).contains(aicpuThreads) {
             throw ValidationError("--aicpu-threads \(aicpuThreads) is out of range; use 1..4")
         }
-        guard (1...24).contains(blockDim) else {
+        if let blockDim, !(1...24).contains(blockDim) {
             throw ValidationError("--block-dim \(blockDim) is out of range; use 1..24")
         }
-        guard blockDim % aicpuThreads == 0 else {
+        // host_build_graph's split is checked here; the other runtime's by
+        // its library, which knows its thread roles.
+        if let aicpuThreads, let blockDim, (example.runtime ?? "host_build_graph") == "host_build_graph",
+            blockDim % aicpuThreads != 0
+        {
             throw ValidationError(
                 "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
                     + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
@@ -125,10 +129,10 @@ struct RunExample: ParsableCommand {
 
         var settings = RunSettings()
         settings.platform = example.platform
-        settings.runtime = example.runtime
+        settings.runtime = manifest.runtime
         settings.device = device
-        settings.aicpuThreads = aicpuThreads
-        settings.blockDim = blockDim
+        settings.aicpuThreads = aicpuThreads ?? manifest.runtimeConfig?.aicpuThreadNum ?? 3
+        settings.blockDim = blockDim ?? manifest.runtimeConfig?.blockDim ?? 3
         settings.caseChoice = example.case
         settings.timeoutSeconds = timeout
         settings.verbose = verbose
@@ -159,7 +163,8 @@ struct RunExample: ParsableCommand {
         let kernelNames = ExampleRunner.kernelNames(manifest)
         if let path = trace {
             var chrome = ChromeTrace(
-                example: name, blockDim: Int(blockDim), aicpuThreads: Int(aicpuThreads),
+                example: name, blockDim: Int(blockDim ?? manifest.runtimeConfig?.blockDim ?? 3),
+                aicpuThreads: Int(aicpuThreads ?? manifest.runtimeConfig?.aicpuThreadNum ?? 3),
                 kernelNames: kernelNames)
             chrome.cases = results.compactMap { r in
                 r.graph.map { ChromeTrace.Case(index: r.index, label: r.parameters, graph: $0) }

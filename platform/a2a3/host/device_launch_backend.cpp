@@ -99,6 +99,9 @@ public:
                    ? 0
                    : PTO_ERR_UNREGISTERED_KERNEL;
     }
+    std::vector<int32_t> registered_func_ids(int) override {
+        return DeviceRunner::instance().registered_func_ids();
+    }
     int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
               std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) override;
 };

@@ -86,6 +86,13 @@ int DeviceRunner::register_kernel_text(int func_id, const uint8_t* text, size_t 
     return 0;
 }
 
+std::vector<int32_t> DeviceRunner::registered_func_ids() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<int32_t> ids;
+    for (const auto& entry : kernels_) ids.push_back(entry.first);
+    return ids;
+}
+
 bool DeviceRunner::kernel_entry(int func_id, uint64_t* entry,
                                 std::shared_ptr<const void>* keep_alive) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -27,6 +27,7 @@ public:
     int register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset,
                              char* message, size_t message_size);
     bool kernel_entry(int func_id, uint64_t* entry, std::shared_ptr<const void>* keep_alive);
+    std::vector<int32_t> registered_func_ids();
 
 private:
     struct KernelText;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -107,6 +108,17 @@ int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
     }
     return register_image(func_id, KernelForm::kText, text, size, entry_offset, message,
                           message_size);
+}
+
+std::vector<int32_t> sim_registered_func_ids() {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    std::vector<int32_t> ids;
+    for (const auto& entry : r.kernels) {
+        if (entry.second) ids.push_back(entry.first);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 int sim_kernel_entry(int device_id, int func_id, uint64_t* entry,

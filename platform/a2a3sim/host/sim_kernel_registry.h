@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 int sim_register_kernel(int func_id, const uint8_t* bin, size_t size, char* message,
                         size_t message_size);
@@ -21,5 +22,7 @@ int sim_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint
 // The entry address of func_id's kernel in device `device_id`'s process
 // (loading it there if needed) and what keeps it loaded. 0;
 // PTO_ERR_UNREGISTERED_KERNEL when none is registered; or the failure.
+// The func_ids registered now, ascending.
+std::vector<int32_t> sim_registered_func_ids();
 int sim_kernel_entry(int device_id, int func_id, uint64_t* entry,
                      std::shared_ptr<const void>* keep_alive, char* message, size_t message_size);

@@ -143,6 +143,7 @@ public:
                      size_t message_size) override {
         return sim_kernel_entry(device_id, func_id, entry, keep_alive, message, message_size);
     }
+    std::vector<int32_t> registered_func_ids(int) override { return sim_registered_func_ids(); }
     int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
               std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) override;
 };

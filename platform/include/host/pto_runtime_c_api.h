@@ -148,6 +148,34 @@ int pto_get_progress(RuntimeHandle rt, int* done, int* total);
 // that finalize_runtime will leave that buffer as it was (after init_runtime).
 int pto_copied_back_bytes(RuntimeHandle rt, const void* host, size_t size, size_t* bytes);
 
+// ---- typed orchestration arguments ----------------------------------------
+// init_runtime with each argument's kind: what golden.py's list-form
+// generate_inputs describes (tensors and scalars, in order).
+//   host_build_graph: the orchestration receives one uint64_t per argument
+//     (a tensor's host pointer, a scalar's value), as with init_runtime.
+//   tensormap_and_ringbuffer: each tensor is copied to device memory and
+//     handed to the orchestration as a ChipTensor (tensors first, then the
+//     scalars, each group in order); OUTPUT and INOUT tensors are copied back
+//     by finalize_runtime.
+enum PtoArgKind {
+    PTO_ARG_SCALAR = 0,
+    PTO_ARG_INPUT = 1,   // read by the graph
+    PTO_ARG_OUTPUT = 2,  // written by the graph, copied back
+    PTO_ARG_INOUT = 3,   // read and written, copied back
+};
+typedef struct {
+    int32_t kind;   // PtoArgKind
+    int32_t dtype;  // DataType of tensor.h (FLOAT32 = 0, FLOAT16, BFLOAT16, INT8, INT16, INT32,
+                    // INT64, UINT8, UINT16, UINT32, UINT64, BOOL)
+    int32_t ndims;  // 1..5
+    int32_t reserved;
+    uint64_t value;   // a tensor's host address, or the scalar's 64 bits
+    uint64_t nbytes;  // a tensor's bytes (its elements times the element size)
+    uint64_t shapes[5];
+} PtoTaskArg;
+int pto_init_runtime_args(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
+                          const char* orch_func_name, const PtoTaskArg* args, int arg_count);
+
 #ifdef __cplusplus
 }
 #endif

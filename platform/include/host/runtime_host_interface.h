@@ -18,11 +18,16 @@
 #include <memory>
 
 #include "device_memory.h"
+#include "pto_runtime_c_api.h"
 
 struct RuntimeLaunchSettings {
     int aicpu_thread_num;
     int block_dim;
     uint64_t timeout_ns;  // longest stretch without any task completing
+    // The func_ids registered at the launch (ascending): a runtime whose
+    // graph is built on the device gives each a kernel slot.
+    const int32_t* registered_func_ids;
+    int registered_count;
 };
 
 // Names a func_id's kernel for diagnostics; nullptr when unknown.
@@ -100,9 +105,20 @@ public:
     // Tasks a worker had been handed and not finished; returns how many
     // were written (at most `capacity`).
     virtual int running_tasks(RunningTask* out, int capacity) const = 0;
+    // A failure the runtime words itself (status() names it): true with the
+    // message written, false to let the platform word it.
+    virtual bool describe_failure(char* message, size_t message_size) const {
+        (void)message;
+        (void)message_size;
+        return false;
+    }
 };
 
 // ---- the handle ----------------------------------------------------------
+// Whether this runtime can run `threads` AICPU threads over `block_dim`
+// blocks (how it splits the threads into roles is its own business).
+int runtime_host_check_launch_config(int threads, int block_dim, char* message,
+                                     size_t message_size);
 // Every function returns 0 or a negative PtoStatus and, on failure, writes a
 // one-line reason into `message`.
 size_t runtime_host_size();
@@ -115,6 +131,10 @@ bool runtime_host_is_initialized(void* handle);
 int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
                       const char* orch_func_name, uint64_t* func_args, int func_args_count,
                       char* message, size_t message_size);
+// init with typed arguments (pto_init_runtime_args).
+int runtime_host_init_args(void* handle, const uint8_t* orch_so, size_t orch_so_size,
+                           const char* orch_func_name, const PtoTaskArg* args, int arg_count,
+                           char* message, size_t message_size);
 int runtime_host_finalize(void* handle, char* message, size_t message_size);
 
 // Claims the handle for a launch and creates the launch (its block laid

@@ -65,6 +65,9 @@ public:
     virtual int kernel_entry(int device_id, int func_id, uint64_t* entry,
                              std::shared_ptr<const void>* keep_alive, char* message,
                              size_t message_size) = 0;
+    // Every func_id registered now (ascending): a runtime whose graph is
+    // built on the device resolves them all before the start.
+    virtual std::vector<int32_t> registered_func_ids(int device_id) = 0;
     // Starts the AICPU scheduler and AICore worker bodies over the launch.
     virtual int start(const std::shared_ptr<RuntimeLaunch>& launch, const LaunchParams& params,
                       std::unique_ptr<StartedLaunch>* out, char* message, size_t message_size) = 0;

@@ -38,6 +38,13 @@ int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, int device_id
         uint64_t entry = 0;
         std::shared_ptr<const void> keep;
         int rc = backend.kernel_entry(device_id, func_id, &entry, &keep, message, message_size);
+        if ((rc == PTO_ERR_UNREGISTERED_KERNEL || (rc == 0 && entry == 0)) &&
+            launch.first_task_of_kernel(slot) < 0) {
+            std::snprintf(message, message_size,
+                          "func_id %d was registered, but its kernel has no entry on the device",
+                          func_id);
+            return PTO_ERR_UNREGISTERED_KERNEL;
+        }
         if (rc == PTO_ERR_UNREGISTERED_KERNEL || (rc == 0 && entry == 0)) {
             std::snprintf(message, message_size,
                           "task %d uses func_id %d, which has no registered kernel; register it "
@@ -118,6 +125,7 @@ int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchPar
         }
         return status;
     }
+    if (status != 0 && launch.describe_failure(message, message_size)) return status;
     if (status != 0) {
         std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", status,
                       pto_status_name(status));
@@ -146,7 +154,8 @@ extern "C" PTO_EXPORT int pto_last_kernel_fault(PtoKernelFault* out) {
 
 int run_launch(void* handle, const LaunchParams& params, char* message, size_t message_size) {
     set_last_kernel_fault(nullptr);
-    int rc = check_launch_config(params.aicpu_thread_num, params.block_dim, message, message_size);
+    int rc = runtime_host_check_launch_config(params.aicpu_thread_num, params.block_dim, message,
+                                              message_size);
     if (rc != 0) return rc;
     if (params.device_id < 0) {
         std::snprintf(message, message_size, "launch_runtime: device id %d is negative",
@@ -161,7 +170,9 @@ int run_launch(void* handle, const LaunchParams& params, char* message, size_t m
     if ((rc = backend.check_device(params.device_id, message, message_size)) != 0) return rc;
 
     std::shared_ptr<RuntimeLaunch> launch;
-    RuntimeLaunchSettings settings{params.aicpu_thread_num, params.block_dim, params.timeout_ns};
+    std::vector<int32_t> registered = backend.registered_func_ids(params.device_id);
+    RuntimeLaunchSettings settings{params.aicpu_thread_num, params.block_dim, params.timeout_ns,
+                                   registered.data(), static_cast<int>(registered.size())};
     rc = runtime_host_begin_launch(handle, settings, &launch, message, message_size);
     if (rc != 0) return rc;
     HandleClaim claim(handle, launch);

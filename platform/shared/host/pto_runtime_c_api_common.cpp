@@ -60,6 +60,18 @@ PTO_EXPORT int init_runtime(RuntimeHandle rt, const uint8_t* orch_so, size_t orc
     });
 }
 
+PTO_EXPORT int pto_init_runtime_args(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
+                                     const char* orch_func_name, const PtoTaskArg* args,
+                                     int arg_count) {
+    clear_last_error();
+    return guarded("pto_init_runtime_args", [&] {
+        char message[1024] = {};
+        return report(runtime_host_init_args(rt, orch_so, orch_so_size, orch_func_name, args,
+                                             arg_count, message, sizeof message),
+                      message);
+    });
+}
+
 PTO_EXPORT int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_dim, int device_id,
                               const uint8_t* aicpu_bin, size_t aicpu_size,
                               const uint8_t* aicore_bin, size_t aicore_size) {

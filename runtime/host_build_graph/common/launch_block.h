@@ -48,10 +48,6 @@ struct TaskRun {
     uint64_t end_time;           // ns, kernel returned (the worker's stamp)
 };
 
-struct alignas(PLATFORM_CACHE_LINE) PaddedDoorbell {
-    Doorbell bell;
-};
-
 struct alignas(PLATFORM_CACHE_LINE) LaunchBlock {
     // Written by the host before the launch, read-only during it.
     uint64_t magic;

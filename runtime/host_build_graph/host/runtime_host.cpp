@@ -15,8 +15,10 @@
 #include <new>
 #include <string>
 #include <typeinfo>
+#include <vector>
 
 #include "host_launch.h"
+#include "launch_config.h"
 #include "pto_status.h"
 #include "runtime_host_interface.h"
 #include "runtime_session.h"
@@ -127,6 +129,12 @@ int run_orchestration(OrchestrationFn fn, Runtime* rt, RuntimeSession& s, uint64
 
 }  // namespace
 
+int runtime_host_check_launch_config(int threads, int block_dim, char* message,
+                                     size_t message_size) {
+    // Every AICPU thread schedules.
+    return check_launch_config(threads, block_dim, message, message_size);
+}
+
 size_t runtime_host_size() {
     return sizeof(Runtime);
 }
@@ -223,6 +231,22 @@ int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
     session->builder.reset();
     session->frozen.store(true, std::memory_order_release);
     return 0;
+}
+
+// The orchestration of this runtime takes one word per argument: a tensor's
+// host pointer, a scalar's value (the list form of golden.py).
+int runtime_host_init_args(void* handle, const uint8_t* orch_so, size_t orch_so_size,
+                           const char* orch_func_name, const PtoTaskArg* args, int arg_count,
+                           char* message, size_t message_size) {
+    if (arg_count < 0 || (arg_count > 0 && args == nullptr)) {
+        std::snprintf(message, message_size, "pto_init_runtime_args: %d arguments but no array",
+                      arg_count);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    std::vector<uint64_t> words(static_cast<size_t>(arg_count));
+    for (int i = 0; i < arg_count; ++i) words[static_cast<size_t>(i)] = args[i].value;
+    return runtime_host_init(handle, orch_so, orch_so_size, orch_func_name, words.data(), arg_count,
+                             message, message_size);
 }
 
 namespace {

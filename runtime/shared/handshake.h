@@ -63,5 +63,10 @@ struct Handshake {
     WorkerLine work;
 };
 
+// A doorbell on a cache line of its own (one per scheduler thread).
+struct alignas(PLATFORM_CACHE_LINE) PaddedDoorbell {
+    Doorbell bell;
+};
+
 static_assert(sizeof(SchedulerLine) == PLATFORM_CACHE_LINE, "one line per side");
 static_assert(sizeof(WorkerLine) == PLATFORM_CACHE_LINE, "one line per side");

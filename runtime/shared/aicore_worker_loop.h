@@ -1,0 +1,86 @@
+// The AICore worker loop every runtime of this tree uses: discovery, then
+// run whatever the owning scheduler thread dispatches through the mailbox
+// until told to quit (protocol in handshake.h). What a task's `args` point
+// at is the runtime's business: the worker hands the address to the kernel.
+// A worker touches its own mailbox only (and rings its owner's doorbell); it
+// makes no library calls but the platform's clock, wait and kernel call.
+#pragma once
+
+#include <cstdint>
+
+#include "aicore_qualifiers.h"
+#include "core_type.h"
+#include "device_cache.h"
+#include "handshake.h"
+#include "idle_wait.h"
+#include "kernel_call.h"
+#include "time_source.h"
+
+namespace aicore_worker_detail {
+
+// A worker has no deadline of its own: the scheduler bounds the run and, when
+// it stops, writes control = 1 and rings. The slice only bounds one park.
+constexpr uint64_t kMaxParkNs = 50'000'000;
+
+// Waits until `ready` holds for the scheduler's line; false when told to quit.
+template <typename Ready>
+inline bool wait_for(SchedulerLine& s, Ready ready) {
+    IdleBackoff backoff(WaiterRole::kWorker);
+    for (;;) {
+        uint32_t seq = s.bell.seq.load(std::memory_order_seq_cst);
+        pto_cache_invalidate_line(&s);
+        // Pairs with the scheduler's (or the host's) release store of control.
+        if (s.control.load(std::memory_order_acquire) == 1) return false;
+        if (ready()) return true;
+        pto_idle_wait(&s.bell, seq, &backoff, kMaxParkNs);
+    }
+}
+
+}  // namespace aicore_worker_detail
+
+// `h` is this worker's mailbox, `scheduler_bells` the launch's doorbells of
+// its scheduler threads (the owner is told during discovery).
+inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int worker_id,
+                              CoreType core_type) {
+    using aicore_worker_detail::wait_for;
+    SchedulerLine& s = h->sched;
+    WorkerLine& k = h->work;
+
+    if (!wait_for(s, [&] { return s.aicpu_ready.load(std::memory_order_acquire) == 1; })) return;
+    int owner = s.owner_thread.load(std::memory_order_relaxed);
+    Doorbell* owner_bell = &scheduler_bells[owner].bell;
+    k.core_type.store(static_cast<int32_t>(core_type), std::memory_order_relaxed);
+    // Publishes core_type; pairs with the scheduler's acquire load of aicore_done.
+    k.aicore_done.store(static_cast<uint32_t>(worker_id + 1), std::memory_order_release);
+    pto_cache_write_back_line(&k);
+    pto_doorbell_ring(owner_bell);
+
+    uint32_t seen = 0;
+    for (;;) {
+        if (!wait_for(s, [&] { return s.dispatch_seq.load(std::memory_order_acquire) != seen; })) {
+            return;
+        }
+        // Acquire pairs with the scheduler's release store of dispatch_seq,
+        // which published kernel and args.
+        seen = s.dispatch_seq.load(std::memory_order_acquire);
+        uint64_t kernel = s.kernel.load(std::memory_order_relaxed);
+        auto* args = reinterpret_cast<int64_t*>(s.args.load(std::memory_order_relaxed));
+        k.start_time.store(pto_now_ns(), std::memory_order_relaxed);
+        // Publishes start_time for diagnostics (a kernel that never returns).
+        k.started_seq.store(seen, std::memory_order_release);
+        pto_cache_write_back_line(&k);
+
+        KernelFault fault;
+        if (!pto_call_kernel(kernel, args, &fault)) {
+            k.fault_pc.store(fault.pc, std::memory_order_relaxed);
+            k.fault_address.store(fault.address, std::memory_order_relaxed);
+            k.fault_signal.store(fault.signal, std::memory_order_relaxed);
+        }
+        k.end_time.store(pto_now_ns(), std::memory_order_relaxed);
+        // Publishes end_time and the fault fields; pairs with the scheduler's
+        // acquire load of done_seq.
+        k.done_seq.store(seen, std::memory_order_release);
+        pto_cache_write_back_line(&k);
+        pto_doorbell_ring(owner_bell);
+    }
+}

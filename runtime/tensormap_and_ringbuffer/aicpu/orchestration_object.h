@@ -1,0 +1,22 @@
+// The orchestration shared object, loaded on the AICPU side from the bytes
+// the host placed in device memory (through an anonymous file: the AICPU's
+// own Linux loads it like any shared object). Closed when this goes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+class OrchestrationObject {
+public:
+    OrchestrationObject() = default;
+    ~OrchestrationObject();
+    OrchestrationObject(const OrchestrationObject&) = delete;
+    OrchestrationObject& operator=(const OrchestrationObject&) = delete;
+
+    // 0, or -1 with the reason in `message`.
+    int load(const void* bytes, size_t size, char* message, size_t message_size);
+    void* symbol(const char* name) const;
+
+private:
+    void* handle_ = nullptr;
+};

@@ -1,0 +1,828 @@
+#include "orchestrator.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "device_log.h"
+#include "idle_wait.h"
+#include "pto_status.h"
+#include "task_lifecycle.h"
+#include "time_source.h"
+
+namespace {
+
+constexpr uint64_t kHeapAlign = 1024;
+constexpr uint64_t kMaxParkNs = 10'000'000;
+// Upstream's bound on a wait for tensor data.
+constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
+
+uint64_t align_up(uint64_t n, uint64_t a) {
+    return (n + a - 1) / a * a;
+}
+
+const char* error_name(int32_t code) {
+    switch (code) {
+        case PTO2_ERROR_SCOPE_DEADLOCK:
+            return "SCOPE_DEADLOCK";
+        case PTO2_ERROR_HEAP_RING_DEADLOCK:
+            return "HEAP_RING_DEADLOCK";
+        case PTO2_ERROR_FLOW_CONTROL_DEADLOCK:
+            return "FLOW_CONTROL_DEADLOCK";
+        case PTO2_ERROR_DEP_POOL_OVERFLOW:
+            return "DEP_POOL_OVERFLOW";
+        case PTO2_ERROR_TENSORMAP_OVERFLOW:
+            return "TENSORMAP_OVERFLOW";
+        case PTO2_ERROR_INVALID_ARGS:
+            return "INVALID_ARGS";
+        case PTO2_ERROR_EXPLICIT_ORCH_FATAL:
+            return "EXPLICIT_ORCH_FATAL";
+        case PTO2_ERROR_TENSOR_WAIT_TIMEOUT:
+            return "TENSOR_WAIT_TIMEOUT";
+        case PTO2_ERROR_SCHEDULER_TIMEOUT:
+            return "SCHEDULER_TIMEOUT";
+        default:
+            return "ORCHESTRATION_FATAL";
+    }
+}
+
+void text_bytes(uint64_t n, char* out, size_t size) {
+    if (n >= (1ull << 30) && n % (1ull << 30) == 0) {
+        std::snprintf(out, size, "%" PRIu64 " GiB", n >> 30);
+    } else if (n >= (1ull << 20) && n % (1ull << 20) == 0) {
+        std::snprintf(out, size, "%" PRIu64 " MiB", n >> 20);
+    } else if (n >= 1024 && n % 1024 == 0) {
+        std::snprintf(out, size, "%" PRIu64 " KiB", n >> 10);
+    } else {
+        std::snprintf(out, size, "%" PRIu64 " bytes", n);
+    }
+}
+
+}  // namespace
+
+Orchestrator::Orchestrator(const TmView& v) : v_(v) {
+    TmLaunchBlock* b = v.block;
+    map_.init(v.at<uint32_t>(b->map_buckets_offset), b->map_buckets,
+              v.at<MapEntry>(b->map_entries_offset), b->map_entries);
+    scope_tasks_ = v.at<uint64_t>(b->scope_tasks_offset);
+    producers_ = v.at<uint64_t>(b->producers_offset);
+    seen_ = v.at<SeenSlot>(b->seen_offset);
+    if (const char* level = std::getenv("PTO2_LOG_LEVEL")) {
+        if (std::strcmp(level, "debug") == 0) log_level_ = PTO2_LOG_DEBUG;
+        if (std::strcmp(level, "warn") == 0) log_level_ = PTO2_LOG_WARN;
+        if (std::strcmp(level, "error") == 0) log_level_ = PTO2_LOG_ERROR;
+    }
+}
+
+bool Orchestrator::failed() const {
+    return failed_ || v_.block->abort_status.load(std::memory_order_acquire) != 0;
+}
+
+// Tasks of scope depth d (1 = the entry's scope) go to ring d - 1, the
+// deepest scopes sharing the last ring.
+int Orchestrator::ring_now() const {
+    uint32_t d = depth_ == 0 ? 1 : depth_;
+    return static_cast<int>(d - 1 < kRingCount ? d - 1 : kRingCount - 1);
+}
+
+bool Orchestrator::alive(uint64_t id) const {
+    // Pairs with advance_ring's seq_cst compare-exchange: below last_alive,
+    // the task and everything it waited for are done.
+    return number_of(id) >= v_.block->last_alive[ring_of(id)].value.load(std::memory_order_acquire);
+}
+
+bool Orchestrator::scope_open(uint32_t depth, uint32_t serial) const {
+    return depth >= 1 && depth <= depth_ && scopes_[depth - 1].serial == serial;
+}
+
+void Orchestrator::ring_settings_text(char* out, size_t size) const {
+    const TmLaunchBlock* b = v_.block;
+    char heaps[4][32];
+    for (int r = 0; r < kRingCount; ++r) text_bytes(b->rings[r].heap, heaps[r], sizeof heaps[r]);
+    std::snprintf(out, size,
+                  "rings in force: task window %u,%u,%u,%u (PTO2_RING_TASK_WINDOW, pto-run "
+                  "--ring-task-window); heap %s,%s,%s,%s (PTO2_RING_HEAP, --ring-heap); "
+                  "dependency pool %u,%u,%u,%u (PTO2_RING_DEP_POOL, --ring-dep-pool); tensor map "
+                  "%u entries (PTO2_TENSORMAP_ENTRIES)",
+                  b->rings[0].window, b->rings[1].window, b->rings[2].window, b->rings[3].window,
+                  heaps[0], heaps[1], heaps[2], heaps[3], b->rings[0].dep_pool,
+                  b->rings[1].dep_pool, b->rings[2].dep_pool, b->rings[3].dep_pool, b->map_entries);
+}
+
+void Orchestrator::vfatal(int32_t code, const char* fmt, va_list args) {
+    failed_ = true;
+    TmLaunchBlock* b = v_.block;
+    int32_t none = 0;
+    // The first fatal wins its message; pairs with the host's acquire load
+    // of fatal_code after the launch.
+    if (b->fatal_code.compare_exchange_strong(none, code, std::memory_order_acq_rel)) {
+        int n = std::snprintf(b->fatal_message, kFatalMessageBytes, "%s: ", error_name(code));
+        if (n > 0 && static_cast<size_t>(n) < kFatalMessageBytes) {
+            std::vsnprintf(b->fatal_message + n, kFatalMessageBytes - static_cast<size_t>(n), fmt,
+                           args);
+        }
+        int32_t running = 0;
+        if (b->abort_status.compare_exchange_strong(running, PTO_ERR_ORCHESTRATION,
+                                                    std::memory_order_acq_rel)) {
+            b->stopped_ns.store(pto_now_ns(), std::memory_order_release);
+        }
+    }
+    tm::ring_schedulers(v_);
+}
+
+void Orchestrator::fatal(int32_t code, const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    vfatal(code, fmt, args);
+    va_end(args);
+}
+
+void Orchestrator::log(int32_t level, const char* fmt, va_list args) {
+    if (level > log_level_) return;
+    static const char* const kNames[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+    char line[1024];
+    std::vsnprintf(line, sizeof line, fmt, args);
+    std::fprintf(stderr, "[orchestration %s] %s\n",
+                 kNames[level < 0   ? 0
+                        : level > 3 ? 3
+                                    : level],
+                 line);
+}
+
+// ---- waiting for room ------------------------------------------------------
+
+void Orchestrator::report_no_room(int ring, Room what, uint64_t need, const TaskSlot* blocker,
+                                  bool serial_stall, bool no_progress) {
+    char sizes[512];
+    ring_settings_text(sizes, sizeof sizes);
+    const RingSettings& rs = v_.block->rings[ring];
+    char heap[32];
+    text_bytes(rs.heap, heap, sizeof heap);
+    char who[160] = "";
+    if (blocker != nullptr) {
+        std::snprintf(who, sizeof who,
+                      "its oldest live task (#%" PRIu64
+                      ", func_id %d) belongs to the scope at depth %u, still open",
+                      blocker->seq, blocker->func_id, blocker->scope_depth);
+    }
+    const char* mode =
+        serial_stall ? "; the orchestration runs serialised (PTO2_ORCH_SERIAL or one AICPU "
+                       "thread), so no task runs before it returns and a ring can never drain: "
+                       "give the run more AICPU threads or rings large enough for the whole graph"
+                     : "";
+    const char* stalled = no_progress ? " and nothing retired for the run's timeout" : "";
+    switch (what) {
+        case Room::kWindow: {
+            bool own = blocker != nullptr && depth_ > 0 &&
+                       blocker->scope_serial == scopes_[depth_ - 1].serial;
+            if (own) {
+                fatal(PTO2_ERROR_SCOPE_DEADLOCK,
+                      "the scope at depth %u (ring %d) holds %u tasks, and ring %d's task window "
+                      "of %u keeps at most %u alive: a task is reclaimed only after its scope "
+                      "ends; split the work into inner scopes (PTO2_SCOPE() { ... }) or raise "
+                      "the window%s; %s",
+                      depth_, ring, rs.window - 1, ring, rs.window, rs.window - 1, mode, sizes);
+            } else {
+                fatal(PTO2_ERROR_FLOW_CONTROL_DEADLOCK,
+                      "submitting at scope depth %u, ring %d's task window (%u) is full%s%s%s; "
+                      "end scopes sooner or raise the window%s; %s",
+                      depth_, ring, rs.window, who[0] ? " and " : "", who, stalled, mode, sizes);
+            }
+            return;
+        }
+        case Room::kHeap:
+            if (blocker == nullptr && !no_progress && !serial_stall) {
+                fatal(PTO2_ERROR_HEAP_RING_DEADLOCK,
+                      "a task at scope depth %u needs %" PRIu64
+                      " bytes of ring %d's heap, which "
+                      "has %s in all: raise it; %s",
+                      depth_, need, ring, heap, sizes);
+            } else {
+                fatal(PTO2_ERROR_HEAP_RING_DEADLOCK,
+                      "a task at scope depth %u needs %" PRIu64
+                      " bytes and ring %d's heap (%s) "
+                      "is full%s%s%s; end scopes sooner or raise the heap%s; %s",
+                      depth_, need, ring, heap, who[0] ? " and " : "", who, stalled, mode, sizes);
+            }
+            return;
+        case Room::kDeps:
+            fatal(PTO2_ERROR_DEP_POOL_OVERFLOW,
+                  "a task at scope depth %u has %" PRIu64
+                  " dependencies and ring %d's dependency "
+                  "pool (%u entries) has no room for them%s%s%s; raise the pool%s; %s",
+                  depth_, need, ring, rs.dep_pool, who[0] ? " and " : "", who, stalled, mode,
+                  sizes);
+            return;
+        case Room::kMap:
+            fatal(PTO2_ERROR_TENSORMAP_OVERFLOW,
+                  "all %u tensor map entries hold accesses of live tasks%s%s; every argument of "
+                  "a live task takes one: end scopes sooner or raise PTO2_TENSORMAP_ENTRIES%s; %s",
+                  map_.entry_count(), who[0] ? " and " : "", who, mode, sizes);
+            return;
+    }
+}
+
+// Waits until has_room() holds, while tasks retire. A wait that can never
+// end is reported and returns false: the ring's oldest live task belongs to
+// a scope still open here, or nothing at all is alive to free room, or
+// (serialised) nothing runs before this thread returns.
+template <typename HasRoom>
+bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has_room) {
+    if (has_room()) return true;
+    TmLaunchBlock* b = v_.block;
+    Doorbell& bell = b->orchestrator_bell.bell;
+    IdleBackoff backoff(WaiterRole::kScheduler);
+    // A task that has retired moves some ring's last_alive; count across rings
+    // (the tensor map waits on any of them).
+    auto progress_mark = [&] {
+        uint64_t sum = 0;
+        for (int r = 0; r < kRingCount; ++r)
+            sum += b->last_alive[r].value.load(std::memory_order_acquire);
+        return sum;
+    };
+    uint64_t mark = progress_mark();
+    uint64_t since = pto_now_ns();
+    uint64_t backstop = b->timeout_ns > 500'000'000ull ? b->timeout_ns : 500'000'000ull;
+    b->orchestrator_waiting.store(1, std::memory_order_release);
+    for (;;) {
+        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        if (failed()) break;
+        if (has_room()) {
+            b->orchestrator_waiting.store(0, std::memory_order_release);
+            return true;
+        }
+        const TaskSlot* blocker = nullptr;
+        bool stuck = false;
+        int check_from = what == Room::kMap ? 0 : ring;
+        int check_to = what == Room::kMap ? kRingCount : ring + 1;
+        bool any_live = false;
+        bool all_stuck = true;
+        for (int r = check_from; r < check_to; ++r) {
+            uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
+            if (last >= next_[r]) continue;
+            any_live = true;
+            const TaskSlot& s = v_.slots(r)[last & (b->rings[r].window - 1)];
+            bool in_open_scope = scope_open(s.scope_depth, s.scope_serial) &&
+                                 s.refs.load(std::memory_order_acquire) > 0;
+            bool is_current = s.id == current_;
+            if (in_open_scope || is_current) {
+                if (blocker == nullptr) blocker = &s;
+            } else {
+                all_stuck = false;
+            }
+        }
+        if (!any_live) {
+            stuck = true;  // nothing alive to retire: the request alone is too big
+        } else if (all_stuck) {
+            stuck = true;
+        }
+        bool serial = b->serial != 0 || b->aicpu_thread_num == 1;
+        if (stuck || serial) {
+            report_no_room(ring, what, need, blocker, serial && !stuck, false);
+            break;
+        }
+        uint64_t now = pto_now_ns();
+        uint64_t m = progress_mark();
+        if (m != mark) {
+            mark = m;
+            since = now;
+            backoff.reset();
+        } else if (now - since > backstop) {
+            report_no_room(ring, what, need, nullptr, false, true);
+            break;
+        }
+        pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
+    }
+    b->orchestrator_waiting.store(0, std::memory_order_release);
+    return false;
+}
+
+// A slot and `heap_bytes` of heap in `ring` for a new task.
+bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
+    TmLaunchBlock* b = v_.block;
+    const RingSettings& rs = b->rings[ring];
+    std::atomic<uint64_t>& last = b->last_alive[ring].value;
+    // At most window - 1 live tasks: a slot is reused only once the task a
+    // window before it has been reclaimed.
+    if (!wait_for_room(ring, Room::kWindow, 1, [&] {
+            return next_[ring] - last.load(std::memory_order_acquire) < rs.window - 1;
+        })) {
+        return false;
+    }
+    uint64_t number = next_[ring]++;
+    uint64_t id = task_id_of(ring, number);
+    TaskSlot& s = v_.slots(ring)[number & (rs.window - 1)];
+    // The slot's previous task is reclaimed: nothing reads it any more.
+    s.id = id;
+    s.seq = ~0ull;
+    s.kernel = 0;
+    s.args = 0;
+    s.func_id = -1;
+    s.core_type = -1;
+    s.pending.store(1, std::memory_order_relaxed);
+    s.refs.store(2, std::memory_order_relaxed);  // scope + own completion
+    s.fanout_lock.store(0, std::memory_order_relaxed);
+    s.state.store(static_cast<int32_t>(SlotState::kPending), std::memory_order_relaxed);
+    s.fanout_head = 0;
+    s.consumed.store(0, std::memory_order_relaxed);
+    s.worker = 0;
+    s.scheduler = 0;
+    s.ready_ns = s.dispatch_ns = s.start_ns = s.end_ns = 0;
+    s.scope_serial = depth_ > 0 ? scopes_[depth_ - 1].serial : 0;
+    s.scope_depth = depth_;
+    s.dep_begin = s.dep_end = dep_head_[ring];
+    current_ = id;
+
+    // The heap: the task's bytes in one piece, skipping the ring's tail
+    // when they do not fit before the end.
+    uint64_t need = align_up(heap_bytes, kHeapAlign);
+    uint64_t head = heap_head_[ring];
+    uint64_t at = head % rs.heap;
+    uint64_t skip = at + need > rs.heap ? rs.heap - at : 0;
+    auto heap_tail = [&]() -> uint64_t {
+        uint64_t l = last.load(std::memory_order_acquire);
+        if (l >= number) return head;  // nothing older alive: all of it is free
+        // The newest reclaimed task's end (it was written by this thread).
+        return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
+    };
+    if (need > rs.heap || !wait_for_room(ring, Room::kHeap, need, [&] {
+            uint64_t tail = heap_tail();
+            return head + skip + need - tail <= rs.heap;
+        })) {
+        if (need > rs.heap && !failed())
+            report_no_room(ring, Room::kHeap, need, nullptr, false, false);
+        s.heap_end = heap_head_[ring];
+        return false;
+    }
+    heap_head_[ring] = head + skip + need;
+    s.heap_end = heap_head_[ring];
+    out->id = id;
+    out->slot = &s;
+    out->memory = v_.heap(ring) + (skip > 0 ? 0 : at);
+    return true;
+}
+
+// ---- discovery ---------------------------------------------------------------
+
+// Adds `id` to the current task's producers once.
+bool Orchestrator::note_producer(uint64_t id) {
+    if (id == current_) return true;
+    uint32_t cap = v_.block->producer_capacity;
+    uint64_t mask = 2ull * cap - 1;
+    uint64_t h = (id * 0x9E3779B97F4A7C15ull) >> 20;
+    for (uint64_t i = 0;; ++i) {
+        SeenSlot& slot = seen_[(h + i) & mask];
+        if (slot.stamp != seen_stamp_) {
+            slot.stamp = seen_stamp_;
+            slot.id = id;
+            break;
+        }
+        if (slot.id == id) return true;
+    }
+    if (producer_count_ >= cap) {
+        fatal(PTO2_ERROR_DEP_POOL_OVERFLOW,
+              "task #%" PRIu64
+              " (func_id %d) depends on more than %u earlier tasks, the largest "
+              "dependency pool of a ring; raise PTO2_RING_DEP_POOL",
+              next_seq_, current_func_, cap);
+        return false;
+    }
+    producers_[producer_count_++] = id;
+    return true;
+}
+
+bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual) {
+    if (t.owner_task != 0 && alive(t.owner_task - 1)) {
+        if (!note_producer(t.owner_task - 1)) return false;
+    }
+    if (manual || t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
+    AccessRegion r = AccessRegion::of(t);
+    if (r.empty()) return true;
+    bool write = kind != PTO2ArgKind::INPUT;
+    auto is_alive = [&](uint64_t task) { return alive(task); };
+    bool ok = true;
+    auto edge = [&](uint64_t producer) {
+        ok = note_producer(producer);
+        return ok;
+    };
+    // INOUT reads and writes the same elements: recorded as the write it is
+    // (a later reader depends on it; it depends on earlier writers and readers).
+    if (map_.access(t.buffer.addr, r, write, id, is_alive, edge)) return ok;
+    // No entry free: drop the retired ones, then wait for more to retire.
+    if (!ok) return false;
+    map_.sweep(is_alive);
+    if (!wait_for_room(0, Room::kMap, 1, [&] { return map_.sweep(is_alive) > 0; })) return false;
+    return map_.access(t.buffer.addr, r, write, id, is_alive, edge) && ok;
+}
+
+// Allocates the current task's dependency entries and links it behind each
+// producer still running. Producers already done need no edge; ones not yet
+// consumed keep their data for it (a reference) until it completes.
+bool Orchestrator::link(const Allocation& a, int32_t) {
+    int ring = ring_of(a.id);
+    const RingSettings& rs = v_.block->rings[ring];
+    TaskSlot& c = *a.slot;
+    uint64_t n = producer_count_;
+    if (n == 0) return true;
+    std::atomic<uint64_t>& last = v_.block->last_alive[ring].value;
+    uint64_t number = number_of(a.id);
+    auto pool_tail = [&]() -> uint64_t {
+        uint64_t l = last.load(std::memory_order_acquire);
+        if (l >= number) return dep_head_[ring];
+        return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end;
+    };
+    if (n > rs.dep_pool) {
+        report_no_room(ring, Room::kDeps, n, nullptr, false, false);
+        return false;
+    }
+    if (!wait_for_room(ring, Room::kDeps, n,
+                       [&] { return dep_head_[ring] + n - pool_tail() <= rs.dep_pool; })) {
+        return false;
+    }
+    c.dep_begin = dep_head_[ring];
+    for (uint32_t i = 0; i < producer_count_; ++i) {
+        uint64_t pid = producers_[i];
+        uint64_t index = dep_head_[ring]++;
+        DepEntry& e = v_.deps(ring)[index % rs.dep_pool];
+        e.producer = pid;
+        e.consumer = a.id;
+        e.next = 0;
+        e.holds_ref = 0;
+        e.linked = 0;
+        if (!alive(pid)) continue;
+        TaskSlot& p = v_.slot(pid);
+        if (p.id != pid || !tm::try_take_ref(p)) continue;
+        e.holds_ref = 1;
+        tm::lock_fanout(p);
+        if (p.state.load(std::memory_order_acquire) != static_cast<int32_t>(SlotState::kDone)) {
+            e.next = p.fanout_head;
+            p.fanout_head = task_id_of(ring, index) + 1;
+            c.pending.fetch_add(1, std::memory_order_relaxed);
+            e.linked = 1;
+        }
+        tm::unlock_fanout(p);
+        if (p.seq != ~0ull && next_seq_ != ~0ull) {
+            if (TaskRecord* pr = tm::record_of(v_, p.seq))
+                pr->fanout.fetch_add(1, std::memory_order_relaxed);
+            uint32_t k = v_.block->edges_seen.fetch_add(1, std::memory_order_relaxed);
+            if (k < v_.block->edge_capacity) {
+                v_.edges()[k] =
+                    EdgeRecord{static_cast<uint32_t>(p.seq), static_cast<uint32_t>(next_seq_)};
+            }
+        }
+    }
+    c.dep_end = dep_head_[ring];
+    return true;
+}
+
+// ---- submitting ----------------------------------------------------------------
+
+uint64_t Orchestrator::resolve_kernel(int32_t func_id) const {
+    const KernelEntry* k = v_.kernels();
+    uint32_t lo = 0, hi = v_.block->kernel_count;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (k[mid].func_id < func_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v_.block->kernel_count && k[lo].func_id == func_id ? k[lo].entry : 0;
+}
+
+bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what) {
+    const char* problem = nullptr;
+    char detail[160] = "";
+    if (t.ndims == 0 || t.ndims > PTO2_MAX_TENSOR_DIMS) {
+        problem =
+            "has no valid shape (ndims 0, or a reshape of a view that is not contiguous or "
+            "keeps a different element count)";
+    } else if (get_element_size(t.dtype) == 0) {
+        problem = "has an unknown dtype";
+    } else if (t.buffer.addr == 0) {
+        problem =
+            "has no buffer (a TaskOutputTensors of a failed submit, or an output used before it "
+            "was made)";
+    } else {
+        AccessRegion r = AccessRegion::of(t);
+        if (r.hi > t.buffer.size) {
+            problem = "reaches past its buffer";
+            std::snprintf(detail, sizeof detail,
+                          " (the view ends at byte %" PRIu64 " of a %" PRIu64 "-byte buffer)", r.hi,
+                          t.buffer.size);
+        }
+    }
+    if (problem == nullptr) return true;
+    fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 " (func_id %d): tensor argument %d (%s) %s%s",
+          next_seq_, current_func_, index, what, problem, detail);
+    return false;
+}
+
+void Orchestrator::publish(const Allocation& a, bool has_kernel) {
+    TaskSlot& s = *a.slot;
+    TmLaunchBlock* b = v_.block;
+    if (scope_top_ < b->scope_capacity) scope_tasks_[scope_top_++] = a.id;
+    if (!has_kernel) {
+        // alloc_tensors: nothing to run; done at once.
+        s.pending.store(0, std::memory_order_relaxed);
+        tm::complete_task(v_, s, pto_now_ns());
+        return;
+    }
+    if (TaskRecord* r = tm::record_of(v_, s.seq)) {
+        r->state.store(static_cast<int32_t>(SlotState::kPending) + 1, std::memory_order_release);
+    }
+    b->submitted.fetch_add(1, std::memory_order_acq_rel);
+    // Drops the submission's hold: if every producer is done, the task is
+    // ready now (acq_rel pairs with the producers' completions).
+    if (s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        tm::make_ready(v_, s, pto_now_ns());
+        tm::ring_schedulers(v_);
+    }
+}
+
+TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
+                                       const CoreTaskArgs& args) {
+    if (failed()) return TaskOutputTensors();
+    current_func_ = kernel_id;
+    const uint32_t mistakes = args.mistakes();
+    if (mistakes != 0) {
+        const char* what = (mistakes & 1) ? "a tensor was added after a scalar (tensors come first)"
+                           : (mistakes & 2) ? "more than 32 tensor arguments"
+                           : (mistakes & 4) ? "more than 16 scalar arguments"
+                                            : "more than 16 explicit dependencies";
+        fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 " (func_id %d): %s", next_seq_, kernel_id,
+              what);
+        return TaskOutputTensors();
+    }
+    uint64_t kernel = resolve_kernel(kernel_id);
+    if (kernel == 0) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "task #%" PRIu64
+              " uses func_id %d, which has no registered kernel; register it "
+              "(kernel_config.py KERNELS) before launching",
+              next_seq_, kernel_id);
+        return TaskOutputTensors();
+    }
+    const int tensors = args.tensor_count();
+    const int scalars = args.scalar_count();
+    uint64_t outputs_bytes = 0;
+    int output_count = 0;
+    for (int i = 0; i < tensors; ++i) {
+        if (args.kind(i) == PTO2ArgKind::OUTPUT) {
+            const TensorCreateInfo& info = args.create_info(i);
+            if (info.ndims == 0 || info.ndims > PTO2_MAX_TENSOR_DIMS ||
+                get_element_size(info.dtype) == 0) {
+                fatal(PTO2_ERROR_INVALID_ARGS,
+                      "task #%" PRIu64
+                      " (func_id %d): output %d has %u dimensions and dtype %d; "
+                      "use 1..5 dimensions and a DataType",
+                      next_seq_, kernel_id, i, info.ndims, static_cast<int>(info.dtype));
+                return TaskOutputTensors();
+            }
+            outputs_bytes += align_up(info.numel() * get_element_size(info.dtype), kHeapAlign);
+            ++output_count;
+        } else if (!check_tensor(args.tensor_at(i), i,
+                                 args.kind(i) == PTO2ArgKind::INPUT ? "input" : "output/inout")) {
+            return TaskOutputTensors();
+        }
+    }
+    // Heap bytes: descriptors, the kernel's argument words, copies of the
+    // outputs' descriptors (what TaskOutputTensors hands back), the outputs.
+    const uint64_t desc_bytes = static_cast<uint64_t>(tensors) * sizeof(ChipTensor);
+    const uint64_t words_bytes = static_cast<uint64_t>(tensors + scalars) * sizeof(uint64_t);
+    const uint64_t copies_bytes = static_cast<uint64_t>(output_count) * sizeof(ChipTensor);
+    const uint64_t head_bytes = align_up(desc_bytes + copies_bytes + words_bytes, kHeapAlign);
+
+    const int ring = ring_now();
+    Allocation a;
+    if (!allocate(ring, head_bytes + outputs_bytes, &a)) return TaskOutputTensors();
+    TaskSlot& s = *a.slot;
+    auto* descs = reinterpret_cast<ChipTensor*>(a.memory);
+    auto* copies = reinterpret_cast<ChipTensor*>(a.memory + desc_bytes);
+    auto* words = reinterpret_cast<uint64_t*>(a.memory + desc_bytes + copies_bytes);
+    uint8_t* out_at = a.memory + head_bytes;
+
+    int o = 0;
+    for (int i = 0; i < tensors; ++i) {
+        if (args.kind(i) == PTO2ArgKind::OUTPUT) {
+            const TensorCreateInfo& info = args.create_info(i);
+            descs[i] = make_chip_tensor(reinterpret_cast<uint64_t>(out_at), info.shapes, info.ndims,
+                                        info.dtype);
+            descs[i].owner_task = a.id + 1;
+            uint64_t bytes = descs[i].buffer.size;
+            if (info.has_initial_value) {
+                uint32_t es = get_element_size(info.dtype);
+                for (uint64_t e = 0; e < info.numel(); ++e)
+                    std::memcpy(out_at + e * es, &info.initial_value, es);
+            }
+            out_at += align_up(bytes, kHeapAlign);
+            copies[o++] = descs[i];
+        } else {
+            descs[i] = args.tensor_at(i);
+        }
+        words[i] = reinterpret_cast<uint64_t>(&descs[i]);
+    }
+    for (int j = 0; j < scalars; ++j) words[tensors + j] = args.scalar_at(j);
+
+    s.seq = next_seq_;
+    s.kernel = kernel;
+    s.args = reinterpret_cast<uint64_t>(words);
+    s.func_id = kernel_id;
+    s.core_type = core_type;
+    if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
+        r->func_id = kernel_id;
+        r->core_type = core_type;
+        r->worker = -1;
+        r->scheduler = -1;
+        r->fanin.store(0, std::memory_order_relaxed);
+        r->fanout.store(0, std::memory_order_relaxed);
+        r->ready_ns = r->dispatch_ns = r->start_ns = r->end_ns = 0;
+    }
+
+    // Producers: creators, discovered accesses, explicit edges.
+    ++seen_stamp_;
+    producer_count_ = 0;
+    const bool manual = depth_ > 0 && scopes_[depth_ - 1].mode == PTO2ScopeMode::MANUAL;
+    for (int i = 0; i < tensors && !failed(); ++i) {
+        if (args.kind(i) == PTO2ArgKind::OUTPUT) continue;
+        if (!discover(a.id, args.kind(i), descs[i], manual)) break;
+    }
+    for (int d = 0; d < args.dependency_count() && !failed(); ++d) {
+        uint64_t dep = args.dependency(d);
+        if (dep == PTO2_INVALID_TASK_ID || ring_of(dep) >= kRingCount ||
+            number_of(dep) >= next_[ring_of(dep)]) {
+            fatal(PTO2_ERROR_INVALID_ARGS,
+                  "task #%" PRIu64
+                  " (func_id %d): explicit dependency %d is not the id of a task "
+                  "submitted before it (0x%" PRIx64 ")",
+                  next_seq_, kernel_id, d, dep);
+            break;
+        }
+        if (alive(dep) && !note_producer(dep)) break;
+    }
+    if (!failed()) link(a, core_type);
+    if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
+        r->fanin.store(static_cast<int32_t>(producer_count_), std::memory_order_relaxed);
+    }
+    current_ = PTO2_INVALID_TASK_ID;
+    ++next_seq_;
+    v_.block->seq_count.store(next_seq_, std::memory_order_release);
+    // Even a task of a failing run is published: its slot is in the ring and
+    // the scope ends it like any other (nothing more is dispatched).
+    publish(a, true);
+    if (failed()) return TaskOutputTensors();
+    return TaskOutputTensors(a.id, copies, output_count);
+}
+
+TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t count) {
+    if (failed()) return TaskOutputTensors();
+    current_func_ = -1;
+    if (count < 0 || count > PTO2_MAX_TENSOR_ARGS || (count > 0 && infos == nullptr)) {
+        fatal(PTO2_ERROR_INVALID_ARGS, "alloc_tensors: %d tensors; give 1..%d", count,
+              PTO2_MAX_TENSOR_ARGS);
+        return TaskOutputTensors();
+    }
+    uint64_t bytes = align_up(static_cast<uint64_t>(count) * sizeof(ChipTensor), kHeapAlign);
+    for (int i = 0; i < count; ++i) {
+        if (infos[i].ndims == 0 || infos[i].ndims > PTO2_MAX_TENSOR_DIMS ||
+            get_element_size(infos[i].dtype) == 0) {
+            fatal(PTO2_ERROR_INVALID_ARGS,
+                  "alloc_tensors: tensor %d has %u dimensions and dtype %d; use 1..5 dimensions "
+                  "and a DataType",
+                  i, infos[i].ndims, static_cast<int>(infos[i].dtype));
+            return TaskOutputTensors();
+        }
+        bytes += align_up(infos[i].numel() * get_element_size(infos[i].dtype), kHeapAlign);
+    }
+    Allocation a;
+    if (!allocate(ring_now(), bytes, &a)) return TaskOutputTensors();
+    auto* copies = reinterpret_cast<ChipTensor*>(a.memory);
+    uint8_t* at =
+        a.memory + align_up(static_cast<uint64_t>(count) * sizeof(ChipTensor), kHeapAlign);
+    for (int i = 0; i < count; ++i) {
+        copies[i] = make_chip_tensor(reinterpret_cast<uint64_t>(at), infos[i].shapes,
+                                     infos[i].ndims, infos[i].dtype);
+        // Not a producer anyone waits for: the memory is ready now.
+        copies[i].owner_task = 0;
+        uint32_t es = get_element_size(infos[i].dtype);
+        uint64_t n = infos[i].numel();
+        if (infos[i].has_initial_value) {
+            for (uint64_t e = 0; e < n; ++e) std::memcpy(at + e * es, &infos[i].initial_value, es);
+        } else {
+            std::memset(at, 0, n * es);
+        }
+        at += align_up(n * es, kHeapAlign);
+    }
+    current_ = PTO2_INVALID_TASK_ID;
+    publish(a, false);
+    return TaskOutputTensors(a.id, copies, count);
+}
+
+// ---- scopes ------------------------------------------------------------------
+
+void Orchestrator::scope_begin(PTO2ScopeMode mode) {
+    if (depth_ >= PTO2_MAX_SCOPE_DEPTH) {
+        fatal(PTO2_ERROR_INVALID_ARGS, "scopes nest deeper than %d", PTO2_MAX_SCOPE_DEPTH);
+        ++depth_;  // scope_end still balances
+        return;
+    }
+    PTO2ScopeMode inherited = depth_ > 0 && scopes_[depth_ - 1].mode == PTO2ScopeMode::MANUAL
+                                  ? PTO2ScopeMode::MANUAL
+                                  : mode;
+    scopes_[depth_] = Scope{next_serial_++, scope_top_, inherited};
+    ++depth_;
+}
+
+void Orchestrator::scope_end() {
+    if (depth_ == 0) return;
+    --depth_;
+    if (depth_ >= PTO2_MAX_SCOPE_DEPTH) return;
+    // Every task of the scope loses its scope reference: those done and
+    // unread are consumed now, the rest when their readers finish.
+    uint32_t begin = scopes_[depth_].tasks_begin;
+    for (uint32_t i = begin; i < scope_top_; ++i) tm::release_ref(v_, scope_tasks_[i]);
+    scope_top_ = begin;
+}
+
+// ---- tensor data from the orchestration --------------------------------------------
+
+bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why) {
+    TmLaunchBlock* b = v_.block;
+    Doorbell& bell = b->orchestrator_bell.bell;
+    IdleBackoff backoff(WaiterRole::kScheduler);
+    TaskSlot& s = v_.slot(id);
+    for (;;) {
+        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        if (!alive(id) || s.id != id ||
+            s.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone)) {
+            return true;
+        }
+        if (failed()) return false;
+        if (b->serial != 0 || b->aicpu_thread_num == 1) {
+            fatal(PTO2_ERROR_TENSOR_WAIT_TIMEOUT,
+                  "%s waits for task #%" PRIu64
+                  " (func_id %d), which cannot run while the "
+                  "orchestration is serialised (PTO2_ORCH_SERIAL or one AICPU thread)",
+                  why, s.seq, s.func_id);
+            return false;
+        }
+        if (pto_now_ns() > deadline_ns) {
+            fatal(PTO2_ERROR_TENSOR_WAIT_TIMEOUT,
+                  "%s waited 15 s for task #%" PRIu64 " (func_id %d) to finish writing", why, s.seq,
+                  s.func_id);
+            return false;
+        }
+        b->orchestrator_waiting.store(1, std::memory_order_release);
+        pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
+        b->orchestrator_waiting.store(0, std::memory_order_release);
+    }
+}
+
+int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, bool include_reads) {
+    if (failed()) return -1;
+    const char* why = include_reads ? "set_tensor_data" : "get_tensor_data";
+    uint32_t es = get_element_size(t.dtype);
+    if (t.buffer.addr == 0 || es == 0 || (element + 1) * es > t.buffer.size) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "%s: element %" PRIu64 " lies outside the tensor's %" PRIu64 "-byte buffer", why,
+              element, t.buffer.size);
+        return -1;
+    }
+    uint64_t deadline = pto_now_ns() + kTensorWaitNs;
+    ChipTensor one = t;
+    one.ndims = 1;
+    one.shapes[0] = 1;
+    one.strides[0] = 1;
+    one.start_offset = element;
+    AccessRegion r = AccessRegion::of(one);
+    // Everything touching the element (its creator included) must finish;
+    // collected first, waited on after (waiting does not change the map).
+    ++seen_stamp_;
+    producer_count_ = 0;
+    uint64_t saved_current = current_;
+    current_ = PTO2_INVALID_TASK_ID;
+    if (t.owner_task != 0 && alive(t.owner_task - 1)) note_producer(t.owner_task - 1);
+    map_.visit(t.buffer.addr, r, include_reads, [&](uint64_t task) {
+        if (alive(task)) note_producer(task);
+    });
+    current_ = saved_current;
+    for (uint32_t i = 0; i < producer_count_; ++i) {
+        if (!wait_until_done(producers_[i], deadline, why)) return -1;
+    }
+    return 0;
+}
+
+int32_t Orchestrator::read_element(const ChipTensor& t, uint64_t element, void* value) {
+    if (wait_for_accesses(t, element, false) != 0) return -1;
+    uint32_t es = get_element_size(t.dtype);
+    std::memcpy(value, reinterpret_cast<const uint8_t*>(t.buffer.addr) + element * es, es);
+    return 0;
+}
+
+int32_t Orchestrator::write_element(const ChipTensor& t, uint64_t element, const void* value) {
+    if (wait_for_accesses(t, element, true) != 0) return -1;
+    uint32_t es = get_element_size(t.dtype);
+    std::memcpy(reinterpret_cast<uint8_t*>(t.buffer.addr) + element * es, value, es);
+    return 0;
+}

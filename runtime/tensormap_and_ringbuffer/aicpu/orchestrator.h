@@ -1,0 +1,87 @@
+// The orchestrator: the AICPU thread that runs the orchestration object and
+// turns its calls into tasks. It alone allocates (task slots, heap bytes,
+// dependency entries, tensor-map entries), so allocation needs no locks;
+// the schedulers only release, by moving each ring's last_alive.
+//
+// When a ring is full it waits for reclamation, and a wait that can never
+// end is an error with a name: the oldest task of the ring still belongs to
+// a scope this thread has open (it cannot close it while it waits).
+#pragma once
+
+#include <cstdarg>
+#include <cstdint>
+
+#include "pto_orchestration_api.h"
+#include "ring_layout.h"
+#include "tensor_map.h"
+
+class Orchestrator {
+public:
+    explicit Orchestrator(const TmView& v);
+
+    // Loads the orchestration object, runs its entry inside the outer scope
+    // and marks the orchestration done. Returns 0 or the launch's status.
+    int run();
+
+    TaskOutputTensors submit(int32_t core_type, int32_t kernel_id, const CoreTaskArgs& args);
+    TaskOutputTensors alloc(const TensorCreateInfo* infos, int32_t count);
+    void scope_begin(PTO2ScopeMode mode);
+    void scope_end();
+    int32_t read_element(const ChipTensor& t, uint64_t element, void* value);
+    int32_t write_element(const ChipTensor& t, uint64_t element, const void* value);
+    void log(int32_t level, const char* fmt, va_list args);
+    void fatal(int32_t code, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+    void vfatal(int32_t code, const char* fmt, va_list args);
+    bool failed() const;
+
+private:
+    enum class Room { kWindow, kHeap, kDeps, kMap };
+    struct Scope {
+        uint32_t serial;
+        uint32_t tasks_begin;  // into the scope task stack
+        PTO2ScopeMode mode;
+    };
+    struct Allocation {
+        uint64_t id;
+        TaskSlot* slot;
+        uint8_t* memory;  // the task's heap bytes
+    };
+
+    int ring_now() const;
+    bool alive(uint64_t id) const;
+    bool scope_open(uint32_t depth, uint32_t serial) const;
+    template <typename HasRoom>
+    bool wait_for_room(int ring, Room what, uint64_t need, HasRoom has_room);
+    void report_no_room(int ring, Room what, uint64_t need, const TaskSlot* blocker,
+                        bool serial_stall, bool no_progress);
+    bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
+    bool note_producer(uint64_t id);
+    bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual);
+    bool link(const Allocation& a, int32_t core_type);
+    uint64_t resolve_kernel(int32_t func_id) const;
+    bool check_tensor(const ChipTensor& t, int index, const char* what);
+    void publish(const Allocation& a, bool has_kernel);
+    bool wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why);
+    int32_t wait_for_accesses(const ChipTensor& t, uint64_t element, bool include_reads);
+    void ring_settings_text(char* out, size_t size) const;
+
+    TmView v_;
+    TensorMap map_;
+    uint64_t next_[kRingCount] = {};
+    uint64_t heap_head_[kRingCount] = {};
+    uint64_t dep_head_[kRingCount] = {};
+    Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
+    uint32_t depth_ = 0;
+    uint32_t next_serial_ = 1;
+    uint64_t* scope_tasks_;
+    uint32_t scope_top_ = 0;
+    uint64_t* producers_;
+    uint32_t producer_count_ = 0;
+    SeenSlot* seen_;
+    uint64_t seen_stamp_ = 0;
+    uint64_t next_seq_ = 0;
+    uint64_t current_ = PTO2_INVALID_TASK_ID;  // task being submitted
+    int32_t current_func_ = -1;
+    bool failed_ = false;
+    int32_t log_level_ = PTO2_LOG_INFO;
+};

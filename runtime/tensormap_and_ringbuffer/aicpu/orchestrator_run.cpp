@@ -1,0 +1,142 @@
+// Running the orchestration: load its object, check its arguments, bind the
+// API's thread-local runtime to this thread, call the entry inside the outer
+// scope, and mark the orchestration done.
+#include <cinttypes>
+#include <cstdio>
+#include <exception>
+
+#include "orchestration_object.h"
+#include "orchestrator.h"
+#include "pto_status.h"
+#include "task_lifecycle.h"
+#include "time_source.h"
+
+namespace {
+
+Orchestrator* self(void* rt) {
+    return static_cast<Orchestrator*>(rt);
+}
+
+TaskOutputTensors op_submit(void* rt, int32_t core_type, int32_t kernel_id,
+                            const CoreTaskArgs* args) {
+    return self(rt)->submit(core_type, kernel_id, *args);
+}
+TaskOutputTensors op_alloc(void* rt, const TensorCreateInfo* infos, int32_t count) {
+    return self(rt)->alloc(infos, count);
+}
+void op_scope_begin(void* rt, PTO2ScopeMode mode) {
+    self(rt)->scope_begin(mode);
+}
+void op_scope_end(void* rt) {
+    self(rt)->scope_end();
+}
+int32_t op_read(void* rt, const ChipTensor* t, uint64_t element, void* value) {
+    return self(rt)->read_element(*t, element, value);
+}
+int32_t op_write(void* rt, const ChipTensor* t, uint64_t element, const void* value) {
+    return self(rt)->write_element(*t, element, value);
+}
+void op_log(void* rt, int32_t level, const char* fmt, va_list args) {
+    self(rt)->log(level, fmt, args);
+}
+void op_fatal(void* rt, int32_t code, const char* fmt, va_list args) {
+    char text[1024];
+    std::vsnprintf(text, sizeof text, fmt, args);
+    self(rt)->fatal(PTO2_ERROR_EXPLICIT_ORCH_FATAL, "the orchestration reported code %d: %s", code,
+                    text);
+}
+int32_t op_failed(void* rt) {
+    return self(rt)->failed() ? 1 : 0;
+}
+
+const PTO2RuntimeOps kOps = {
+    PTO2_RUNTIME_OPS_ABI,
+    sizeof(PTO2RuntimeOps),
+    op_submit,
+    op_alloc,
+    op_scope_begin,
+    op_scope_end,
+    op_read,
+    op_write,
+    op_log,
+    op_fatal,
+    op_failed,
+};
+
+using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);
+using ConfigFn = PTO2OrchestrationConfig (*)(const ChipTaskArgs&);
+using EntryFn = void (*)(const ChipTaskArgs&);
+
+}  // namespace
+
+int Orchestrator::run() {
+    TmLaunchBlock* b = v_.block;
+    b->orch_start_ns.store(pto_now_ns(), std::memory_order_release);
+    const auto& args = *reinterpret_cast<const ChipTaskArgs*>(b->orch_args);
+    OrchestrationObject object;
+    char reason[512];
+    auto finish = [&] {
+        b->orch_end_ns.store(pto_now_ns(), std::memory_order_release);
+        // Publishes the final submitted count; pairs with the schedulers'
+        // acquire load of orchestration_done.
+        b->orchestration_done.store(1, std::memory_order_release);
+        tm::ring_schedulers(v_);
+    };
+    if (object.load(reinterpret_cast<const void*>(b->orch_object), b->orch_object_size, reason,
+                    sizeof reason) != 0) {
+        fatal(PTO2_ERROR_INVALID_ARGS, "%s", reason);
+        finish();
+        return PTO_ERR_ORCHESTRATION;
+    }
+    auto bind = reinterpret_cast<BindFn>(object.symbol("pto2_orchestration_bind"));
+    auto entry = reinterpret_cast<EntryFn>(object.symbol(b->entry_name));
+    auto config = reinterpret_cast<ConfigFn>(object.symbol("aicpu_orchestration_config"));
+    if (entry == nullptr || bind == nullptr) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "the orchestration object has no %s; a tensormap_and_ringbuffer orchestration "
+              "includes \"pto_orchestration_api.h\" and defines extern \"C\" void %s(const "
+              "ChipTaskArgs&)",
+              entry == nullptr
+                  ? b->entry_name
+                  : "pto2_orchestration_bind (it does not include pto_orchestration_api.h)",
+              b->entry_name);
+        finish();
+        return PTO_ERR_ORCHESTRATION;
+    }
+    if (bind(&kOps, this) != PTO2_RUNTIME_OPS_ABI) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "the orchestration was built against another version of pto_orchestration_api.h; "
+              "rebuild it");
+        finish();
+        return PTO_ERR_ORCHESTRATION;
+    }
+    uint32_t given = args.tensor_count() + args.scalar_count();
+    if (config != nullptr) {
+        PTO2OrchestrationConfig c = config(args);
+        if (c.expected_arg_count >= 0 && static_cast<uint32_t>(c.expected_arg_count) != given) {
+            fatal(PTO2_ERROR_INVALID_ARGS,
+                  "aicpu_orchestration_config expects %d arguments and the host gave %u (%u "
+                  "tensors, %u scalars); check golden.py's generate_inputs against the "
+                  "orchestration",
+                  c.expected_arg_count, given, args.tensor_count(), args.scalar_count());
+            bind(nullptr, nullptr);
+            finish();
+            return PTO_ERR_ORCHESTRATION;
+        }
+    }
+    scope_begin(PTO2ScopeMode::AUTO);
+    try {
+        entry(args);
+    } catch (const std::exception& e) {
+        fatal(PTO2_ERROR_EXPLICIT_ORCH_FATAL, "the orchestration threw: %s", e.what());
+    } catch (...) {
+        fatal(PTO2_ERROR_EXPLICIT_ORCH_FATAL,
+              "the orchestration threw an exception that is not a std::exception");
+    }
+    // Scopes the entry left open (a return from inside one is fine: the
+    // guard closed it) end here with the outer one.
+    while (depth_ > 0) scope_end();
+    bind(nullptr, nullptr);
+    finish();
+    return failed() ? b->abort_status.load(std::memory_order_acquire) : 0;
+}

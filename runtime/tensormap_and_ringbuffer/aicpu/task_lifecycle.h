@@ -1,0 +1,133 @@
+// What happens to a task after it is submitted, shared by the scheduler
+// threads and the orchestrator: becoming ready, completing (releasing its
+// consumers), and being consumed and reclaimed.
+//
+// A task is ready when its pending count reaches zero: one per producer not
+// yet done, plus one the orchestrator holds while it submits. It is consumed
+// when its refs reach zero: one for its scope (dropped when the scope ends),
+// one for its own completion, and one per consumer that reads what it made
+// (dropped when that consumer completes). Consumed tasks at the tail of a
+// ring are reclaimed in order: last_alive moves past them, which frees their
+// slot, heap bytes and dependency entries for the orchestrator.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "ring_layout.h"
+#include "time_source.h"
+
+namespace tm {
+
+inline void lock_fanout(TaskSlot& s) {
+    uint32_t expected = 0;
+    while (!s.fanout_lock.compare_exchange_weak(expected, 1, std::memory_order_acquire,
+                                                std::memory_order_relaxed)) {
+        expected = 0;
+    }
+}
+inline void unlock_fanout(TaskSlot& s) {
+    // Pairs with the acquire exchange in lock_fanout.
+    s.fanout_lock.store(0, std::memory_order_release);
+}
+
+inline TaskRecord* record_of(const TmView& v, uint64_t seq) {
+    return seq < v.block->record_capacity ? &v.records()[seq] : nullptr;
+}
+
+inline void ring_schedulers(const TmView& v) {
+    int n = v.block->aicpu_thread_num;
+    for (int i = 0; i < n; ++i) pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
+}
+
+// The task's pending count reached zero: queue it for its core type.
+inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
+    s.ready_ns = now;
+    s.state.store(static_cast<int32_t>(SlotState::kReady), std::memory_order_relaxed);
+    if (TaskRecord* r = record_of(v, s.seq)) {
+        r->ready_ns = now;
+        r->state.store(static_cast<int32_t>(SlotState::kReady) + 1, std::memory_order_relaxed);
+    }
+    v.ready(s.core_type).push(s.id);
+}
+
+// Moves the ring's last_alive past every consumed task at its tail. Any
+// thread that consumed a task runs it; seq_cst on both sides so that of a
+// consumer storing `consumed` and an advancer reading it, one sees the other.
+inline void advance_ring(const TmView& v, int ring) {
+    std::atomic<uint64_t>& last = v.block->last_alive[ring].value;
+    uint32_t mask = v.block->rings[ring].window - 1;
+    TaskSlot* slots = v.slots(ring);
+    uint64_t at = last.load(std::memory_order_seq_cst);
+    bool moved = false;
+    // A slot not yet reused for task `at` holds an older id: the loop stops there.
+    for (;;) {
+        TaskSlot& s = slots[at & mask];
+        if (s.consumed.load(std::memory_order_seq_cst) != task_id_of(ring, at) + 1) break;
+        if (last.compare_exchange_strong(at, at + 1, std::memory_order_seq_cst)) {
+            ++at;
+            moved = true;
+        }
+        // On failure `at` is the newer value: go on from there.
+    }
+    // Wakes an orchestrator waiting for room; pairs with its sampled doorbell.
+    if (moved) pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+}
+
+inline void release_ref(const TmView& v, uint64_t id) {
+    TaskSlot& s = v.slot(id);
+    if (s.refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Publishes that nothing needs the task; pairs with advance_ring's loads.
+    s.consumed.store(id + 1, std::memory_order_seq_cst);
+    advance_ring(v, ring_of(id));
+}
+
+// Takes a reference on a task that is not consumed yet; false if it is.
+inline bool try_take_ref(TaskSlot& s) {
+    int32_t refs = s.refs.load(std::memory_order_acquire);
+    while (refs > 0) {
+        if (s.refs.compare_exchange_weak(refs, refs + 1, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+}
+
+// The task finished (its kernel returned, or it had none): release its
+// consumers, then the references it held on its producers, then its own.
+// Returns how many consumers became ready.
+inline int complete_task(const TmView& v, TaskSlot& s, uint64_t now) {
+    lock_fanout(s);
+    s.state.store(static_cast<int32_t>(SlotState::kDone), std::memory_order_release);
+    uint64_t next = s.fanout_head;
+    unlock_fanout(s);
+    if (TaskRecord* r = record_of(v, s.seq)) {
+        r->start_ns = s.start_ns;
+        r->end_ns = s.end_ns;
+        r->dispatch_ns = s.dispatch_ns;
+        r->worker = s.worker - 1;
+        r->scheduler = s.scheduler - 1;
+        r->state.store(static_cast<int32_t>(SlotState::kDone) + 1, std::memory_order_release);
+    }
+    int released = 0;
+    while (next != 0) {
+        DepEntry& e = v.dep(next - 1);
+        next = e.next;
+        TaskSlot& c = v.slot(e.consumer);
+        // acq_rel: whoever brings the count to zero sees every producer's
+        // completion before it queues the consumer.
+        if (c.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            make_ready(v, c, now);
+            ++released;
+        }
+    }
+    int ring = ring_of(s.id);
+    uint32_t pool = v.block->rings[ring].dep_pool;
+    for (uint64_t i = s.dep_begin; i < s.dep_end; ++i) {
+        const DepEntry& e = v.deps(ring)[i % pool];
+        if (e.holds_ref) release_ref(v, e.producer);
+    }
+    uint64_t id = s.id;
+    release_ref(v, id);
+    return released;
+}
+
+}  // namespace tm

@@ -1,0 +1,126 @@
+#include "tensor_map.h"
+
+namespace {
+
+// Greedy mixed-radix split of `start` by strides (outermost first): exact
+// when every stride divides the one before, the remainder ends at zero, and
+// no dimension's extent runs into the next outer index.
+bool split_box(const ChipTensor& t, uint64_t* coords) {
+    uint64_t rest = t.start_offset;
+    for (uint32_t i = 0; i < t.ndims; ++i) {
+        int64_t s = t.strides[i];
+        if (s <= 0) return false;
+        if (i > 0) {
+            int64_t outer = t.strides[i - 1];
+            if (outer <= s || outer % s != 0) return false;
+        }
+        coords[i] = rest / static_cast<uint64_t>(s);
+        rest %= static_cast<uint64_t>(s);
+        if (i > 0 && coords[i] + t.shapes[i] > static_cast<uint64_t>(t.strides[i - 1] / s)) {
+            return false;
+        }
+    }
+    return rest == 0;
+}
+
+}  // namespace
+
+AccessRegion AccessRegion::of(const ChipTensor& t) {
+    AccessRegion r{};
+    r.ndims = t.ndims;
+    r.esize = get_element_size(t.dtype);
+    uint64_t last = t.start_offset;
+    bool none = t.ndims == 0;
+    bool any_bad_stride = false;
+    for (uint32_t i = 0; i < t.ndims; ++i) {
+        if (t.shapes[i] == 0) none = true;
+        if (t.strides[i] < 0) any_bad_stride = true;
+        r.shapes[i] = t.shapes[i];
+        r.strides[i] = t.strides[i];
+        if (t.shapes[i] > 0 && t.strides[i] > 0) {
+            last += (t.shapes[i] - 1) * static_cast<uint64_t>(t.strides[i]);
+        }
+    }
+    if (none) {
+        r.lo = r.hi = 0;
+        return r;
+    }
+    if (any_bad_stride) {  // a view the runtime cannot bound: the whole buffer
+        r.lo = 0;
+        r.hi = t.buffer.size;
+        return r;
+    }
+    r.lo = t.start_offset * r.esize;
+    r.hi = (last + 1) * r.esize;
+    r.dense = t.is_contiguous() ? 1 : 0;
+    r.boxed = split_box(t, r.coords) ? 1 : 0;
+    return r;
+}
+
+namespace {
+
+bool same_lattice(const AccessRegion& a, const AccessRegion& b) {
+    if (!a.boxed || !b.boxed || a.ndims != b.ndims || a.esize != b.esize) return false;
+    for (uint32_t i = 0; i < a.ndims; ++i) {
+        if (a.strides[i] != b.strides[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool AccessRegion::overlaps(const AccessRegion& o) const {
+    if (empty() || o.empty()) return false;
+    if (hi <= o.lo || o.hi <= lo) return false;
+    if (dense && o.dense) return true;
+    if (!same_lattice(*this, o)) return true;  // cannot tell: assume they do
+    for (uint32_t i = 0; i < ndims; ++i) {
+        if (coords[i] + shapes[i] <= o.coords[i] || o.coords[i] + o.shapes[i] <= coords[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool AccessRegion::covers(const AccessRegion& o) const {
+    if (o.empty()) return true;
+    if (dense && lo <= o.lo && o.hi <= hi) return true;
+    if (!same_lattice(*this, o)) return false;
+    for (uint32_t i = 0; i < ndims; ++i) {
+        if (o.coords[i] < coords[i] || o.coords[i] + o.shapes[i] > coords[i] + shapes[i])
+            return false;
+    }
+    return true;
+}
+
+void TensorMap::init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries,
+                     uint32_t entry_count) {
+    buckets_ = buckets;
+    bucket_count_ = bucket_count;
+    entries_ = entries;
+    entry_count_ = entry_count;
+    free_head_ = 0;
+    never_used_ = 0;
+    live_ = 0;
+    for (uint32_t b = 0; b < bucket_count; ++b) buckets_[b] = 0;
+}
+
+uint32_t TensorMap::take_free() {
+    uint32_t index;
+    if (free_head_ != 0) {
+        index = free_head_ - 1;
+        free_head_ = entries_[index].next;
+    } else if (never_used_ < entry_count_) {
+        index = never_used_++;
+    } else {
+        return 0;
+    }
+    ++live_;
+    return index + 1;
+}
+
+void TensorMap::give_free(uint32_t index) {
+    entries_[index].next = free_head_;
+    free_head_ = index + 1;
+    --live_;
+}

@@ -1,0 +1,206 @@
+// The launch block of tensormap_and_ringbuffer: one device allocation the
+// host lays out and the AICPU threads (one orchestrator, the rest
+// schedulers) and AICore workers share. All memory a launch uses is in it,
+// sized before the start: the device side never allocates.
+//
+//   TmLaunchBlock              settings, counters, doorbells, status
+//   per ring r (0..3):
+//     TaskSlot   slots[window_r]         a task's state; slot = number mod window
+//     DepEntry   deps[dep_pool_r]        one per dependency edge, in submit order
+//     uint8_t    heap[heap_r]            task arguments, descriptors, OUTPUT tensors
+//   ReadyCell  ready[2][ready_capacity]  ready queues (AIC, AIV)
+//   KernelEntry kernels[kernel_count]    registered kernels, by func_id
+//   Handshake  mailboxes[worker_count]
+//   TaskRecord records[record_capacity]  the first tasks' traces
+//   EdgeRecord edges[edge_capacity]      the first edges
+//   orchestrator-only: tensor map buckets and entries, scope stack,
+//   producer scratch and its dedup set
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "handshake.h"
+#include "idle_wait.h"
+#include "platform_limits.h"
+#include "ready_queue.h"
+
+constexpr uint64_t kTmLaunchMagic = 0x5054'4f54'4d52'4231ull;  // "PTOTMRB1"
+constexpr int kRingCount = 4;
+
+inline constexpr uint64_t task_id_of(int ring, uint64_t number) {
+    return (static_cast<uint64_t>(ring) << 56) | number;
+}
+inline constexpr int ring_of(uint64_t id) {
+    return static_cast<int>(id >> 56);
+}
+inline constexpr uint64_t number_of(uint64_t id) {
+    return id & ((1ull << 56) - 1);
+}
+
+enum class SlotState : int32_t { kPending = 0, kReady = 1, kRunning = 2, kDone = 3 };
+
+// One task in its ring's window. The orchestrator writes the first part
+// before the task is published (its pending count dropping to zero, or the
+// first edge to it from a producer's completion) and never again while the
+// task lives; schedulers write the trace part.
+struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
+    uint64_t id;      // PTO2TaskId held by the slot
+    uint64_t seq;     // submission order over all rings (records, graph export)
+    uint64_t kernel;  // entry address; 0 for alloc_tensors (no kernel)
+    uint64_t args;    // device address of the kernel's int64 argument words
+    int32_t func_id;
+    int32_t core_type;
+    uint64_t heap_end;            // the ring's heap counter after this task's memory
+    uint64_t dep_begin, dep_end;  // this task's entries in its ring's dependency pool
+
+    // Dependency state.
+    alignas(PLATFORM_CACHE_LINE)
+        std::atomic<int32_t> pending;  // producers not done, + 1 while submitting
+    std::atomic<int32_t> refs;         // scope + own completion + consumers holding its data
+    std::atomic<uint32_t> fanout_lock;
+    std::atomic<int32_t> state;      // SlotState
+    uint64_t fanout_head;            // DepEntry index + 1 of its first consumer (under the lock)
+    std::atomic<uint64_t> consumed;  // id + 1 once nothing needs the task any more
+
+    // Trace (schedulers).
+    alignas(PLATFORM_CACHE_LINE) int32_t worker;  // + 1, 0 until dispatched
+    int32_t scheduler;                            // + 1
+    uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
+    // The orchestrator's own: which scope instance the task was submitted in.
+    uint32_t scope_serial;
+    uint32_t scope_depth;
+};
+
+// One edge producer -> consumer, allocated in the consumer's ring when the
+// consumer is submitted. Reached from the producer's fanout list (next) and
+// from the consumer's [dep_begin, dep_end) range.
+struct DepEntry {
+    uint64_t producer;  // PTO2TaskId
+    uint64_t consumer;  // PTO2TaskId
+    uint64_t next;      // next entry of the producer's fanout list: ring << 56 | index + 1, 0 = end
+    uint32_t holds_ref;  // the consumer holds a reference on the producer
+    uint32_t linked;     // in the producer's fanout list
+};
+
+// One slot of the per-task dedup set of producers (stamp = submission).
+struct SeenSlot {
+    uint64_t id;
+    uint64_t stamp;
+};
+
+struct KernelEntry {
+    int32_t func_id;
+    int32_t reserved;
+    uint64_t entry;
+};
+
+// The trace of one of the first record_capacity tasks (by seq).
+struct TaskRecord {
+    std::atomic<int32_t> state;  // SlotState + 1, 0 = never submitted
+    int32_t func_id, core_type, worker, scheduler;
+    std::atomic<int32_t> fanin, fanout;
+    int32_t reserved;
+    uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
+};
+struct EdgeRecord {
+    uint32_t from, to;  // seq
+};
+
+struct RingSettings {
+    uint32_t window;    // power of two
+    uint32_t dep_pool;  // entries
+    uint64_t heap;      // bytes
+    uint64_t slots_offset, deps_offset, heap_offset;
+};
+
+struct alignas(PLATFORM_CACHE_LINE) PaddedCounter {
+    std::atomic<uint64_t> value;
+};
+
+// Orchestration fatal: the code (PTO2ErrorCode) and its one-paragraph report.
+constexpr size_t kFatalMessageBytes = 1536;
+
+struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
+    // Written by the host before the launch.
+    uint64_t magic;
+    uint64_t total_bytes;
+    uint64_t timeout_ns;
+    int32_t aicpu_thread_num;
+    int32_t block_dim;
+    uint32_t worker_count;
+    uint32_t serial;                         // 1: no task starts before the orchestration returned
+    uint64_t orch_object, orch_object_size;  // device address and size of the .so bytes
+    uint64_t orch_args;                      // device address of the ChipTaskArgs
+    char entry_name[128];
+    RingSettings rings[kRingCount];
+    uint32_t ready_capacity;  // power of two
+    uint32_t kernel_count;
+    uint64_t ready_offset[2];
+    uint64_t kernels_offset;         // KernelEntry[kernel_count], by func_id
+    uint64_t kernel_entries_offset;  // uint64_t[kernel_count]: the same entries, for the platform
+    uint64_t mailboxes_offset;
+    uint32_t record_capacity, edge_capacity;
+    uint64_t records_offset, edges_offset;
+    uint32_t map_buckets, map_entries;
+    uint64_t map_buckets_offset, map_entries_offset;
+    uint32_t scope_capacity;     // tasks of open scopes
+    uint32_t producer_capacity;  // producers of one task
+    uint64_t scope_tasks_offset;
+    uint64_t producers_offset;  // uint64_t[producer_capacity]
+    uint64_t seen_offset;       // SeenSlot[2 * producer_capacity]
+
+    // Shared counters, each on a line of its own.
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> next_thread;
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> submitted;  // tasks with kernels published
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> completed;
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestration_done;
+    std::atomic<uint64_t> orch_start_ns, orch_end_ns, first_start_ns;
+    std::atomic<uint64_t> seq_count;   // every submission, alloc_tensors included
+    std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> abort_status;
+    std::atomic<int32_t> fatal_code;
+    std::atomic<uint64_t> stall_ns, stopped_ns;
+    std::atomic<int32_t> orchestrator_waiting;  // 1 while waiting for ring space or data
+    char fatal_message[kFatalMessageBytes];
+    PaddedCounter last_alive[kRingCount];  // per ring: tasks below are reclaimed
+    PaddedDoorbell scheduler_bells[PLATFORM_MAX_AICPU_THREADS];
+    PaddedDoorbell orchestrator_bell;
+    PaddedCounter ready_head[2], ready_tail[2];
+};
+
+// Typed access to a launch block at `base` (the device address on the
+// device, the host view on the host: the block holds offsets only, apart
+// from the device addresses of the orchestration's bytes and arguments).
+struct TmView {
+    TmLaunchBlock* block;
+    uint8_t* base;
+
+    static TmView of(void* b) {
+        return TmView{static_cast<TmLaunchBlock*>(b), static_cast<uint8_t*>(b)};
+    }
+    template <typename T>
+    T* at(uint64_t offset) const {
+        return reinterpret_cast<T*>(base + offset);
+    }
+    TaskSlot* slots(int ring) const { return at<TaskSlot>(block->rings[ring].slots_offset); }
+    DepEntry* deps(int ring) const { return at<DepEntry>(block->rings[ring].deps_offset); }
+    uint8_t* heap(int ring) const { return at<uint8_t>(block->rings[ring].heap_offset); }
+    TaskSlot& slot(uint64_t id) const {
+        int r = ring_of(id);
+        return slots(r)[number_of(id) & (block->rings[r].window - 1)];
+    }
+    DepEntry& dep(uint64_t ref) const {  // ring << 56 | index
+        int r = ring_of(ref);
+        return deps(r)[number_of(ref) % block->rings[r].dep_pool];
+    }
+    ReadyQueue ready(int type) const {
+        return ReadyQueue(at<ReadyCell>(block->ready_offset[type]), block->ready_capacity - 1,
+                          &block->ready_head[type].value, &block->ready_tail[type].value);
+    }
+    KernelEntry* kernels() const { return at<KernelEntry>(block->kernels_offset); }
+    Handshake* mailboxes() const { return at<Handshake>(block->mailboxes_offset); }
+    TaskRecord* records() const { return at<TaskRecord>(block->records_offset); }
+    EdgeRecord* edges() const { return at<EdgeRecord>(block->edges_offset); }
+};

@@ -1,0 +1,28 @@
+// The sizes a launch of tensormap_and_ringbuffer runs with: upstream's
+// defaults, overridden by the same environment names (one value, or four
+// comma-separated per-ring values), read when a launch is prepared.
+//   PTO2_RING_TASK_WINDOW  tasks per ring window (a power of two >= 4)
+//   PTO2_RING_HEAP         bytes of heap per ring (a multiple of 1024, >= 4096;
+//                          K/M/G suffixes accepted)
+//   PTO2_RING_DEP_POOL     dependency entries per ring
+//   PTO2_TENSORMAP_ENTRIES accesses the tensor map holds at once
+//   PTO2_ORCH_SERIAL       1: the orchestration finishes before any task runs
+//   PTO2_RECORD_TASKS      how many tasks' traces a launch keeps (graph
+//                          export, traces, summaries); edges up to 4x that
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+struct RingSizes {
+    uint32_t window[4];
+    uint64_t heap[4];
+    uint32_t dep_pool[4];
+    uint32_t map_entries;
+    uint32_t map_buckets;
+    bool serial;
+    uint32_t record_tasks;
+};
+
+// 0, or PTO_ERR_INVALID_ARGUMENT naming the variable and what it accepts.
+int read_ring_sizes(RingSizes* out, char* message, size_t message_size);

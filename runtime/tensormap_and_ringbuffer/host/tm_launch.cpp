@@ -1,0 +1,329 @@
+#include "tm_launch.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "platform_limits.h"
+#include "pto_orchestration_api.h"
+#include "pto_status.h"
+#include "tensor_map.h"
+#include "time_source.h"
+
+namespace {
+
+uint64_t align_to(uint64_t n, uint64_t a) {
+    return (n + a - 1) / a * a;
+}
+
+uint32_t next_power_of_two(uint64_t n) {
+    uint32_t p = 1;
+    while (p < n) p <<= 1;
+    return p;
+}
+
+}  // namespace
+
+int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string& entry_name,
+                     const RuntimeLaunchSettings& settings, std::shared_ptr<RuntimeLaunch>* out,
+                     char* message, size_t message_size) {
+    RingSizes sizes;
+    int rc = read_ring_sizes(&sizes, message, message_size);
+    if (rc != 0) return rc;
+    const int workers = settings.block_dim * PLATFORM_CORES_PER_BLOCK;
+    const int kernels = settings.registered_count;
+
+    uint64_t at = align_to(sizeof(TmLaunchBlock), 64);
+    const uint64_t kernels_offset = at;
+    at = align_to(at + static_cast<uint64_t>(kernels) * sizeof(KernelEntry), 64);
+    const uint64_t kernel_entries_offset = at;
+    at = align_to(at + static_cast<uint64_t>(kernels) * sizeof(uint64_t), 64);
+    const uint64_t mailboxes_offset = at;
+    at = align_to(at + static_cast<uint64_t>(workers) * sizeof(Handshake), 64);
+    uint64_t live_tasks = 0;
+    uint32_t largest_pool = 1;
+    RingSettings rings[kRingCount];
+    for (int r = 0; r < kRingCount; ++r) {
+        rings[r].window = sizes.window[r];
+        rings[r].dep_pool = sizes.dep_pool[r];
+        rings[r].heap = sizes.heap[r];
+        rings[r].slots_offset = at;
+        at = align_to(at + static_cast<uint64_t>(sizes.window[r]) * sizeof(TaskSlot), 64);
+        rings[r].deps_offset = at;
+        at = align_to(at + static_cast<uint64_t>(sizes.dep_pool[r]) * sizeof(DepEntry), 4096);
+        rings[r].heap_offset = at;
+        at = align_to(at + sizes.heap[r], 64);
+        live_tasks += sizes.window[r];
+        largest_pool = std::max(largest_pool, sizes.dep_pool[r]);
+    }
+    const uint32_t ready_capacity = next_power_of_two(live_tasks);
+    uint64_t ready_offset[2];
+    for (int q = 0; q < 2; ++q) {
+        ready_offset[q] = at;
+        at = align_to(at + static_cast<uint64_t>(ready_capacity) * sizeof(ReadyCell), 64);
+    }
+    const uint32_t records = sizes.record_tasks;
+    const uint32_t edges = records * 4;
+    const uint64_t records_offset = at;
+    at = align_to(at + static_cast<uint64_t>(records) * sizeof(TaskRecord), 64);
+    const uint64_t edges_offset = at;
+    at = align_to(at + static_cast<uint64_t>(edges) * sizeof(EdgeRecord), 64);
+    const uint64_t buckets_offset = at;
+    at = align_to(at + static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t), 64);
+    const uint64_t entries_offset = at;
+    at = align_to(at + static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry), 64);
+    const uint64_t scope_offset = at;
+    at = align_to(at + live_tasks * sizeof(uint64_t), 64);
+    const uint32_t producers = next_power_of_two(largest_pool);
+    const uint64_t producers_offset = at;
+    at = align_to(at + static_cast<uint64_t>(producers) * sizeof(uint64_t), 64);
+    const uint64_t seen_offset = at;
+    at = align_to(at + 2ull * producers * sizeof(SeenSlot), 64);
+
+    DeviceBlock block;
+    if ((rc = platform_device_blocks().allocate(at, &block, message, message_size)) != 0) {
+        return rc;
+    }
+    auto* b = reinterpret_cast<TmLaunchBlock*>(block.host);
+    b->magic = kTmLaunchMagic;
+    b->total_bytes = at;
+    b->timeout_ns = settings.timeout_ns;
+    b->aicpu_thread_num = settings.aicpu_thread_num;
+    b->block_dim = settings.block_dim;
+    b->worker_count = static_cast<uint32_t>(workers);
+    b->serial = sizes.serial ? 1 : 0;
+    b->orch_object = inputs->orchestration.device;
+    b->orch_object_size = inputs->orchestration.size;
+    b->orch_args = inputs->args.device;
+    std::snprintf(b->entry_name, sizeof b->entry_name, "%s", entry_name.c_str());
+    for (int r = 0; r < kRingCount; ++r) b->rings[r] = rings[r];
+    b->ready_capacity = ready_capacity;
+    b->kernel_count = static_cast<uint32_t>(kernels);
+    b->ready_offset[0] = ready_offset[0];
+    b->ready_offset[1] = ready_offset[1];
+    b->kernels_offset = kernels_offset;
+    b->kernel_entries_offset = kernel_entries_offset;
+    b->mailboxes_offset = mailboxes_offset;
+    b->record_capacity = records;
+    b->edge_capacity = edges;
+    b->records_offset = records_offset;
+    b->edges_offset = edges_offset;
+    b->map_buckets = sizes.map_buckets;
+    b->map_entries = sizes.map_entries;
+    b->map_buckets_offset = buckets_offset;
+    b->map_entries_offset = entries_offset;
+    b->scope_capacity = static_cast<uint32_t>(live_tasks);
+    b->producer_capacity = producers;
+    b->scope_tasks_offset = scope_offset;
+    b->producers_offset = producers_offset;
+    b->seen_offset = seen_offset;
+    for (int q = 0; q < 2; ++q) {
+        auto* cells = reinterpret_cast<ReadyCell*>(block.host + ready_offset[q]);
+        for (uint32_t i = 0; i < ready_capacity; ++i)
+            cells[i].seq.store(i, std::memory_order_relaxed);
+    }
+    std::vector<int32_t> ids(settings.registered_func_ids,
+                             settings.registered_func_ids + settings.registered_count);
+    *out = std::make_shared<TmLaunch>(inputs, block, std::move(ids));
+    return 0;
+}
+
+TmLaunch::TmLaunch(std::shared_ptr<TmInputs> inputs, DeviceBlock block,
+                   std::vector<int32_t> func_ids)
+    : inputs_(std::move(inputs)),
+      block_(block),
+      view_(TmView::of(block_.host)),
+      func_ids_(std::move(func_ids)) {}
+
+TmLaunch::~TmLaunch() {
+    platform_device_blocks().release(block_);
+}
+
+void TmLaunch::set_kernel_entry(int slot, uint64_t entry) {
+    view_.kernels()[slot] = KernelEntry{func_ids_[static_cast<size_t>(slot)], 0, entry};
+    view_.at<uint64_t>(view_.block->kernel_entries_offset)[slot] = entry;
+}
+
+uint64_t TmLaunch::kernel_table() const {
+    return block_.device + view_.block->kernel_entries_offset;
+}
+
+void TmLaunch::hold(std::shared_ptr<const void> keep_alive) {
+    held_.push_back(std::move(keep_alive));
+}
+
+void TmLaunch::abort(int status) {
+    TmLaunchBlock* b = view_.block;
+    int expected = 0;
+    // Pairs with the acquire loads of abort_status on the device.
+    if (b->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel)) {
+        b->stopped_ns.store(pto_now_ns(), std::memory_order_release);
+    }
+    for (int i = 0; i < b->aicpu_thread_num; ++i) pto_doorbell_ring(&b->scheduler_bells[i].bell);
+    pto_doorbell_ring(&b->orchestrator_bell.bell);
+    stop_workers();
+}
+
+void TmLaunch::stop_workers() {
+    Handshake* m = view_.mailboxes();
+    for (uint32_t w = 0; w < view_.block->worker_count; ++w) {
+        // Pairs with the worker's acquire load of control.
+        m[w].sched.control.store(1, std::memory_order_release);
+        pto_doorbell_ring(&m[w].sched.bell);
+    }
+}
+
+// The platform watches this for progress: completions and submissions both
+// count (an orchestration busy submitting is progress).
+int TmLaunch::completed_tasks() const {
+    uint64_t mark = view_.block->completed.load(std::memory_order_acquire) +
+                    view_.block->seq_count.load(std::memory_order_acquire);
+    return static_cast<int>(mark & 0x7fffffff);
+}
+
+int TmLaunch::submitted() const {
+    return static_cast<int>(
+        std::min<uint64_t>(view_.block->submitted.load(std::memory_order_acquire), 0x7fffffff));
+}
+
+int TmLaunch::completed() const {
+    return static_cast<int>(
+        std::min<uint64_t>(view_.block->completed.load(std::memory_order_acquire), 0x7fffffff));
+}
+
+int TmLaunch::task_count() const {
+    return submitted();
+}
+
+int TmLaunch::status() const {
+    return view_.block->abort_status.load(std::memory_order_acquire);
+}
+
+double TmLaunch::stalled_seconds() const {
+    return view_.block->stall_ns.load(std::memory_order_acquire) / 1e9;
+}
+
+int TmLaunch::recorded_tasks() const {
+    uint64_t n = view_.block->seq_count.load(std::memory_order_acquire);
+    return static_cast<int>(std::min<uint64_t>(n, view_.block->record_capacity));
+}
+
+int TmLaunch::recorded_edges() const {
+    uint64_t n = view_.block->edges_seen.load(std::memory_order_acquire);
+    return static_cast<int>(std::min<uint64_t>(n, view_.block->edge_capacity));
+}
+
+TaskRecordView TmLaunch::record(int seq) const {
+    const TaskRecord& r = view_.records()[seq];
+    int32_t state = r.state.load(std::memory_order_acquire) - 1;
+    return TaskRecordView{seq,
+                          r.func_id,
+                          r.core_type,
+                          r.worker,
+                          r.fanin.load(std::memory_order_relaxed),
+                          r.fanout.load(std::memory_order_relaxed),
+                          r.scheduler,
+                          state < 0 ? 0 : state,
+                          r.ready_ns,
+                          r.dispatch_ns,
+                          r.start_ns,
+                          r.end_ns};
+}
+
+int32_t TmLaunch::func_id_of_seq(uint64_t seq) const {
+    if (seq < view_.block->record_capacity) return view_.records()[seq].func_id;
+    for (int r = 0; r < kRingCount; ++r) {
+        const TaskSlot* slots = view_.slots(r);
+        for (uint32_t i = 0; i < view_.block->rings[r].window; ++i) {
+            if (slots[i].seq == seq) return slots[i].func_id;
+        }
+    }
+    return -1;
+}
+
+int TmLaunch::running_tasks(RunningTask* out, int capacity) const {
+    int n = 0;
+    const Handshake* m = view_.mailboxes();
+    uint64_t stopped = view_.block->stopped_ns.load(std::memory_order_acquire);
+    if (stopped == 0) stopped = pto_now_ns();
+    for (uint32_t w = 0; w < view_.block->worker_count && n < capacity; ++w) {
+        uint64_t task = m[w].sched.task.load(std::memory_order_acquire);
+        uint32_t dispatched = m[w].sched.dispatch_seq.load(std::memory_order_acquire);
+        if (task == 0 || m[w].work.done_seq.load(std::memory_order_acquire) == dispatched) continue;
+        bool started = m[w].work.started_seq.load(std::memory_order_acquire) == dispatched;
+        uint64_t began = m[w].work.start_time.load(std::memory_order_relaxed);
+        out[n++] =
+            RunningTask{static_cast<int>(task - 1), func_id_of_seq(task - 1), static_cast<int>(w),
+                        started, started && stopped > began ? stopped - began : 0};
+    }
+    return n;
+}
+
+bool TmLaunch::find_fault(KernelFaultRecord* record) const {
+    const Handshake* m = view_.mailboxes();
+    for (uint32_t w = 0; w < view_.block->worker_count; ++w) {
+        int sig = m[w].work.fault_signal.load(std::memory_order_acquire);
+        if (sig == 0) continue;
+        uint64_t task = m[w].sched.task.load(std::memory_order_acquire);
+        record->task_id = static_cast<int>(task - 1);
+        record->func_id = func_id_of_seq(task - 1);
+        record->worker_id = static_cast<int>(w);
+        record->signal = sig;
+        record->pc = m[w].work.fault_pc.load(std::memory_order_relaxed);
+        record->address = m[w].work.fault_address.load(std::memory_order_relaxed);
+        record->kernel_entry = m[w].sched.kernel.load(std::memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+bool TmLaunch::describe_failure(char* message, size_t message_size) const {
+    if (view_.block->fatal_code.load(std::memory_order_acquire) == 0) return false;
+    std::snprintf(message, message_size, "the orchestration stopped the run: %.*s",
+                  static_cast<int>(kFatalMessageBytes), view_.block->fatal_message);
+    return true;
+}
+
+void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
+    const TmLaunchBlock* b = view_.block;
+    uint64_t submitted_now = b->submitted.load(std::memory_order_acquire);
+    uint64_t completed_now = b->completed.load(std::memory_order_acquire);
+    bool done = b->orchestration_done.load(std::memory_order_acquire) != 0;
+    std::fprintf(out, "stall report (tensormap_and_ringbuffer): no task completed for %.1f s\n",
+                 stalled_seconds());
+    std::fprintf(out,
+                 "  progress: %" PRIu64 " of %" PRIu64
+                 " submitted tasks completed; the orchestration %s\n",
+                 completed_now, submitted_now,
+                 done ? "had returned"
+                 : b->orchestrator_waiting.load(std::memory_order_acquire)
+                     ? "was waiting for ring space or tensor data"
+                     : "was still submitting");
+    for (int q = 0; q < 2; ++q) {
+        std::fprintf(out, "  ready %s tasks: %" PRIu64 "\n", q == 0 ? "AIC" : "AIV",
+                     const_cast<TmView&>(view_).ready(q).size());
+    }
+    for (int r = 0; r < kRingCount; ++r) {
+        uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
+        std::fprintf(out, "  ring %d: oldest live task number %" PRIu64 " (window %u)\n", r, last,
+                     b->rings[r].window);
+    }
+    RunningTask running[PLATFORM_MAX_WORKERS];
+    int n = running_tasks(running, PLATFORM_MAX_WORKERS);
+    for (int i = 0; i < n; ++i) {
+        const char* name = names ? names(running[i].func_id) : nullptr;
+        std::fprintf(out, "  worker %d runs task #%d (func_id %d%s%s)%s for %.3f s\n",
+                     running[i].worker_id, running[i].task_id, running[i].func_id, name ? ", " : "",
+                     name ? name : "", running[i].started ? "" : " (not yet entered)",
+                     running[i].running_ns / 1e9);
+    }
+    if (n > 0) {
+        std::fprintf(
+            out, "  diagnosis: a kernel did not return (hung or far slower than the timeout)\n");
+    } else {
+        std::fprintf(out,
+                     "  diagnosis: no worker was busy; submitted tasks wait on producers that "
+                     "never finish\n");
+    }
+}

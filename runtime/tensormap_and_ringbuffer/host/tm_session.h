@@ -1,0 +1,60 @@
+// The session behind one Runtime handle of tensormap_and_ringbuffer: the
+// orchestration object's bytes and the host's arguments in device memory
+// (what every launch runs), the outputs to copy back, and the last launch.
+// The graph itself is not here: the orchestration builds it on the device
+// during each launch.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "device_memory.h"
+#include "runtime_host_interface.h"
+
+// Device memory the launches of a handle use; freed by its last holder (the
+// handle, or a launch outliving it with a worker left in a kernel).
+struct TmInputs {
+    DeviceBlock orchestration;  // the object's bytes
+    DeviceBlock args;           // the ChipTaskArgs
+    std::vector<DeviceAllocation> tensors;
+    ~TmInputs();
+};
+
+struct TmOutput {
+    void* host;
+    void* dev;
+    size_t size;
+    DeviceAllocation allocation;
+};
+
+enum class TmHandleState : int { kIdle = 0, kLaunching = 1, kFinalizing = 2 };
+
+struct TmSession {
+    std::string entry_name;
+    std::shared_ptr<TmInputs> inputs;
+    std::vector<TmOutput> outputs;
+    std::atomic<int> state{static_cast<int>(TmHandleState::kIdle)};
+
+    std::shared_ptr<RuntimeLaunch> launch() const;
+    void set_launch(std::shared_ptr<RuntimeLaunch> launch, int status, bool finished);
+    int last_status() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<RuntimeLaunch> launch_;
+    int last_status_ = 1;  // 1: never launched
+};
+
+// What the caller's get_runtime_size() bytes hold.
+struct TmHandle {
+    uint64_t magic;
+    uint64_t reserved[7];
+};
+
+std::shared_ptr<TmSession> tm_session_of(const void* handle);
+// Claims `handle`: null, or the live handle it overlaps (itself when live).
+const void* tm_register(const void* handle, std::shared_ptr<TmSession> session);
+std::shared_ptr<TmSession> tm_unregister(const void* handle);

@@ -1,0 +1,388 @@
+// The orchestration API of the tensormap_and_ringbuffer runtime (upstream's
+// "pto_orchestration_api.h"). An orchestration shared object exports
+//
+//   extern "C" PTO2OrchestrationConfig aicpu_orchestration_config(const ChipTaskArgs&);  //
+//   optional extern "C" void aicpu_orchestration_entry(const ChipTaskArgs&);
+//
+// and runs on the device side, on the last AICPU thread, while the other
+// threads already schedule what it submitted. It submits tasks with tensor
+// arguments tagged by how the task uses them; the runtime finds the
+// dependencies (read after write, write after read, write after write on
+// overlapping elements) and keeps memory in rings reclaimed as tasks retire.
+//
+// The runtime is reached through thread-local state this header keeps; the
+// runtime binds it (pto2_orchestration_bind) before calling the entry.
+#pragma once
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+
+#include "tensor.h"
+
+constexpr int PTO2_MAX_TENSOR_ARGS = 32;
+constexpr int PTO2_MAX_SCALAR_ARGS = 16;
+constexpr int PTO2_MAX_EXPLICIT_DEPS = 16;
+constexpr int PTO2_MAX_SCOPE_DEPTH = 64;
+
+// Why the orchestration stopped (reported by name with the sizes in force).
+enum PTO2ErrorCode : int32_t {
+    PTO2_ERROR_NONE = 0,
+    PTO2_ERROR_SCOPE_DEADLOCK = 1,
+    PTO2_ERROR_HEAP_RING_DEADLOCK = 2,
+    PTO2_ERROR_FLOW_CONTROL_DEADLOCK = 3,
+    PTO2_ERROR_DEP_POOL_OVERFLOW = 4,
+    PTO2_ERROR_TENSORMAP_OVERFLOW = 5,
+    PTO2_ERROR_INVALID_ARGS = 6,
+    PTO2_ERROR_EXPLICIT_ORCH_FATAL = 7,
+    PTO2_ERROR_TENSOR_WAIT_TIMEOUT = 8,
+    PTO2_ERROR_SCHEDULER_TIMEOUT = 9,
+};
+
+struct PTO2OrchestrationConfig {
+    int expected_arg_count;  // tensors + scalars the entry expects; < 0: any
+};
+
+// A task's id: its ring in the top byte, its number in that ring below.
+using PTO2TaskId = uint64_t;
+constexpr PTO2TaskId PTO2_INVALID_TASK_ID = ~0ull;
+
+// ---- the host's arguments ------------------------------------------------
+
+class ChipTensorRef {
+public:
+    explicit ChipTensorRef(const ChipTensor* t) : t_(t) {}
+    const ChipTensor& ref() const { return *t_; }
+    operator const ChipTensor&() const { return *t_; }
+
+private:
+    const ChipTensor* t_;
+};
+
+// Tensors first, then scalars, in the order the host gave them.
+class ChipTaskArgs {
+public:
+    uint32_t tensor_count() const { return tensor_count_; }
+    uint32_t scalar_count() const { return scalar_count_; }
+    ChipTensorRef tensor(uint32_t i) const { return ChipTensorRef(&tensors_[i]); }
+    uint64_t scalar(uint32_t i) const { return scalars_[i]; }
+
+    // Written by the runtime's host side.
+    uint32_t tensor_count_ = 0;
+    uint32_t scalar_count_ = 0;
+    uint64_t reserved_[6] = {};
+    ChipTensor tensors_[PTO2_MAX_TENSOR_ARGS];
+    uint64_t scalars_[PTO2_MAX_SCALAR_ARGS];
+};
+
+// ---- task arguments ----------------------------------------------------------
+
+// The recipe of a tensor the runtime allocates (a task's OUTPUT, or
+// alloc_tensors): dense, row-major, from the task's ring heap.
+struct TensorCreateInfo {
+    uint64_t shapes[PTO2_MAX_TENSOR_DIMS] = {};
+    uint32_t ndims = 0;
+    DataType dtype = DataType::FLOAT32;
+    uint32_t has_initial_value = 0;
+    uint64_t initial_value = 0;  // bit pattern of one element, repeated
+
+    TensorCreateInfo() = default;
+    template <typename S>
+    TensorCreateInfo(const S* s, uint32_t n, DataType t) : ndims(n), dtype(t) {
+        for (uint32_t i = 0; i < n && i < PTO2_MAX_TENSOR_DIMS; ++i)
+            shapes[i] = static_cast<uint64_t>(s[i]);
+    }
+    TensorCreateInfo(std::initializer_list<uint64_t> s, DataType t)
+        : ndims(static_cast<uint32_t>(s.size())), dtype(t) {
+        uint32_t i = 0;
+        for (uint64_t v : s) {
+            if (i < PTO2_MAX_TENSOR_DIMS) shapes[i++] = v;
+        }
+    }
+    template <typename T>
+    TensorCreateInfo& set_initial_value(T value) {
+        initial_value = 0;
+        std::memcpy(&initial_value, &value, sizeof(T) < 8 ? sizeof(T) : 8);
+        has_initial_value = 1;
+        return *this;
+    }
+    uint64_t numel() const {
+        uint64_t n = 1;
+        for (uint32_t i = 0; i < ndims; ++i) n *= shapes[i];
+        return n;
+    }
+};
+
+enum class PTO2ArgKind : uint8_t {
+    INPUT = 0,
+    OUTPUT = 1,
+    OUTPUT_EXISTING = 2,
+    INOUT = 3,
+    NO_DEP = 4
+};
+
+// One task's arguments: tensors (each with how the task uses it) in the
+// order the kernel receives their descriptors, then scalars. A mistake
+// (a tensor after a scalar, too many) is kept and refused at submit with
+// INVALID_ARGS.
+class CoreTaskArgs {
+public:
+    CoreTaskArgs& add_input(const ChipTensor& t) { return add(PTO2ArgKind::INPUT, t); }
+    CoreTaskArgs& add_output(const ChipTensor& existing) {
+        return add(PTO2ArgKind::OUTPUT_EXISTING, existing);
+    }
+    CoreTaskArgs& add_output(const TensorCreateInfo& info) {
+        if (!room_for_tensor()) return *this;
+        ChipTensor& t = tensors_[tensor_count_];
+        t = ChipTensor{};
+        t.ndims = info.ndims;
+        t.dtype = info.dtype;
+        for (uint32_t i = 0; i < info.ndims && i < PTO2_MAX_TENSOR_DIMS; ++i)
+            t.shapes[i] = info.shapes[i];
+        create_[tensor_count_] = info;
+        kinds_[tensor_count_++] = PTO2ArgKind::OUTPUT;
+        return *this;
+    }
+    CoreTaskArgs& add_inout(const ChipTensor& t) { return add(PTO2ArgKind::INOUT, t); }
+    CoreTaskArgs& add_no_dep(const ChipTensor& t) { return add(PTO2ArgKind::NO_DEP, t); }
+    template <typename T>
+    CoreTaskArgs& add_scalar(T value) {
+        static_assert(sizeof(T) <= 8, "a scalar argument is at most 64 bits");
+        if (scalar_count_ >= PTO2_MAX_SCALAR_ARGS) {
+            note(2);
+            return *this;
+        }
+        uint64_t bits = 0;
+        std::memcpy(&bits, &value, sizeof(T));
+        scalars_[scalar_count_++] = bits;
+        return *this;
+    }
+    // Explicit edges: the task runs after each of these.
+    CoreTaskArgs& set_dependencies(const PTO2TaskId* ids, int n) {
+        if (n < 0 || n > PTO2_MAX_EXPLICIT_DEPS) {
+            note(4);
+            return *this;
+        }
+        dep_count_ = n;
+        for (int i = 0; i < n; ++i) deps_[i] = ids[i];
+        return *this;
+    }
+    CoreTaskArgs& add_dependency(PTO2TaskId id) {
+        if (dep_count_ >= PTO2_MAX_EXPLICIT_DEPS) {
+            note(4);
+            return *this;
+        }
+        deps_[dep_count_++] = id;
+        return *this;
+    }
+
+    int tensor_count() const { return tensor_count_; }
+    int scalar_count() const { return scalar_count_; }
+    int dependency_count() const { return dep_count_; }
+    PTO2ArgKind kind(int i) const { return kinds_[i]; }
+    const ChipTensor& tensor_at(int i) const { return tensors_[i]; }
+    const TensorCreateInfo& create_info(int i) const { return create_[i]; }
+    uint64_t scalar_at(int i) const { return scalars_[i]; }
+    PTO2TaskId dependency(int i) const { return deps_[i]; }
+    // Bit 0: tensor after a scalar; 1: too many tensors; 2: too many scalars;
+    // 3: too many explicit dependencies.
+    uint32_t mistakes() const { return mistakes_; }
+
+private:
+    CoreTaskArgs& add(PTO2ArgKind kind, const ChipTensor& t) {
+        if (!room_for_tensor()) return *this;
+        tensors_[tensor_count_] = t;
+        kinds_[tensor_count_++] = kind;
+        return *this;
+    }
+    bool room_for_tensor() {
+        if (scalar_count_ > 0) note(0);
+        if (tensor_count_ >= PTO2_MAX_TENSOR_ARGS) {
+            note(1);
+            return false;
+        }
+        return true;
+    }
+    void note(int bit) { mistakes_ |= 1u << bit; }
+
+    int tensor_count_ = 0;
+    int scalar_count_ = 0;
+    int dep_count_ = 0;
+    uint32_t mistakes_ = 0;
+    PTO2ArgKind kinds_[PTO2_MAX_TENSOR_ARGS];
+    ChipTensor tensors_[PTO2_MAX_TENSOR_ARGS];
+    TensorCreateInfo create_[PTO2_MAX_TENSOR_ARGS];
+    uint64_t scalars_[PTO2_MAX_SCALAR_ARGS];
+    PTO2TaskId deps_[PTO2_MAX_EXPLICIT_DEPS];
+};
+
+// What a submit returns: the task's id and the descriptors of its OUTPUT
+// tensors (in the order they were added), valid while the task's scope is
+// open.
+class TaskOutputTensors {
+public:
+    TaskOutputTensors() = default;
+    TaskOutputTensors(PTO2TaskId id, const ChipTensor* outputs, int count)
+        : id_(id), outputs_(outputs), count_(count) {}
+    PTO2TaskId task_id() const { return id_; }
+    int size() const { return count_; }
+    bool valid() const { return id_ != PTO2_INVALID_TASK_ID; }
+    // The i-th OUTPUT; after a failed submit (the run is stopping), an empty
+    // descriptor.
+    const ChipTensor& get_ref(int i) const {
+        static const ChipTensor empty{};
+        return i >= 0 && i < count_ && outputs_ != nullptr ? outputs_[i] : empty;
+    }
+
+private:
+    PTO2TaskId id_ = PTO2_INVALID_TASK_ID;
+    const ChipTensor* outputs_ = nullptr;
+    int count_ = 0;
+};
+
+// ---- the runtime behind the calls -------------------------------------------
+
+enum class PTO2ScopeMode : int32_t { AUTO = 0, MANUAL = 1 };
+enum PTO2LogLevel : int32_t {
+    PTO2_LOG_ERROR = 0,
+    PTO2_LOG_WARN = 1,
+    PTO2_LOG_INFO = 2,
+    PTO2_LOG_DEBUG = 3
+};
+
+// The table the runtime binds; its layout is part of the ABI between an
+// orchestration object and the runtime (`abi_version` says which).
+struct PTO2RuntimeOps {
+    uint32_t abi_version;
+    uint32_t size;
+    TaskOutputTensors (*submit)(void* rt, int32_t core_type, int32_t kernel_id,
+                                const CoreTaskArgs* args);
+    TaskOutputTensors (*alloc)(void* rt, const TensorCreateInfo* infos, int32_t count);
+    void (*scope_begin)(void* rt, PTO2ScopeMode mode);
+    void (*scope_end)(void* rt);
+    // One element at `element` (elements from buffer.addr) into/from `value`.
+    int32_t (*read_element)(void* rt, const ChipTensor* t, uint64_t element, void* value);
+    int32_t (*write_element)(void* rt, const ChipTensor* t, uint64_t element, const void* value);
+    void (*log)(void* rt, int32_t level, const char* fmt, va_list args);
+    void (*fatal)(void* rt, int32_t code, const char* fmt, va_list args);
+    int32_t (*failed)(void* rt);
+};
+constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 1;
+
+inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
+inline thread_local void* pto2_tls_runtime = nullptr;
+
+// Called by the runtime on the orchestration thread before the entry.
+extern "C" __attribute__((visibility("default"), used)) inline uint32_t pto2_orchestration_bind(
+    const PTO2RuntimeOps* ops, void* rt) {
+    pto2_tls_ops = ops;
+    pto2_tls_runtime = rt;
+    return PTO2_RUNTIME_OPS_ABI;
+}
+
+inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
+    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    return pto2_tls_ops->submit(pto2_tls_runtime, 0, kernel_id, &args);
+}
+inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArgs& args) {
+    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    return pto2_tls_ops->submit(pto2_tls_runtime, 1, kernel_id, &args);
+}
+
+// Tensors from the current scope's ring heap, without a kernel.
+inline TaskOutputTensors alloc_tensors(const TensorCreateInfo* infos, int count) {
+    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    return pto2_tls_ops->alloc(pto2_tls_runtime, infos, count);
+}
+template <typename... Infos>
+inline TaskOutputTensors alloc_tensors(const TensorCreateInfo& first, const Infos&... rest) {
+    const TensorCreateInfo infos[] = {first, rest...};
+    return alloc_tensors(infos, static_cast<int>(sizeof...(Infos) + 1));
+}
+
+inline bool rt_failed() {
+    return pto2_tls_ops != nullptr && pto2_tls_ops->failed(pto2_tls_runtime) != 0;
+}
+
+namespace pto2_detail {
+template <typename I>
+inline uint64_t element_of(const ChipTensor& t, uint32_t ndims, const I* idx) {
+    uint64_t e = t.start_offset;
+    for (uint32_t i = 0; i < ndims && i < t.ndims; ++i) {
+        e += static_cast<uint64_t>(static_cast<int64_t>(idx[i]) * t.strides[i]);
+    }
+    return e;
+}
+}  // namespace pto2_detail
+
+// One element of `t` at index `idx` (ndims entries), read after every task
+// that writes it has finished.
+template <typename T, typename I>
+inline T get_tensor_data(const ChipTensor& t, uint32_t ndims, const I* idx) {
+    T value{};
+    if (pto2_tls_ops != nullptr) {
+        pto2_tls_ops->read_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx),
+                                   &value);
+    }
+    return value;
+}
+template <typename T>
+inline T get_tensor_data(const ChipTensor& t, std::initializer_list<uint64_t> idx) {
+    return get_tensor_data<T>(t, static_cast<uint32_t>(idx.size()), idx.begin());
+}
+// Writes one element after every task that reads or writes it has finished.
+template <typename T, typename I>
+inline void set_tensor_data(const ChipTensor& t, uint32_t ndims, const I* idx, T value) {
+    if (pto2_tls_ops != nullptr) {
+        pto2_tls_ops->write_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx),
+                                    &value);
+    }
+}
+template <typename T>
+inline void set_tensor_data(const ChipTensor& t, std::initializer_list<uint64_t> idx, T value) {
+    set_tensor_data<T>(t, static_cast<uint32_t>(idx.size()), idx.begin(), value);
+}
+
+inline void pto2_log(int32_t level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+inline void pto2_log(int32_t level, const char* fmt, ...) {
+    if (pto2_tls_ops == nullptr) return;
+    va_list args;
+    va_start(args, fmt);
+    pto2_tls_ops->log(pto2_tls_runtime, level, fmt, args);
+    va_end(args);
+}
+// Stops the run with `code` and the message; later calls return at once.
+inline void rt_report_fatal(int32_t code, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+inline void rt_report_fatal(int32_t code, const char* fmt, ...) {
+    if (pto2_tls_ops == nullptr) return;
+    va_list args;
+    va_start(args, fmt);
+    pto2_tls_ops->fatal(pto2_tls_runtime, code, fmt, args);
+    va_end(args);
+}
+
+#define LOG_ERROR(fmt, ...) pto2_log(PTO2_LOG_ERROR, fmt, ##__VA_ARGS__)
+#define LOG_WARN(fmt, ...) pto2_log(PTO2_LOG_WARN, fmt, ##__VA_ARGS__)
+#define LOG_INFO(fmt, ...) pto2_log(PTO2_LOG_INFO, fmt, ##__VA_ARGS__)
+#define LOG_DEBUG(fmt, ...) pto2_log(PTO2_LOG_DEBUG, fmt, ##__VA_ARGS__)
+
+// Scopes: `PTO2_SCOPE() { ... }` or `PTO2_SCOPE(PTO2ScopeMode::MANUAL) { ... }`.
+// Tasks submitted inside belong to the scope; their runtime-allocated
+// outputs live until the scope ends and their readers are done.
+class PTO2ScopeGuard {
+public:
+    explicit PTO2ScopeGuard(PTO2ScopeMode mode = PTO2ScopeMode::AUTO) {
+        if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
+    }
+    ~PTO2ScopeGuard() {
+        if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_end(pto2_tls_runtime);
+    }
+    PTO2ScopeGuard(const PTO2ScopeGuard&) = delete;
+    PTO2ScopeGuard& operator=(const PTO2ScopeGuard&) = delete;
+};
+#define PTO2_SCOPE_CONCAT2(a, b) a##b
+#define PTO2_SCOPE_CONCAT(a, b) PTO2_SCOPE_CONCAT2(a, b)
+#define PTO2_SCOPE(...) \
+    if (PTO2ScopeGuard PTO2_SCOPE_CONCAT(pto2_scope_, __COUNTER__){__VA_ARGS__}; true)

@@ -1,0 +1,23 @@
+# tensormap_and_ringbuffer: the orchestration runs on the device side, on
+# the last AICPU thread, while the other threads schedule; dependencies are
+# found from what each task reads and writes; memory lives in rings
+# reclaimed as tasks retire. Folders (relative to this one):
+#   orchestration/  the API orchestrations and kernels include
+#                   (pto_orchestration_api.h, tensor.h)
+#   common/         layouts the host lays out and the device uses (the launch
+#                   block with its rings, ready queues, the tensor map's entries)
+#   host/           handles, arguments in device memory, launch blocks,
+#                   records (host library)
+#   aicpu/          the orchestrator and the schedulers (AICPU object)
+#   aicore/         the AICore entry over the shared worker loop
+#   ../shared/      what every runtime of this tree shares
+# Kernels of this runtime include tensor.h for the descriptor they receive.
+tensormap_and_ringbuffer_HOST_DIRS := host
+tensormap_and_ringbuffer_AICPU_DIRS := aicpu
+tensormap_and_ringbuffer_AICORE_DIRS := aicore
+tensormap_and_ringbuffer_ORCH_DIRS :=
+tensormap_and_ringbuffer_HOST_INCLUDE_DIRS := orchestration common host ../shared
+tensormap_and_ringbuffer_AICPU_INCLUDE_DIRS := orchestration common aicpu ../shared
+tensormap_and_ringbuffer_AICORE_INCLUDE_DIRS := common ../shared
+tensormap_and_ringbuffer_ORCH_INCLUDE_DIRS := orchestration
+tensormap_and_ringbuffer_KERNEL_INCLUDE_DIRS := orchestration
