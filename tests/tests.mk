@@ -146,7 +146,10 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 
 # Each example over several scheduler-thread / block_dim combinations: built
 # once (make example), then run by pto-run for each pair.
-CHECK_EXAMPLES ?= $(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py)))
+# (The tensormap_and_ringbuffer examples have a suite of their own: their
+# thread counts split into an orchestrator and schedulers.)
+TM_EXAMPLES := $(notdir $(patsubst %/kernels/kernel_config.py,%,$(shell grep -l tensormap_and_ringbuffer kernels/*/kernels/kernel_config.py)))
+CHECK_EXAMPLES ?= $(filter-out $(TM_EXAMPLES),$(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py))))
 CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
 # $(call run_example_configs,EXAMPLE,CONFIGS,ENV[,SANITIZE[,KERNEL_SOURCE]]): one
 # pto-run per configuration, of the example built with that sanitizer (or
@@ -184,6 +187,13 @@ else
 	@echo "0 passed, 0 failed"
 endif
 
+# tensormap_and_ringbuffer: its examples, discovery scenarios, tiny rings
+# and its named errors (tests/tensormap/check_tensormap.sh).
+.PHONY: check-tensormap
+check-tensormap: $(DEPS_STAMP) swift-tools
+	@echo "== tensormap_and_ringbuffer: examples, discovery, rings, errors"
+	$(Q)sh tests/tensormap/check_tensormap.sh "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$(TM_EXAMPLES))
+
 # Incremental builds: nothing rebuilds when nothing changed; a header, a
 # compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
 check-incremental: $(RUNTIME_LIBS)
@@ -213,6 +223,8 @@ check-$(1)-examples:
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
 	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$(7),$(6) LD_PRELOAD=$$$$preload,$(3));)
+	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
+	$$(foreach ex,$$(TM_EXAMPLES) ../tests/fixtures/tensormap_hazards,$$(call run_example_configs,$$(if $$(filter ../%,$$(ex)),$$(patsubst ../%,%,$$(ex)),$$(ex)),$(8),$(6) LD_PRELOAD=$$$$preload,$(3));)
 check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
@@ -220,8 +232,8 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler
 # atexit_sleep_ms=0: ThreadSanitizer otherwise waits a second in every
 # exiting process (each test, each simulated device process).
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7:atexit_sleep_ms=0
-$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,3:3))
-$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),4:8))
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,3:3,3:2))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),4:8,4:6))
 
 .PHONY: check-asan check-tsan check-asan-cpp check-tsan-cpp check-asan-examples check-tsan-examples \
 	run-cpp-tests
@@ -276,7 +288,7 @@ check-a2a3:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples pto-isa cpp fuzz a2a3 bench incremental
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples tensormap pto-isa cpp fuzz a2a3 bench incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -291,7 +303,7 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
-$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa): $(CHECK_DIR)/runtime-libs.done \
+$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,tensormap): $(CHECK_DIR)/runtime-libs.done \
 	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)

@@ -13,6 +13,8 @@ ALL_CASES = {
     "wide": {"rows": 64, "cols": 256, "block": 5, "seed": 1},
     "ragged": {"rows": 7, "cols": 33, "block": 3, "seed": 2},
     "one_block": {"rows": 32, "cols": 32, "block": 32, "seed": 3},
+    # 4096 scopes of 4 tasks: tiny rings (window 8) wrap thousands of times.
+    "stream": {"rows": 4096, "cols": 16, "block": 1, "seed": 4},
 }
 
 RTOL = 1e-5

@@ -39,6 +39,15 @@ struct RunExample: ParsableCommand {
     @Option(help: "Write the run summaries as JSON.")
     var jsonSummary: String?
 
+    @Option(help: "tensormap_and_ringbuffer: tasks per ring window, a power of two, or four comma-separated (sets PTO2_RING_TASK_WINDOW).")
+    var ringTaskWindow: String?
+
+    @Option(help: "tensormap_and_ringbuffer: heap bytes per ring (K/M/G suffixes), or four comma-separated (sets PTO2_RING_HEAP).")
+    var ringHeap: String?
+
+    @Option(help: "tensormap_and_ringbuffer: dependency entries per ring, or four comma-separated (sets PTO2_RING_DEP_POOL).")
+    var ringDepPool: String?
+
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
     var quiet = false
 
@@ -63,9 +72,10 @@ struct RunExample: ParsableCommand {
         }
         // host_build_graph's split is checked here; the other runtime's by
         // its library, which knows its thread roles.
-        if let aicpuThreads, let blockDim, (example.runtime ?? "host_build_graph") == "host_build_graph",
-            blockDim % aicpuThreads != 0
-        {
+        let runtime =
+            example.runtime ?? example.artifacts.flatMap { try? ArtifactsManifest.load(from: $0).runtime }
+            ?? "host_build_graph"
+        if let aicpuThreads, let blockDim, runtime == "host_build_graph", blockDim % aicpuThreads != 0 {
             throw ValidationError(
                 "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
                     + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
@@ -113,6 +123,13 @@ struct RunExample: ParsableCommand {
     }
 
     func run() throws {
+        // The host library reads the ring sizes when it prepares a launch
+        // (and names a bad value there).
+        for (name, value) in [
+            ("PTO2_RING_TASK_WINDOW", ringTaskWindow), ("PTO2_RING_HEAP", ringHeap), ("PTO2_RING_DEP_POOL", ringDepPool),
+        ] {
+            if let value { setenv(name, value, 1) }
+        }
         var passed = false
         try reportingRunnerErrors { passed = try runExample() }
         if !passed { throw ExitCode(1) }

@@ -1,0 +1,92 @@
+#!/bin/sh
+# The tensormap_and_ringbuffer suite: its examples at several thread/block
+# configurations, dependency discovery scenarios whose kernels act late
+# enough that a missed edge changes the result, tiny rings, the serialised
+# switch, and every named orchestration error.
+# Usage: check_tensormap.sh MAKE PTO_RUN EXAMPLES...
+set -u
+make_cmd=$1
+pto_run=$2
+shift 2
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
+
+artifacts_of() {
+    $make_cmd --no-print-directory -s example EXAMPLE="$1" PRINT_ARTIFACTS=1 | sed -n 's/^PTO_ARTIFACTS=//p'
+}
+
+for ex in "$@"; do
+    artifacts=$(artifacts_of "$ex")
+    [ -n "$artifacts" ] || { bad "building $ex"; continue; }
+    for cfg in 1:1 1:3 2:2 3:4 4:3 4:6; do
+        t=${cfg%%:*}; b=${cfg##*:}
+        # One AICPU thread orchestrates before it schedules: the rings must
+        # hold the whole graph (the stream case's 16384 tasks).
+        rings=""
+        [ "$t" = 1 ] && rings="PTO2_RING_TASK_WINDOW=32768 PTO2_RING_DEP_POOL=65536"
+        if out=$(env $rings "$pto_run" "$ex" --artifacts "$artifacts" --aicpu-threads "$t" --block-dim "$b" --quiet 2>&1); then
+            ok "$ex at $t AICPU thread(s), block_dim $b"
+        else
+            printf '%s\n' "$out" | grep -v 'passed, '
+            bad "$ex at $t AICPU thread(s), block_dim $b"
+        fi
+    done
+done
+
+vector=kernels/vector_example_tensormap
+artifacts=$(artifacts_of "$vector")
+if out=$(PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K "$pto_run" "$vector" --artifacts "$artifacts" --quiet 2>&1); then
+    ok "tiny rings (window 8, heap 64 KiB), 16384 tasks in 4096 scopes"
+else
+    printf '%s\n' "$out" | grep -v 'passed, '
+    bad "tiny rings (window 8, heap 64 KiB)"
+fi
+if out=$(PTO2_ORCH_SERIAL=1 "$pto_run" "$vector" --artifacts "$artifacts" --case square --quiet 2>&1); then
+    ok "PTO2_ORCH_SERIAL=1 runs the orchestration before any task"
+else
+    printf '%s\n' "$out" | grep -v 'passed, '
+    bad "PTO2_ORCH_SERIAL=1"
+fi
+
+hazards=tests/fixtures/tensormap_hazards
+artifacts=$(artifacts_of "$hazards")
+for cfg in 3:2 4:3 2:1; do
+    t=${cfg%%:*}; b=${cfg##*:}
+    for c in raw war waw partial inout_chain write_after_two_readers manual_explicit column_blocks \
+        reshape get_tensor_data nested_scopes; do
+        if "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet >/dev/null; then
+            ok "discovery: $c at $t:$b"
+        else
+            "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet | grep -v passed
+            bad "discovery: $c at $t:$b"
+        fi
+    done
+done
+
+# CASE ENV... EXPECTED: the case fails, naming EXPECTED.
+expect_error() {
+    c=$1; expected=$2; shift 2
+    out=$(env "$@" "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --quiet 2>&1)
+    status=$?
+    if [ $status -ne 0 ] && printf '%s' "$out" | grep -q "the orchestration stopped the run: $expected"; then
+        ok "$c reported as $expected"
+    else
+        printf '%s\n' "$out" | grep -v passed
+        bad "$c: expected a failure naming $expected (exit $status)"
+    fi
+}
+expect_error scope_deadlock SCOPE_DEADLOCK PTO2_RING_TASK_WINDOW=8
+expect_error heap_too_small HEAP_RING_DEADLOCK PTO2_RING_HEAP=64K
+expect_error heap_ring_deadlock HEAP_RING_DEADLOCK PTO2_RING_HEAP=64K
+expect_error dep_pool_overflow DEP_POOL_OVERFLOW PTO2_RING_DEP_POOL=4
+expect_error tensormap_overflow TENSORMAP_OVERFLOW PTO2_TENSORMAP_ENTRIES=16
+expect_error invalid_view INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error explicit_fatal EXPLICIT_ORCH_FATAL PTO2_ORCH_SERIAL=0
+expect_error flow_control_deadlock FLOW_CONTROL_DEADLOCK PTO2_RING_TASK_WINDOW=8
+# The same wait, serialised: nothing can run before the orchestration returns.
+expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
