@@ -224,7 +224,7 @@ check-$(1)-examples:
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
 	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$(7),$(6) LD_PRELOAD=$$$$preload,$(3));)
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-	$$(foreach ex,$$(TM_EXAMPLES) ../tests/fixtures/tensormap_hazards,$$(call run_example_configs,$$(if $$(filter ../%,$$(ex)),$$(patsubst ../%,%,$$(ex)),$$(ex)),$(8),$(6) LD_PRELOAD=$$$$preload,$(3));)
+	$$(foreach ex,$$(TM_EXAMPLES),$$(call run_example_configs,$$(ex),$(8),$(6) LD_PRELOAD=$$$$preload,$(3));)
 check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
