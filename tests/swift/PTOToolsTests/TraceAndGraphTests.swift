@@ -18,6 +18,13 @@ final class TraceAndGraphTests: XCTestCase {
                 FileManager.default.fileExists(
                     atPath: Project.root + "/kernels/\($0)/kernels/kernel_config.py")
             }
+            // host_build_graph examples: their graph exists before a launch
+            // (the tensormap runtime's examples have a suite of their own).
+            .filter {
+                let config = (try? String(
+                    contentsOfFile: Project.root + "/kernels/\($0)/kernels/kernel_config.py", encoding: .utf8)) ?? ""
+                return !config.contains("tensormap_and_ringbuffer")
+            }
             .sorted()
     }
 
