@@ -341,7 +341,8 @@ EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
 $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(DEPS_STAMP)
 	$(call say,CONFIG,$<)
 	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
-		--runtime $(RUNTIME) --fragment $@ --manifest $(EX_ARTIFACTS) \
+		--runtime $(RUNTIME) --runtimes '$(RUNTIMES)' --arguments $(or $($(RUNTIME)_ARGUMENTS),words) \
+		--fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
 		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB)) \
 		--kernel-source $(KERNEL_SOURCE) --pto-isa $(if $(PTO_ISA_USABLE),yes,no)

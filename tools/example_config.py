@@ -117,7 +117,7 @@ def source_key(config_path: Path, where: str, kernel: dict, platform: str, choic
 
 
 def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
-                pto_isa: bool = False):
+                pto_isa: bool = False, runtimes=None):
     config_path = example_dir / "kernels" / "kernel_config.py"
     if not example_dir.is_dir():
         raise ConfigError(f"{example_dir}: example folder not found")
@@ -168,13 +168,10 @@ def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
         name = re.sub(r"[^A-Za-z0-9_]", "_", source.stem) + ("_sim" if key == "sim_source" else "")
         result.append({"func_id": func_id, "source": str(source), "core_type": core,
                        "name": name, "pto_isa": uses_pto_isa(source)})
-    return config_path, orch_source, orch_function, result, runtime_config(config_path, module)
+    return config_path, orch_source, orch_function, result, runtime_config(config_path, module, runtimes)
 
 
-RUNTIMES = ("host_build_graph", "tensormap_and_ringbuffer")
-
-
-def runtime_config(config_path: Path, module) -> dict:
+def runtime_config(config_path: Path, module, runtimes=None) -> dict:
     """RUNTIME_CONFIG: the runtime the example is written for and, optionally,
     the AICPU threads and blocks it runs with by default."""
     config = getattr(module, "RUNTIME_CONFIG", None)
@@ -185,9 +182,9 @@ def runtime_config(config_path: Path, module) -> dict:
                           "{'runtime': 'tensormap_and_ringbuffer', 'aicpu_thread_num': 4, 'block_dim': 3}")
     result = {}
     if "runtime" in config:
-        if config["runtime"] not in RUNTIMES:
+        if not isinstance(config["runtime"], str) or (runtimes and config["runtime"] not in runtimes):
             raise ConfigError(f"{config_path}: RUNTIME_CONFIG runtime {config['runtime']!r} is not a runtime of "
-                              f"this tree; choose one of {', '.join(RUNTIMES)}")
+                              f"this tree; choose one of {', '.join(runtimes or [])}")
         result["runtime"] = config["runtime"]
     for key, low, high in (("aicpu_thread_num", 1, 4), ("block_dim", 1, 24)):
         if key in config:
@@ -231,7 +228,7 @@ def make_fragment(args) -> None:
         raise ConfigError(f"{example_dir}: the example's path contains {problem}, which make "
                           "or the shell would read as syntax; move or rename the folder")
     config_path, orch_source, orch_function, kernels, rt_config = read_config(
-        example_dir, args.platform, args.kernel_source, args.pto_isa == "yes")
+        example_dir, args.platform, args.kernel_source, args.pto_isa == "yes", args.runtimes.split())
     declared = rt_config.get("runtime")
     if declared is not None and declared != args.runtime:
         raise ConfigError(f"{config_path}: the example is written for the {declared} runtime "
@@ -264,6 +261,7 @@ def make_fragment(args) -> None:
         "example": str(example_dir),
         "platform": args.platform,
         "runtime": args.runtime,
+        "arguments": args.arguments,
         "orchestration": {"source": str(orch_source), "function_name": orch_function,
                           "binary": str(orch_out)},
         "kernels": manifest_kernels,
@@ -292,6 +290,9 @@ def main() -> int:
     frag.add_argument("example")
     frag.add_argument("--platform", required=True)
     frag.add_argument("--runtime", required=True)
+    frag.add_argument("--runtimes", default="", help="the runtimes of this tree, space-separated")
+    frag.add_argument("--arguments", choices=("words", "typed"), default="words",
+                      help="how the runtime takes the orchestration's arguments (its runtime.mk says)")
     frag.add_argument("--fragment", required=True)
     frag.add_argument("--manifest", required=True)
     frag.add_argument("--kernel-out", required=True)

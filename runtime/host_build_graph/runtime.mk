@@ -11,6 +11,9 @@
 #                   protocol, scheduler slices, the AICore worker loop
 # Orchestration objects link against nothing of the runtime: Runtime's calls
 # go through a table the host library hands them.
+# How the runner hands golden.py's items to the orchestration: words (one
+# uint64_t per item through init_runtime: host pointers, sizes, scalars).
+host_build_graph_ARGUMENTS := words
 host_build_graph_HOST_DIRS := host
 host_build_graph_AICPU_DIRS := aicpu
 host_build_graph_AICORE_DIRS := aicore

@@ -12,6 +12,9 @@
 #   aicore/         the AICore entry over the shared worker loop
 #   ../shared/      what every runtime of this tree shares
 # Kernels of this runtime include tensor.h for the descriptor they receive.
+# How the runner hands golden.py's items to the orchestration: typed (each
+# tensor with its kind, dtype and shape, through pto_init_runtime_args).
+tensormap_and_ringbuffer_ARGUMENTS := typed
 tensormap_and_ringbuffer_HOST_DIRS := host
 tensormap_and_ringbuffer_AICPU_DIRS := aicpu
 tensormap_and_ringbuffer_AICORE_DIRS := aicore

@@ -41,6 +41,9 @@ public struct ArtifactsManifest: Decodable, Sendable {
     public var runtimeBinaries: RuntimeBinaries
     /// RUNTIME_CONFIG's defaults for this example (AICPU threads, blocks).
     public var runtimeConfig: RuntimeConfig?
+    /// How the runtime takes the orchestration's arguments (its runtime.mk's
+    /// <name>_ARGUMENTS): "words" or "typed".
+    public var arguments: String?
 
     public struct RuntimeConfig: Decodable, Sendable {
         public var aicpuThreadNum: Int32?
@@ -55,11 +58,12 @@ public struct ArtifactsManifest: Decodable, Sendable {
         case example, platform, runtime, orchestration, kernels
         case runtimeBinaries = "runtime_binaries"
         case runtimeConfig = "runtime_config"
+        case arguments
     }
 
     /// Whether the runtime takes typed arguments (tensors in device memory,
     /// handed to an orchestration running on the device).
-    public var takesTypedArguments: Bool { runtime == "tensormap_and_ringbuffer" }
+    public var takesTypedArguments: Bool { arguments == "typed" }
 
     public static func load(from path: String) throws(RunnerError) -> ArtifactsManifest {
         try decodeJSON(ArtifactsManifest.self, at: path)

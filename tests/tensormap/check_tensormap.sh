@@ -50,6 +50,16 @@ else
     bad "PTO2_ORCH_SERIAL=1"
 fi
 
+# The graph as it ran: 3 blocks of add -> 2 x add_scalar -> mul.
+graph=$(mktemp /tmp/tensormap-graph.XXXXXX)
+if "$pto_run" "$vector" --artifacts "$artifacts" --case ragged --graph "$graph" --quiet >/dev/null 2>&1 &&
+    [ "$(grep -c -- '->' "$graph")" = 12 ]; then
+    ok "--graph exports the 12 discovered edges of the ragged case"
+else
+    bad "--graph of the ragged case (expected 12 edges, got $(grep -c -- '->' "$graph" 2>/dev/null))"
+fi
+rm -f "$graph"
+
 hazards=tests/fixtures/tensormap_hazards
 artifacts=$(artifacts_of "$hazards")
 for cfg in 3:2 4:3 2:1; do

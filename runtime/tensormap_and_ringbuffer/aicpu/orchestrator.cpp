@@ -411,7 +411,6 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, 
     if (map_.access(t.buffer.addr, r, write, id, is_alive, edge)) return ok;
     // No entry free: drop the retired ones, then wait for more to retire.
     if (!ok) return false;
-    map_.sweep(is_alive);
     if (!wait_for_room(0, Room::kMap, 1, [&] { return map_.sweep(is_alive) > 0; })) return false;
     return map_.access(t.buffer.addr, r, write, id, is_alive, edge) && ok;
 }
@@ -419,7 +418,7 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, 
 // Allocates the current task's dependency entries and links it behind each
 // producer still running. Producers already done need no edge; ones not yet
 // consumed keep their data for it (a reference) until it completes.
-bool Orchestrator::link(const Allocation& a, int32_t) {
+bool Orchestrator::link(const Allocation& a) {
     int ring = ring_of(a.id);
     const RingSettings& rs = v_.block->rings[ring];
     TaskSlot& c = *a.slot;
@@ -661,7 +660,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
         }
         if (alive(dep) && !note_producer(dep)) break;
     }
-    if (!failed()) link(a, core_type);
+    if (!failed()) link(a);
     if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
         r->fanin.store(static_cast<int32_t>(producer_count_), std::memory_order_relaxed);
     }

@@ -57,7 +57,7 @@ private:
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
     bool note_producer(uint64_t id);
     bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual);
-    bool link(const Allocation& a, int32_t core_type);
+    bool link(const Allocation& a);
     uint64_t resolve_kernel(int32_t func_id) const;
     bool check_tensor(const ChipTensor& t, int index, const char* what);
     void publish(const Allocation& a, bool has_kernel);

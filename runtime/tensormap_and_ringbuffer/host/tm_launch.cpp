@@ -302,7 +302,7 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                      : "was still submitting");
     for (int q = 0; q < 2; ++q) {
         std::fprintf(out, "  ready %s tasks: %" PRIu64 "\n", q == 0 ? "AIC" : "AIV",
-                     const_cast<TmView&>(view_).ready(q).size());
+                     view_.ready(q).size());
     }
     for (int r = 0; r < kRingCount; ++r) {
         uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
