@@ -4,8 +4,11 @@
 // goes on. The others are schedulers, each owning an even slice of the
 // workers: they dispatch ready tasks, complete finished ones (releasing
 // their consumers) and stop when the orchestration is done and every task
-// it submitted has completed. With one AICPU thread, or PTO2_ORCH_SERIAL,
-// the orchestration runs to its end before any task is dispatched.
+// it submitted has completed. With one AICPU thread, that thread
+// orchestrates and runs its scheduler's steps wherever the orchestration
+// waits (and every few submissions), so tasks run and rings drain before the
+// orchestration returns. With PTO2_ORCH_SERIAL the orchestration runs to its
+// end before any task is dispatched.
 //
 // Shared state and who touches it:
 //   - a worker's SchedulerLine: its owner scheduler; its WorkerLine: the worker.
@@ -46,6 +49,10 @@ public:
 
     void start_discovery();
     int run();
+    // One pass over this thread's workers: completions collected, ready
+    // tasks dispatched. Returns a failure status (< 0; the run is aborted),
+    // 1 when the run is over, else 0; *progress says whether anything moved.
+    int step(bool* progress);
     void stop_workers();
 
 private:
@@ -129,6 +136,77 @@ void Scheduler::dispatch(int w, uint64_t id) {
     pto_doorbell_ring(&line.bell);
 }
 
+int Scheduler::step(bool* progress_out) {
+    TmLaunchBlock* b = v_.block;
+    // Pairs with the orchestrator's release store of orchestration_done:
+    // `submitted` is final once it reads 1.
+    bool orchestration_done = b->orchestration_done.load(std::memory_order_acquire) != 0;
+    bool may_dispatch = orchestration_done || b->serial == 0;
+    bool progress = false;
+    int faulted = -1, wrong = 0;
+    uint64_t finished = 0, released = 0;
+    uint64_t idle[2] = {0, 0};  // per core type: workers left without a task
+    uint64_t now = 0;
+    slice_.for_each_worker([&](int w) {
+        if (faulted >= 0 || wrong != 0) return;
+        OwnedWorker& o = owned_[w];
+        if (!o.answered) {
+            int answer = check_answer(w);
+            if (answer < 0) wrong = answer;
+            if (answer <= 0) return;
+            progress = true;
+        }
+        if (o.task != 0) {
+            const WorkerLine& k = v_.mailboxes()[w].work;
+            // Pairs with the worker's release store of done_seq.
+            if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;
+            if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
+                faulted = w;
+                return;
+            }
+            if (now == 0) now = pto_now_ns();
+            TaskSlot& s = v_.slot(o.task - 1);
+            s.start_ns = k.start_time.load(std::memory_order_relaxed);
+            s.end_ns = k.end_time.load(std::memory_order_relaxed);
+            o.task = 0;
+            released += static_cast<uint64_t>(tm::complete_task(v_, s, now));
+            ++finished;
+            progress = true;
+        }
+        if (!may_dispatch) return;
+        uint64_t next;
+        if (v_.ready(static_cast<int>(type_of(w))).pop(&next)) {
+            dispatch(w, next);
+            progress = true;
+        } else {
+            ++idle[static_cast<int>(type_of(w))];
+        }
+    });
+    *progress_out = progress;
+    if (faulted >= 0) {
+        abort_run(PTO_ERR_KERNEL_FAULT, 0);
+        return PTO_ERR_KERNEL_FAULT;
+    }
+    if (wrong != 0) {
+        abort_run(wrong, 0);
+        return wrong;
+    }
+    uint64_t completed =
+        finished == 0 ? b->completed.load(std::memory_order_acquire)
+                      : b->completed.fetch_add(finished, std::memory_order_acq_rel) + finished;
+    if (finished > 0) pto_doorbell_ring(&b->orchestrator_bell.bell);
+    if (orchestration_done && completed >= b->submitted.load(std::memory_order_acquire)) {
+        tm::ring_schedulers(v_);
+        return 1;
+    }
+    // Tasks this pass made ready: this thread takes them on its next pass
+    // (it returns with progress); the others are woken only when its idle
+    // workers of either core type might not take them all, so a chain does
+    // not wake every scheduler for each task.
+    if (released > (idle[0] < idle[1] ? idle[0] : idle[1])) tm::ring_schedulers(v_);
+    return 0;
+}
+
 int Scheduler::run() {
     TmLaunchBlock* b = v_.block;
     IdleBackoff backoff(WaiterRole::kScheduler);
@@ -138,69 +216,18 @@ int Scheduler::run() {
         // Sample the doorbell before looking (sample -> check -> wait).
         uint32_t bell_seq = bell_.seq.load(std::memory_order_seq_cst);
         if (b->abort_status.load(std::memory_order_acquire) != 0) return 0;
-        // Pairs with the orchestrator's release store of orchestration_done:
-        // `submitted` is final once it reads 1.
-        bool orchestration_done = b->orchestration_done.load(std::memory_order_acquire) != 0;
-        bool may_dispatch = orchestration_done || b->serial == 0;
         bool progress = false;
-        int faulted = -1, wrong = 0;
-        uint64_t finished = 0, released = 0;
-        uint64_t now = 0;
-        slice_.for_each_worker([&](int w) {
-            if (faulted >= 0 || wrong != 0) return;
-            OwnedWorker& o = owned_[w];
-            if (!o.answered) {
-                int answer = check_answer(w);
-                if (answer < 0) wrong = answer;
-                if (answer <= 0) return;
-                progress = true;
-            }
-            if (o.task != 0) {
-                const WorkerLine& k = v_.mailboxes()[w].work;
-                // Pairs with the worker's release store of done_seq.
-                if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;
-                if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
-                    faulted = w;
-                    return;
-                }
-                if (now == 0) now = pto_now_ns();
-                TaskSlot& s = v_.slot(o.task - 1);
-                s.start_ns = k.start_time.load(std::memory_order_relaxed);
-                s.end_ns = k.end_time.load(std::memory_order_relaxed);
-                o.task = 0;
-                released += static_cast<uint64_t>(tm::complete_task(v_, s, now));
-                ++finished;
-                progress = true;
-            }
-            if (!may_dispatch) return;
-            uint64_t next;
-            if (v_.ready(static_cast<int>(type_of(w))).pop(&next)) {
-                dispatch(w, next);
-                progress = true;
-            }
-        });
-        if (faulted >= 0) {
-            abort_run(PTO_ERR_KERNEL_FAULT, 0);
-            return PTO_ERR_KERNEL_FAULT;
-        }
-        if (wrong != 0) {
-            abort_run(wrong, 0);
-            return wrong;
-        }
-        uint64_t completed =
-            finished == 0 ? b->completed.load(std::memory_order_acquire)
-                          : b->completed.fetch_add(finished, std::memory_order_acq_rel) + finished;
-        if (finished > 0) pto_doorbell_ring(&b->orchestrator_bell.bell);
-        if (orchestration_done && completed >= b->submitted.load(std::memory_order_acquire)) {
-            tm::ring_schedulers(v_);
-            return 0;
-        }
-        if (released > 0) tm::ring_schedulers(v_);
+        int rc = step(&progress);
+        if (rc < 0) return rc;
+        if (rc > 0) return 0;
         if (progress) {
             backoff.reset();
             continue;
         }
         // Stall: tasks submitted and not completed, and none completing.
+        uint64_t completed = b->completed.load(std::memory_order_acquire);
+        bool may_dispatch =
+            b->serial == 0 || b->orchestration_done.load(std::memory_order_acquire) != 0;
         uint64_t t = pto_now_ns();
         if (completed != seen_completed) {
             seen_completed = completed;
@@ -212,6 +239,13 @@ int Scheduler::run() {
         }
         pto_idle_wait(&bell_, bell_seq, &backoff, kMaxParkNs);
     }
+}
+
+// The orchestrator's hook into a lone thread's scheduler.
+bool step_scheduler(void* scheduler) {
+    bool progress = false;
+    int rc = static_cast<Scheduler*>(scheduler)->step(&progress);
+    return progress || rc != 0;
 }
 
 }  // namespace
@@ -241,8 +275,11 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
     Scheduler scheduler(v, slice);
     scheduler.start_discovery();
     if (threads == 1) {
-        // One thread does both, one after the other.
+        // One thread does both: the orchestration, stepping this scheduler
+        // while it waits; then the scheduler alone.
         Orchestrator orchestrator(v);
+        orchestrator.set_scheduler_step(step_scheduler, &scheduler,
+                                        &b->scheduler_bells[slice.thread_index].bell);
         status = orchestrator.run();
     }
     int run_status = scheduler.run();

@@ -13,8 +13,12 @@
 
 namespace {
 
-constexpr uint64_t kHeapAlign = 1024;
+// Heap pieces (task arguments, outputs) start on a cache line: enough for
+// the vector unit's 32-byte accesses, and small tasks touch little memory.
+constexpr uint64_t kHeapAlign = 64;
 constexpr uint64_t kMaxParkNs = 10'000'000;
+// With one AICPU thread: submissions between two scheduler steps.
+constexpr uint32_t kSubmitsPerStep = 8;
 // Upstream's bound on a wait for tensor data.
 constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 
@@ -166,11 +170,11 @@ void Orchestrator::report_no_room(int ring, Room what, uint64_t need, const Task
                       ", func_id %d) belongs to the scope at depth %u, still open",
                       blocker->seq, blocker->func_id, blocker->scope_depth);
     }
-    const char* mode =
-        serial_stall ? "; the orchestration runs serialised (PTO2_ORCH_SERIAL or one AICPU "
-                       "thread), so no task runs before it returns and a ring can never drain: "
-                       "give the run more AICPU threads or rings large enough for the whole graph"
-                     : "";
+    const char* mode = serial_stall
+                           ? "; the orchestration runs serialised (PTO2_ORCH_SERIAL), so no task "
+                             "runs before it returns and a ring can never drain: unset it or give "
+                             "rings large enough for the whole graph"
+                           : "";
     const char* stalled = no_progress ? " and nothing retired for the run's timeout" : "";
     switch (what) {
         case Room::kWindow: {
@@ -231,7 +235,13 @@ template <typename HasRoom>
 bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has_room) {
     if (has_room()) return true;
     TmLaunchBlock* b = v_.block;
-    Doorbell& bell = b->orchestrator_bell.bell;
+    Doorbell& bell = wait_bell();
+    const uint64_t entered = pto_now_ns();
+    struct WaitClock {
+        uint64_t& total;
+        uint64_t entered;
+        ~WaitClock() { total += pto_now_ns() - entered; }
+    } clock{wait_ns_, entered};
     IdleBackoff backoff(WaiterRole::kScheduler);
     // A task that has retired moves some ring's last_alive; count across rings
     // (the tensor map waits on any of them).
@@ -242,7 +252,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         return sum;
     };
     uint64_t mark = progress_mark();
-    uint64_t since = pto_now_ns();
+    uint64_t since = entered;
     uint64_t backstop = b->timeout_ns > 500'000'000ull ? b->timeout_ns : 500'000'000ull;
     b->orchestrator_waiting.store(1, std::memory_order_release);
     for (;;) {
@@ -277,7 +287,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         } else if (all_stuck) {
             stuck = true;
         }
-        bool serial = b->serial != 0 || b->aicpu_thread_num == 1;
+        bool serial = serialised();
         if (stuck || serial) {
             report_no_room(ring, what, need, blocker, serial && !stuck, false);
             break;
@@ -291,6 +301,10 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         } else if (now - since > backstop) {
             report_no_room(ring, what, need, nullptr, false, true);
             break;
+        }
+        if (run_scheduler_step()) {
+            backoff.reset();
+            continue;
         }
         pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
     }
@@ -538,6 +552,11 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
         tm::make_ready(v_, s, pto_now_ns());
         tm::ring_schedulers(v_);
     }
+    // A lone thread keeps its workers fed while it submits.
+    if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {
+        since_step_ = 0;
+        run_scheduler_step();
+    }
 }
 
 TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
@@ -748,9 +767,14 @@ void Orchestrator::scope_end() {
 
 bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why) {
     TmLaunchBlock* b = v_.block;
-    Doorbell& bell = b->orchestrator_bell.bell;
+    Doorbell& bell = wait_bell();
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);
+    struct WaitClock {
+        uint64_t& total;
+        uint64_t entered;
+        ~WaitClock() { total += pto_now_ns() - entered; }
+    } clock{wait_ns_, pto_now_ns()};
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (!alive(id) || s.id != id ||
@@ -758,11 +782,11 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
             return true;
         }
         if (failed()) return false;
-        if (b->serial != 0 || b->aicpu_thread_num == 1) {
+        if (serialised()) {
             fatal(PTO2_ERROR_TENSOR_WAIT_TIMEOUT,
                   "%s waits for task #%" PRIu64
                   " (func_id %d), which cannot run while the "
-                  "orchestration is serialised (PTO2_ORCH_SERIAL or one AICPU thread)",
+                  "orchestration is serialised (PTO2_ORCH_SERIAL)",
                   why, s.seq, s.func_id);
             return false;
         }
@@ -771,6 +795,10 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
                   "%s waited 15 s for task #%" PRIu64 " (func_id %d) to finish writing", why, s.seq,
                   s.func_id);
             return false;
+        }
+        if (run_scheduler_step()) {
+            backoff.reset();
+            continue;
         }
         b->orchestrator_waiting.store(1, std::memory_order_release);
         pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);

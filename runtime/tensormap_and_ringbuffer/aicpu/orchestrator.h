@@ -34,6 +34,17 @@ public:
     void vfatal(int32_t code, const char* fmt, va_list args);
     bool failed() const;
 
+    // With one AICPU thread there is no other scheduler: the orchestrator
+    // runs `step(scheduler)` (true when it moved anything) wherever it would
+    // wait, and every few submissions, and waits on that scheduler's
+    // doorbell (rung by its workers) instead of its own.
+    using SchedulerStep = bool (*)(void* scheduler);
+    void set_scheduler_step(SchedulerStep step, void* scheduler, Doorbell* bell) {
+        step_ = step;
+        step_scheduler_ = scheduler;
+        step_bell_ = bell;
+    }
+
 private:
     enum class Room { kWindow, kHeap, kDeps, kMap };
     struct Scope {
@@ -84,4 +95,19 @@ private:
     int32_t current_func_ = -1;
     bool failed_ = false;
     int32_t log_level_ = PTO2_LOG_INFO;
+    uint64_t wait_ns_ = 0;  // time spent in waits, published at the end of run()
+    SchedulerStep step_ = nullptr;
+    void* step_scheduler_ = nullptr;
+    Doorbell* step_bell_ = nullptr;
+    uint32_t since_step_ = 0;  // submissions since the last scheduler step
+
+    Doorbell& wait_bell() const {
+        return step_bell_ != nullptr ? *step_bell_ : v_.block->orchestrator_bell.bell;
+    }
+    // Serialised: nothing runs until the orchestration returns, so a wait
+    // for a task can never end.
+    bool serialised() const {
+        return v_.block->serial != 0 || (v_.block->aicpu_thread_num == 1 && step_ == nullptr);
+    }
+    bool run_scheduler_step() { return step_ != nullptr && step_(step_scheduler_); }
 };

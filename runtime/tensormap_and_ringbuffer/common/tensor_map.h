@@ -8,6 +8,11 @@
 // after what it replaced. Entries of reclaimed tasks are dropped as they are
 // met. No cap on how many overlapping producers or readers a task has.
 //
+// In each bucket's list the writes come before the reads (a write goes in
+// at the head, a read after the last write), so a read, which waits only
+// for writes, stops at the first read: thousands of live readers of one
+// tensor (a fan-out) cost a read nothing.
+//
 // Used by the orchestrator thread only.
 #pragma once
 
@@ -97,6 +102,7 @@ bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, uint64_
     while (*link != 0) {
         uint32_t index = *link - 1;
         MapEntry& e = entries_[index];
+        if (!write && !e.write) break;  // only reads from here on
         if (!alive(e.task)) {
             *link = e.next;
             give_free(index);
@@ -119,9 +125,10 @@ bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, uint64_
     n.task = task;
     n.write = write ? 1 : 0;
     n.region = r;
-    uint32_t& head = buckets_[bucket_of(base)];
-    n.next = head;
-    head = fresh;
+    // A write at the head; a read where the scan stopped, after the writes.
+    uint32_t& at = write ? buckets_[bucket_of(base)] : *link;
+    n.next = at;
+    at = fresh;
     return true;
 }
 
