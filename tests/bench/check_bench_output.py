@@ -62,6 +62,10 @@ def main():
                 check(cell["memory_mb"] > 0 and cell["cpu_seconds_median"] >= 0,
                       f"{name}: no memory or CPU figure")
                 check(cell["cache_line_round_trip_ns"] != 0, f"{name}: no round trip measured")
+                check(cell["orchestration_us_per_task_median"] > 0,
+                      f"{name}: the orchestration's cost was not measured")
+                check(cell["total_us_per_task_median"] >= cell["orchestration_us_per_task_median"],
+                      f"{name}: building and running took less than the orchestration alone")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,6 +1,12 @@
 // Scheduler benchmark on the simulator: no-op kernels, graphs of several
 // shapes and sizes, each run over scheduler-thread / block_dim combinations
-// and repeated. Reports execution time only (launch_runtime), per task.
+// and repeated, on the runtime it was built for (BENCH_RUNTIME). Reports,
+// per task: the launch (launch_runtime), the whole (init_runtime and the
+// launch: building and running the graph), and the orchestration's own cost
+// (its time minus its waits, from pto_get_orchestration_stats). On
+// host_build_graph the orchestration runs in init_runtime, before the launch;
+// on tensormap_and_ringbuffer it runs during the launch, beside the
+// schedulers, and the launch includes discovering the edges.
 //
 //   runtime_bench [--sizes 4000,65536,1000000] [--shapes independent,chain,...]
 //                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
@@ -42,6 +48,9 @@
 #ifndef BENCH_BINARY_DIR
 #error "BENCH_BINARY_DIR must name the folder with the benchmark kernel and orchestration"
 #endif
+#ifndef BENCH_RUNTIME
+#error "BENCH_RUNTIME must name the runtime the benchmark runs"
+#endif
 #ifndef RUNTIME_BINARY_DIR
 #error "RUNTIME_BINARY_DIR must name the folder with the runtime binaries"
 #endif
@@ -57,6 +66,8 @@ struct Cell {
     int size;
     Config config;
     std::vector<double> us_per_task;
+    std::vector<double> total_us_per_task;  // init_runtime + launch_runtime
+    std::vector<double> orch_us_per_task;   // the orchestration, its waits left out
     std::vector<double> cpu_seconds;
     double first_us = 0;       // us/task of the process's first launch
     double round_trip_ns = 0;  // the machine's cache-line round trip just before
@@ -108,7 +119,7 @@ long pss_kb(pid_t pid) {
 }
 
 // Runs one cell in this (child) process; writes
-// "first_us|us,cpu;us,cpu;...|memory_kb" or "error:...". The first launch of a
+// "first_us|us,cpu,total_us,orch_us;...|memory_kb" or "error:...". The first launch of a
 // process also starts the simulator's threads and loads the runtime objects;
 // it is reported on its own, not counted among the repeats.
 std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
@@ -122,7 +133,10 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
         return std::string("error:") + pto_last_error();
     }
     if (shape == kLongKernel || shape == kLaunch) size = 1;
-    if (pto_set_graph_limits(size, size) != 0) return std::string("error:") + pto_last_error();
+    // host_build_graph holds the whole graph: room for it. (The rings of
+    // tensormap_and_ringbuffer stream any count through their defaults.)
+    if (std::string(BENCH_RUNTIME) == "host_build_graph" && pto_set_graph_limits(size, size) != 0)
+        return std::string("error:") + pto_last_error();
     std::vector<uint8_t> memory(get_runtime_size() + 64, 0);
     void* rt =
         reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) & ~uintptr_t{63});
@@ -132,6 +146,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
     long memory_kb = 0;
     for (int r = warm_up ? -1 : 0; r < repeat; ++r) {
         uint64_t args[3] = {shape, static_cast<uint64_t>(size), 12345};
+        auto t_init = std::chrono::steady_clock::now();
         if (init_runtime(rt, orch.data(), orch.size(), "build_bench_graph", args, 3) != 0) {
             return std::string("error:init: ") + pto_last_error();
         }
@@ -145,13 +160,33 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
             pid_t device = device_process();
             memory_kb = pss_kb(0) + (device ? pss_kb(device) : 0);
         }
+        // Read before finalize_runtime, which clears the last error.
+        if (rc != 0) {
+            std::string why = std::string("error:launch: ") + pto_last_error();
+            finalize_runtime(rt);
+            return why;
+        }
+        PtoOrchestrationStats orch_stats{};
+        if (pto_get_orchestration_stats(rt, &orch_stats) != 0) {
+            std::string why = std::string("error:stats: ") + pto_last_error();
+            finalize_runtime(rt);
+            return why;
+        }
         finalize_runtime(rt);
-        if (rc != 0) return std::string("error:launch: ") + pto_last_error();
+        if (orch_stats.tasks != static_cast<uint64_t>(size)) {
+            return "error:the orchestration reported " + std::to_string(orch_stats.tasks) +
+                   " tasks, expected " + std::to_string(size);
+        }
         double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / size;
+        double total_us = std::chrono::duration<double, std::micro>(t1 - t_init).count() / size;
+        double orch_us =
+            (orch_stats.elapsed_ns - std::min(orch_stats.waiting_ns, orch_stats.elapsed_ns)) / 1e3 /
+            size;
         if (r < 0) {
             out << us << "|";
         } else {
-            out << (r ? ";" : "") << us << "," << (cpu1 - cpu0);
+            out << (r ? ";" : "") << us << "," << (cpu1 - cpu0) << "," << total_us << ","
+                << orch_us;
         }
     }
     out << "|" << memory_kb;
@@ -161,7 +196,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
 double cache_line_round_trip_ns();
 
 Cell measure(uint64_t shape, int size, Config config, int repeat) {
-    Cell cell{shape, size, config, {}, {}, 0, 0, 0, ""};
+    Cell cell{shape, size, config, {}, {}, {}, {}, 0, 0, 0, ""};
     cell.round_trip_ns = cache_line_round_trip_ns();
     int fds[2];
     if (pipe(fds) != 0) {
@@ -196,9 +231,16 @@ Cell measure(uint64_t shape, int size, Config config, int repeat) {
     std::stringstream runs(text.substr(first_bar + 1, bar - first_bar - 1));
     std::string run;
     while (std::getline(runs, run, ';')) {
-        auto comma = run.find(',');
-        cell.us_per_task.push_back(std::atof(run.substr(0, comma).c_str()));
-        cell.cpu_seconds.push_back(std::atof(run.substr(comma + 1).c_str()));
+        std::stringstream fields(run);
+        std::string us, cpu, total, orch;
+        std::getline(fields, us, ',');
+        std::getline(fields, cpu, ',');
+        std::getline(fields, total, ',');
+        std::getline(fields, orch, ',');
+        cell.us_per_task.push_back(std::atof(us.c_str()));
+        cell.cpu_seconds.push_back(std::atof(cpu.c_str()));
+        cell.total_us_per_task.push_back(std::atof(total.c_str()));
+        cell.orch_us_per_task.push_back(std::atof(orch.c_str()));
     }
     return cell;
 }
@@ -271,7 +313,11 @@ int main(int argc, char** argv) {
     bool long_kernel = true;
     bool launch_cost = true;
     int launch_repeat = 51;
+    // The same scheduler threads on both runtimes: tensormap_and_ringbuffer
+    // adds one thread for the orchestration (with one thread, it does both).
     std::vector<Config> configs = {{1, 1}, {1, 3}, {3, 3}};
+    if (std::string(BENCH_RUNTIME) == "tensormap_and_ringbuffer")
+        configs = {{1, 1}, {2, 3}, {4, 3}};
     int repeat = 9;
     std::string json_path;
     for (int i = 1; i < argc; ++i) {
@@ -312,9 +358,11 @@ int main(int argc, char** argv) {
     }
 
     const double round_trip_before = cache_line_round_trip_ns();
-    std::printf("cache-line round trip between two cores: %.0f ns\n", round_trip_before);
-    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s %7s\n", "graph", "tasks", "thr:blk",
-                "us/task med", "spread", "tasks/s", "cpu s", "memory MB", "1st launch", "rt ns");
+    std::printf("runtime %s; cache-line round trip between two cores: %.0f ns\n", BENCH_RUNTIME,
+                round_trip_before);
+    std::printf("%-12s %8s %7s %12s %10s %12s %9s %9s %10s %7s %10s %9s\n", "graph", "tasks",
+                "thr:blk", "us/task med", "spread", "tasks/s", "cpu s", "memory MB", "1st launch",
+                "rt ns", "total us", "orch us");
     std::vector<Cell> cells;
     for (int size : sizes) {
         for (uint64_t shape : shapes) {
@@ -329,10 +377,12 @@ int main(int argc, char** argv) {
                     double med = median(cell.us_per_task);
                     double lo = *std::min_element(cell.us_per_task.begin(), cell.us_per_task.end());
                     double hi = *std::max_element(cell.us_per_task.begin(), cell.us_per_task.end());
-                    std::printf("%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f %10.3f %7.0f\n",
-                                bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
-                                median(cell.cpu_seconds), cell.memory_mb, cell.first_us,
-                                cell.round_trip_ns);
+                    std::printf(
+                        "%-12s %8d %7s %12.3f %9.2fx %12.0f %9.3f %9.1f %10.3f %7.0f %10.3f "
+                        "%9.3f\n",
+                        bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
+                        median(cell.cpu_seconds), cell.memory_mb, cell.first_us, cell.round_trip_ns,
+                        median(cell.total_us_per_task), median(cell.orch_us_per_task));
                 }
                 std::fflush(stdout);
                 cells.push_back(cell);
@@ -387,7 +437,8 @@ int main(int argc, char** argv) {
 
     if (!json_path.empty()) {
         std::ofstream json(json_path);
-        json << "{\"cores\": " << std::thread::hardware_concurrency()
+        json << "{\"runtime\": \"" << BENCH_RUNTIME
+             << "\", \"cores\": " << std::thread::hardware_concurrency()
              << ", \"cache_line_round_trip_ns\": {\"before\": " << round_trip_before
              << ", \"after\": " << round_trip_after << "},\n\"cells\": [\n";
         for (size_t i = 0; i < cells.size(); ++i) {
@@ -402,6 +453,8 @@ int main(int argc, char** argv) {
                 double hi = *std::max_element(c.us_per_task.begin(), c.us_per_task.end());
                 json << ", \"us_per_task_median\": " << median(c.us_per_task)
                      << ", \"us_per_task_min\": " << lo << ", \"us_per_task_max\": " << hi
+                     << ", \"total_us_per_task_median\": " << median(c.total_us_per_task)
+                     << ", \"orchestration_us_per_task_median\": " << median(c.orch_us_per_task)
                      << ", \"spread\": " << hi / lo
                      << ", \"tasks_per_second\": " << 1e6 / median(c.us_per_task)
                      << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)

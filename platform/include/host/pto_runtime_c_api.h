@@ -148,6 +148,18 @@ int pto_get_progress(RuntimeHandle rt, int* done, int* total);
 // that finalize_runtime will leave that buffer as it was (after init_runtime).
 int pto_copied_back_bytes(RuntimeHandle rt, const void* host, size_t size, size_t* bytes);
 
+// What the orchestration cost, apart from running the graph: the tasks it
+// added, the wall time spent in it, and how much of that it spent waiting
+// (for room in a ring, for tensor data). host_build_graph: the orchestration
+// run by init_runtime (waiting is 0). tensormap_and_ringbuffer: the
+// orchestration of the last launch (all zero before a launch).
+typedef struct {
+    uint64_t tasks;
+    uint64_t elapsed_ns;
+    uint64_t waiting_ns;
+} PtoOrchestrationStats;
+int pto_get_orchestration_stats(RuntimeHandle rt, PtoOrchestrationStats* out);
+
 // ---- typed orchestration arguments ----------------------------------------
 // init_runtime with each argument's kind: what golden.py's list-form
 // generate_inputs describes (tensors and scalars, in order).

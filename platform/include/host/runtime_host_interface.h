@@ -156,5 +156,7 @@ int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity);
 int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far; safe to call from another thread during a launch.
 int runtime_host_progress(void* handle, int* done, int* total);
+// The orchestration's cost (see pto_get_orchestration_stats).
+int runtime_host_orchestration_stats(void* handle, PtoOrchestrationStats* out);
 // Bytes of [host, host + size) covered by the handle's tensor pairs.
 int runtime_host_copied_back_bytes(void* handle, const void* host, size_t size, size_t* bytes);

@@ -149,6 +149,14 @@ PTO_EXPORT int pto_get_progress(RuntimeHandle rt, int* done, int* total) {
     return explained("pto_get_progress", runtime_host_progress(rt, done, total));
 }
 
+PTO_EXPORT int pto_get_orchestration_stats(RuntimeHandle rt, PtoOrchestrationStats* out) {
+    clear_last_error();
+    if (out == nullptr)
+        return report(PTO_ERR_INVALID_ARGUMENT, "pto_get_orchestration_stats: out is null");
+    *out = PtoOrchestrationStats{};
+    return explained("pto_get_orchestration_stats", runtime_host_orchestration_stats(rt, out));
+}
+
 PTO_EXPORT int pto_set_graph_limits_ex(int max_tasks, int max_successors, int max_args) {
     clear_last_error();
     char message[256] = {};

@@ -19,6 +19,15 @@ int runtime_host_graph_size(void* handle, int* tasks, int* edges) {
     return 0;
 }
 
+int runtime_host_orchestration_stats(void* handle, PtoOrchestrationStats* out) {
+    std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
+    if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    out->tasks = s->graph->view().header->task_count;
+    out->elapsed_ns = s->orchestration_ns;
+    out->waiting_ns = 0;  // the graph is built before anything runs: nothing to wait for
+    return 0;
+}
+
 int runtime_host_copied_back_bytes(void* handle, const void* host, size_t size, size_t* bytes) {
     std::shared_ptr<RuntimeSession> s = frozen_session_of(handle);
     if (s == nullptr) return PTO_ERR_NOT_INITIALIZED;

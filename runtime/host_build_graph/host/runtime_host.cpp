@@ -7,6 +7,7 @@
 #include <cxxabi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -211,8 +212,13 @@ int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
     Runtime* rt = nullptr;
     if (rc == 0) {
         rt = RuntimeHandleAccess::attach(handle, session.get());
+        auto started = std::chrono::steady_clock::now();
         rc = run_orchestration(reinterpret_cast<OrchestrationFn>(fn), rt, *session, func_args,
                                func_args_count, message, message_size);
+        session->orchestration_ns =
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::steady_clock::now() - started)
+                                      .count());
     }
     if (rc == 0) {
         char reason[768];

@@ -50,6 +50,7 @@ struct RuntimeSession {
     // After init_runtime returned (never written again).
     std::shared_ptr<FrozenGraph> graph;
     std::atomic<bool> frozen{false};
+    uint64_t orchestration_ns = 0;  // the orchestration function's wall time
 
     // Calls from a thread other than the orchestration's, or after the freeze.
     void note_misuse(const char* call);

@@ -77,6 +77,7 @@ int Orchestrator::run() {
     char reason[512];
     auto finish = [&] {
         b->orch_end_ns.store(pto_now_ns(), std::memory_order_release);
+        b->orch_wait_ns.store(wait_ns_, std::memory_order_relaxed);
         // Publishes the final submitted count; pairs with the schedulers'
         // acquire load of orchestration_done.
         b->orchestration_done.store(1, std::memory_order_release);

@@ -157,8 +157,9 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> completed;
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestration_done;
     std::atomic<uint64_t> orch_start_ns, orch_end_ns, first_start_ns;
-    std::atomic<uint64_t> seq_count;   // every submission, alloc_tensors included
-    std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)
+    std::atomic<uint64_t> orch_wait_ns;  // of the orchestration's time, waiting
+    std::atomic<uint64_t> seq_count;     // every submission, alloc_tensors included
+    std::atomic<uint32_t> edges_seen;    // edges found (recorded up to edge_capacity)
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> abort_status;
     std::atomic<int32_t> fatal_code;
     std::atomic<uint64_t> stall_ns, stopped_ns;

@@ -187,6 +187,18 @@ int TmLaunch::submitted() const {
         std::min<uint64_t>(view_.block->submitted.load(std::memory_order_acquire), 0x7fffffff));
 }
 
+void TmLaunch::orchestration_stats(PtoOrchestrationStats* out) const {
+    const TmLaunchBlock* b = view_.block;
+    // Pairs with the orchestrator's release store of orchestration_done,
+    // which follows its stores of the times.
+    if (b->orchestration_done.load(std::memory_order_acquire) == 0) return;
+    uint64_t start = b->orch_start_ns.load(std::memory_order_relaxed);
+    uint64_t end = b->orch_end_ns.load(std::memory_order_relaxed);
+    out->tasks = b->submitted.load(std::memory_order_relaxed);
+    out->elapsed_ns = end > start ? end - start : 0;
+    out->waiting_ns = b->orch_wait_ns.load(std::memory_order_relaxed);
+}
+
 int TmLaunch::completed() const {
     return static_cast<int>(
         std::min<uint64_t>(view_.block->completed.load(std::memory_order_acquire), 0x7fffffff));

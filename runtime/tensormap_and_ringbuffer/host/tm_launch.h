@@ -45,6 +45,8 @@ public:
     const EdgeRecord& edge(int i) const { return view_.edges()[i]; }
     int submitted() const;
     int completed() const;
+    // The orchestration's cost in this launch (zero until it has returned).
+    void orchestration_stats(PtoOrchestrationStats* out) const;
 
 private:
     int32_t func_id_of_seq(uint64_t seq) const;

@@ -111,7 +111,7 @@ int runtime_host_check_launch_config(int threads, int block_dim, char* message,
         return check_launch_config(threads, block_dim, message, message_size);
     }
     // The last thread orchestrates; the others schedule (one thread does
-    // both, one after the other).
+    // both: it schedules while the orchestration waits, then alone).
     int schedulers = threads > 1 ? threads - 1 : 1;
     int rc = check_launch_config(schedulers, block_dim, message, message_size);
     if (rc != 0 && threads > 1) {
@@ -360,6 +360,12 @@ int runtime_host_progress(void* handle, int* done, int* total) {
     auto l = last_launch(handle);
     if (done) *done = l ? l->completed() : 0;
     if (total) *total = l ? l->submitted() : 0;
+    return 0;
+}
+
+int runtime_host_orchestration_stats(void* handle, PtoOrchestrationStats* out) {
+    if (tm_session_of(handle) == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    if (auto l = last_launch(handle)) l->orchestration_stats(out);
     return 0;
 }
 
