@@ -25,7 +25,20 @@ struct PtoGen: ParsableCommand {
         help: "Leave the orchestration's task-creation section for a person to write (a marked TODO block).")
     var skeleton = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The runtime to write for: host_build_graph (the orchestration states every edge) or tensormap_and_ringbuffer (it names each task's tensor accesses and the runtime finds the edges).",
+            valueName: "name"))
+    var runtime = "host_build_graph"
+
     func run() throws {
+        guard let target = TargetRuntime(rawValue: runtime) else {
+            FileHandle.standardError.write(
+                Data(
+                    "pto-gen: error: --runtime \(runtime) is not one pto-gen writes for; use \(TargetRuntime.allCases.map(\.rawValue).joined(separator: " or "))\n"
+                        .utf8))
+            throw ExitCode(2)
+        }
         let parsed: Workload
         do {
             parsed = try WorkloadParser.parse(file: workload)
@@ -33,7 +46,7 @@ struct PtoGen: ParsableCommand {
             FileHandle.standardError.write(Data("pto-gen: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let generator = Generator(workload: parsed, sourcePath: workload, skeleton: skeleton)
+        let generator = Generator(workload: parsed, sourcePath: workload, skeleton: skeleton, runtime: target)
         do {
             let files = try generator.write(to: output)
             print(

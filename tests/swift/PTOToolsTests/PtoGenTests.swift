@@ -151,6 +151,50 @@ final class PtoGenTests: XCTestCase {
         for (a, b) in e { XCTAssertEqual(a / 3, b / 3, "edge \(a) -> \(b) crosses tiles") }
     }
 
+    /// For tensormap_and_ringbuffer the orchestration states no edge: the
+    /// runtime discovers the same ones host_build_graph's orchestration
+    /// computes (exported with --graph from the run).
+    func testTensormapRuntimeDiscoversTheEdgesTheHostGraphStates() throws {
+        let body =
+            "{\"form\": \"sequential\", \"steps\": [\(call("scale", ["x"], "t")), \(call("add", ["t", "y"], "t")), \(call("e", ["t"], "out"))]}"
+        let path = try workload(
+            "tiles_tm",
+            tensors: [
+                tensor("x", [128, 32], "float16", "input"), tensor("y", [128, 32], "float32", "input"),
+                tensor("t", [128, 32], "float32", "temporary"),
+                tensor("out", [128, 32], "float16", "output"),
+            ],
+            kernels: elementwise,
+            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 32, \"body\": \(body)}")
+        let host = try generateAndRun(path)
+        let dir = "\(Self.work)/tiles_tm-discovered"
+        try? FileManager.default.removeItem(atPath: dir)
+        let gen = try runCommand(ptoGen, [path, "-o", dir, "--runtime", "tensormap_and_ringbuffer"])
+        XCTAssertEqual(gen.status, 0, gen.combined)
+        let orch = try String(contentsOfFile: "\(dir)/kernels/orchestration/tiles_tm_orch.cpp", encoding: .utf8)
+        XCTAssertTrue(orch.contains("rt_submit_aiv_task"), orch)
+        XCTAssertFalse(orch.contains("add_successor") || orch.contains("set_dependencies"), "no stated edges")
+        let config = try String(contentsOfFile: "\(dir)/kernels/kernel_config.py", encoding: .utf8)
+        XCTAssertTrue(config.contains("\"runtime\": \"tensormap_and_ringbuffer\""), config)
+        let dot = "\(Self.work)/tiles_tm.dot"
+        let run = try runCommand(Project.ptoRun, [dir, "--case", "0", "--graph", dot, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.combined)
+        XCTAssertTrue(run.stdout.contains("1 passed, 0 failed"), run.stdout)
+        let discovered = try String(contentsOfFile: dot, encoding: .utf8).split(separator: "\n").compactMap {
+            line -> String? in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return text.contains("->") ? text.replacingOccurrences(of: ";", with: "") : nil
+        }
+        let stated = try edges(host).map { "t\($0.0) -> t\($0.1)" }
+        XCTAssertEqual(stated.count, 32 * 2)
+        XCTAssertEqual(Set(discovered), Set(stated))
+        let wrong = try runCommand(ptoGen, [path, "-o", "\(Self.work)/tiles_tm-x", "--runtime", "nope"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(
+            wrong.stderr.contains("--runtime nope is not one pto-gen writes for; use host_build_graph or tensormap_and_ringbuffer"),
+            wrong.stderr)
+    }
+
     func testSkeletonCompletedByHandRuns() throws {
         let body =
             "{\"form\": \"sequential\", \"steps\": [\(call("add", ["a", "b"], "t")), \(call("e", ["t"], "c"))]}"
