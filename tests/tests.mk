@@ -69,6 +69,7 @@ $(BENCH): tests/bench/runtime_bench.cpp tests/bench/bench_graphs.h $(HOST_LIB) $
 	$(call say,BENCH,$@)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TEST_INCLUDES) -MMD -MP -MF $@.d -MT $@ \
 		-DBENCH_BINARY_DIR='"$(abspath $(BENCH_OUT))"' -DRUNTIME_BINARY_DIR='"$(abspath $(OUT))"' \
+		-DBENCH_RUNTIME='"$(RUNTIME)"' \
 		-o $@ $< -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
 $(BENCH_OUT)/noop_kernel.so: tests/bench/noop_kernel.cpp
@@ -79,7 +80,10 @@ $(BENCH_OUT)/busy_kernel.so: tests/bench/noop_kernel.cpp
 	@mkdir -p $(@D)
 	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -DBUSY_KERNEL $(PLATFORM_LDFLAGS) -o $@ $<
 
-$(BENCH_OUT)/bench_orch.so: tests/bench/bench_orch.cpp tests/bench/bench_graphs.h $(ORCH_OBJS)
+# The benchmark's graphs for the runtime being built: bench_orch_<runtime>.cpp
+# where the runtime has one, else bench_orch.cpp (host_build_graph's API).
+BENCH_ORCH_SRC := $(firstword $(wildcard tests/bench/bench_orch_$(RUNTIME).cpp) tests/bench/bench_orch.cpp)
+$(BENCH_OUT)/bench_orch.so: $(BENCH_ORCH_SRC) tests/bench/bench_graphs.h $(ORCH_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) $(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< \
 		$(ORCH_OBJS) $(PLATFORM_LDLIBS)
@@ -91,11 +95,32 @@ BENCH_ARGS ?=
 bench-binaries: $(BENCH) $(BENCH_OUT)/noop_kernel.so $(BENCH_OUT)/busy_kernel.so $(BENCH_OUT)/bench_orch.so \
 	$(RUNTIME_LIBS)
 
-# make bench: the scheduler benchmark, then cold and warm `make run` times.
-bench: bench-binaries
+# The runtimes `make bench` measures, and the sizes of the streaming run
+# (tensormap_and_ringbuffer's rings at their defaults).
+BENCH_RUNTIMES ?= host_build_graph tensormap_and_ringbuffer
+BENCH_STREAM_SIZES ?= 1000000,10000000
+
+# One runtime's scheduler benchmark (RUNTIME=...), into scheduler-<runtime>.json.
+.PHONY: bench-scheduler bench-stream
+bench-scheduler: bench-binaries
 	@mkdir -p $(BENCH_JSON_DIR)
-	@echo "== scheduler benchmark: no-op kernels, execution time only ($$(nproc) cores, $$(uname -m))"
-	$(Q)$(BENCH) --json $(BENCH_JSON_DIR)/scheduler.json $(BENCH_ARGS)
+	@echo "== scheduler benchmark, $(RUNTIME): no-op kernels ($$(nproc) cores, $$(uname -m))"
+	$(Q)$(BENCH) --json $(BENCH_JSON_DIR)/scheduler-$(RUNTIME).json $(BENCH_ARGS)
+
+# tensormap_and_ringbuffer streams graphs of any length through fixed rings:
+# independent tasks at 1M and 10M, memory the same.
+bench-stream:
+	@$(MAKE) --no-print-directory RUNTIME=tensormap_and_ringbuffer bench-binaries
+	@echo "== streaming through default rings: tensormap_and_ringbuffer, $(BENCH_STREAM_SIZES) tasks"
+	$(Q)$(BUILD_ROOT)/$(PLATFORM)$(SAN_SUFFIX)/tensormap_and_ringbuffer/bench/runtime_bench \
+		--sizes $(BENCH_STREAM_SIZES) --shapes independent,chain --configs 3:3 --repeat 1 \
+		--json $(BENCH_JSON_DIR)/stream.json
+
+# make bench: the scheduler benchmark of each runtime, the stream, then cold
+# and warm `make run` times and the golden comparison.
+bench:
+	$(Q)$(foreach r,$(BENCH_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) bench-scheduler &&) true
+	$(Q)$(MAKE) --no-print-directory bench-stream
 	$(Q)$(MAKE) --no-print-directory bench-build-times
 	$(Q)$(MAKE) --no-print-directory bench-compare
 
@@ -112,13 +137,22 @@ bench-compare: $(DEPS_STAMP) swift-tools
 # are only meaningful from `make bench` on a quiet machine.
 BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout,launch
 BENCH_SMOKE_CONFIGS := 1:1,3:3
+# Its orchestration takes one more AICPU thread than the schedulers.
+BENCH_SMOKE_CONFIGS_tensormap_and_ringbuffer := 1:1,4:3
+BENCH_SMOKE_CONFIGS_OF = $(or $(BENCH_SMOKE_CONFIGS_$(RUNTIME)),$(BENCH_SMOKE_CONFIGS))
 .PHONY: check-bench
-check-bench: bench-binaries $(DEPS_STAMP)
-	@echo "== benchmark program: every shape at 200 tasks, 2 runs; a 1-task launch, 3 runs"
+# Each runtime's benchmark program: its binaries for every runtime measured.
+.PHONY: bench-binaries-all check-bench-runtime
+bench-binaries-all:
+	$(Q)$(foreach r,$(BENCH_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) bench-binaries &&) true
+check-bench:
+	$(Q)$(foreach r,$(BENCH_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) check-bench-runtime &&) true
+check-bench-runtime: bench-binaries $(DEPS_STAMP)
+	@echo "== benchmark program, $(RUNTIME): every shape at 200 tasks, 2 runs; a 1-task launch, 3 runs"
 	$(Q)mkdir -p $(TEST_OUT) && $(BENCH) --sizes 200 --shapes $(BENCH_SMOKE_SHAPES) \
-		--configs $(BENCH_SMOKE_CONFIGS) --repeat 2 --launch-repeat 3 --json $(TEST_OUT)/bench-smoke.json >/dev/null
+		--configs $(BENCH_SMOKE_CONFIGS_OF) --repeat 2 --launch-repeat 3 --json $(TEST_OUT)/bench-smoke.json >/dev/null
 	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-smoke.json \
-		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS) 200 2 3
+		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS_OF) 200 2 3
 
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"
@@ -263,21 +297,35 @@ A2A3_AICPU_SRCS := $(call sources_in,platform/shared/aicpu platform/a2a3/common 
 A2A3_AICORE_SRCS := $(call sources_in,platform/a2a3/aicore $(addprefix $(RT_DIR)/,$($(RUNTIME)_AICORE_DIRS)))
 
 .PHONY: check-a2a3
+# Every runtime's sources compile for the device; the gate once; the command
+# lines (dry run) of each runtime with one of its examples.
 check-a2a3:
-	@echo "== a2a3: host and AICPU sources compile against the CANN declarations"
-	$(Q)for f in $(A2A3_HOST_SRCS); do \
-		$(CXX) $(A2A3_HOST_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
-	$(Q)for f in $(A2A3_AICPU_SRCS); do \
-		$(CXX) $(A2A3_AICPU_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
-	@echo "== a2a3: AICore sources compile against the intrinsic declarations (AIC and AIV)"
-	$(Q)for core in __AIC__ __AIV__; do for f in $(A2A3_AICORE_SRCS); do \
-		$(CXX) $(A2A3_AICORE_CHECK) -D$$core $$f || \
-		{ echo "a2a3: $$f does not compile for $$core"; exit 1; }; done; done
+	$(Q)$(foreach r,$(RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) check-a2a3-compile &&) true
 	@echo "== a2a3: without the toolkit, one line and exit 1, nothing built"
 	$(Q)sh tests/a2a3/check_gate.sh "$(MAKE)"
 	@echo "== a2a3: command lines against a toolkit folder (dry run)"
 	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands.txt
-	@echo "4 passed, 0 failed"
+	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands_tensormap.txt \
+		vector_example_tensormap
+	@echo "3 passed, 0 failed"
+
+.PHONY: check-a2a3-compile
+check-a2a3-compile:
+	@echo "== a2a3, $(RUNTIME): host and AICPU sources compile against the CANN declarations"
+	$(Q)for f in $(A2A3_HOST_SRCS); do \
+		$(CXX) $(A2A3_HOST_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
+	$(Q)for f in $(A2A3_AICPU_SRCS); do \
+		$(CXX) $(A2A3_AICPU_CHECK) $$f || { echo "a2a3: $$f does not compile"; exit 1; }; done
+	@echo "== a2a3, $(RUNTIME): AICore sources compile against the intrinsic declarations (AIC and AIV)"
+	$(Q)for core in __AIC__ __AIV__; do for f in $(A2A3_AICORE_SRCS); do \
+		$(CXX) $(A2A3_AICORE_CHECK) -D$$core $$f || \
+		{ echo "a2a3: $$f does not compile for $$core"; exit 1; }; done; done
+	@echo "2 passed, 0 failed"
+
+# Every runtime's binaries, one sub-make each.
+.PHONY: runtimes
+runtimes:
+	$(Q)$(foreach r,$(RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) runtime &&) true
 
 # make check: every suite as a node of a graph, so that `make check` (which
 # runs -j<cores> by default) overlaps suites that do not depend on each
@@ -296,9 +344,9 @@ CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 # suites ever compile the same file): the runtime binaries, then the C++
 # tests beside the Swift tools.
 $(CHECK_DIR)/runtime-libs.done: | $(DEPS_STAMP)
-	$(Q)sh tests/check_suite.sh runtime-libs $(CHECK_DIR) $(MAKE) --no-print-directory runtime
+	$(Q)sh tests/check_suite.sh runtime-libs $(CHECK_DIR) $(MAKE) --no-print-directory runtimes
 $(CHECK_DIR)/cpp-binaries.done: $(CHECK_DIR)/runtime-libs.done
-	$(Q)sh tests/check_suite.sh cpp-binaries $(CHECK_DIR) $(MAKE) --no-print-directory test-binaries bench-binaries
+	$(Q)sh tests/check_suite.sh cpp-binaries $(CHECK_DIR) $(MAKE) --no-print-directory test-binaries bench-binaries-all
 $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
