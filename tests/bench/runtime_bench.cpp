@@ -155,16 +155,17 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
         int rc = launch_runtime(rt, config.threads, config.block_dim, 0, aicpu.data(), aicpu.size(),
                                 aicore.data(), aicore.size());
         auto t1 = std::chrono::steady_clock::now();
-        double cpu1 = cpu_now();
-        if (r == repeat - 1) {
-            pid_t device = device_process();
-            memory_kb = pss_kb(0) + (device ? pss_kb(device) : 0);
-        }
-        // Read before finalize_runtime, which clears the last error.
+        // Read at once: every later C API call (pto_device_process_id,
+        // finalize_runtime) clears the last error.
         if (rc != 0) {
             std::string why = std::string("error:launch: ") + pto_last_error();
             finalize_runtime(rt);
             return why;
+        }
+        double cpu1 = cpu_now();
+        if (r == repeat - 1) {
+            pid_t device = device_process();
+            memory_kb = pss_kb(0) + (device ? pss_kb(device) : 0);
         }
         PtoOrchestrationStats orch_stats{};
         if (pto_get_orchestration_stats(rt, &orch_stats) != 0) {
@@ -313,11 +314,8 @@ int main(int argc, char** argv) {
     bool long_kernel = true;
     bool launch_cost = true;
     int launch_repeat = 51;
-    // The same scheduler threads on both runtimes: tensormap_and_ringbuffer
-    // adds one thread for the orchestration (with one thread, it does both).
+    // Where a runtime's threads split differently, make passes --configs.
     std::vector<Config> configs = {{1, 1}, {1, 3}, {3, 3}};
-    if (std::string(BENCH_RUNTIME) == "tensormap_and_ringbuffer")
-        configs = {{1, 1}, {2, 3}, {4, 3}};
     int repeat = 9;
     std::string json_path;
     for (int i = 1; i < argc; ++i) {

@@ -65,7 +65,7 @@ else
 fi
 
 # The graph as it ran: 3 blocks of add -> 2 x add_scalar -> mul.
-graph=$(mktemp /tmp/tensormap-graph.XXXXXX)
+graph=${TMPDIR:-/tmp}/tensormap-graph.$$.dot
 if "$pto_run" "$vector" --artifacts "$artifacts" --case ragged --graph "$graph" --quiet >/dev/null 2>&1 &&
     [ "$(grep -c -- '->' "$graph")" = 12 ]; then
     ok "--graph exports the 12 discovered edges of the ragged case"

@@ -19,6 +19,13 @@ constexpr uint64_t kHeapAlign = 64;
 constexpr uint64_t kMaxParkNs = 10'000'000;
 // With one AICPU thread: submissions between two scheduler steps.
 constexpr uint32_t kSubmitsPerStep = 8;
+// Adds the time from `entered` to the scope's end to `total`: the
+// orchestration's waits, reported apart from its own work.
+struct WaitClock {
+    uint64_t& total;
+    uint64_t entered;
+    ~WaitClock() { total += pto_now_ns() - entered; }
+};
 // Upstream's bound on a wait for tensor data.
 constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 
@@ -237,11 +244,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
     TmLaunchBlock* b = v_.block;
     Doorbell& bell = wait_bell();
     const uint64_t entered = pto_now_ns();
-    struct WaitClock {
-        uint64_t& total;
-        uint64_t entered;
-        ~WaitClock() { total += pto_now_ns() - entered; }
-    } clock{wait_ns_, entered};
+    WaitClock clock{wait_ns_, entered};
     IdleBackoff backoff(WaiterRole::kScheduler);
     // A task that has retired moves some ring's last_alive; count across rings
     // (the tensor map waits on any of them).
@@ -770,11 +773,7 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
     Doorbell& bell = wait_bell();
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);
-    struct WaitClock {
-        uint64_t& total;
-        uint64_t entered;
-        ~WaitClock() { total += pto_now_ns() - entered; }
-    } clock{wait_ns_, pto_now_ns()};
+    WaitClock clock{wait_ns_, pto_now_ns()};
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (!alive(id) || s.id != id ||

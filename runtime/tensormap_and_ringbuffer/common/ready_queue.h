@@ -3,13 +3,17 @@
 // is reused only after its consumer has finished with it. Schedulers and
 // the orchestrator push; schedulers pop. Sized above the number of tasks
 // that can be alive at once, so a push never finds it full.
+//
+// A cell stores its sequence number minus its index, so zeroed memory is the
+// empty queue (cell i at turn i): a fresh launch block needs no setup pass,
+// and only the cells a launch uses are ever touched.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
 struct ReadyCell {
-    std::atomic<uint64_t> seq;  // the host sets cell i to i
+    std::atomic<uint64_t> turn;  // sequence number - cell index; 0 in fresh memory
     uint64_t value;
 };
 
@@ -22,15 +26,16 @@ public:
     bool push(uint64_t value) {
         uint64_t pos = tail_->load(std::memory_order_relaxed);
         for (;;) {
-            ReadyCell& c = cells_[pos & mask_];
+            const uint64_t index = pos & mask_;
+            ReadyCell& c = cells_[index];
             // Pairs with the release store of the consumer that freed the cell.
-            uint64_t seq = c.seq.load(std::memory_order_acquire);
+            uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
             int64_t dif = static_cast<int64_t>(seq - pos);
             if (dif == 0) {
                 if (tail_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
                     c.value = value;
                     // Publishes value; pairs with the acquire load in pop().
-                    c.seq.store(pos + 1, std::memory_order_release);
+                    c.turn.store(pos + 1 - index, std::memory_order_release);
                     return true;
                 }
             } else if (dif < 0) {
@@ -44,16 +49,17 @@ public:
     bool pop(uint64_t* value) {
         uint64_t pos = head_->load(std::memory_order_relaxed);
         for (;;) {
-            ReadyCell& c = cells_[pos & mask_];
+            const uint64_t index = pos & mask_;
+            ReadyCell& c = cells_[index];
             // Pairs with the release store in push().
-            uint64_t seq = c.seq.load(std::memory_order_acquire);
+            uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
             int64_t dif = static_cast<int64_t>(seq - (pos + 1));
             if (dif == 0) {
                 if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
                     *value = c.value;
                     // Frees the cell for the producer a lap later; pairs with
                     // the acquire load in push().
-                    c.seq.store(pos + mask_ + 1, std::memory_order_release);
+                    c.turn.store(pos + mask_ + 1 - index, std::memory_order_release);
                     return true;
                 }
             } else if (dif < 0) {

@@ -118,11 +118,6 @@ int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string&
     b->scope_tasks_offset = scope_offset;
     b->producers_offset = producers_offset;
     b->seen_offset = seen_offset;
-    for (int q = 0; q < 2; ++q) {
-        auto* cells = reinterpret_cast<ReadyCell*>(block.host + ready_offset[q]);
-        for (uint32_t i = 0; i < ready_capacity; ++i)
-            cells[i].seq.store(i, std::memory_order_relaxed);
-    }
     std::vector<int32_t> ids(settings.registered_func_ids,
                              settings.registered_func_ids + settings.registered_count);
     *out = std::make_shared<TmLaunch>(inputs, block, std::move(ids));

@@ -132,18 +132,25 @@ final class PtoGenTests: XCTestCase {
         XCTAssertEqual(try edges(dir).count, 0, "independent parts have no edges")
     }
 
-    func testParallelForOf64IndependentTilesWithMixedPrecision() throws {
+    /// `tiles` tiles of 4 rows, each scale -> add -> exp through a float32
+    /// temporary, float16 in and out.
+    func tiledWorkload(_ name: String, tiles: Int) throws -> String {
         let body =
             "{\"form\": \"sequential\", \"steps\": [\(call("scale", ["x"], "t")), \(call("add", ["t", "y"], "t")), \(call("e", ["t"], "out"))]}"
-        let path = try workload(
-            "tiles64",
+        let rows = 4 * tiles
+        return try workload(
+            name,
             tensors: [
-                tensor("x", [256, 32], "float16", "input"), tensor("y", [256, 32], "float32", "input"),
-                tensor("t", [256, 32], "float32", "temporary"),
-                tensor("out", [256, 32], "float16", "output"),
+                tensor("x", [rows, 32], "float16", "input"), tensor("y", [rows, 32], "float32", "input"),
+                tensor("t", [rows, 32], "float32", "temporary"),
+                tensor("out", [rows, 32], "float16", "output"),
             ],
             kernels: elementwise,
-            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 64, \"body\": \(body)}")
+            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": \(tiles), \"body\": \(body)}")
+    }
+
+    func testParallelForOf64IndependentTilesWithMixedPrecision() throws {
+        let path = try tiledWorkload("tiles64", tiles: 64)
         let dir = try generateAndRun(path)
         let e = try edges(dir)
         // 3 tasks per tile in program order: edges only inside a tile.
@@ -155,17 +162,7 @@ final class PtoGenTests: XCTestCase {
     /// runtime discovers the same ones host_build_graph's orchestration
     /// computes (exported with --graph from the run).
     func testTensormapRuntimeDiscoversTheEdgesTheHostGraphStates() throws {
-        let body =
-            "{\"form\": \"sequential\", \"steps\": [\(call("scale", ["x"], "t")), \(call("add", ["t", "y"], "t")), \(call("e", ["t"], "out"))]}"
-        let path = try workload(
-            "tiles_tm",
-            tensors: [
-                tensor("x", [128, 32], "float16", "input"), tensor("y", [128, 32], "float32", "input"),
-                tensor("t", [128, 32], "float32", "temporary"),
-                tensor("out", [128, 32], "float16", "output"),
-            ],
-            kernels: elementwise,
-            program: "{\"form\": \"parallel_for\", \"dim\": 0, \"tiles\": 32, \"body\": \(body)}")
+        let path = try tiledWorkload("tiles_tm", tiles: 32)
         let host = try generateAndRun(path)
         let dir = "\(Self.work)/tiles_tm-discovered"
         try? FileManager.default.removeItem(atPath: dir)
