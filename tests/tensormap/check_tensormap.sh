@@ -89,6 +89,18 @@ for cfg in 3:2 4:3 2:1; do
     done
 done
 
+# Memory made in a scope that has ended stays put while a slow task still
+# uses it: a 64 KiB heap wraps four times under that task.
+for cfg in 3:2 4:3 1:1; do
+    t=${cfg%%:*}; b=${cfg##*:}
+    if out=$(PTO2_RING_HEAP=64K "$pto_run" "$hazards" --artifacts "$artifacts" --case memory_outlives_scope --aicpu-threads "$t" --block-dim "$b" --quiet 2>&1); then
+        ok "memory outlives its scope at $t:$b (heap 64 KiB)"
+    else
+        printf '%s\n' "$out" | grep -v 'passed, '
+        bad "memory outlives its scope at $t:$b (heap 64 KiB)"
+    fi
+done
+
 # CASE ENV... EXPECTED: the case fails, naming EXPECTED.
 expect_error() {
     c=$1; expected=$2; shift 2

@@ -194,7 +194,7 @@ int Scheduler::step(bool* progress_out) {
     uint64_t completed =
         finished == 0 ? b->completed.load(std::memory_order_acquire)
                       : b->completed.fetch_add(finished, std::memory_order_acq_rel) + finished;
-    if (finished > 0) pto_doorbell_ring(&b->orchestrator_bell.bell);
+    if (finished > 0) tm::wake_orchestrator(v_);
     if (orchestration_done && completed >= b->submitted.load(std::memory_order_acquire)) {
         tm::ring_schedulers(v_);
         return 1;

@@ -26,6 +26,17 @@ struct WaitClock {
     uint64_t entered;
     ~WaitClock() { total += pto_now_ns() - entered; }
 };
+// Says the orchestrator waits, so that threads retiring or completing tasks
+// ring its doorbell (tm::wake_orchestrator); the fence pairs with theirs.
+// Set before the waiter samples its doorbell and checks its condition.
+struct WaitAnnouncement {
+    std::atomic<int32_t>& flag;
+    explicit WaitAnnouncement(std::atomic<int32_t>& f) : flag(f) {
+        flag.store(1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+    ~WaitAnnouncement() { flag.store(0, std::memory_order_release); }
+};
 // Upstream's bound on a wait for tensor data.
 constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 
@@ -257,14 +268,11 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
     uint64_t mark = progress_mark();
     uint64_t since = entered;
     uint64_t backstop = b->timeout_ns > 500'000'000ull ? b->timeout_ns : 500'000'000ull;
-    b->orchestrator_waiting.store(1, std::memory_order_release);
+    WaitAnnouncement waiting(b->orchestrator_waiting);
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (failed()) break;
-        if (has_room()) {
-            b->orchestrator_waiting.store(0, std::memory_order_release);
-            return true;
-        }
+        if (has_room()) return true;
         const TaskSlot* blocker = nullptr;
         bool stuck = false;
         int check_from = what == Room::kMap ? 0 : ring;
@@ -311,7 +319,6 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         }
         pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
     }
-    b->orchestrator_waiting.store(0, std::memory_order_release);
     return false;
 }
 
@@ -382,20 +389,22 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
 
 // ---- discovery ---------------------------------------------------------------
 
-// Adds `id` to the current task's producers once.
-bool Orchestrator::note_producer(uint64_t id) {
+// Adds `id` to the current task's producers once: an ordering edge, and a
+// hold on its memory when `owns_memory` (it made a buffer the task uses).
+bool Orchestrator::note_producer(uint64_t id, bool owns_memory) {
     if (id == current_) return true;
+    const uint64_t flag = owns_memory ? kProducerOwnsMemory : 0;
     uint32_t cap = v_.block->producer_capacity;
     uint64_t mask = 2ull * cap - 1;
     uint64_t h = (id * 0x9E3779B97F4A7C15ull) >> 20;
+    SeenSlot* slot;
     for (uint64_t i = 0;; ++i) {
-        SeenSlot& slot = seen_[(h + i) & mask];
-        if (slot.stamp != seen_stamp_) {
-            slot.stamp = seen_stamp_;
-            slot.id = id;
-            break;
+        slot = &seen_[(h + i) & mask];
+        if (slot->stamp != seen_stamp_) break;
+        if (slot->id == id) {
+            producers_[slot->at] |= flag;
+            return true;
         }
-        if (slot.id == id) return true;
     }
     if (producer_count_ >= cap) {
         fatal(PTO2_ERROR_DEP_POOL_OVERFLOW,
@@ -405,13 +414,14 @@ bool Orchestrator::note_producer(uint64_t id) {
               next_seq_, current_func_, cap);
         return false;
     }
-    producers_[producer_count_++] = id;
+    *slot = SeenSlot{id, seen_stamp_, producer_count_};
+    producers_[producer_count_++] = id | flag;
     return true;
 }
 
 bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual) {
     if (t.owner_task != 0 && alive(t.owner_task - 1)) {
-        if (!note_producer(t.owner_task - 1)) return false;
+        if (!note_producer(t.owner_task - 1, true)) return false;
     }
     if (manual || t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
     AccessRegion r = AccessRegion::of(t);
@@ -420,7 +430,7 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, 
     auto is_alive = [&](uint64_t task) { return alive(task); };
     bool ok = true;
     auto edge = [&](uint64_t producer) {
-        ok = note_producer(producer);
+        ok = note_producer(producer, false);
         return ok;
     };
     // INOUT reads and writes the same elements: recorded as the write it is
@@ -432,14 +442,40 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, 
     return map_.access(t.buffer.addr, r, write, id, is_alive, edge) && ok;
 }
 
-// Allocates the current task's dependency entries and links it behind each
-// producer still running. Producers already done need no edge; ones not yet
-// consumed keep their data for it (a reference) until it completes.
+// Links the current task behind each producer still running and holds the
+// memory of each producer that made a buffer it uses, in dependency entries
+// of its ring. A producer already done that owns nothing it uses needs no
+// entry; one already reclaimed needs nothing at all.
 bool Orchestrator::link(const Allocation& a) {
     int ring = ring_of(a.id);
     const RingSettings& rs = v_.block->rings[ring];
     TaskSlot& c = *a.slot;
-    uint64_t n = producer_count_;
+    if (producer_count_ == 0) return true;
+    // Edges are recorded for every live producer (the graph as discovered);
+    // entries are kept only for those that need one.
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < producer_count_; ++i) {
+        const uint64_t entry = producers_[i];
+        const uint64_t pid = entry & ~kProducerOwnsMemory;
+        if (!alive(pid)) continue;
+        const TaskSlot& p = v_.slot(pid);
+        if (p.id != pid) continue;
+        if (p.seq != ~0ull && next_seq_ != ~0ull) {
+            if (TaskRecord* pr = tm::record_of(v_, p.seq))
+                pr->fanout.fetch_add(1, std::memory_order_relaxed);
+            // The orchestrator alone writes edges_seen: no read-modify-write.
+            uint32_t k = v_.block->edges_seen.load(std::memory_order_relaxed);
+            v_.block->edges_seen.store(k + 1, std::memory_order_relaxed);
+            if (k < v_.block->edge_capacity) {
+                v_.edges()[k] =
+                    EdgeRecord{static_cast<uint32_t>(p.seq), static_cast<uint32_t>(next_seq_)};
+            }
+        }
+        const bool done =
+            p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone);
+        if (done && (entry & kProducerOwnsMemory) == 0) continue;
+        producers_[n++] = entry;
+    }
     if (n == 0) return true;
     std::atomic<uint64_t>& last = v_.block->last_alive[ring].value;
     uint64_t number = number_of(a.id);
@@ -457,8 +493,9 @@ bool Orchestrator::link(const Allocation& a) {
         return false;
     }
     c.dep_begin = dep_head_[ring];
-    for (uint32_t i = 0; i < producer_count_; ++i) {
-        uint64_t pid = producers_[i];
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint64_t pid = producers_[i] & ~kProducerOwnsMemory;
+        const bool hold = (producers_[i] & kProducerOwnsMemory) != 0;
         uint64_t index = dep_head_[ring]++;
         DepEntry& e = v_.deps(ring)[index % rs.dep_pool];
         e.producer = pid;
@@ -466,10 +503,13 @@ bool Orchestrator::link(const Allocation& a) {
         e.next = 0;
         e.holds_ref = 0;
         e.linked = 0;
-        if (!alive(pid)) continue;
+        // The slot still holds the producer: only this thread reuses slots,
+        // and it allocated none since the pass above. Reclaimed meanwhile, it
+        // has no references left to take and is done.
         TaskSlot& p = v_.slot(pid);
-        if (p.id != pid || !tm::try_take_ref(p)) continue;
-        e.holds_ref = 1;
+        if (hold && tm::try_take_ref(p)) e.holds_ref = 1;
+        if (p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone))
+            continue;
         tm::lock_fanout(p);
         if (p.state.load(std::memory_order_acquire) != static_cast<int32_t>(SlotState::kDone)) {
             e.next = p.fanout_head;
@@ -478,15 +518,6 @@ bool Orchestrator::link(const Allocation& a) {
             e.linked = 1;
         }
         tm::unlock_fanout(p);
-        if (p.seq != ~0ull && next_seq_ != ~0ull) {
-            if (TaskRecord* pr = tm::record_of(v_, p.seq))
-                pr->fanout.fetch_add(1, std::memory_order_relaxed);
-            uint32_t k = v_.block->edges_seen.fetch_add(1, std::memory_order_relaxed);
-            if (k < v_.block->edge_capacity) {
-                v_.edges()[k] =
-                    EdgeRecord{static_cast<uint32_t>(p.seq), static_cast<uint32_t>(next_seq_)};
-            }
-        }
     }
     c.dep_end = dep_head_[ring];
     return true;
@@ -680,7 +711,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
                   next_seq_, kernel_id, d, dep);
             break;
         }
-        if (alive(dep) && !note_producer(dep)) break;
+        if (alive(dep) && !note_producer(dep, false)) break;
     }
     if (!failed()) link(a);
     if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
@@ -724,8 +755,10 @@ TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t cou
     for (int i = 0; i < count; ++i) {
         copies[i] = make_chip_tensor(reinterpret_cast<uint64_t>(at), infos[i].shapes,
                                      infos[i].ndims, infos[i].dtype);
-        // Not a producer anyone waits for: the memory is ready now.
-        copies[i].owner_task = 0;
+        // Done at once, so no task waits for it; but a task using the memory
+        // holds it (as for a task's output) until that task completes, even
+        // after the scope that made it has ended.
+        copies[i].owner_task = a.id + 1;
         uint32_t es = get_element_size(infos[i].dtype);
         uint64_t n = infos[i].numel();
         if (infos[i].has_initial_value) {
@@ -774,6 +807,7 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);
     WaitClock clock{wait_ns_, pto_now_ns()};
+    WaitAnnouncement waiting(b->orchestrator_waiting);
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (!alive(id) || s.id != id ||
@@ -799,9 +833,7 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
             backoff.reset();
             continue;
         }
-        b->orchestrator_waiting.store(1, std::memory_order_release);
         pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
-        b->orchestrator_waiting.store(0, std::memory_order_release);
     }
 }
 
@@ -828,9 +860,9 @@ int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, b
     producer_count_ = 0;
     uint64_t saved_current = current_;
     current_ = PTO2_INVALID_TASK_ID;
-    if (t.owner_task != 0 && alive(t.owner_task - 1)) note_producer(t.owner_task - 1);
+    if (t.owner_task != 0 && alive(t.owner_task - 1)) note_producer(t.owner_task - 1, false);
     map_.visit(t.buffer.addr, r, include_reads, [&](uint64_t task) {
-        if (alive(task)) note_producer(task);
+        if (alive(task)) note_producer(task, false);
     });
     current_ = saved_current;
     for (uint32_t i = 0; i < producer_count_; ++i) {

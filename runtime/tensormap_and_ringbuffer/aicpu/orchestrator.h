@@ -66,7 +66,7 @@ private:
     void report_no_room(int ring, Room what, uint64_t need, const TaskSlot* blocker,
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
-    bool note_producer(uint64_t id);
+    bool note_producer(uint64_t id, bool owns_memory);
     bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual);
     bool link(const Allocation& a);
     uint64_t resolve_kernel(int32_t func_id) const;
@@ -86,7 +86,7 @@ private:
     uint32_t next_serial_ = 1;
     uint64_t* scope_tasks_;
     uint32_t scope_top_ = 0;
-    uint64_t* producers_;
+    uint64_t* producers_;  // id | kProducerOwnsMemory
     uint32_t producer_count_ = 0;
     SeenSlot* seen_;
     uint64_t seen_stamp_ = 0;

@@ -51,6 +51,17 @@ inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
     v.ready(s.core_type).push(s.id);
 }
 
+// Wakes the orchestrator if it waits (for room, or for a task to finish).
+// The fence pairs with the one after the orchestrator announces its wait:
+// of this thread's change (a retirement, a completion) and that
+// announcement, at least one sees the other.
+inline void wake_orchestrator(const TmView& v) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (v.block->orchestrator_waiting.load(std::memory_order_relaxed) != 0) {
+        pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+    }
+}
+
 // Moves the ring's last_alive past every consumed task at its tail. Any
 // thread that consumed a task runs it; seq_cst on both sides so that of a
 // consumer storing `consumed` and an advancer reading it, one sees the other.
@@ -70,8 +81,7 @@ inline void advance_ring(const TmView& v, int ring) {
         }
         // On failure `at` is the newer value: go on from there.
     }
-    // Wakes an orchestrator waiting for room; pairs with its sampled doorbell.
-    if (moved) pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+    if (moved) wake_orchestrator(v);
 }
 
 inline void release_ref(const TmView& v, uint64_t id) {

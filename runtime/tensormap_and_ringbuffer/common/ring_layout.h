@@ -88,7 +88,13 @@ struct DepEntry {
 struct SeenSlot {
     uint64_t id;
     uint64_t stamp;
+    uint32_t at;  // the producer's index in the producer list
 };
+
+// A producer-list entry's flag: the task owns memory the new task uses (it
+// must not be reclaimed before the new task completes), not only an
+// ordering edge. Task ids use the low 58 bits.
+constexpr uint64_t kProducerOwnsMemory = 1ull << 63;
 
 struct KernelEntry {
     int32_t func_id;
@@ -155,15 +161,19 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> next_thread;
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> submitted;  // tasks with kernels published
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> completed;
+    // Read by the schedulers on every pass: nothing written per task here.
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestration_done;
-    std::atomic<uint64_t> orch_start_ns, orch_end_ns, first_start_ns;
+    std::atomic<uint64_t> orch_start_ns, orch_end_ns;
     std::atomic<uint64_t> orch_wait_ns;  // of the orchestration's time, waiting
-    std::atomic<uint64_t> seq_count;     // every submission, alloc_tensors included
-    std::atomic<uint32_t> edges_seen;    // edges found (recorded up to edge_capacity)
+    // Written by the orchestrator per task, read by the host after the run.
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> seq_count;  // alloc_tensors included
+    std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)
+    // Read by a scheduler that retires a task: ring the orchestrator only
+    // when it waits.
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestrator_waiting;
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> abort_status;
     std::atomic<int32_t> fatal_code;
     std::atomic<uint64_t> stall_ns, stopped_ns;
-    std::atomic<int32_t> orchestrator_waiting;  // 1 while waiting for ring space or data
     char fatal_message[kFatalMessageBytes];
     PaddedCounter last_alive[kRingCount];  // per ring: tasks below are reclaimed
     PaddedDoorbell scheduler_bells[PLATFORM_MAX_AICPU_THREADS];
