@@ -26,17 +26,41 @@ struct WaitClock {
     uint64_t entered;
     ~WaitClock() { total += pto_now_ns() - entered; }
 };
-// Says the orchestrator waits, so that threads retiring or completing tasks
-// ring its doorbell (tm::wake_orchestrator); the fence pairs with theirs.
-// Set before the waiter samples its doorbell and checks its condition.
+// Says what the orchestrator waits for (the stall report shows it; a wait
+// for tensor data is rung by every completion, tm::wake_orchestrator, whose
+// fence pairs with the one here). Set before the waiter samples its
+// doorbell and checks its condition.
 struct WaitAnnouncement {
     std::atomic<int32_t>& flag;
-    explicit WaitAnnouncement(std::atomic<int32_t>& f) : flag(f) {
-        flag.store(1, std::memory_order_relaxed);
+    WaitAnnouncement(std::atomic<int32_t>& f, OrchestratorWait what) : flag(f) {
+        flag.store(static_cast<int32_t>(what), std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
     }
-    ~WaitAnnouncement() { flag.store(0, std::memory_order_release); }
+    ~WaitAnnouncement() {
+        flag.store(static_cast<int32_t>(OrchestratorWait::kNone), std::memory_order_release);
+    }
 };
+// A wait for room that finds some but not a batch's worth takes what there
+// is once nothing has retired for this long (the run has gone quiet).
+constexpr uint64_t kRoomSettleNs = 200'000;
+// The batch a wait for room waits for beyond the request: this share of the
+// ring (a window, heap or pool of N gives N / 8), so that a full ring wakes
+// the orchestrator once per batch of submissions, not once per retirement.
+constexpr uint64_t kBatchShare = 8;
+
+// The smallest reclaim point l in [from, to] (the ring's last_alive) at which
+// fits(tail(l)) holds; tail is nondecreasing in l. `to` if none does.
+template <typename Tail, typename Fits>
+uint64_t first_fit(uint64_t from, uint64_t to, Tail tail, Fits fits) {
+    while (from < to) {
+        uint64_t mid = from + (to - from) / 2;
+        if (fits(tail(mid)))
+            to = mid;
+        else
+            from = mid + 1;
+    }
+    return to;
+}
 // Upstream's bound on a wait for tensor data.
 constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 
@@ -245,18 +269,47 @@ void Orchestrator::report_no_room(int ring, Room what, uint64_t need, const Task
     }
 }
 
-// Waits until has_room() holds, while tasks retire. A wait that can never
-// end is reported and returns false: the ring's oldest live task belongs to
-// a scope still open here, or nothing at all is alive to free room, or
-// (serialised) nothing runs before this thread returns.
-template <typename HasRoom>
-bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has_room) {
-    if (has_room()) return true;
+// Waits until has_room() holds, while tasks retire. With batch_at_of() (a
+// last_alive value of `ring`; 0 for the tensor map, which waits on any
+// retirement), it sleeps until that much has retired, so a full ring costs
+// one wake-up per batch; it takes the room there is sooner when the run goes
+// quiet or nothing more can retire. A wait that can never end is reported
+// and returns false: the ring's oldest live task belongs to a scope still
+// open here, or nothing at all is alive to free room, or (serialised)
+// nothing runs before this thread returns.
+template <typename BatchAt, typename HasRoom>
+bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt batch_at_of,
+                                 HasRoom has_room) {
     TmLaunchBlock* b = v_.block;
+    if (has_room()) return true;
+    const uint64_t batch_at = batch_at_of();
+    auto batch_retired = [&] {
+        return batch_at == 0 ||
+               b->last_alive[ring].value.load(std::memory_order_seq_cst) >= batch_at;
+    };
     Doorbell& bell = wait_bell();
     const uint64_t entered = pto_now_ns();
     WaitClock clock{wait_ns_, entered};
-    IdleBackoff backoff(WaiterRole::kScheduler);
+    WaitAnnouncement waiting(b->orchestrator_waiting, OrchestratorWait::kRoom);
+    // Retirements up to the batch ring the doorbell (tm::advance_ring); the
+    // tensor map's wait is rung by any retirement on any ring.
+    const int wake_from = what == Room::kMap ? 0 : ring;
+    const int wake_to = what == Room::kMap ? kRingCount : ring + 1;
+    for (int r = wake_from; r < wake_to; ++r) {
+        uint64_t target = what == Room::kMap
+                              ? b->last_alive[r].value.load(std::memory_order_acquire) + 1
+                              : batch_at;
+        // seq_cst pairs with advance_ring's: stored before the checks below.
+        b->wake_at[r].value.store(target + 1, std::memory_order_seq_cst);
+    }
+    struct WakeReset {
+        TmLaunchBlock* b;
+        int from, to;
+        ~WakeReset() {
+            for (int r = from; r < to; ++r) b->wake_at[r].value.store(0, std::memory_order_relaxed);
+        }
+    } wake_reset{b, wake_from, wake_to};
+    IdleBackoff backoff(WaiterRole::kWorker);
     // A task that has retired moves some ring's last_alive; count across rings
     // (the tensor map waits on any of them).
     auto progress_mark = [&] {
@@ -268,18 +321,16 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
     uint64_t mark = progress_mark();
     uint64_t since = entered;
     uint64_t backstop = b->timeout_ns > 500'000'000ull ? b->timeout_ns : 500'000'000ull;
-    WaitAnnouncement waiting(b->orchestrator_waiting);
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (failed()) break;
-        if (has_room()) return true;
+        const bool room = has_room();
+        if (room && batch_retired()) return true;
         const TaskSlot* blocker = nullptr;
         bool stuck = false;
-        int check_from = what == Room::kMap ? 0 : ring;
-        int check_to = what == Room::kMap ? kRingCount : ring + 1;
         bool any_live = false;
         bool all_stuck = true;
-        for (int r = check_from; r < check_to; ++r) {
+        for (int r = wake_from; r < wake_to; ++r) {
             uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
             if (last >= next_[r]) continue;
             any_live = true;
@@ -300,6 +351,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         }
         bool serial = serialised();
         if (stuck || serial) {
+            if (room) return true;  // no batch will come: take what there is
             report_no_room(ring, what, need, blocker, serial && !stuck, false);
             break;
         }
@@ -308,7 +360,8 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
         if (m != mark) {
             mark = m;
             since = now;
-            backoff.reset();
+        } else if (room && now - since > kRoomSettleNs) {
+            return true;  // nothing retires for now: take what there is
         } else if (now - since > backstop) {
             report_no_room(ring, what, need, nullptr, false, true);
             break;
@@ -317,7 +370,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, HasRoom has
             backoff.reset();
             continue;
         }
-        pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
+        pto_idle_wait(&bell, seq, &backoff, room ? kRoomSettleNs : kMaxParkNs);
     }
     return false;
 }
@@ -328,8 +381,15 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     const RingSettings& rs = b->rings[ring];
     std::atomic<uint64_t>& last = b->last_alive[ring].value;
     // At most window - 1 live tasks: a slot is reused only once the task a
-    // window before it has been reclaimed.
-    if (!wait_for_room(ring, Room::kWindow, 1, [&] {
+    // window before it has been reclaimed. A full window waits for room for
+    // a batch (an eighth of it) more.
+    auto window_batch_at = [&]() -> uint64_t {
+        const uint64_t batch = rs.window / kBatchShare > 0 ? rs.window / kBatchShare : 1;
+        const uint64_t at =
+            next_[ring] + 2 + batch > rs.window ? next_[ring] + 2 + batch - rs.window : 0;
+        return at < next_[ring] ? at : next_[ring];
+    };
+    if (!wait_for_room(ring, Room::kWindow, 1, window_batch_at, [&] {
             return next_[ring] - last.load(std::memory_order_acquire) < rs.window - 1;
         })) {
         return false;
@@ -370,7 +430,18 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
         // The newest reclaimed task's end (it was written by this thread).
         return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
     };
-    if (need > rs.heap || !wait_for_room(ring, Room::kHeap, need, [&] {
+    // The reclaim point that frees the request and a batch (an eighth of the
+    // heap) more; the ends of live tasks' pieces grow with their numbers.
+    auto heap_batch_at = [&]() -> uint64_t {
+        const uint64_t want = need + skip + rs.heap / kBatchShare;
+        auto tail_at = [&](uint64_t l) -> uint64_t {
+            if (l >= number) return head;
+            return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
+        };
+        return first_fit(last.load(std::memory_order_acquire), number, tail_at,
+                         [&](uint64_t tail) { return head + want - tail <= rs.heap; });
+    };
+    if (need > rs.heap || !wait_for_room(ring, Room::kHeap, need, heap_batch_at, [&] {
             uint64_t tail = heap_tail();
             return head + skip + need - tail <= rs.heap;
         })) {
@@ -438,7 +509,9 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, 
     if (map_.access(t.buffer.addr, r, write, id, is_alive, edge)) return ok;
     // No entry free: drop the retired ones, then wait for more to retire.
     if (!ok) return false;
-    if (!wait_for_room(0, Room::kMap, 1, [&] { return map_.sweep(is_alive) > 0; })) return false;
+    auto any_retirement = []() -> uint64_t { return 0; };
+    if (!wait_for_room(0, Room::kMap, 1, any_retirement, [&] { return map_.sweep(is_alive) > 0; }))
+        return false;
     return map_.access(t.buffer.addr, r, write, id, is_alive, edge) && ok;
 }
 
@@ -488,7 +561,17 @@ bool Orchestrator::link(const Allocation& a) {
         report_no_room(ring, Room::kDeps, n, nullptr, false, false);
         return false;
     }
-    if (!wait_for_room(ring, Room::kDeps, n,
+    auto pool_batch_at = [&]() -> uint64_t {
+        const uint64_t want = n + rs.dep_pool / kBatchShare;
+        auto tail_at = [&](uint64_t l) -> uint64_t {
+            if (l >= number) return dep_head_[ring];
+            return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end;
+        };
+        return first_fit(last.load(std::memory_order_acquire), number, tail_at, [&](uint64_t tail) {
+            return dep_head_[ring] + want - tail <= rs.dep_pool;
+        });
+    };
+    if (!wait_for_room(ring, Room::kDeps, n, pool_batch_at,
                        [&] { return dep_head_[ring] + n - pool_tail() <= rs.dep_pool; })) {
         return false;
     }
@@ -807,7 +890,7 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);
     WaitClock clock{wait_ns_, pto_now_ns()};
-    WaitAnnouncement waiting(b->orchestrator_waiting);
+    WaitAnnouncement waiting(b->orchestrator_waiting, OrchestratorWait::kTensorData);
     for (;;) {
         uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
         if (!alive(id) || s.id != id ||

@@ -61,8 +61,8 @@ private:
     int ring_now() const;
     bool alive(uint64_t id) const;
     bool scope_open(uint32_t depth, uint32_t serial) const;
-    template <typename HasRoom>
-    bool wait_for_room(int ring, Room what, uint64_t need, HasRoom has_room);
+    template <typename BatchAt, typename HasRoom>
+    bool wait_for_room(int ring, Room what, uint64_t need, BatchAt batch_at_of, HasRoom has_room);
     void report_no_room(int ring, Room what, uint64_t need, const TaskSlot* blocker,
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);

@@ -51,13 +51,14 @@ inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
     v.ready(s.core_type).push(s.id);
 }
 
-// Wakes the orchestrator if it waits (for room, or for a task to finish).
-// The fence pairs with the one after the orchestrator announces its wait:
-// of this thread's change (a retirement, a completion) and that
-// announcement, at least one sees the other.
+// A task completed: wakes the orchestrator if it waits for tensor data (a
+// task to finish). The fence pairs with the one after it announces that
+// wait: of this thread's completion and the announcement, at least one
+// sees the other.
 inline void wake_orchestrator(const TmView& v) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (v.block->orchestrator_waiting.load(std::memory_order_relaxed) != 0) {
+    if (v.block->orchestrator_waiting.load(std::memory_order_relaxed) ==
+        static_cast<int32_t>(OrchestratorWait::kTensorData)) {
         pto_doorbell_ring(&v.block->orchestrator_bell.bell);
     }
 }
@@ -81,7 +82,13 @@ inline void advance_ring(const TmView& v, int ring) {
         }
         // On failure `at` is the newer value: go on from there.
     }
-    if (moved) wake_orchestrator(v);
+    // An orchestrator waiting for room sleeps until enough has retired for a
+    // batch of work (wake_at); seq_cst pairs with its store of wake_at and
+    // its load of last_alive after it: one of the two sees the other.
+    if (moved) {
+        uint64_t wanted = v.block->wake_at[ring].value.load(std::memory_order_seq_cst);
+        if (wanted != 0 && at + 1 >= wanted) pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+    }
 }
 
 inline void release_ref(const TmView& v, uint64_t id) {

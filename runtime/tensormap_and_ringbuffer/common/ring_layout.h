@@ -84,6 +84,8 @@ struct DepEntry {
     uint32_t linked;     // in the producer's fanout list
 };
 
+enum class OrchestratorWait : int32_t { kNone = 0, kTensorData = 1, kRoom = 2 };
+
 // One slot of the per-task dedup set of producers (stamp = submission).
 struct SeenSlot {
     uint64_t id;
@@ -168,14 +170,17 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     // Written by the orchestrator per task, read by the host after the run.
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> seq_count;  // alloc_tensors included
     std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)
-    // Read by a scheduler that retires a task: ring the orchestrator only
-    // when it waits.
+    // What the orchestrator waits for (OrchestratorWait): a scheduler that
+    // completes a task rings it only while it waits for tensor data.
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestrator_waiting;
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> abort_status;
     std::atomic<int32_t> fatal_code;
     std::atomic<uint64_t> stall_ns, stopped_ns;
     char fatal_message[kFatalMessageBytes];
     PaddedCounter last_alive[kRingCount];  // per ring: tasks below are reclaimed
+    // Per ring: last_alive + 1 at which the orchestrator, waiting for room,
+    // wants its doorbell rung; 0 = it does not wait on this ring.
+    PaddedCounter wake_at[kRingCount];
     PaddedDoorbell scheduler_bells[PLATFORM_MAX_AICPU_THREADS];
     PaddedDoorbell orchestrator_bell;
     PaddedCounter ready_head[2], ready_tail[2];

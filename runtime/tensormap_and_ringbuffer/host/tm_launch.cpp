@@ -292,6 +292,21 @@ bool TmLaunch::describe_failure(char* message, size_t message_size) const {
     return true;
 }
 
+namespace {
+
+const char* waiting_text(int32_t wait) {
+    switch (static_cast<OrchestratorWait>(wait)) {
+        case OrchestratorWait::kTensorData:
+            return "was waiting for tensor data (get_tensor_data / set_tensor_data)";
+        case OrchestratorWait::kRoom:
+            return "was waiting for ring space (tasks to retire)";
+        default:
+            return "was still submitting";
+    }
+}
+
+}  // namespace
+
 void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     const TmLaunchBlock* b = view_.block;
     uint64_t submitted_now = b->submitted.load(std::memory_order_acquire);
@@ -304,9 +319,7 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                  " submitted tasks completed; the orchestration %s\n",
                  completed_now, submitted_now,
                  done ? "had returned"
-                 : b->orchestrator_waiting.load(std::memory_order_acquire)
-                     ? "was waiting for ring space or tensor data"
-                     : "was still submitting");
+                      : waiting_text(b->orchestrator_waiting.load(std::memory_order_acquire)));
     for (int q = 0; q < 2; ++q) {
         std::fprintf(out, "  ready %s tasks: %" PRIu64 "\n", q == 0 ? "AIC" : "AIV",
                      view_.ready(q).size());
