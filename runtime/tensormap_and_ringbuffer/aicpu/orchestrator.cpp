@@ -490,12 +490,12 @@ bool Orchestrator::note_producer(uint64_t id, bool owns_memory) {
     return true;
 }
 
-bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual) {
+bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
+                            const AccessRegion& r, bool manual) {
     if (t.owner_task != 0 && alive(t.owner_task - 1)) {
         if (!note_producer(t.owner_task - 1, true)) return false;
     }
     if (manual || t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
-    AccessRegion r = AccessRegion::of(t);
     if (r.empty()) return true;
     bool write = kind != PTO2ArgKind::INPUT;
     auto is_alive = [&](uint64_t task) { return alive(task); };
@@ -621,7 +621,8 @@ uint64_t Orchestrator::resolve_kernel(int32_t func_id) const {
     return lo < v_.block->kernel_count && k[lo].func_id == func_id ? k[lo].entry : 0;
 }
 
-bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what) {
+bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what,
+                                AccessRegion* region) {
     const char* problem = nullptr;
     char detail[160] = "";
     if (t.ndims == 0 || t.ndims > PTO2_MAX_TENSOR_DIMS) {
@@ -635,7 +636,8 @@ bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what
             "has no buffer (a TaskOutputTensors of a failed submit, or an output used before it "
             "was made)";
     } else {
-        AccessRegion r = AccessRegion::of(t);
+        *region = AccessRegion::of(t);
+        const AccessRegion& r = *region;
         if (r.hi > t.buffer.size) {
             problem = "reaches past its buffer";
             std::snprintf(detail, sizeof detail,
@@ -662,7 +664,9 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     if (TaskRecord* r = tm::record_of(v_, s.seq)) {
         r->state.store(static_cast<int32_t>(SlotState::kPending) + 1, std::memory_order_release);
     }
-    b->submitted.fetch_add(1, std::memory_order_acq_rel);
+    // This thread alone counts submissions (no read-modify-write); counted
+    // before the task can become ready, so completed never passes it.
+    b->submitted.store(b->submitted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     // Drops the submission's hold: if every producer is done, the task is
     // ready now (acq_rel pairs with the producers' completions).
     if (s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -703,6 +707,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     const int scalars = args.scalar_count();
     uint64_t outputs_bytes = 0;
     int output_count = 0;
+    AccessRegion regions[PTO2_MAX_TENSOR_ARGS];  // of the tensors that exist, found once
     for (int i = 0; i < tensors; ++i) {
         if (args.kind(i) == PTO2ArgKind::OUTPUT) {
             const TensorCreateInfo& info = args.create_info(i);
@@ -718,7 +723,8 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
             outputs_bytes += align_up(info.numel() * get_element_size(info.dtype), kHeapAlign);
             ++output_count;
         } else if (!check_tensor(args.tensor_at(i), i,
-                                 args.kind(i) == PTO2ArgKind::INPUT ? "input" : "output/inout")) {
+                                 args.kind(i) == PTO2ArgKind::INPUT ? "input" : "output/inout",
+                                 &regions[i])) {
             return TaskOutputTensors();
         }
     }
@@ -781,7 +787,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     const bool manual = depth_ > 0 && scopes_[depth_ - 1].mode == PTO2ScopeMode::MANUAL;
     for (int i = 0; i < tensors && !failed(); ++i) {
         if (args.kind(i) == PTO2ArgKind::OUTPUT) continue;
-        if (!discover(a.id, args.kind(i), descs[i], manual)) break;
+        if (!discover(a.id, args.kind(i), descs[i], regions[i], manual)) break;
     }
     for (int d = 0; d < args.dependency_count() && !failed(); ++d) {
         uint64_t dep = args.dependency(d);

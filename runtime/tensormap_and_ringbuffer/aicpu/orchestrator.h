@@ -67,10 +67,11 @@ private:
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
     bool note_producer(uint64_t id, bool owns_memory);
-    bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, bool manual);
+    bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, const AccessRegion& r,
+                  bool manual);
     bool link(const Allocation& a);
     uint64_t resolve_kernel(int32_t func_id) const;
-    bool check_tensor(const ChipTensor& t, int index, const char* what);
+    bool check_tensor(const ChipTensor& t, int index, const char* what, AccessRegion* region);
     void publish(const Allocation& a, bool has_kernel);
     bool wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why);
     int32_t wait_for_accesses(const ChipTensor& t, uint64_t element, bool include_reads);

@@ -140,7 +140,7 @@ public:
         t.dtype = info.dtype;
         for (uint32_t i = 0; i < info.ndims && i < PTO2_MAX_TENSOR_DIMS; ++i)
             t.shapes[i] = info.shapes[i];
-        create_[tensor_count_] = info;
+        create_[tensor_count_].info = info;
         kinds_[tensor_count_++] = PTO2ArgKind::OUTPUT;
         return *this;
     }
@@ -182,7 +182,7 @@ public:
     int dependency_count() const { return dep_count_; }
     PTO2ArgKind kind(int i) const { return kinds_[i]; }
     const ChipTensor& tensor_at(int i) const { return tensors_[i]; }
-    const TensorCreateInfo& create_info(int i) const { return create_[i]; }
+    const TensorCreateInfo& create_info(int i) const { return create_[i].info; }
     uint64_t scalar_at(int i) const { return scalars_[i]; }
     PTO2TaskId dependency(int i) const { return deps_[i]; }
     // Bit 0: tensor after a scalar; 1: too many tensors; 2: too many scalars;
@@ -212,7 +212,13 @@ private:
     uint32_t mistakes_ = 0;
     PTO2ArgKind kinds_[PTO2_MAX_TENSOR_ARGS];
     ChipTensor tensors_[PTO2_MAX_TENSOR_ARGS];
-    TensorCreateInfo create_[PTO2_MAX_TENSOR_ARGS];
+    // Filled only for OUTPUT arguments: left unconstructed, so that a task's
+    // arguments cost what it adds, not 32 zeroed TensorCreateInfos.
+    union CreateSlot {
+        CreateSlot() {}
+        TensorCreateInfo info;
+    };
+    CreateSlot create_[PTO2_MAX_TENSOR_ARGS];
     uint64_t scalars_[PTO2_MAX_SCALAR_ARGS];
     PTO2TaskId deps_[PTO2_MAX_EXPLICIT_DEPS];
 };
