@@ -79,7 +79,7 @@ artifacts=$(artifacts_of "$hazards")
 for cfg in 3:2 4:3 2:1; do
     t=${cfg%%:*}; b=${cfg##*:}
     for c in raw war waw partial inout_chain write_after_two_readers manual_explicit column_blocks \
-        reshape get_tensor_data nested_scopes; do
+        reshape get_tensor_data nested_scopes many_producers; do
         if "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet >/dev/null; then
             ok "discovery: $c at $t:$b"
         else
@@ -88,6 +88,16 @@ for cfg in 3:2 4:3 2:1; do
         fi
     done
 done
+
+# 64 producers of one task, 16 named again as explicit edges: 64 edges.
+graph=${TMPDIR:-/tmp}/tensormap-producers.$$.dot
+if "$pto_run" "$hazards" --artifacts "$artifacts" --case many_producers --graph "$graph" --quiet >/dev/null 2>&1 &&
+    [ "$(grep -c -- '->' "$graph")" = 64 ]; then
+    ok "--graph of many_producers has each of the 64 producers once"
+else
+    bad "--graph of many_producers (expected 64 edges, got $(grep -c -- '->' "$graph" 2>/dev/null))"
+fi
+rm -f "$graph"
 
 # Memory made in a scope that has ended stays put while a slow task still
 # uses it: a 64 KiB heap wraps four times under that task.

@@ -462,21 +462,28 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
 
 // Adds `id` to the current task's producers once: an ordering edge, and a
 // hold on its memory when `owns_memory` (it made a buffer the task uses).
+// A task's first few producers are checked by a scan of the list; beyond
+// that, by a hash set stamped per submission (large, so probing it misses
+// the cache: not worth it for the usual handful).
 bool Orchestrator::note_producer(uint64_t id, bool owns_memory) {
     if (id == current_) return true;
     const uint64_t flag = owns_memory ? kProducerOwnsMemory : 0;
-    uint32_t cap = v_.block->producer_capacity;
-    uint64_t mask = 2ull * cap - 1;
-    uint64_t h = (id * 0x9E3779B97F4A7C15ull) >> 20;
-    SeenSlot* slot;
-    for (uint64_t i = 0;; ++i) {
-        slot = &seen_[(h + i) & mask];
-        if (slot->stamp != seen_stamp_) break;
-        if (slot->id == id) {
+    SeenSlot* slot = nullptr;
+    if (producer_count_ < kScannedProducers) {
+        for (uint32_t i = 0; i < producer_count_; ++i) {
+            if ((producers_[i] & ~kProducerOwnsMemory) == id) {
+                producers_[i] |= flag;
+                return true;
+            }
+        }
+    } else {
+        slot = find_seen(id);
+        if (slot->stamp == seen_stamp_) {
             producers_[slot->at] |= flag;
             return true;
         }
     }
+    const uint32_t cap = v_.block->producer_capacity;
     if (producer_count_ >= cap) {
         fatal(PTO2_ERROR_DEP_POOL_OVERFLOW,
               "task #%" PRIu64
@@ -485,9 +492,28 @@ bool Orchestrator::note_producer(uint64_t id, bool owns_memory) {
               next_seq_, current_func_, cap);
         return false;
     }
-    *slot = SeenSlot{id, seen_stamp_, producer_count_};
+    if (slot != nullptr) *slot = SeenSlot{id, seen_stamp_, producer_count_};
     producers_[producer_count_++] = id | flag;
+    // From here on the set answers: it gets the scanned ones.
+    if (producer_count_ == kScannedProducers) {
+        for (uint32_t i = 0; i < producer_count_; ++i) remember_producer(i);
+    }
     return true;
+}
+
+// The set's slot holding `id` this submission, or the free slot where it goes.
+SeenSlot* Orchestrator::find_seen(uint64_t id) {
+    const uint64_t mask = 2ull * v_.block->producer_capacity - 1;
+    const uint64_t h = (id * 0x9E3779B97F4A7C15ull) >> 20;
+    for (uint64_t i = 0;; ++i) {
+        SeenSlot* slot = &seen_[(h + i) & mask];
+        if (slot->stamp != seen_stamp_ || slot->id == id) return slot;
+    }
+}
+
+void Orchestrator::remember_producer(uint32_t at) {
+    const uint64_t id = producers_[at] & ~kProducerOwnsMemory;
+    *find_seen(id) = SeenSlot{id, seen_stamp_, at};
 }
 
 bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
@@ -534,8 +560,8 @@ bool Orchestrator::link(const Allocation& a) {
         const TaskSlot& p = v_.slot(pid);
         if (p.id != pid) continue;
         if (p.seq != ~0ull && next_seq_ != ~0ull) {
-            if (TaskRecord* pr = tm::record_of(v_, p.seq))
-                pr->fanout.fetch_add(1, std::memory_order_relaxed);
+            if (p.seq < v_.block->record_capacity)
+                ++v_.at<uint32_t>(v_.block->fanouts_offset)[p.seq];
             // The orchestrator alone writes edges_seen: no read-modify-write.
             uint32_t k = v_.block->edges_seen.load(std::memory_order_relaxed);
             v_.block->edges_seen.store(k + 1, std::memory_order_relaxed);
@@ -596,7 +622,7 @@ bool Orchestrator::link(const Allocation& a) {
         tm::lock_fanout(p);
         if (p.state.load(std::memory_order_acquire) != static_cast<int32_t>(SlotState::kDone)) {
             e.next = p.fanout_head;
-            p.fanout_head = task_id_of(ring, index) + 1;
+            p.fanout_head = task_id_of(ring, index % rs.dep_pool) + 1;
             c.pending.fetch_add(1, std::memory_order_relaxed);
             e.linked = 1;
         }
@@ -777,7 +803,6 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
         r->worker = -1;
         r->scheduler = -1;
         r->fanin.store(0, std::memory_order_relaxed);
-        r->fanout.store(0, std::memory_order_relaxed);
         r->ready_ns = r->dispatch_ns = r->start_ns = r->end_ns = 0;
     }
 

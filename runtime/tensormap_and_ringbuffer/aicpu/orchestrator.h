@@ -67,6 +67,9 @@ private:
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
     bool note_producer(uint64_t id, bool owns_memory);
+    SeenSlot* find_seen(uint64_t id);
+    void remember_producer(uint32_t at);
+    static constexpr uint32_t kScannedProducers = 16;
     bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, const AccessRegion& r,
                   bool manual);
     bool link(const Allocation& a);

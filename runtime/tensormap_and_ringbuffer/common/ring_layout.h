@@ -79,7 +79,8 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
 struct DepEntry {
     uint64_t producer;  // PTO2TaskId
     uint64_t consumer;  // PTO2TaskId
-    uint64_t next;      // next entry of the producer's fanout list: ring << 56 | index + 1, 0 = end
+    uint64_t
+        next;  // next entry of the producer's fanout list: ring << 56 | slot in pool + 1, 0 = end
     uint32_t holds_ref;  // the consumer holds a reference on the producer
     uint32_t linked;     // in the producer's fanout list
 };
@@ -108,8 +109,8 @@ struct KernelEntry {
 struct TaskRecord {
     std::atomic<int32_t> state;  // SlotState + 1, 0 = never submitted
     int32_t func_id, core_type, worker, scheduler;
-    std::atomic<int32_t> fanin, fanout;
-    int32_t reserved;
+    std::atomic<int32_t> fanin;
+    int32_t reserved[2];
     uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
 };
 struct EdgeRecord {
@@ -151,6 +152,9 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint64_t mailboxes_offset;
     uint32_t record_capacity, edge_capacity;
     uint64_t records_offset, edges_offset;
+    // uint32_t[record_capacity]: consumers found per recorded task, counted
+    // by the orchestrator alone (apart from the records the schedulers write).
+    uint64_t fanouts_offset;
     uint32_t map_buckets, map_entries;
     uint64_t map_buckets_offset, map_entries_offset;
     uint32_t scope_capacity;     // tasks of open scopes
@@ -207,9 +211,8 @@ struct TmView {
         int r = ring_of(id);
         return slots(r)[number_of(id) & (block->rings[r].window - 1)];
     }
-    DepEntry& dep(uint64_t ref) const {  // ring << 56 | index
-        int r = ring_of(ref);
-        return deps(r)[number_of(ref) % block->rings[r].dep_pool];
+    DepEntry& dep(uint64_t ref) const {  // ring << 56 | slot in the ring's pool
+        return deps(ring_of(ref))[number_of(ref)];
     }
     ReadyQueue ready(int type) const {
         return ReadyQueue(at<ReadyCell>(block->ready_offset[type]), block->ready_capacity - 1,

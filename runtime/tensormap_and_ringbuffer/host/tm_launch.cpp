@@ -69,6 +69,8 @@ int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string&
     at = align_to(at + static_cast<uint64_t>(records) * sizeof(TaskRecord), 64);
     const uint64_t edges_offset = at;
     at = align_to(at + static_cast<uint64_t>(edges) * sizeof(EdgeRecord), 64);
+    const uint64_t fanouts_offset = at;
+    at = align_to(at + static_cast<uint64_t>(records) * sizeof(uint32_t), 64);
     const uint64_t buckets_offset = at;
     at = align_to(at + static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t), 64);
     const uint64_t entries_offset = at;
@@ -109,6 +111,7 @@ int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string&
     b->edge_capacity = edges;
     b->records_offset = records_offset;
     b->edges_offset = edges_offset;
+    b->fanouts_offset = fanouts_offset;
     b->map_buckets = sizes.map_buckets;
     b->map_entries = sizes.map_entries;
     b->map_buckets_offset = buckets_offset;
@@ -224,18 +227,19 @@ int TmLaunch::recorded_edges() const {
 TaskRecordView TmLaunch::record(int seq) const {
     const TaskRecord& r = view_.records()[seq];
     int32_t state = r.state.load(std::memory_order_acquire) - 1;
-    return TaskRecordView{seq,
-                          r.func_id,
-                          r.core_type,
-                          r.worker,
-                          r.fanin.load(std::memory_order_relaxed),
-                          r.fanout.load(std::memory_order_relaxed),
-                          r.scheduler,
-                          state < 0 ? 0 : state,
-                          r.ready_ns,
-                          r.dispatch_ns,
-                          r.start_ns,
-                          r.end_ns};
+    return TaskRecordView{
+        seq,
+        r.func_id,
+        r.core_type,
+        r.worker,
+        r.fanin.load(std::memory_order_relaxed),
+        static_cast<int32_t>(view_.at<uint32_t>(view_.block->fanouts_offset)[seq]),
+        r.scheduler,
+        state < 0 ? 0 : state,
+        r.ready_ns,
+        r.dispatch_ns,
+        r.start_ns,
+        r.end_ns};
 }
 
 int32_t TmLaunch::func_id_of_seq(uint64_t seq) const {
