@@ -138,9 +138,12 @@ inline int complete_task(const TmView& v, TaskSlot& s, uint64_t now) {
     }
     int ring = ring_of(s.id);
     uint32_t pool = v.block->rings[ring].dep_pool;
-    for (uint64_t i = s.dep_begin; i < s.dep_end; ++i) {
-        const DepEntry& e = v.deps(ring)[i % pool];
-        if (e.holds_ref) release_ref(v, e.producer);
+    if (s.dep_begin < s.dep_end) {
+        const DepEntry* deps = v.deps(ring);
+        for (uint64_t i = s.dep_begin, at = s.dep_begin % pool; i < s.dep_end; ++i) {
+            if (deps[at].holds_ref) release_ref(v, deps[at].producer);
+            if (++at == pool) at = 0;
+        }
     }
     uint64_t id = s.id;
     release_ref(v, id);
