@@ -79,7 +79,7 @@ artifacts=$(artifacts_of "$hazards")
 for cfg in 3:2 4:3 2:1; do
     t=${cfg%%:*}; b=${cfg##*:}
     for c in raw war waw partial inout_chain write_after_two_readers manual_explicit column_blocks \
-        reshape get_tensor_data nested_scopes many_producers; do
+        reshape get_tensor_data nested_scopes many_producers manual_then_auto manual_then_get; do
         if "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet >/dev/null; then
             ok "discovery: $c at $t:$b"
         else
@@ -111,6 +111,14 @@ for cfg in 3:2 4:3 1:1; do
     fi
 done
 
+# A request of most of the heap, after the heap has drained: it fits.
+if out=$(PTO2_RING_HEAP=64K "$pto_run" "$hazards" --artifacts "$artifacts" --case heap_refill_after_drain --quiet 2>&1); then
+    ok "a 60 KiB output fits a drained 64 KiB heap"
+else
+    printf '%s\n' "$out" | grep -v 'passed, '
+    bad "a 60 KiB output in a drained 64 KiB heap"
+fi
+
 # CASE ENV... EXPECTED: the case fails, naming EXPECTED.
 expect_error() {
     c=$1; expected=$2; shift 2
@@ -131,6 +139,13 @@ expect_error tensormap_overflow TENSORMAP_OVERFLOW PTO2_TENSORMAP_ENTRIES=16
 expect_error invalid_view INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error explicit_fatal EXPLICIT_ORCH_FATAL PTO2_ORCH_SERIAL=0
 expect_error flow_control_deadlock FLOW_CONTROL_DEADLOCK PTO2_RING_TASK_WINDOW=8
+# Runtime memory used after the task that made it retired; views and outputs
+# whose sizes overflow 64 bits.
+expect_error output_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
+expect_error get_ref_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
+expect_error get_tensor_data_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
+expect_error view_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error output_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 # The same wait, serialised: nothing can run before the orchestration returns.
 expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
 

@@ -47,6 +47,8 @@ constexpr uint64_t kRoomSettleNs = 200'000;
 // ring (a window, heap or pool of N gives N / 8), so that a full ring wakes
 // the orchestrator once per batch of submissions, not once per retirement.
 constexpr uint64_t kBatchShare = 8;
+// The part of a ring's heap a run with little live data keeps reusing.
+constexpr uint64_t kHeapWarmBytes = 4ull << 20;
 
 // The smallest reclaim point l in [from, to] (the ring's last_alive) at which
 // fits(tail(l)) holds; tail is nondecreasing in l. `to` if none does.
@@ -66,6 +68,19 @@ constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 
 uint64_t align_up(uint64_t n, uint64_t a) {
     return (n + a - 1) / a * a;
+}
+
+// Bytes of a tensor the runtime allocates, or false when its element count
+// is absurd (past 2^56 bytes: more than any heap, and a sum of 32 of them
+// still fits 64 bits).
+bool created_bytes(const TensorCreateInfo& info, uint64_t* bytes) {
+    uint64_t n = get_element_size(info.dtype);
+    for (uint32_t i = 0; i < info.ndims; ++i) {
+        if (__builtin_mul_overflow(n, info.shapes[i], &n)) return false;
+    }
+    if (n > (1ull << 56)) return false;
+    *bytes = align_up(n, kHeapAlign);
+    return true;
 }
 
 const char* error_name(int32_t code) {
@@ -339,7 +354,8 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
                                  s.refs.load(std::memory_order_acquire) > 0;
             bool is_current = s.id == current_;
             if (in_open_scope || is_current) {
-                if (blocker == nullptr) blocker = &s;
+                // The task being submitted has no number or kernel yet to name.
+                if (blocker == nullptr && !is_current) blocker = &s;
             } else {
                 all_stuck = false;
             }
@@ -424,18 +440,33 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     uint64_t head = heap_head_[ring];
     uint64_t at = head % rs.heap;
     uint64_t skip = at + need > rs.heap ? rs.heap - at : 0;
+    // Where the oldest live piece starts (ring coordinates): the newest
+    // reclaimed task's end, written by this thread. With nothing older
+    // alive, all of the heap is free from where this piece goes.
     auto heap_tail = [&]() -> uint64_t {
         uint64_t l = last.load(std::memory_order_acquire);
-        if (l >= number) return head;  // nothing older alive: all of it is free
-        // The newest reclaimed task's end (it was written by this thread).
+        if (l >= number) return head + skip;
         return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
     };
+    // Past the first kHeapWarmBytes of a lap, start the next lap early when
+    // everything live already lies beyond this piece's bytes there: a run
+    // whose live data is small keeps reusing the same warm pages instead
+    // of touching the whole heap (resident memory, cache, page faults).
+    if (skip == 0 && at >= kHeapWarmBytes && at >= next_early_wrap_[ring] &&
+        rs.heap >= 2 * kHeapWarmBytes) {
+        if (heap_tail() >= head - at + need) {
+            skip = rs.heap - at;
+            next_early_wrap_[ring] = kHeapWarmBytes;
+        } else {
+            next_early_wrap_[ring] = at + kHeapWarmBytes / 8;  // not yet: look again later
+        }
+    }
     // The reclaim point that frees the request and a batch (an eighth of the
     // heap) more; the ends of live tasks' pieces grow with their numbers.
     auto heap_batch_at = [&]() -> uint64_t {
         const uint64_t want = need + skip + rs.heap / kBatchShare;
         auto tail_at = [&](uint64_t l) -> uint64_t {
-            if (l >= number) return head;
+            if (l >= number) return head + skip;
             return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
         };
         return first_fit(last.load(std::memory_order_acquire), number, tail_at,
@@ -518,27 +549,63 @@ void Orchestrator::remember_producer(uint32_t at) {
 
 bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
                             const AccessRegion& r, bool manual) {
-    if (t.owner_task != 0 && alive(t.owner_task - 1)) {
+    if (t.owner_task != 0) {
+        if (!alive(t.owner_task - 1)) return !memory_gone(t.owner_task - 1, "a tensor argument");
         if (!note_producer(t.owner_task - 1, true)) return false;
     }
-    if (manual || t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
+    if (t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
     if (r.empty()) return true;
     bool write = kind != PTO2ArgKind::INPUT;
     auto is_alive = [&](uint64_t task) { return alive(task); };
     bool ok = true;
+    // In a MANUAL scope the task takes no discovered edges, but its access
+    // is recorded all the same: tasks after the scope, and the
+    // orchestration's get/set_tensor_data, are ordered after it.
     auto edge = [&](uint64_t producer) {
+        if (manual) return true;
         ok = note_producer(producer, false);
         return ok;
     };
     // INOUT reads and writes the same elements: recorded as the write it is
     // (a later reader depends on it; it depends on earlier writers and readers).
-    if (map_.access(t.buffer.addr, r, write, id, is_alive, edge)) return ok;
+    if (map_.access(t.buffer.addr, r, write, !manual, id, is_alive, edge)) return ok;
     // No entry free: drop the retired ones, then wait for more to retire.
     if (!ok) return false;
     auto any_retirement = []() -> uint64_t { return 0; };
     if (!wait_for_room(0, Room::kMap, 1, any_retirement, [&] { return map_.sweep(is_alive) > 0; }))
         return false;
-    return map_.access(t.buffer.addr, r, write, id, is_alive, edge) && ok;
+    return map_.access(t.buffer.addr, r, write, !manual, id, is_alive, edge) && ok;
+}
+
+// A tensor whose memory belonged to task `owner`, which has retired (or is
+// retiring): the memory may already hold another task's data.
+bool Orchestrator::memory_gone(uint64_t owner, const char* what) {
+    char who[64] = "";
+    if (current_ != PTO2_INVALID_TASK_ID) {
+        std::snprintf(who, sizeof who, "task #%" PRIu64 " (func_id %d): ", next_seq_,
+                      current_func_);
+    }
+    fatal(PTO2_ERROR_INVALID_ARGS,
+          "%s%s uses memory the runtime allocated for task %" PRIu64
+          " of ring %d (an OUTPUT or alloc_tensors), which has retired: its scope ended and no "
+          "running task held it, so the heap may have handed it out again; use such a tensor "
+          "only while the scope that made it is open (make it in an outer scope to keep it)",
+          who, what, number_of(owner), ring_of(owner));
+    return true;
+}
+
+bool Orchestrator::outputs_held(uint64_t id) {
+    if (failed()) return false;
+    if (id == PTO2_INVALID_TASK_ID || ring_of(id) >= kRingCount) return false;
+    const TaskSlot& s = v_.slot(id);
+    if (alive(id) && s.id == id && s.refs.load(std::memory_order_acquire) > 0) return true;
+    fatal(PTO2_ERROR_INVALID_ARGS,
+          "TaskOutputTensors::get_ref: task %" PRIu64
+          " of ring %d has retired (its scope ended and no running task held its outputs), so "
+          "its output descriptors and memory are gone; take get_ref while the scope that "
+          "submitted it is open",
+          number_of(id), ring_of(id));
+    return false;
 }
 
 // Links the current task behind each producer still running and holds the
@@ -556,9 +623,11 @@ bool Orchestrator::link(const Allocation& a) {
     for (uint32_t i = 0; i < producer_count_; ++i) {
         const uint64_t entry = producers_[i];
         const uint64_t pid = entry & ~kProducerOwnsMemory;
-        if (!alive(pid)) continue;
         const TaskSlot& p = v_.slot(pid);
-        if (p.id != pid) continue;
+        if (!alive(pid) || p.id != pid) {
+            if ((entry & kProducerOwnsMemory) != 0) return !memory_gone(pid, "a tensor argument");
+            continue;
+        }
         if (p.seq != ~0ull && next_seq_ != ~0ull) {
             if (p.seq < v_.block->record_capacity)
                 ++v_.at<uint32_t>(v_.block->fanouts_offset)[p.seq];
@@ -616,7 +685,13 @@ bool Orchestrator::link(const Allocation& a) {
         // and it allocated none since the pass above. Reclaimed meanwhile, it
         // has no references left to take and is done.
         TaskSlot& p = v_.slot(pid);
-        if (hold && tm::try_take_ref(p)) e.holds_ref = 1;
+        if (hold) {
+            if (!tm::try_take_ref(p)) {
+                c.dep_end = dep_head_[ring];
+                return !memory_gone(pid, "a tensor argument");
+            }
+            e.holds_ref = 1;
+        }
         if (p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone))
             continue;
         tm::lock_fanout(p);
@@ -664,7 +739,9 @@ bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what
     } else {
         *region = AccessRegion::of(t);
         const AccessRegion& r = *region;
-        if (r.hi > t.buffer.size) {
+        if (r.hi == ~0ull) {
+            problem = "reaches past its buffer (its shapes and strides overflow 64 bits)";
+        } else if (r.hi > t.buffer.size) {
             problem = "reaches past its buffer";
             std::snprintf(detail, sizeof detail,
                           " (the view ends at byte %" PRIu64 " of a %" PRIu64 "-byte buffer)", r.hi,
@@ -737,6 +814,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     for (int i = 0; i < tensors; ++i) {
         if (args.kind(i) == PTO2ArgKind::OUTPUT) {
             const TensorCreateInfo& info = args.create_info(i);
+            uint64_t bytes = 0;
             if (info.ndims == 0 || info.ndims > PTO2_MAX_TENSOR_DIMS ||
                 get_element_size(info.dtype) == 0) {
                 fatal(PTO2_ERROR_INVALID_ARGS,
@@ -746,7 +824,15 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
                       next_seq_, kernel_id, i, info.ndims, static_cast<int>(info.dtype));
                 return TaskOutputTensors();
             }
-            outputs_bytes += align_up(info.numel() * get_element_size(info.dtype), kHeapAlign);
+            if (!created_bytes(info, &bytes)) {
+                fatal(PTO2_ERROR_INVALID_ARGS,
+                      "task #%" PRIu64
+                      " (func_id %d): output %d's shape holds more than 2^56 bytes (its "
+                      "element count overflows); give a shape that fits the ring heap",
+                      next_seq_, kernel_id, i);
+                return TaskOutputTensors();
+            }
+            outputs_bytes += bytes;
             ++output_count;
         } else if (!check_tensor(args.tensor_at(i), i,
                                  args.kind(i) == PTO2ArgKind::INPUT ? "input" : "output/inout",
@@ -851,6 +937,7 @@ TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t cou
     }
     uint64_t bytes = align_up(static_cast<uint64_t>(count) * sizeof(ChipTensor), kHeapAlign);
     for (int i = 0; i < count; ++i) {
+        uint64_t one = 0;
         if (infos[i].ndims == 0 || infos[i].ndims > PTO2_MAX_TENSOR_DIMS ||
             get_element_size(infos[i].dtype) == 0) {
             fatal(PTO2_ERROR_INVALID_ARGS,
@@ -859,7 +946,14 @@ TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t cou
                   i, infos[i].ndims, static_cast<int>(infos[i].dtype));
             return TaskOutputTensors();
         }
-        bytes += align_up(infos[i].numel() * get_element_size(infos[i].dtype), kHeapAlign);
+        if (!created_bytes(infos[i], &one)) {
+            fatal(PTO2_ERROR_INVALID_ARGS,
+                  "alloc_tensors: tensor %d's shape holds more than 2^56 bytes (its element "
+                  "count overflows); give a shape that fits the ring heap",
+                  i);
+            return TaskOutputTensors();
+        }
+        bytes += one;
     }
     Allocation a;
     if (!allocate(ring_now(), bytes, &a)) return TaskOutputTensors();
@@ -970,11 +1064,15 @@ int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, b
     AccessRegion r = AccessRegion::of(one);
     // Everything touching the element (its creator included) must finish;
     // collected first, waited on after (waiting does not change the map).
+    if (t.owner_task != 0 && !alive(t.owner_task - 1)) {
+        memory_gone(t.owner_task - 1, why);
+        return -1;
+    }
     ++seen_stamp_;
     producer_count_ = 0;
     uint64_t saved_current = current_;
     current_ = PTO2_INVALID_TASK_ID;
-    if (t.owner_task != 0 && alive(t.owner_task - 1)) note_producer(t.owner_task - 1, false);
+    if (t.owner_task != 0) note_producer(t.owner_task - 1, false);
     map_.visit(t.buffer.addr, r, include_reads, [&](uint64_t task) {
         if (alive(task)) note_producer(task, false);
     });

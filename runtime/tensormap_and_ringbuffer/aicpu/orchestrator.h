@@ -33,6 +33,9 @@ public:
     void fatal(int32_t code, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
     void vfatal(int32_t code, const char* fmt, va_list args);
     bool failed() const;
+    // Whether task `id` still holds the memory of its outputs; if not, the
+    // run fails with INVALID_ARGS naming what happened.
+    bool outputs_held(uint64_t id);
 
     // With one AICPU thread there is no other scheduler: the orchestrator
     // runs `step(scheduler)` (true when it moved anything) wherever it would
@@ -67,6 +70,7 @@ private:
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
     bool note_producer(uint64_t id, bool owns_memory);
+    bool memory_gone(uint64_t owner, const char* what);
     SeenSlot* find_seen(uint64_t id);
     void remember_producer(uint32_t at);
     static constexpr uint32_t kScannedProducers = 16;
@@ -85,6 +89,7 @@ private:
     uint64_t next_[kRingCount] = {};
     uint64_t heap_head_[kRingCount] = {};
     uint64_t dep_head_[kRingCount] = {};
+    uint64_t next_early_wrap_[kRingCount] = {};  // heap offset of the next early-wrap check
     Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
     uint32_t depth_ = 0;
     uint32_t next_serial_ = 1;

@@ -48,6 +48,9 @@ void op_fatal(void* rt, int32_t code, const char* fmt, va_list args) {
 int32_t op_failed(void* rt) {
     return self(rt)->failed() ? 1 : 0;
 }
+int32_t op_outputs_held(void* rt, PTO2TaskId id) {
+    return self(rt)->outputs_held(id) ? 1 : 0;
+}
 
 const PTO2RuntimeOps kOps = {
     PTO2_RUNTIME_OPS_ABI,
@@ -61,6 +64,7 @@ const PTO2RuntimeOps kOps = {
     op_log,
     op_fatal,
     op_failed,
+    op_outputs_held,
 };
 
 using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);

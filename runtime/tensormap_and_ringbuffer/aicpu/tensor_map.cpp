@@ -32,13 +32,17 @@ AccessRegion AccessRegion::of(const ChipTensor& t) {
     uint64_t last = t.start_offset;
     bool none = t.ndims == 0;
     bool any_bad_stride = false;
+    bool overflow = false;
     for (uint32_t i = 0; i < t.ndims; ++i) {
         if (t.shapes[i] == 0) none = true;
         if (t.strides[i] < 0) any_bad_stride = true;
         r.shapes[i] = t.shapes[i];
         r.strides[i] = t.strides[i];
         if (t.shapes[i] > 0 && t.strides[i] > 0) {
-            last += (t.shapes[i] - 1) * static_cast<uint64_t>(t.strides[i]);
+            uint64_t span;
+            overflow |=
+                __builtin_mul_overflow(t.shapes[i] - 1, static_cast<uint64_t>(t.strides[i]), &span);
+            overflow |= __builtin_add_overflow(last, span, &last);
         }
     }
     if (none) {
@@ -50,8 +54,14 @@ AccessRegion AccessRegion::of(const ChipTensor& t) {
         r.hi = t.buffer.size;
         return r;
     }
-    r.lo = t.start_offset * r.esize;
-    r.hi = (last + 1) * r.esize;
+    // An extent past 64 bits reaches past any buffer: the bounds check says so.
+    overflow |= __builtin_mul_overflow(last + 1, r.esize, &r.hi) || last + 1 == 0;
+    overflow |= __builtin_mul_overflow(t.start_offset, r.esize, &r.lo);
+    if (overflow) {
+        r.lo = 0;
+        r.hi = ~0ull;
+        return r;
+    }
     r.dense = t.is_contiguous() ? 1 : 0;
     r.boxed = split_box(t, r.coords) ? 1 : 0;
     return r;

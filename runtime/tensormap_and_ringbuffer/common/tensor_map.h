@@ -51,15 +51,17 @@ public:
     void init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries, uint32_t entry_count);
 
     // Visits every live earlier access that `task` must wait for and, unless
-    // it fails, records the access. `alive(task)` says whether a task may
+    // it fails, records the access. `ordered`: the task does wait for what
+    // edge() is given (false in a MANUAL scope), so a write of it that covers
+    // an earlier access replaces that access. `alive(task)` says whether a task may
     // still be running or read (false: drop its entries); `edge(task)` adds
     // the dependency and returns false to stop (the run is failing).
     // Returns false when no entry was free for the record: the caller waits
     // for tasks to retire and calls again (the edges found are added again
     // and deduplicated by the caller).
     template <typename Alive, typename Edge>
-    bool access(uint64_t base, const AccessRegion& r, bool write, uint64_t task, Alive alive,
-                Edge edge);
+    bool access(uint64_t base, const AccessRegion& r, bool write, bool ordered, uint64_t task,
+                Alive alive, Edge edge);
 
     // Calls f(task) for every recorded access overlapping `r` (writes only,
     // unless include_reads).
@@ -96,8 +98,8 @@ private:
 };
 
 template <typename Alive, typename Edge>
-bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, uint64_t task, Alive alive,
-                       Edge edge) {
+bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, bool ordered,
+                       uint64_t task, Alive alive, Edge edge) {
     uint32_t* link = &buckets_[bucket_of(base)];
     while (*link != 0) {
         uint32_t index = *link - 1;
@@ -110,7 +112,7 @@ bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, uint64_
         }
         if (e.base == base && e.task != task && (write || e.write) && r.overlaps(e.region)) {
             if (!edge(e.task)) return true;
-            if (write && r.covers(e.region)) {
+            if (write && ordered && r.covers(e.region)) {
                 *link = e.next;
                 give_free(index);
                 continue;

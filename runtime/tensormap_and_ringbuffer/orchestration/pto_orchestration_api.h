@@ -234,12 +234,11 @@ public:
     PTO2TaskId task_id() const { return id_; }
     int size() const { return count_; }
     bool valid() const { return id_ != PTO2_INVALID_TASK_ID; }
-    // The i-th OUTPUT; after a failed submit (the run is stopping), an empty
-    // descriptor.
-    const ChipTensor& get_ref(int i) const {
-        static const ChipTensor empty{};
-        return i >= 0 && i < count_ && outputs_ != nullptr ? outputs_[i] : empty;
-    }
+    // The i-th OUTPUT. An empty descriptor after a failed submit (the run is
+    // stopping), and after the task has retired (its scope ended and no task
+    // holds its memory: the descriptors went with it), which is also reported
+    // as INVALID_ARGS.
+    const ChipTensor& get_ref(int i) const;
 
 private:
     PTO2TaskId id_ = PTO2_INVALID_TASK_ID;
@@ -273,8 +272,10 @@ struct PTO2RuntimeOps {
     void (*log)(void* rt, int32_t level, const char* fmt, va_list args);
     void (*fatal)(void* rt, int32_t code, const char* fmt, va_list args);
     int32_t (*failed)(void* rt);
+    // 1 while task `id` still holds its memory; else 0, reported as INVALID_ARGS.
+    int32_t (*outputs_held)(void* rt, PTO2TaskId id);
 };
-constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 1;
+constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 2;
 
 inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
 inline thread_local void* pto2_tls_runtime = nullptr;
@@ -285,6 +286,14 @@ extern "C" __attribute__((visibility("default"), used)) inline uint32_t pto2_orc
     pto2_tls_ops = ops;
     pto2_tls_runtime = rt;
     return PTO2_RUNTIME_OPS_ABI;
+}
+
+inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
+    static const ChipTensor empty{};
+    if (i < 0 || i >= count_ || outputs_ == nullptr) return empty;
+    if (pto2_tls_ops != nullptr && pto2_tls_ops->outputs_held(pto2_tls_runtime, id_) == 0)
+        return empty;
+    return outputs_[i];
 }
 
 inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
