@@ -72,23 +72,27 @@ $(BENCH): tests/bench/runtime_bench.cpp tests/bench/bench_graphs.h $(HOST_LIB) $
 		-DBENCH_RUNTIME='"$(RUNTIME)"' \
 		-o $@ $< -L$(OUT) -Wl,-rpath,$(abspath $(OUT)) -lpto_host -pthread
 
+# Each object records the headers it read (-MMD), so a header change
+# rebuilds it.
+BENCH_DEPFLAGS = -MMD -MP -MF $(@:.so=.d) -MT $@
+
 $(BENCH_OUT)/noop_kernel.so: tests/bench/noop_kernel.cpp
 	@mkdir -p $(@D)
-	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) $(PLATFORM_LDFLAGS) -o $@ $<
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) $(BENCH_DEPFLAGS) $(PLATFORM_LDFLAGS) -o $@ $<
 
 $(BENCH_OUT)/busy_kernel.so: tests/bench/noop_kernel.cpp
 	@mkdir -p $(@D)
-	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -DBUSY_KERNEL $(PLATFORM_LDFLAGS) -o $@ $<
+	$(Q)$(KERNEL_CXX) $(KERNEL_CXXFLAGS) -DBUSY_KERNEL $(BENCH_DEPFLAGS) $(PLATFORM_LDFLAGS) -o $@ $<
 
 # The benchmark's graphs for the runtime being built: bench_orch_<runtime>.cpp
 # where the runtime has one, else bench_orch.cpp (host_build_graph's API).
 BENCH_ORCH_SRC := $(firstword $(wildcard tests/bench/bench_orch_$(RUNTIME).cpp) tests/bench/bench_orch.cpp)
 $(BENCH_OUT)/bench_orch.so: $(BENCH_ORCH_SRC) tests/bench/bench_graphs.h $(ORCH_OBJS)
 	@mkdir -p $(@D)
-	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) $(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< \
-		$(ORCH_OBJS) $(PLATFORM_LDLIBS)
+	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) $(BENCH_DEPFLAGS) $(PLATFORM_LDFLAGS) \
+		-Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(BENCH).d
+-include $(BENCH).d $(BENCH_OUT)/bench_orch.d $(BENCH_OUT)/noop_kernel.d $(BENCH_OUT)/busy_kernel.d
 
 BENCH_ARGS ?=
 .PHONY: bench bench-binaries bench-build-times
