@@ -35,8 +35,11 @@ inline TaskRecord* record_of(const TmView& v, uint64_t seq) {
     return seq < v.block->record_capacity ? &v.records()[seq] : nullptr;
 }
 
+// Rings every scheduler thread's doorbell (the last AICPU thread, when there
+// are several, orchestrates and waits on a doorbell of its own).
 inline void ring_schedulers(const TmView& v) {
-    int n = v.block->aicpu_thread_num;
+    int threads = v.block->aicpu_thread_num;
+    int n = threads > 1 ? threads - 1 : 1;
     for (int i = 0; i < n; ++i) pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
 }
 
