@@ -449,12 +449,19 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
         return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
     };
     // Past the first kHeapWarmBytes of a lap, start the next lap early when
-    // everything live already lies beyond this piece's bytes there: a run
-    // whose live data is small keeps reusing the same warm pages instead
-    // of touching the whole heap (resident memory, cache, page faults).
+    // the bytes before the oldest live piece are at least as many as the
+    // live ones (and this piece): a run whose live data is small keeps
+    // reusing the same warm pages, about twice its live bytes, instead of
+    // touching the whole heap (resident memory, cache, page faults).
     if (skip == 0 && at >= kHeapWarmBytes && at >= next_early_wrap_[ring] &&
         rs.heap >= 2 * kHeapWarmBytes) {
-        if (heap_tail() >= head - at + need) {
+        const uint64_t tail = heap_tail();
+        const uint64_t lap = head - at;
+        // This lap's bytes below the tail (none while live pieces remain in
+        // the lap before).
+        const uint64_t free_before = tail >= lap ? tail - lap : 0;
+        const uint64_t live = head - tail;
+        if (free_before >= need && free_before >= live) {
             skip = rs.heap - at;
             next_early_wrap_[ring] = kHeapWarmBytes;
         } else {
