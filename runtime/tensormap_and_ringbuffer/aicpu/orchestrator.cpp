@@ -438,7 +438,7 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     // when they do not fit before the end.
     uint64_t need = align_up(heap_bytes, kHeapAlign);
     uint64_t head = heap_head_[ring];
-    uint64_t at = head % rs.heap;
+    uint64_t at = heap_at_[ring];  // head % rs.heap, kept without dividing
     uint64_t skip = at + need > rs.heap ? rs.heap - at : 0;
     // Where the oldest live piece starts (ring coordinates): the newest
     // reclaimed task's end, written by this thread. With nothing older
@@ -489,6 +489,8 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
         return false;
     }
     heap_head_[ring] = head + skip + need;
+    heap_at_[ring] = (skip > 0 ? 0 : at) + need;
+    if (heap_at_[ring] == rs.heap) heap_at_[ring] = 0;
     s.heap_end = heap_head_[ring];
     out->id = id;
     out->slot = &s;
@@ -707,6 +709,7 @@ bool Orchestrator::link(const Allocation& a) {
             p.fanout_head = task_id_of(ring, index % rs.dep_pool) + 1;
             c.pending.fetch_add(1, std::memory_order_relaxed);
             e.linked = 1;
+            ++linked_;
         }
         tm::unlock_fanout(p);
     }
@@ -778,8 +781,16 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     // before the task can become ready, so completed never passes it.
     b->submitted.store(b->submitted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     // Drops the submission's hold: if every producer is done, the task is
-    // ready now (acq_rel pairs with the producers' completions).
-    if (s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // ready now (acq_rel pairs with the producers' completions). Linked
+    // behind none, no other thread knows the task: a plain store does.
+    bool ready;
+    if (linked_ == 0) {
+        s.pending.store(0, std::memory_order_relaxed);
+        ready = true;
+    } else {
+        ready = s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1;
+    }
+    if (ready) {
         tm::make_ready(v_, s, pto_now_ns());
         tm::ring_schedulers(v_);
     }
@@ -902,6 +913,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     // Producers: creators, discovered accesses, explicit edges.
     ++seen_stamp_;
     producer_count_ = 0;
+    linked_ = 0;
     const bool manual = depth_ > 0 && scopes_[depth_ - 1].mode == PTO2ScopeMode::MANUAL;
     for (int i = 0; i < tensors && !failed(); ++i) {
         if (args.kind(i) == PTO2ArgKind::OUTPUT) continue;

@@ -88,6 +88,7 @@ private:
     TensorMap map_;
     uint64_t next_[kRingCount] = {};
     uint64_t heap_head_[kRingCount] = {};
+    uint64_t heap_at_[kRingCount] = {};  // heap_head_ % the ring's heap
     uint64_t dep_head_[kRingCount] = {};
     uint64_t next_early_wrap_[kRingCount] = {};  // heap offset of the next early-wrap check
     Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
@@ -97,6 +98,7 @@ private:
     uint32_t scope_top_ = 0;
     uint64_t* producers_;  // id | kProducerOwnsMemory
     uint32_t producer_count_ = 0;
+    uint32_t linked_ = 0;  // producers the current task was linked behind
     SeenSlot* seen_;
     uint64_t seen_stamp_ = 0;
     uint64_t next_seq_ = 0;
