@@ -203,7 +203,7 @@ int Scheduler::step(bool* progress_out) {
     // (it returns with progress); the others are woken only when its idle
     // workers of either core type might not take them all, so a chain does
     // not wake every scheduler for each task.
-    if (released > (idle[0] < idle[1] ? idle[0] : idle[1])) tm::ring_schedulers(v_);
+    if (released > (idle[0] < idle[1] ? idle[0] : idle[1])) tm::wake_idle_schedulers(v_);
     return 0;
 }
 
@@ -212,6 +212,10 @@ int Scheduler::run() {
     IdleBackoff backoff(WaiterRole::kScheduler);
     uint64_t seen_completed = ~0ull;
     uint64_t since = pto_now_ns();
+    // Armed while idle: tasks made ready then ring this thread's doorbell
+    // (tm::wake_idle_schedulers); while it finds work, nobody needs to.
+    std::atomic<uint64_t>& armed = b->scheduler_armed[slice_.thread_index].value;
+    bool is_armed = false;
     for (;;) {
         // Sample the doorbell before looking (sample -> check -> wait).
         uint32_t bell_seq = bell_.seq.load(std::memory_order_seq_cst);
@@ -221,7 +225,19 @@ int Scheduler::run() {
         if (rc < 0) return rc;
         if (rc > 0) return 0;
         if (progress) {
+            if (is_armed) {
+                armed.store(0, std::memory_order_relaxed);
+                is_armed = false;
+            }
             backoff.reset();
+            continue;
+        }
+        if (!is_armed) {
+            // Arm, then sample and look again before waiting: the fence pairs
+            // with wake_idle_schedulers'.
+            armed.store(1, std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            is_armed = true;
             continue;
         }
         // Stall: tasks submitted and not completed, and none completing.

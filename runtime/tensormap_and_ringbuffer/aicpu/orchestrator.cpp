@@ -792,7 +792,7 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     }
     if (ready) {
         tm::make_ready(v_, s, pto_now_ns());
-        tm::ring_schedulers(v_);
+        tm::wake_idle_schedulers(v_);
     }
     // A lone thread keeps its workers fed while it submits.
     if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {

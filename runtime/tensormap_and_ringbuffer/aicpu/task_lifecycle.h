@@ -43,6 +43,20 @@ inline void ring_schedulers(const TmView& v) {
     for (int i = 0; i < n; ++i) pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
 }
 
+// Tasks were made ready: rings the doorbells of the schedulers that are
+// idle (armed). One that is not armed polls the queues before it waits.
+// The fence pairs with the one after a scheduler arms: of its arming and
+// this thread's push, at least one sees the other.
+inline void wake_idle_schedulers(const TmView& v) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    int threads = v.block->aicpu_thread_num;
+    int n = threads > 1 ? threads - 1 : 1;
+    for (int i = 0; i < n; ++i) {
+        if (v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) != 0)
+            pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
+    }
+}
+
 // The task's pending count reached zero: queue it for its core type.
 inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
     s.ready_ns = now;

@@ -186,6 +186,9 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     // wants its doorbell rung; 0 = it does not wait on this ring.
     PaddedCounter wake_at[kRingCount];
     PaddedDoorbell scheduler_bells[PLATFORM_MAX_AICPU_THREADS];
+    // Per scheduler: 1 while it is idle and about to wait (its doorbell must
+    // be rung for a task made ready); 0 while it polls the ready queues.
+    PaddedCounter scheduler_armed[PLATFORM_MAX_AICPU_THREADS];
     PaddedDoorbell orchestrator_bell;
     PaddedCounter ready_head[2], ready_tail[2];
 };
