@@ -124,6 +124,15 @@ for cfg in 3:2 4:3 1:1; do
     fi
 done
 
+# Scopes nearly as large as a window of 16: every wait for room ends at the
+# previous scope's retirement, short of a batch.
+if out=$(PTO2_RING_TASK_WINDOW=16 "$pto_run" "$hazards" --artifacts "$artifacts" --case scopes_near_window --aicpu-threads 3 --block-dim 4 --quiet 2>&1); then
+    ok "scopes of 14 slow tasks through a window of 16"
+else
+    printf '%s\n' "$out" | grep -v 'passed, '
+    bad "scopes of 14 slow tasks through a window of 16"
+fi
+
 # A request of most of the heap, after the heap has drained: it fits.
 if out=$(PTO2_RING_HEAP=64K "$pto_run" "$hazards" --artifacts "$artifacts" --case heap_refill_after_drain --quiet 2>&1); then
     ok "a 60 KiB output fits a drained 64 KiB heap"

@@ -297,7 +297,14 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
                                  HasRoom has_room) {
     TmLaunchBlock* b = v_.block;
     if (has_room()) return true;
-    const uint64_t batch_at = batch_at_of();
+    // A batch never retires past the ring's oldest task of a scope still
+    // open here: wake there at the latest, where the wait either has room
+    // or is stuck (and says so).
+    uint64_t batch_at = batch_at_of();
+    if (what != Room::kMap) {
+        const uint64_t floor = open_scope_floor(ring);
+        if (batch_at > floor) batch_at = floor;
+    }
     auto batch_retired = [&] {
         return batch_at == 0 ||
                b->last_alive[ring].value.load(std::memory_order_seq_cst) >= batch_at;
@@ -314,9 +321,12 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
         uint64_t target = what == Room::kMap
                               ? b->last_alive[r].value.load(std::memory_order_acquire) + 1
                               : batch_at;
-        // seq_cst pairs with advance_ring's: stored before the checks below.
         b->wake_at[r].value.store(target + 1, std::memory_order_seq_cst);
     }
+    // Pairs with advance_ring's seq_cst compare-exchange and load of wake_at:
+    // of its move and this store, one sees the other (the checks below load
+    // last_alive after the fence).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     struct WakeReset {
         TmLaunchBlock* b;
         int from, to;
@@ -490,12 +500,28 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     }
     heap_head_[ring] = head + skip + need;
     heap_at_[ring] = (skip > 0 ? 0 : at) + need;
+    if (skip > 0) next_early_wrap_[ring] = kHeapWarmBytes;  // a new lap: look from its start
     if (heap_at_[ring] == rs.heap) heap_at_[ring] = 0;
     s.heap_end = heap_head_[ring];
     out->id = id;
     out->slot = &s;
     out->memory = v_.heap(ring) + (skip > 0 ? 0 : at);
     return true;
+}
+
+// The number of `ring`'s oldest task that belongs to a scope still open
+// here, or ~0 if none: scope i (depth i + 1) puts its tasks in ring
+// min(i, 3), and the scope stack holds each open scope's tasks after its
+// tasks_begin (a nested scope's are gone once it ends).
+uint64_t Orchestrator::open_scope_floor(int ring) const {
+    const uint32_t open = depth_ < PTO2_MAX_SCOPE_DEPTH ? depth_ : PTO2_MAX_SCOPE_DEPTH;
+    for (uint32_t i = static_cast<uint32_t>(ring); i < open; ++i) {
+        if (ring < kRingCount - 1 && i != static_cast<uint32_t>(ring)) break;
+        const uint32_t begin = scopes_[i].tasks_begin;
+        const uint32_t end = i + 1 < open ? scopes_[i + 1].tasks_begin : scope_top_;
+        if (begin < end) return number_of(scope_tasks_[begin]);
+    }
+    return ~0ull;
 }
 
 // ---- discovery ---------------------------------------------------------------

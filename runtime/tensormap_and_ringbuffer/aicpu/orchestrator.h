@@ -71,6 +71,7 @@ private:
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
     bool note_producer(uint64_t id, bool owns_memory);
     bool memory_gone(uint64_t owner, const char* what);
+    uint64_t open_scope_floor(int ring) const;
     SeenSlot* find_seen(uint64_t id);
     void remember_producer(uint32_t at);
     static constexpr uint32_t kScannedProducers = 16;
