@@ -125,7 +125,8 @@ void text_bytes(uint64_t n, char* out, size_t size) {
 Orchestrator::Orchestrator(const TmView& v) : v_(v) {
     TmLaunchBlock* b = v.block;
     map_.init(v.at<uint32_t>(b->map_buckets_offset), b->map_buckets,
-              v.at<MapEntry>(b->map_entries_offset), b->map_entries);
+              v.at<MapEntry>(b->map_entries_offset), v.at<AccessBox>(b->map_boxes_offset),
+              b->map_entries);
     scope_tasks_ = v.at<uint64_t>(b->scope_tasks_offset);
     producers_ = v.at<uint64_t>(b->producers_offset);
     seen_ = v.at<SeenSlot>(b->seen_offset);

@@ -27,8 +27,8 @@ bool split_box(const ChipTensor& t, uint64_t* coords) {
 
 AccessRegion AccessRegion::of(const ChipTensor& t) {
     AccessRegion r{};
-    r.ndims = t.ndims;
-    r.esize = get_element_size(t.dtype);
+    r.box.ndims = t.ndims;
+    r.box.esize = get_element_size(t.dtype);
     uint64_t last = t.start_offset;
     bool none = t.ndims == 0;
     bool any_bad_stride = false;
@@ -36,8 +36,8 @@ AccessRegion AccessRegion::of(const ChipTensor& t) {
     for (uint32_t i = 0; i < t.ndims; ++i) {
         if (t.shapes[i] == 0) none = true;
         if (t.strides[i] < 0) any_bad_stride = true;
-        r.shapes[i] = t.shapes[i];
-        r.strides[i] = t.strides[i];
+        r.box.shapes[i] = t.shapes[i];
+        r.box.strides[i] = t.strides[i];
         if (t.shapes[i] > 0 && t.strides[i] > 0) {
             uint64_t span;
             overflow |=
@@ -55,22 +55,22 @@ AccessRegion AccessRegion::of(const ChipTensor& t) {
         return r;
     }
     // An extent past 64 bits reaches past any buffer: the bounds check says so.
-    overflow |= __builtin_mul_overflow(last + 1, r.esize, &r.hi) || last + 1 == 0;
-    overflow |= __builtin_mul_overflow(t.start_offset, r.esize, &r.lo);
+    overflow |= __builtin_mul_overflow(last + 1, r.box.esize, &r.hi) || last + 1 == 0;
+    overflow |= __builtin_mul_overflow(t.start_offset, r.box.esize, &r.lo);
     if (overflow) {
         r.lo = 0;
         r.hi = ~0ull;
         return r;
     }
     r.dense = t.is_contiguous() ? 1 : 0;
-    r.boxed = split_box(t, r.coords) ? 1 : 0;
+    r.boxed = split_box(t, r.box.coords) ? 1 : 0;
     return r;
 }
 
 namespace {
 
-bool same_lattice(const AccessRegion& a, const AccessRegion& b) {
-    if (!a.boxed || !b.boxed || a.ndims != b.ndims || a.esize != b.esize) return false;
+bool same_lattice(const AccessBox& a, const AccessBox& b) {
+    if (a.ndims != b.ndims || a.esize != b.esize) return false;
     for (uint32_t i = 0; i < a.ndims; ++i) {
         if (a.strides[i] != b.strides[i]) return false;
     }
@@ -79,35 +79,38 @@ bool same_lattice(const AccessRegion& a, const AccessRegion& b) {
 
 }  // namespace
 
-bool AccessRegion::overlaps(const AccessRegion& o) const {
-    if (empty() || o.empty()) return false;
-    if (hi <= o.lo || o.hi <= lo) return false;
-    if (dense && o.dense) return true;
-    if (!same_lattice(*this, o)) return true;  // cannot tell: assume they do
-    for (uint32_t i = 0; i < ndims; ++i) {
-        if (coords[i] + shapes[i] <= o.coords[i] || o.coords[i] + o.shapes[i] <= coords[i]) {
+bool regions_overlap(const AccessRegion& r, const MapEntry& e, const AccessBox* b) {
+    if (r.empty() || e.hi <= e.lo) return false;
+    if (r.hi <= e.lo || e.hi <= r.lo) return false;
+    if (r.dense && e.dense) return true;
+    if (!r.boxed || b == nullptr || !same_lattice(r.box, *b)) return true;  // cannot tell
+    for (uint32_t i = 0; i < r.box.ndims; ++i) {
+        if (r.box.coords[i] + r.box.shapes[i] <= b->coords[i] ||
+            b->coords[i] + b->shapes[i] <= r.box.coords[i]) {
             return false;
         }
     }
     return true;
 }
 
-bool AccessRegion::covers(const AccessRegion& o) const {
-    if (o.empty()) return true;
-    if (dense && lo <= o.lo && o.hi <= hi) return true;
-    if (!same_lattice(*this, o)) return false;
-    for (uint32_t i = 0; i < ndims; ++i) {
-        if (o.coords[i] < coords[i] || o.coords[i] + o.shapes[i] > coords[i] + shapes[i])
+bool region_covers(const AccessRegion& r, const MapEntry& e, const AccessBox* b) {
+    if (e.hi <= e.lo) return true;
+    if (r.dense && r.lo <= e.lo && e.hi <= r.hi) return true;
+    if (!r.boxed || b == nullptr || !same_lattice(r.box, *b)) return false;
+    for (uint32_t i = 0; i < r.box.ndims; ++i) {
+        if (b->coords[i] < r.box.coords[i] ||
+            b->coords[i] + b->shapes[i] > r.box.coords[i] + r.box.shapes[i])
             return false;
     }
     return true;
 }
 
-void TensorMap::init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries,
+void TensorMap::init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries, AccessBox* boxes,
                      uint32_t entry_count) {
     buckets_ = buckets;
     bucket_count_ = bucket_count;
     entries_ = entries;
+    boxes_ = boxes;
     entry_count_ = entry_count;
     free_head_ = 0;
     never_used_ = 0;

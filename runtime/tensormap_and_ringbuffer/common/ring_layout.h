@@ -157,6 +157,7 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint64_t fanouts_offset;
     uint32_t map_buckets, map_entries;
     uint64_t map_buckets_offset, map_entries_offset;
+    uint64_t map_boxes_offset;   // AccessBox[map_entries], touched only for boxes kept aside
     uint32_t scope_capacity;     // tasks of open scopes
     uint32_t producer_capacity;  // producers of one task
     uint64_t scope_tasks_offset;

@@ -23,32 +23,49 @@
 // The part of a buffer one tensor argument touches: its byte hull, and the
 // box (per-dimension start and extent under its strides) when the strides
 // allow an exact test.
-struct AccessRegion {
-    uint64_t lo, hi;  // bytes from the buffer's base, [lo, hi)
+// The box of a region: per dimension, start and extent under its strides.
+struct AccessBox {
     uint32_t ndims, esize;
-    uint32_t boxed;  // coords/shapes below are exact
-    uint32_t dense;  // the elements are exactly [lo, hi)
     int64_t strides[PTO2_MAX_TENSOR_DIMS];
     uint64_t coords[PTO2_MAX_TENSOR_DIMS];
     uint64_t shapes[PTO2_MAX_TENSOR_DIMS];
+};
+
+struct AccessRegion {
+    uint64_t lo, hi;  // bytes from the buffer's base, [lo, hi)
+    uint32_t boxed;   // box below is exact
+    uint32_t dense;   // the elements are exactly [lo, hi)
+    AccessBox box;
 
     static AccessRegion of(const ChipTensor& t);
     bool empty() const { return hi <= lo; }
-    bool overlaps(const AccessRegion& o) const;
-    bool covers(const AccessRegion& o) const;
+    // Whether a recorded access must keep its box for exact comparisons: a
+    // one-dimensional dense run never needs it (any box it meets on the
+    // same lattice is compared by bytes already).
+    bool box_needed() const { return boxed && !(dense && box.ndims == 1); }
 };
 
-struct MapEntry {
+// A recorded access: one cache line. The box of the few regions that need
+// it (box_needed) is kept aside, at the same index.
+struct alignas(64) MapEntry {
     uint64_t base;
-    uint64_t task;  // PTO2TaskId
-    uint32_t next;  // index + 1 in the bucket's list, 0 = end
-    uint32_t write;
-    AccessRegion region;
+    uint64_t task;                // PTO2TaskId
+    uint64_t lo, hi;              // the region's bytes
+    uint32_t next;                // index + 1 in the bucket's list, 0 = end
+    uint8_t write, dense, boxed;  // boxed: its box is in the side array
 };
+
+// Whether `r` and an access recorded as `e` (box `b` when e.boxed) may touch
+// the same element, and whether `r` covers all of e's elements. Exact when
+// both are boxes on the same strides, or both dense; else by byte range
+// (never missing an overlap, never claiming a cover).
+bool regions_overlap(const AccessRegion& r, const MapEntry& e, const AccessBox* b);
+bool region_covers(const AccessRegion& r, const MapEntry& e, const AccessBox* b);
 
 class TensorMap {
 public:
-    void init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries, uint32_t entry_count);
+    void init(uint32_t* buckets, uint32_t bucket_count, MapEntry* entries, AccessBox* boxes,
+              uint32_t entry_count);
 
     // Visits every live earlier access that `task` must wait for and, unless
     // it fails, records the access. `ordered`: the task does wait for what
@@ -69,7 +86,7 @@ public:
     void visit(uint64_t base, const AccessRegion& r, bool include_reads, F f) const {
         for (uint32_t link = buckets_[bucket_of(base)]; link != 0; link = entries_[link - 1].next) {
             const MapEntry& e = entries_[link - 1];
-            if (e.base == base && (include_reads || e.write) && r.overlaps(e.region)) f(e.task);
+            if (e.base == base && (include_reads || e.write) && overlaps(r, link - 1)) f(e.task);
         }
     }
 
@@ -88,9 +105,16 @@ private:
     }
     uint32_t take_free();
     void give_free(uint32_t index);
+    const AccessBox* box_of(uint32_t index) const {
+        return entries_[index].boxed ? &boxes_[index] : nullptr;
+    }
+    bool overlaps(const AccessRegion& r, uint32_t index) const {
+        return regions_overlap(r, entries_[index], box_of(index));
+    }
 
     uint32_t* buckets_ = nullptr;
     MapEntry* entries_ = nullptr;
+    AccessBox* boxes_ = nullptr;
     uint32_t bucket_count_ = 0, entry_count_ = 0;
     uint32_t free_head_ = 0;   // index + 1
     uint32_t never_used_ = 0;  // entries [never_used_, count) were never handed out
@@ -110,9 +134,9 @@ bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, bool or
             give_free(index);
             continue;
         }
-        if (e.base == base && e.task != task && (write || e.write) && r.overlaps(e.region)) {
+        if (e.base == base && e.task != task && (write || e.write) && overlaps(r, index)) {
             if (!edge(e.task)) return true;
-            if (write && ordered && r.covers(e.region)) {
+            if (write && ordered && region_covers(r, e, box_of(index))) {
                 *link = e.next;
                 give_free(index);
                 continue;
@@ -125,8 +149,12 @@ bool TensorMap::access(uint64_t base, const AccessRegion& r, bool write, bool or
     MapEntry& n = entries_[fresh - 1];
     n.base = base;
     n.task = task;
+    n.lo = r.lo;
+    n.hi = r.hi;
     n.write = write ? 1 : 0;
-    n.region = r;
+    n.dense = r.dense ? 1 : 0;
+    n.boxed = r.box_needed() ? 1 : 0;
+    if (n.boxed) boxes_[fresh - 1] = r.box;
     // A write at the head; a read where the scan stopped, after the writes.
     uint32_t& at = write ? buckets_[bucket_of(base)] : *link;
     n.next = at;

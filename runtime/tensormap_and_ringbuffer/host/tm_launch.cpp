@@ -75,6 +75,8 @@ int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string&
     at = align_to(at + static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t), 64);
     const uint64_t entries_offset = at;
     at = align_to(at + static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry), 64);
+    const uint64_t boxes_offset = at;
+    at = align_to(at + static_cast<uint64_t>(sizes.map_entries) * sizeof(AccessBox), 64);
     const uint64_t scope_offset = at;
     at = align_to(at + live_tasks * sizeof(uint64_t), 64);
     const uint32_t producers = next_power_of_two(largest_pool);
@@ -116,6 +118,7 @@ int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string&
     b->map_entries = sizes.map_entries;
     b->map_buckets_offset = buckets_offset;
     b->map_entries_offset = entries_offset;
+    b->map_boxes_offset = boxes_offset;
     b->scope_capacity = static_cast<uint32_t>(live_tasks);
     b->producer_capacity = producers;
     b->scope_tasks_offset = scope_offset;
