@@ -13,6 +13,19 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok: $1"; }
 bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
 
+# NAME "SETTING=value ..." PTO_RUN_ARGS...: the run passes its golden
+# ("" for no settings; values hold no spaces).
+expect_pass() {
+    name=$1; settings=$2; shift 2
+    # shellcheck disable=SC2086 # the settings are separate words
+    if out=$(env $settings "$pto_run" "$@" --quiet 2>&1); then
+        ok "$name"
+    else
+        printf '%s\n' "$out" | grep -v 'passed, '
+        bad "$name"
+    fi
+}
+
 artifacts_of() {
     $make_cmd --no-print-directory -s example EXAMPLE="$1" PRINT_ARTIFACTS=1 | sed -n 's/^PTO_ARTIFACTS=//p'
 }
@@ -22,12 +35,8 @@ for ex in "$@"; do
     [ -n "$artifacts" ] || { bad "building $ex"; continue; }
     for cfg in 1:1 1:3 2:2 3:4 4:3 4:6; do
         t=${cfg%%:*}; b=${cfg##*:}
-        if out=$("$pto_run" "$ex" --artifacts "$artifacts" --aicpu-threads "$t" --block-dim "$b" --quiet 2>&1); then
-            ok "$ex at $t AICPU thread(s), block_dim $b"
-        else
-            printf '%s\n' "$out" | grep -v 'passed, '
-            bad "$ex at $t AICPU thread(s), block_dim $b"
-        fi
+        expect_pass "$ex at $t AICPU thread(s), block_dim $b" "" "$ex" --artifacts "$artifacts" \
+            --aicpu-threads "$t" --block-dim "$b"
     done
 done
 
@@ -35,12 +44,8 @@ done
 # a window of 8 (the vector stream case: 16384 tasks in 4096 scopes).
 for ex in "$@"; do
     artifacts=$(artifacts_of "$ex")
-    if out=$(PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K "$pto_run" "$ex" --artifacts "$artifacts" --quiet 2>&1); then
-        ok "$ex with tiny rings (window 8, heap 64 KiB)"
-    else
-        printf '%s\n' "$out" | grep -v 'passed, '
-        bad "$ex with tiny rings (window 8, heap 64 KiB)"
-    fi
+    expect_pass "$ex with tiny rings (window 8, heap 64 KiB)" \
+        "PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K" "$ex" --artifacts "$artifacts"
 done
 
 # A window of 256 keeps little live, so an 8 MiB heap starts its laps early
@@ -48,34 +53,22 @@ done
 # live ones): results stay right while new pieces reuse the lap's start.
 for ex in "$@"; do
     artifacts=$(artifacts_of "$ex")
-    if out=$(PTO2_RING_TASK_WINDOW=256 PTO2_RING_HEAP=8M "$pto_run" "$ex" --artifacts "$artifacts" --quiet 2>&1); then
-        ok "$ex with window 256 and an 8 MiB heap (laps restart early)"
-    else
-        printf '%s\n' "$out" | grep -v 'passed, '
-        bad "$ex with window 256 and an 8 MiB heap (laps restart early)"
-    fi
+    expect_pass "$ex with window 256 and an 8 MiB heap (laps restart early)" \
+        "PTO2_RING_TASK_WINDOW=256 PTO2_RING_HEAP=8M" "$ex" --artifacts "$artifacts"
 done
 
 # One AICPU thread orchestrates and schedules: it steps its scheduler while
 # it waits for room, so tiny rings drain with no second thread.
 for ex in "$@"; do
     artifacts=$(artifacts_of "$ex")
-    if out=$(PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K "$pto_run" "$ex" --artifacts "$artifacts" --aicpu-threads 1 --block-dim 1 --quiet 2>&1); then
-        ok "$ex with tiny rings on one AICPU thread"
-    else
-        printf '%s\n' "$out" | grep -v 'passed, '
-        bad "$ex with tiny rings on one AICPU thread"
-    fi
+    expect_pass "$ex with tiny rings on one AICPU thread" "PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K" \
+        "$ex" --artifacts "$artifacts" --aicpu-threads 1 --block-dim 1
 done
 
 vector=kernels/vector_example_tensormap
 artifacts=$(artifacts_of "$vector")
-if out=$(PTO2_ORCH_SERIAL=1 "$pto_run" "$vector" --artifacts "$artifacts" --case square --quiet 2>&1); then
-    ok "PTO2_ORCH_SERIAL=1 runs the orchestration before any task"
-else
-    printf '%s\n' "$out" | grep -v 'passed, '
-    bad "PTO2_ORCH_SERIAL=1"
-fi
+expect_pass "PTO2_ORCH_SERIAL=1 runs the orchestration before any task" "PTO2_ORCH_SERIAL=1" \
+    "$vector" --artifacts "$artifacts" --case square
 
 # The graph as it ran: 3 blocks of add -> 2 x add_scalar -> mul.
 graph=${TMPDIR:-/tmp}/tensormap-graph.$$.dot
@@ -93,12 +86,8 @@ for cfg in 3:2 4:3 2:1; do
     t=${cfg%%:*}; b=${cfg##*:}
     for c in raw war waw partial inout_chain write_after_two_readers manual_explicit column_blocks \
         reshape get_tensor_data nested_scopes many_producers manual_then_auto manual_then_get; do
-        if "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet >/dev/null; then
-            ok "discovery: $c at $t:$b"
-        else
-            "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --aicpu-threads "$t" --block-dim "$b" --quiet | grep -v passed
-            bad "discovery: $c at $t:$b"
-        fi
+        expect_pass "discovery: $c at $t:$b" "" "$hazards" --artifacts "$artifacts" --case "$c" \
+            --aicpu-threads "$t" --block-dim "$b"
     done
 done
 
@@ -116,30 +105,18 @@ rm -f "$graph"
 # uses it: a 64 KiB heap wraps four times under that task.
 for cfg in 3:2 4:3 1:1; do
     t=${cfg%%:*}; b=${cfg##*:}
-    if out=$(PTO2_RING_HEAP=64K "$pto_run" "$hazards" --artifacts "$artifacts" --case memory_outlives_scope --aicpu-threads "$t" --block-dim "$b" --quiet 2>&1); then
-        ok "memory outlives its scope at $t:$b (heap 64 KiB)"
-    else
-        printf '%s\n' "$out" | grep -v 'passed, '
-        bad "memory outlives its scope at $t:$b (heap 64 KiB)"
-    fi
+    expect_pass "memory outlives its scope at $t:$b (heap 64 KiB)" "PTO2_RING_HEAP=64K" "$hazards" \
+        --artifacts "$artifacts" --case memory_outlives_scope --aicpu-threads "$t" --block-dim "$b"
 done
 
 # Scopes nearly as large as a window of 16: every wait for room ends at the
 # previous scope's retirement, short of a batch.
-if out=$(PTO2_RING_TASK_WINDOW=16 "$pto_run" "$hazards" --artifacts "$artifacts" --case scopes_near_window --aicpu-threads 3 --block-dim 4 --quiet 2>&1); then
-    ok "scopes of 14 slow tasks through a window of 16"
-else
-    printf '%s\n' "$out" | grep -v 'passed, '
-    bad "scopes of 14 slow tasks through a window of 16"
-fi
+expect_pass "scopes of 14 slow tasks through a window of 16" "PTO2_RING_TASK_WINDOW=16" "$hazards" \
+    --artifacts "$artifacts" --case scopes_near_window --aicpu-threads 3 --block-dim 4
 
 # A request of most of the heap, after the heap has drained: it fits.
-if out=$(PTO2_RING_HEAP=64K "$pto_run" "$hazards" --artifacts "$artifacts" --case heap_refill_after_drain --quiet 2>&1); then
-    ok "a 60 KiB output fits a drained 64 KiB heap"
-else
-    printf '%s\n' "$out" | grep -v 'passed, '
-    bad "a 60 KiB output in a drained 64 KiB heap"
-fi
+expect_pass "a 60 KiB output fits a drained 64 KiB heap" "PTO2_RING_HEAP=64K" "$hazards" \
+    --artifacts "$artifacts" --case heap_refill_after_drain
 
 # CASE ENV... EXPECTED: the case fails, naming EXPECTED.
 expect_error() {
