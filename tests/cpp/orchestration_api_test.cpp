@@ -4,10 +4,15 @@
 // ApiProbe, and failures as init_runtime's code and message. Also the
 // graph's freeze (successor order, validation messages) and device memory
 // checks, through the same public API.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -322,6 +327,65 @@ TEST(device_memory_handed_out_again_reads_as_zero) {
         EXPECT_EQ(copy_to_device(p, host.data(), kBytes), 0);
         device_free(p);
     }
+}
+
+// The simulator's memory file (memfd): bytes it holds in pages with data.
+long long device_memory_file_bytes() {
+    DIR* d = opendir("/proc/self/fd");
+    if (d == nullptr) return -1;
+    long long bytes = -1;
+    while (dirent* e = readdir(d)) {
+        char path[300], target[256];
+        std::snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        struct stat st;
+        if (std::strstr(target, "pto-sim-device-memory") != nullptr && stat(path, &st) == 0) {
+            bytes = static_cast<long long>(st.st_blocks) * 512;
+        }
+    }
+    closedir(d);
+    return bytes;
+}
+
+// A large buffer that is written sparsely (as a runtime's launch block is:
+// its rings reserve far more than a run touches) keeps its written pages
+// when freed, so the next one on the same pages takes no page faults, and
+// those pages read as zero again.
+TEST(a_sparsely_written_buffer_keeps_its_pages_when_freed_and_reads_as_zero_again) {
+    constexpr size_t kBytes = size_t{512} << 20;  // more than the 128 MB kept
+    const size_t spots[] = {0, (1u << 20) + 100, size_t{300} << 20, kBytes - 4096};
+    std::vector<unsigned char> pattern(4096, 0x5A);
+    void* p = device_malloc(kBytes);
+    REQUIRE(p != nullptr);
+    for (size_t at : spots)
+        EXPECT_EQ(copy_to_device(static_cast<char*>(p) + at, pattern.data(), 4096), 0);
+    const long long written = device_memory_file_bytes();
+    REQUIRE(written > 0);
+    device_free(p);
+    EXPECT_EQ(device_memory_file_bytes(), written);  // kept, not returned
+    void* q = device_malloc(kBytes);
+    REQUIRE(q != nullptr);
+    for (size_t at : spots) {
+        std::vector<unsigned char> seen(4096, 1);
+        EXPECT_EQ(copy_from_device(seen.data(), static_cast<char*>(q) + at, 4096), 0);
+        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](unsigned char c) { return c == 0; }));
+    }
+    device_free(q);
+}
+
+// Beyond 128 MB of written pages, freed memory goes back to the system.
+TEST(freed_memory_beyond_the_kept_bytes_is_returned) {
+    constexpr size_t kBytes = size_t{160} << 20;
+    std::vector<unsigned char> host(kBytes, 0x33);
+    void* p = device_malloc(kBytes);
+    REQUIRE(p != nullptr);
+    EXPECT_EQ(copy_to_device(p, host.data(), kBytes), 0);
+    const long long written = device_memory_file_bytes();
+    REQUIRE(written >= static_cast<long long>(kBytes));
+    device_free(p);
+    EXPECT_TRUE(device_memory_file_bytes() <= written - static_cast<long long>(kBytes));
 }
 
 TEST(device_memory_calls_are_checked) {

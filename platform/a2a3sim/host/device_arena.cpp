@@ -25,8 +25,10 @@ constexpr uint64_t kDefaultBytes = 8ull << 30;
 constexpr uint64_t kDefaultBytes = 64ull << 30;
 #endif
 constexpr uint64_t kAlignment = 64;
-// Freed device memory kept mapped for reuse before it goes back to the system.
+// Freed device memory kept mapped for reuse before it goes back to the
+// system: bytes of written pages, and separate ranges.
 constexpr uint64_t kKeptBytes = 128ull << 20;
+constexpr size_t kKeptRanges = 4096;
 // Where the arena is placed when nothing else is: far from the program
 // (0x55..), the heap and the shared libraries (0x7f..) of both processes,
 // so the device process finds it free. A sanitizer's own fixed ranges rule
@@ -279,21 +281,26 @@ bool DeviceArena::release(void* data) {
 
 // Freed pages stay in both processes' page tables for the next allocation
 // (a launch frees its block and the next launch takes the same pages: no
-// page faults, on either side, for either); beyond kKeptBytes they go back
-// to the system, and read as zero when handed out again.
+// page faults, on either side, for either). What is kept is counted in
+// pages that hold data: a runtime block reserves far more than it touches
+// (tensormap_and_ringbuffer's rings reserve 1 GiB and a run writes a few
+// MB of them), and only written pages cost memory. Beyond kKeptBytes of
+// those, or kKeptRanges ranges, they go back to the system, and read as
+// zero when handed out again.
 void DeviceArena::keep(uint64_t first, uint64_t pages) {
     kept_[first] = pages;
-    kept_pages_ += pages;
-    if (kept_pages_ * page_ <= kKeptBytes) return;
+    for_each_data_run(first, pages, [&](uint64_t, uint64_t n) { kept_data_pages_ += n; });
+    if (kept_data_pages_ * page_ <= kKeptBytes && kept_.size() <= kKeptRanges) return;
     for (const auto& [at, count] : kept_) {
         fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(at * page_),
                   static_cast<off_t>(count * page_));
     }
     kept_.clear();
-    kept_pages_ = 0;
+    kept_data_pages_ = 0;
 }
 
-// Takes [first, first + pages) out of the kept pages, zeroing what it held.
+// Takes [first, first + pages) out of the kept pages, zeroing the ones that
+// hold data (the others are holes of the memory file: they read as zero).
 void DeviceArena::reuse_kept(uint64_t first, uint64_t pages) {
     uint64_t end = first + pages;
     auto it = kept_.upper_bound(first);
@@ -305,11 +312,37 @@ void DeviceArena::reuse_kept(uint64_t first, uint64_t pages) {
             continue;
         }
         uint64_t from = std::max(at, first), to = std::min(at + count, end);
-        std::memset(reinterpret_cast<void*>(page_address(from)), 0, (to - from) * page_);
+        for_each_data_run(from, to - from, [&](uint64_t run, uint64_t n) {
+            std::memset(reinterpret_cast<void*>(page_address(run)), 0, n * page_);
+            kept_data_pages_ -= std::min(kept_data_pages_, n);
+        });
         it = kept_.erase(it);
-        kept_pages_ -= to - from;
         if (at < from) kept_[at] = from - at;
         if (to < at + count) kept_[to] = at + count - to;
+    }
+}
+
+// Calls visit(first page, pages) for each run of pages in [first, first +
+// pages) that holds data in the memory file, found with SEEK_DATA and
+// SEEK_HOLE (the kernel skips holes without visiting their pages). Where
+// the file cannot tell, every page counts as data.
+template <typename Visit>
+void DeviceArena::for_each_data_run(uint64_t first, uint64_t pages, Visit visit) const {
+    const off_t end = static_cast<off_t>((first + pages) * page_);
+    off_t at = static_cast<off_t>(first * page_);
+    while (at < end) {
+        off_t data = lseek(fd_, at, SEEK_DATA);
+        if (data < 0) {
+            if (errno != ENXIO) visit(static_cast<uint64_t>(at) / page_, (end - at) / page_);
+            return;  // ENXIO: no data from `at` to the end of the file
+        }
+        if (data >= end) return;
+        off_t hole = lseek(fd_, data, SEEK_HOLE);
+        if (hole < 0 || hole > end) hole = end;
+        const uint64_t run = static_cast<uint64_t>(data) / page_;
+        const uint64_t stop = (static_cast<uint64_t>(hole) + page_ - 1) / page_;
+        visit(run, stop - run);
+        at = static_cast<off_t>(stop * page_);
     }
 }
 

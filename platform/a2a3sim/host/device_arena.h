@@ -14,9 +14,9 @@
 // and guard pages fault. The host's own view is all read-write (its copies
 // are checked against the allocation table instead).
 //
-// Freed pages are kept mapped for the next allocation (up to 128 MB; zeroed
-// when handed out again), then go back to the memory file (hole punched), so
-// memory is returned to the system.
+// Freed pages are kept mapped for the next allocation (up to 128 MB of
+// written pages; zeroed when handed out again), then go back to the memory
+// file (hole punched), so memory is returned to the system.
 #pragma once
 
 #include <cstddef>
@@ -88,6 +88,8 @@ private:
     void take_private_copy();
     void keep(uint64_t first, uint64_t pages);
     void reuse_kept(uint64_t first, uint64_t pages);
+    template <typename Visit>
+    void for_each_data_run(uint64_t first, uint64_t pages, Visit visit) const;
     uint64_t page_address(uint64_t page) const { return base_ + page * page_; }
 
     int fd_ = -1;
@@ -101,7 +103,7 @@ private:
     std::map<uint64_t, uint64_t> live_by_data_;       // data address -> first page
     std::vector<ProtectionSink*> sinks_;
     std::map<uint64_t, uint64_t> kept_;  // freed pages not yet returned: first -> pages
-    uint64_t kept_pages_ = 0;
+    uint64_t kept_data_pages_ = 0;       // of the kept pages, those holding data
 };
 
 // Parses a size such as 64G, 512M or 1073741824 (PTO_SIM_DEVICE_MEMORY).
