@@ -78,8 +78,12 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
         return;
     }
     // seq_cst on both sides (here and in ring) orders "announce sleeper, then
-    // re-check seq" against "bump seq, then check sleepers": one of the two
-    // always sees the other.
+    // re-check seq" against "bump seq, then take the sleepers": one of the
+    // two always sees the other. The ring that wakes the sleepers zeroes the
+    // count, so the rings after it (until someone sleeps again) make no
+    // system call while the woken thread is still on its way to a core; a
+    // sleeper that leaves by its timeout leaves its count for the next ring
+    // to clear with one spare wake.
     bell->sleepers.fetch_add(1, std::memory_order_seq_cst);
     if (bell->seq.load(std::memory_order_seq_cst) == observed) {
         timespec ts;
@@ -87,12 +91,12 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
         ts.tv_nsec = static_cast<long>(max_wait_ns % 1'000'000'000ull);
         syscall(SYS_futex, futex_word(bell), FUTEX_WAIT, observed, &ts, nullptr, 0);
     }
-    bell->sleepers.fetch_sub(1, std::memory_order_release);
 }
 
 void pto_doorbell_ring(Doorbell* bell) {
     bell->seq.fetch_add(1, std::memory_order_seq_cst);
-    if (bell->sleepers.load(std::memory_order_seq_cst) != 0) {
+    if (bell->sleepers.load(std::memory_order_seq_cst) != 0 &&
+        bell->sleepers.exchange(0, std::memory_order_seq_cst) != 0) {
         syscall(SYS_futex, futex_word(bell), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
     }
 }
