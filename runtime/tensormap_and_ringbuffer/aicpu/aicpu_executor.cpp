@@ -40,6 +40,7 @@ struct OwnedWorker {
     bool answered = false;
     uint64_t task = 0;  // PTO2TaskId + 1 of the running task, 0 when idle
     uint32_t seq = 0;
+    TaskTrace trace;  // of the running task
 };
 
 class Scheduler {
@@ -115,9 +116,10 @@ int Scheduler::check_answer(int w) {
 
 void Scheduler::dispatch(int w, uint64_t id) {
     TaskSlot& s = v_.slot(id);
-    s.worker = w + 1;
-    s.scheduler = slice_.thread_index + 1;
-    s.dispatch_ns = pto_now_ns();
+    OwnedWorker& o = owned_[w];
+    o.trace.worker = w;
+    o.trace.scheduler = slice_.thread_index;
+    o.trace.dispatch_ns = pto_now_ns();
     s.state.store(static_cast<int32_t>(SlotState::kRunning), std::memory_order_relaxed);
     if (TaskRecord* r = tm::record_of(v_, s.seq)) {
         r->state.store(static_cast<int32_t>(SlotState::kRunning) + 1, std::memory_order_relaxed);
@@ -125,7 +127,6 @@ void Scheduler::dispatch(int w, uint64_t id) {
         r->scheduler = slice_.thread_index;
     }
     SchedulerLine& line = v_.mailboxes()[w].sched;
-    OwnedWorker& o = owned_[w];
     line.task.store(s.seq + 1, std::memory_order_relaxed);
     line.kernel.store(s.kernel, std::memory_order_relaxed);
     line.args.store(s.args, std::memory_order_relaxed);
@@ -166,10 +167,10 @@ int Scheduler::step(bool* progress_out) {
             }
             if (now == 0) now = pto_now_ns();
             TaskSlot& s = v_.slot(o.task - 1);
-            s.start_ns = k.start_time.load(std::memory_order_relaxed);
-            s.end_ns = k.end_time.load(std::memory_order_relaxed);
+            o.trace.start_ns = k.start_time.load(std::memory_order_relaxed);
+            o.trace.end_ns = k.end_time.load(std::memory_order_relaxed);
             o.task = 0;
-            released += static_cast<uint64_t>(tm::complete_task(v_, s, now));
+            released += static_cast<uint64_t>(tm::complete_task(v_, s, o.trace, now));
             ++finished;
             progress = true;
         }

@@ -154,6 +154,11 @@ bool Orchestrator::alive(uint64_t id) const {
     return number_of(id) >= v_.block->last_alive[ring_of(id)].value.load(std::memory_order_acquire);
 }
 
+uint64_t Orchestrator::last_seen(int ring) {
+    last_seen_[ring] = v_.block->last_alive[ring].value.load(std::memory_order_acquire);
+    return last_seen_[ring];
+}
+
 bool Orchestrator::scope_open(uint32_t depth, uint32_t serial) const {
     return depth >= 1 && depth <= depth_ && scopes_[depth - 1].serial == serial;
 }
@@ -416,9 +421,13 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
             next_[ring] + 2 + batch > rs.window ? next_[ring] + 2 + batch - rs.window : 0;
         return at < next_[ring] ? at : next_[ring];
     };
-    if (!wait_for_room(ring, Room::kWindow, 1, window_batch_at, [&] {
-            return next_[ring] - last.load(std::memory_order_acquire) < rs.window - 1;
-        })) {
+    // The room last seen is checked first: last_alive's line is written by
+    // the schedulers as tasks retire, and reading it per task would take it
+    // from them each time. Only a ring that looks full is looked at again.
+    auto window_room = [&](uint64_t l) { return next_[ring] - l < rs.window - 1; };
+    if (!window_room(last_seen_[ring]) &&
+        !wait_for_room(ring, Room::kWindow, 1, window_batch_at,
+                       [&] { return window_room(last_seen(ring)); })) {
         return false;
     }
     uint64_t number = next_[ring]++;
@@ -437,12 +446,10 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     s.state.store(static_cast<int32_t>(SlotState::kPending), std::memory_order_relaxed);
     s.fanout_head = 0;
     s.consumed.store(0, std::memory_order_relaxed);
-    s.worker = 0;
-    s.scheduler = 0;
-    s.ready_ns = s.dispatch_ns = s.start_ns = s.end_ns = 0;
     s.scope_serial = depth_ > 0 ? scopes_[depth_ - 1].serial : 0;
-    s.scope_depth = depth_;
-    s.dep_begin = s.dep_end = dep_head_[ring];
+    s.scope_depth = static_cast<uint16_t>(depth_);
+    s.dep_begin = dep_head_[ring];
+    s.dep_count = 0;
     current_ = id;
 
     // The heap: the task's bytes in one piece, skipping the ring's tail
@@ -454,8 +461,7 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     // Where the oldest live piece starts (ring coordinates): the newest
     // reclaimed task's end, written by this thread. With nothing older
     // alive, all of the heap is free from where this piece goes.
-    auto heap_tail = [&]() -> uint64_t {
-        uint64_t l = last.load(std::memory_order_acquire);
+    auto heap_tail_at = [&](uint64_t l) -> uint64_t {
         if (l >= number) return head + skip;
         return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
     };
@@ -466,7 +472,7 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     // touching the whole heap (resident memory, cache, page faults).
     if (skip == 0 && at >= kHeapWarmBytes && at >= next_early_wrap_[ring] &&
         rs.heap >= 2 * kHeapWarmBytes) {
-        const uint64_t tail = heap_tail();
+        const uint64_t tail = heap_tail_at(last_seen(ring));
         const uint64_t lap = head - at;
         // This lap's bytes below the tail (none while live pieces remain in
         // the lap before).
@@ -490,10 +496,10 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
         return first_fit(last.load(std::memory_order_acquire), number, tail_at,
                          [&](uint64_t tail) { return head + want - tail <= rs.heap; });
     };
-    if (need > rs.heap || !wait_for_room(ring, Room::kHeap, need, heap_batch_at, [&] {
-            uint64_t tail = heap_tail();
-            return head + skip + need - tail <= rs.heap;
-        })) {
+    auto heap_room = [&](uint64_t l) { return head + skip + need - heap_tail_at(l) <= rs.heap; };
+    if (need > rs.heap || (!heap_room(last_seen_[ring]) &&
+                           !wait_for_room(ring, Room::kHeap, need, heap_batch_at,
+                                          [&] { return heap_room(last_seen(ring)); }))) {
         if (need > rs.heap && !failed())
             report_no_room(ring, Room::kHeap, need, nullptr, false, false);
         s.heap_end = heap_head_[ring];
@@ -683,10 +689,11 @@ bool Orchestrator::link(const Allocation& a) {
     if (n == 0) return true;
     std::atomic<uint64_t>& last = v_.block->last_alive[ring].value;
     uint64_t number = number_of(a.id);
-    auto pool_tail = [&]() -> uint64_t {
-        uint64_t l = last.load(std::memory_order_acquire);
-        if (l >= number) return dep_head_[ring];
-        return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end;
+    auto pool_room = [&](uint64_t l) {
+        const uint64_t tail = l >= number ? dep_head_[ring]
+                              : l == 0    ? 0
+                                          : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end();
+        return dep_head_[ring] + n - tail <= rs.dep_pool;
     };
     if (n > rs.dep_pool) {
         report_no_room(ring, Room::kDeps, n, nullptr, false, false);
@@ -696,14 +703,15 @@ bool Orchestrator::link(const Allocation& a) {
         const uint64_t want = n + rs.dep_pool / kBatchShare;
         auto tail_at = [&](uint64_t l) -> uint64_t {
             if (l >= number) return dep_head_[ring];
-            return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end;
+            return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].dep_end();
         };
         return first_fit(last.load(std::memory_order_acquire), number, tail_at, [&](uint64_t tail) {
             return dep_head_[ring] + want - tail <= rs.dep_pool;
         });
     };
-    if (!wait_for_room(ring, Room::kDeps, n, pool_batch_at,
-                       [&] { return dep_head_[ring] + n - pool_tail() <= rs.dep_pool; })) {
+    if (!pool_room(last_seen_[ring]) && !wait_for_room(ring, Room::kDeps, n, pool_batch_at, [&] {
+            return pool_room(last_seen(ring));
+        })) {
         return false;
     }
     c.dep_begin = dep_head_[ring];
@@ -723,7 +731,7 @@ bool Orchestrator::link(const Allocation& a) {
         TaskSlot& p = v_.slot(pid);
         if (hold) {
             if (!tm::try_take_ref(p)) {
-                c.dep_end = dep_head_[ring];
+                c.dep_count = static_cast<uint32_t>(dep_head_[ring] - c.dep_begin);
                 return !memory_gone(pid, "a tensor argument");
             }
             e.holds_ref = 1;
@@ -740,7 +748,7 @@ bool Orchestrator::link(const Allocation& a) {
         }
         tm::unlock_fanout(p);
     }
-    c.dep_end = dep_head_[ring];
+    c.dep_count = static_cast<uint32_t>(dep_head_[ring] - c.dep_begin);
     return true;
 }
 
@@ -798,7 +806,7 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     if (!has_kernel) {
         // alloc_tensors: nothing to run; done at once.
         s.pending.store(0, std::memory_order_relaxed);
-        tm::complete_task(v_, s, pto_now_ns());
+        tm::complete_task(v_, s, TaskTrace(), pto_now_ns());
         return;
     }
     if (TaskRecord* r = tm::record_of(v_, s.seq)) {
@@ -819,7 +827,9 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     }
     if (ready) {
         tm::make_ready(v_, s, pto_now_ns());
-        tm::wake_idle_schedulers(v_);
+        // Serialised, no scheduler dispatches before the orchestration is
+        // done (which rings them all): waking one per task only costs.
+        if (b->serial == 0) tm::wake_idle_schedulers(v_);
     }
     // A lone thread keeps its workers fed while it submits.
     if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {
@@ -927,7 +937,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     s.kernel = kernel;
     s.args = reinterpret_cast<uint64_t>(words);
     s.func_id = kernel_id;
-    s.core_type = core_type;
+    s.core_type = static_cast<int16_t>(core_type);
     if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
         r->func_id = kernel_id;
         r->core_type = core_type;

@@ -63,6 +63,8 @@ private:
 
     int ring_now() const;
     bool alive(uint64_t id) const;
+    // Loads the ring's last_alive into last_seen_ and returns it.
+    uint64_t last_seen(int ring);
     bool scope_open(uint32_t depth, uint32_t serial) const;
     template <typename BatchAt, typename HasRoom>
     bool wait_for_room(int ring, Room what, uint64_t need, BatchAt batch_at_of, HasRoom has_room);
@@ -91,6 +93,9 @@ private:
     uint64_t heap_head_[kRingCount] = {};
     uint64_t heap_at_[kRingCount] = {};  // heap_head_ % the ring's heap
     uint64_t dep_head_[kRingCount] = {};
+    // Each ring's last_alive as last loaded: reclamation only moves it up,
+    // so room found with it is there (a ring that looks full looks again).
+    uint64_t last_seen_[kRingCount] = {};
     uint64_t next_early_wrap_[kRingCount] = {};  // heap offset of the next early-wrap check
     Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
     uint32_t depth_ = 0;

@@ -59,7 +59,6 @@ inline void wake_idle_schedulers(const TmView& v) {
 
 // The task's pending count reached zero: queue it for its core type.
 inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
-    s.ready_ns = now;
     s.state.store(static_cast<int32_t>(SlotState::kReady), std::memory_order_relaxed);
     if (TaskRecord* r = record_of(v, s.seq)) {
         r->ready_ns = now;
@@ -125,20 +124,20 @@ inline bool try_take_ref(TaskSlot& s) {
     return false;
 }
 
-// The task finished (its kernel returned, or it had none): release its
-// consumers, then the references it held on its producers, then its own.
-// Returns how many consumers became ready.
-inline int complete_task(const TmView& v, TaskSlot& s, uint64_t now) {
+// The task finished (its kernel returned, or it had none: `trace` is then
+// empty): release its consumers, then the references it held on its
+// producers, then its own. Returns how many consumers became ready.
+inline int complete_task(const TmView& v, TaskSlot& s, const TaskTrace& trace, uint64_t now) {
     lock_fanout(s);
     s.state.store(static_cast<int32_t>(SlotState::kDone), std::memory_order_release);
     uint64_t next = s.fanout_head;
     unlock_fanout(s);
     if (TaskRecord* r = record_of(v, s.seq)) {
-        r->start_ns = s.start_ns;
-        r->end_ns = s.end_ns;
-        r->dispatch_ns = s.dispatch_ns;
-        r->worker = s.worker - 1;
-        r->scheduler = s.scheduler - 1;
+        r->start_ns = trace.start_ns;
+        r->end_ns = trace.end_ns;
+        r->dispatch_ns = trace.dispatch_ns;
+        r->worker = trace.worker;
+        r->scheduler = trace.scheduler;
         r->state.store(static_cast<int32_t>(SlotState::kDone) + 1, std::memory_order_release);
     }
     int released = 0;
@@ -155,9 +154,10 @@ inline int complete_task(const TmView& v, TaskSlot& s, uint64_t now) {
     }
     int ring = ring_of(s.id);
     uint32_t pool = v.block->rings[ring].dep_pool;
-    if (s.dep_begin < s.dep_end) {
+    if (s.dep_count > 0) {
         const DepEntry* deps = v.deps(ring);
-        for (uint64_t i = s.dep_begin, at = s.dep_begin % pool; i < s.dep_end; ++i) {
+        const uint64_t end = s.dep_end();
+        for (uint64_t i = s.dep_begin, at = s.dep_begin % pool; i < end; ++i) {
             if (deps[at].holds_ref) release_ref(v, deps[at].producer);
             if (++at == pool) at = 0;
         }

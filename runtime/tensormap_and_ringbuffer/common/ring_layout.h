@@ -41,19 +41,27 @@ inline constexpr uint64_t number_of(uint64_t id) {
 
 enum class SlotState : int32_t { kPending = 0, kReady = 1, kRunning = 2, kDone = 3 };
 
-// One task in its ring's window. The orchestrator writes the first part
-// before the task is published (its pending count dropping to zero, or the
-// first edge to it from a producer's completion) and never again while the
-// task lives; schedulers write the trace part.
+// One task in its ring's window, two cache lines. The orchestrator writes
+// the first before the task is published (its pending count dropping to
+// zero, or the first edge to it from a producer's completion) and never
+// again while the task lives; schedulers only read it. The second is the
+// dependency state every thread updates. Nothing else lives here: the
+// trace of a running task stays with the scheduler that dispatched it, so
+// the orchestrator, refilling a slot, takes no line a scheduler writes per
+// task but the one it must.
 struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
     uint64_t id;      // PTO2TaskId held by the slot
     uint64_t seq;     // submission order over all rings (records, graph export)
     uint64_t kernel;  // entry address; 0 for alloc_tensors (no kernel)
     uint64_t args;    // device address of the kernel's int64 argument words
     int32_t func_id;
-    int32_t core_type;
-    uint64_t heap_end;            // the ring's heap counter after this task's memory
-    uint64_t dep_begin, dep_end;  // this task's entries in its ring's dependency pool
+    int16_t core_type;
+    uint16_t scope_depth;   // the scope instance the task was submitted in:
+    uint32_t scope_serial;  // its depth and serial (the orchestrator's own)
+    uint32_t dep_count;     // its entries in its ring's dependency pool,
+    uint64_t dep_begin;     // from dep_begin (a pool counter)
+    uint64_t heap_end;      // the ring's heap counter after this task's memory
+    uint64_t dep_end() const { return dep_begin + dep_count; }
 
     // Dependency state.
     alignas(PLATFORM_CACHE_LINE)
@@ -63,14 +71,14 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
     std::atomic<int32_t> state;      // SlotState
     uint64_t fanout_head;            // DepEntry index + 1 of its first consumer (under the lock)
     std::atomic<uint64_t> consumed;  // id + 1 once nothing needs the task any more
+};
+static_assert(sizeof(TaskSlot) == 2 * PLATFORM_CACHE_LINE, "a task slot is two cache lines");
 
-    // Trace (schedulers).
-    alignas(PLATFORM_CACHE_LINE) int32_t worker;  // + 1, 0 until dispatched
-    int32_t scheduler;                            // + 1
-    uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
-    // The orchestrator's own: which scope instance the task was submitted in.
-    uint32_t scope_serial;
-    uint32_t scope_depth;
+// Where and when a task ran, kept by the scheduler that dispatched it and
+// copied into the task's record when it completes.
+struct TaskTrace {
+    int32_t worker = -1, scheduler = -1;
+    uint64_t dispatch_ns = 0, start_ns = 0, end_ns = 0;
 };
 
 // One edge producer -> consumer, allocated in the consumer's ring when the
