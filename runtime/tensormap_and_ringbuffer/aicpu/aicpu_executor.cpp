@@ -67,6 +67,7 @@ private:
     const TmView& v_;
     const SchedulerSlice& slice_;
     Doorbell& bell_;
+    uint64_t idle_types_ = 0;  // armed_for() bits of the types it had workers free for
     OwnedWorker owned_[PLATFORM_MAX_WORKERS];
 };
 
@@ -146,7 +147,8 @@ int Scheduler::step(bool* progress_out) {
     bool progress = false;
     int faulted = -1, wrong = 0;
     uint64_t finished = 0, released = 0;
-    uint64_t idle[2] = {0, 0};  // per core type: workers left without a task
+    uint64_t idle[2] = {0, 0};        // per core type: workers left without a task
+    uint64_t dispatched[2] = {0, 0};  // per core type
     uint64_t now = 0;
     slice_.for_each_worker([&](int w) {
         if (faulted >= 0 || wrong != 0) return;
@@ -178,6 +180,7 @@ int Scheduler::step(bool* progress_out) {
         uint64_t next;
         if (v_.ready(static_cast<int>(type_of(w))).pop(&next)) {
             dispatch(w, next);
+            ++dispatched[static_cast<int>(type_of(w))];
             progress = true;
         } else {
             ++idle[static_cast<int>(type_of(w))];
@@ -201,10 +204,19 @@ int Scheduler::step(bool* progress_out) {
         return 1;
     }
     // Tasks this pass made ready: this thread takes them on its next pass
-    // (it returns with progress); the others are woken only when its idle
-    // workers of either core type might not take them all, so a chain does
-    // not wake every scheduler for each task.
-    if (released > (idle[0] < idle[1] ? idle[0] : idle[1])) tm::wake_idle_schedulers(v_);
+    // (it returns with progress), as many as it has workers free. Ready
+    // tasks of a type it has no worker free for after a pass that released
+    // or dispatched some go to an idle scheduler that has: more than this
+    // thread could take (it may be the one rung for them), or of a type it
+    // lacks. A chain wakes nobody else.
+    idle_types_ = 0;
+    for (int t = 0; t < 2; ++t) {
+        if (idle[t] > 0) {
+            idle_types_ |= tm::armed_for(t);
+        } else if ((released > 0 || dispatched[t] > 0) && v_.ready(t).size() > 0) {
+            tm::wake_idle_scheduler(v_, t, slice_.thread_index);
+        }
+    }
     return 0;
 }
 
@@ -213,8 +225,9 @@ int Scheduler::run() {
     IdleBackoff backoff(WaiterRole::kScheduler);
     uint64_t seen_completed = ~0ull;
     uint64_t since = pto_now_ns();
-    // Armed while idle: tasks made ready then ring this thread's doorbell
-    // (tm::wake_idle_schedulers); while it finds work, nobody needs to.
+    // Armed while idle, with the core types it has workers free for: a task
+    // of such a type made ready then may ring this thread's doorbell
+    // (tm::wake_idle_scheduler); while it finds work, nobody needs to.
     std::atomic<uint64_t>& armed = b->scheduler_armed[slice_.thread_index].value;
     bool is_armed = false;
     for (;;) {
@@ -235,8 +248,8 @@ int Scheduler::run() {
         }
         if (!is_armed) {
             // Arm, then sample and look again before waiting: the fence pairs
-            // with wake_idle_schedulers'.
-            armed.store(1, std::memory_order_relaxed);
+            // with wake_idle_scheduler's.
+            armed.store(tm::kArmed | idle_types_, std::memory_order_relaxed);
             std::atomic_thread_fence(std::memory_order_seq_cst);
             is_armed = true;
             continue;

@@ -829,7 +829,7 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
         tm::make_ready(v_, s, pto_now_ns());
         // Serialised, no scheduler dispatches before the orchestration is
         // done (which rings them all): waking one per task only costs.
-        if (b->serial == 0) tm::wake_idle_schedulers(v_);
+        if (b->serial == 0) tm::wake_idle_scheduler(v_, s.core_type, -1);
     }
     // A lone thread keeps its workers fed while it submits.
     if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {

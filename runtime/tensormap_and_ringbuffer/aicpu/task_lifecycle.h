@@ -43,17 +43,34 @@ inline void ring_schedulers(const TmView& v) {
     for (int i = 0; i < n; ++i) pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
 }
 
-// Tasks were made ready: rings the doorbells of the schedulers that are
-// idle (armed). One that is not armed polls the queues before it waits.
-// The fence pairs with the one after a scheduler arms: of its arming and
-// this thread's push, at least one sees the other.
-inline void wake_idle_schedulers(const TmView& v) {
+// A scheduler's armed word: 0 while it works; while it idles, kArmed plus
+// a bit per core type it has an idle worker of (it could take such a task).
+constexpr uint64_t kArmed = 1ull << 63;
+inline constexpr uint64_t armed_for(int core_type) {
+    return 1ull << core_type;
+}
+
+// A task of `core_type` was made ready: rings the first scheduler (other
+// than `self`, -1 for none) that idles with a worker of that type free.
+// One is enough: it takes the task, or leaves it for a scheduler that is
+// awake anyway, and rings the next idle one if it had fewer free workers
+// than the queue has tasks (Scheduler::step). Ringing the lowest index
+// first keeps a trickle of tasks on few schedulers, so the rest park
+// instead of sharing the cores with the orchestration. A scheduler that is
+// not armed polls the queues before it waits; the fence pairs with the one
+// after a scheduler arms: of its arming and this thread's push, at least
+// one sees the other.
+inline void wake_idle_scheduler(const TmView& v, int core_type, int self) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     int threads = v.block->aicpu_thread_num;
     int n = threads > 1 ? threads - 1 : 1;
     for (int i = 0; i < n; ++i) {
-        if (v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) != 0)
+        if (i == self) continue;
+        if ((v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) &
+             armed_for(core_type)) != 0) {
             pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
+            return;
+        }
     }
 }
 
