@@ -19,6 +19,8 @@ constexpr uint64_t kHeapAlign = 64;
 constexpr uint64_t kMaxParkNs = 10'000'000;
 // With one AICPU thread: submissions between two scheduler steps.
 constexpr uint32_t kSubmitsPerStep = 8;
+// How often the rings' last_alive are reloaded for maybe_alive().
+constexpr uint32_t kSubmitsPerRefresh = 16;
 // Adds the time from `entered` to the scope's end to `total`: the
 // orchestration's waits, reported apart from its own work.
 struct WaitClock {
@@ -49,6 +51,14 @@ constexpr uint64_t kRoomSettleNs = 200'000;
 constexpr uint64_t kBatchShare = 8;
 // The part of a ring's heap a run with little live data keeps reusing.
 constexpr uint64_t kHeapWarmBytes = 4ull << 20;
+
+// Whether producer `p` is done. An alloc_tensors task (no kernel, in the
+// slot's line this thread writes) is done once published: its state line,
+// which the schedulers' reference releases keep taking, is not read.
+bool producer_done(const TaskSlot& p) {
+    return p.kernel == 0 ||
+           p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone);
+}
 
 // The smallest reclaim point l in [from, to] (the ring's last_alive) at which
 // fits(tail(l)) holds; tail is nondecreasing in l. `to` if none does.
@@ -152,6 +162,12 @@ bool Orchestrator::alive(uint64_t id) const {
     // Pairs with advance_ring's seq_cst compare-exchange: below last_alive,
     // the task and everything it waited for are done.
     return number_of(id) >= v_.block->last_alive[ring_of(id)].value.load(std::memory_order_acquire);
+}
+
+void Orchestrator::refresh_last_seen() {
+    for (int r = 0; r < kRingCount; ++r) {
+        if (next_[r] > last_seen_[r]) last_seen(r);
+    }
 }
 
 uint64_t Orchestrator::last_seen(int ring) {
@@ -303,6 +319,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
                                  HasRoom has_room) {
     TmLaunchBlock* b = v_.block;
     if (has_room()) return true;
+    return_prepaid_refs();
     // A batch never retires past the ring's oldest task of a scope still
     // open here: wake there at the latest, where the wait either has room
     // or is stuck (and says so).
@@ -592,13 +609,15 @@ void Orchestrator::remember_producer(uint32_t at) {
 bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
                             const AccessRegion& r, bool manual) {
     if (t.owner_task != 0) {
-        if (!alive(t.owner_task - 1)) return !memory_gone(t.owner_task - 1, "a tensor argument");
+        if (!maybe_alive(t.owner_task - 1))
+            return !memory_gone(t.owner_task - 1, "a tensor argument");
         if (!note_producer(t.owner_task - 1, true)) return false;
     }
     if (t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
     if (r.empty()) return true;
     bool write = kind != PTO2ArgKind::INPUT;
-    auto is_alive = [&](uint64_t task) { return alive(task); };
+    auto is_alive = [&](uint64_t task) { return maybe_alive(task); };
+    auto is_alive_now = [&](uint64_t task) { return alive(task); };
     bool ok = true;
     // In a MANUAL scope the task takes no discovered edges, but its access
     // is recorded all the same: tasks after the scope, and the
@@ -614,7 +633,8 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
     // No entry free: drop the retired ones, then wait for more to retire.
     if (!ok) return false;
     auto any_retirement = []() -> uint64_t { return 0; };
-    if (!wait_for_room(0, Room::kMap, 1, any_retirement, [&] { return map_.sweep(is_alive) > 0; }))
+    if (!wait_for_room(0, Room::kMap, 1, any_retirement,
+                       [&] { return map_.sweep(is_alive_now) > 0; }))
         return false;
     return map_.access(t.buffer.addr, r, write, !manual, id, is_alive, edge) && ok;
 }
@@ -650,6 +670,36 @@ bool Orchestrator::outputs_held(uint64_t id) {
     return false;
 }
 
+bool Orchestrator::take_owner_ref(TaskSlot& p, uint64_t pid) {
+    for (PrepaidRefs& e : prepaid_) {
+        if (e.id == pid + 1 && e.left > 0) {
+            --e.left;
+            return true;
+        }
+    }
+    if (!tm::try_take_refs(p, kPrepaidRefs)) return false;
+    PrepaidRefs* slot = nullptr;
+    for (PrepaidRefs& e : prepaid_) {
+        if (e.left == 0) {
+            slot = &e;
+            break;
+        }
+    }
+    if (slot == nullptr) {
+        slot = &prepaid_[prepaid_next_++ % kPrepaidOwners];
+        tm::release_refs(v_, slot->id - 1, slot->left);
+    }
+    *slot = PrepaidRefs{pid + 1, kPrepaidRefs - 1};
+    return true;
+}
+
+void Orchestrator::return_prepaid_refs() {
+    for (PrepaidRefs& e : prepaid_) {
+        if (e.left > 0) tm::release_refs(v_, e.id - 1, e.left);
+        e = PrepaidRefs{};
+    }
+}
+
 // Links the current task behind each producer still running and holds the
 // memory of each producer that made a buffer it uses, in dependency entries
 // of its ring. A producer already done that owns nothing it uses needs no
@@ -666,7 +716,7 @@ bool Orchestrator::link(const Allocation& a) {
         const uint64_t entry = producers_[i];
         const uint64_t pid = entry & ~kProducerOwnsMemory;
         const TaskSlot& p = v_.slot(pid);
-        if (!alive(pid) || p.id != pid) {
+        if (!maybe_alive(pid) || p.id != pid) {
             if ((entry & kProducerOwnsMemory) != 0) return !memory_gone(pid, "a tensor argument");
             continue;
         }
@@ -681,9 +731,7 @@ bool Orchestrator::link(const Allocation& a) {
                     EdgeRecord{static_cast<uint32_t>(p.seq), static_cast<uint32_t>(next_seq_)};
             }
         }
-        const bool done =
-            p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone);
-        if (done && (entry & kProducerOwnsMemory) == 0) continue;
+        if (producer_done(p) && (entry & kProducerOwnsMemory) == 0) continue;
         producers_[n++] = entry;
     }
     if (n == 0) return true;
@@ -730,14 +778,13 @@ bool Orchestrator::link(const Allocation& a) {
         // has no references left to take and is done.
         TaskSlot& p = v_.slot(pid);
         if (hold) {
-            if (!tm::try_take_ref(p)) {
+            if (!take_owner_ref(p, pid)) {
                 c.dep_count = static_cast<uint32_t>(dep_head_[ring] - c.dep_begin);
                 return !memory_gone(pid, "a tensor argument");
             }
             e.holds_ref = 1;
         }
-        if (p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone))
-            continue;
+        if (producer_done(p)) continue;
         tm::lock_fanout(p);
         if (p.state.load(std::memory_order_acquire) != static_cast<int32_t>(SlotState::kDone)) {
             e.next = p.fanout_head;
@@ -947,7 +994,13 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
         r->ready_ns = r->dispatch_ns = r->start_ns = r->end_ns = 0;
     }
 
-    // Producers: creators, discovered accesses, explicit edges.
+    // Producers: creators, discovered accesses, explicit edges. What looks
+    // alive is reloaded every few submissions, so the tensor map drops the
+    // entries of retired tasks as it walks.
+    if (++since_refresh_ >= kSubmitsPerRefresh) {
+        since_refresh_ = 0;
+        refresh_last_seen();
+    }
     ++seen_stamp_;
     producer_count_ = 0;
     linked_ = 0;
@@ -967,7 +1020,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
                   next_seq_, kernel_id, d, dep);
             break;
         }
-        if (alive(dep) && !note_producer(dep, false)) break;
+        if (maybe_alive(dep) && !note_producer(dep, false)) break;
     }
     if (!failed()) link(a);
     if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
@@ -1054,6 +1107,7 @@ void Orchestrator::scope_begin(PTO2ScopeMode mode) {
 
 void Orchestrator::scope_end() {
     if (depth_ == 0) return;
+    return_prepaid_refs();
     --depth_;
     if (depth_ >= PTO2_MAX_SCOPE_DEPTH) return;
     // Every task of the scope loses its scope reference: those done and
@@ -1067,6 +1121,7 @@ void Orchestrator::scope_end() {
 
 bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why) {
     TmLaunchBlock* b = v_.block;
+    return_prepaid_refs();
     Doorbell& bell = wait_bell();
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);

@@ -63,6 +63,26 @@ private:
 
     int ring_now() const;
     bool alive(uint64_t id) const;
+    // alive() as of the last_alive last loaded (last_seen_): a retired task
+    // may still look alive, never the other way round. For discovery, where
+    // a task that looks alive is checked again by link() (its slot's id, its
+    // state, a reference that cannot be taken once it is consumed).
+    bool maybe_alive(uint64_t id) const { return number_of(id) >= last_seen_[ring_of(id)]; }
+    void refresh_last_seen();
+    // A reference on memory owner `p` (task `pid`) for the current task;
+    // false if it is consumed. Taken kPrepaidRefs at a time and handed out
+    // from prepaid_: readers of one buffer touch the owner's counter, a line
+    // the schedulers' releases write, once per batch. What is left is given
+    // back before this thread waits and when a scope ends, so prepaid
+    // references never hold up a ring's reclamation or a scope's end.
+    bool take_owner_ref(TaskSlot& p, uint64_t pid);
+    void return_prepaid_refs();
+    static constexpr int32_t kPrepaidRefs = 64;
+    static constexpr int kPrepaidOwners = 4;
+    struct PrepaidRefs {
+        uint64_t id = 0;  // task id + 1, 0 = free
+        int32_t left = 0;
+    };
     // Loads the ring's last_alive into last_seen_ and returns it.
     uint64_t last_seen(int ring);
     bool scope_open(uint32_t depth, uint32_t serial) const;
@@ -96,6 +116,9 @@ private:
     // Each ring's last_alive as last loaded: reclamation only moves it up,
     // so room found with it is there (a ring that looks full looks again).
     uint64_t last_seen_[kRingCount] = {};
+    uint32_t since_refresh_ = 0;  // submissions since last_seen_ was refreshed
+    PrepaidRefs prepaid_[kPrepaidOwners];
+    uint32_t prepaid_next_ = 0;                  // the entry a new owner replaces when none is free
     uint64_t next_early_wrap_[kRingCount] = {};  // heap offset of the next early-wrap check
     Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
     uint32_t depth_ = 0;

@@ -124,19 +124,23 @@ inline void advance_ring(const TmView& v, int ring) {
     }
 }
 
-inline void release_ref(const TmView& v, uint64_t id) {
+inline void release_refs(const TmView& v, uint64_t id, int32_t n) {
     TaskSlot& s = v.slot(id);
-    if (s.refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (s.refs.fetch_sub(n, std::memory_order_acq_rel) != n) return;
     // Publishes that nothing needs the task; pairs with advance_ring's loads.
     s.consumed.store(id + 1, std::memory_order_seq_cst);
     advance_ring(v, ring_of(id));
 }
 
-// Takes a reference on a task that is not consumed yet; false if it is.
-inline bool try_take_ref(TaskSlot& s) {
+inline void release_ref(const TmView& v, uint64_t id) {
+    release_refs(v, id, 1);
+}
+
+// Takes n references on a task that is not consumed yet; false if it is.
+inline bool try_take_refs(TaskSlot& s, int32_t n) {
     int32_t refs = s.refs.load(std::memory_order_acquire);
     while (refs > 0) {
-        if (s.refs.compare_exchange_weak(refs, refs + 1, std::memory_order_acq_rel)) return true;
+        if (s.refs.compare_exchange_weak(refs, refs + n, std::memory_order_acq_rel)) return true;
     }
     return false;
 }
