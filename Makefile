@@ -4,6 +4,7 @@
 #   make run EXAMPLE=x    build the example's C++ and run it end to end
 #   make check            everything CI runs
 #   make deps             install or check the system packages the build needs
+#   make docs             regenerate docs/reference/c-api.md from the C API headers
 #   make clean            remove build/
 #
 # Source folders map to binaries (see runtime/<name>/runtime.mk):
@@ -401,6 +402,7 @@ endif
 
 # ---- tests -------------------------------------------------------------------
 include tests/tests.mk
+include tools/docs/docs.mk
 
 # ---- user entry points -------------------------------------------------------
 .PHONY: build clean

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Checks what the build needs and installs what is missing when it can
 # (root, or sudo without a password). Called by `make deps` and, once, by
-# `make build`, `make run` and `make check`.
+# `make build`, `make run` and `make check`. `install_deps.sh docs` checks
+# only what `make docs` and the docs suite of `make check` need (Doxygen).
 set -u
 
 PYTHON=${PYTHON:-python3}
@@ -9,9 +10,13 @@ missing_debs=""
 
 has_pkg() { pkg-config --exists "$1" 2>/dev/null; }
 
-command -v pkg-config >/dev/null 2>&1 || missing_debs="$missing_debs pkg-config"
-has_pkg libelf || missing_debs="$missing_debs libelf-dev"
-has_pkg libdw || missing_debs="$missing_debs libdw-dev"
+if [ "${1:-}" = docs ]; then
+    command -v doxygen >/dev/null 2>&1 || missing_debs="$missing_debs doxygen"
+else
+    command -v pkg-config >/dev/null 2>&1 || missing_debs="$missing_debs pkg-config"
+    has_pkg libelf || missing_debs="$missing_debs libelf-dev"
+    has_pkg libdw || missing_debs="$missing_debs libdw-dev"
+fi
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"
@@ -28,6 +33,7 @@ if [ -n "$missing_debs" ]; then
         exit 1
     fi
 fi
+[ "${1:-}" = docs ] && exit 0
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
     echo "deps: no python3 found; install it (apt-get install python3) or pass PYTHON=/path/to/python3" >&2
