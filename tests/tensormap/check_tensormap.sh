@@ -145,6 +145,9 @@ expect_error get_ref_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
 expect_error get_tensor_data_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
 expect_error view_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error output_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error set_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error get_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error bad_core_type INVALID_ARGS PTO2_ORCH_SERIAL=0
 # The same wait, serialised: nothing can run before the orchestration returns.
 expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
 

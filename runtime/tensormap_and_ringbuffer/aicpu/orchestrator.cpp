@@ -899,6 +899,15 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
               what);
         return TaskOutputTensors();
     }
+    // The ready queues are indexed by core type: anything but AIC (0) or
+    // AIV (1) would index past them.
+    if (core_type != 0 && core_type != 1) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "task #%" PRIu64 " (func_id %d): core type %d is neither AIC (0) nor AIV (1); "
+              "submit with rt_submit_aic_task or rt_submit_aiv_task",
+              next_seq_, kernel_id, core_type);
+        return TaskOutputTensors();
+    }
     uint64_t kernel = resolve_kernel(kernel_id);
     if (kernel == 0) {
         fatal(PTO2_ERROR_INVALID_ARGS,
@@ -1160,10 +1169,13 @@ int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, b
     if (failed()) return -1;
     const char* why = include_reads ? "set_tensor_data" : "get_tensor_data";
     uint32_t es = get_element_size(t.dtype);
-    if (t.buffer.addr == 0 || es == 0 || (element + 1) * es > t.buffer.size) {
+    // Compared by element count, never by (element + 1) * es: an index of -1
+    // makes the element 2^64 - 1, and that product wraps to 0.
+    if (t.buffer.addr == 0 || es == 0 || element >= t.buffer.size / es) {
         fatal(PTO2_ERROR_INVALID_ARGS,
-              "%s: element %" PRIu64 " lies outside the tensor's %" PRIu64 "-byte buffer", why,
-              element, t.buffer.size);
+              "%s: element %" PRId64 " lies outside the tensor's %" PRIu64
+              "-byte buffer (%" PRIu64 " elements; a negative or too large index?)",
+              why, static_cast<int64_t>(element), t.buffer.size, es ? t.buffer.size / es : 0);
         return -1;
     }
     uint64_t deadline = pto_now_ns() + kTensorWaitNs;
