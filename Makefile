@@ -317,7 +317,7 @@ ifeq ($(wildcard $(EX_ABS)/.),)
 $(error example '$(EXAMPLE)' not found: there is no folder kernels/$(EXAMPLE) nor $(EX_ABS); give a name under kernels/ or a path to an example folder)
 endif
 ifeq ($(wildcard $(EX_ABS)/kernels/kernel_config.py),)
-$(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py); an example needs it, see README "Writing an example")
+$(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py); an example needs it, see docs/guide/writing-an-example.md)
 endif
 # Examples outside kernels/ get the path's checksum in their build folder so
 # two folders with the same name never share outputs.
@@ -401,8 +401,8 @@ example run:
 endif
 
 # ---- tests -------------------------------------------------------------------
-include tests/tests.mk
 include tools/docs/docs.mk
+include tests/tests.mk
 
 # ---- user entry points -------------------------------------------------------
 .PHONY: build clean

@@ -128,11 +128,19 @@ bench-stream:
 
 # make bench: the scheduler benchmark of each runtime, the stream, then cold
 # and warm `make run` times and the golden comparison.
+# It records the commit, machine and load first and last (context.json) and
+# ends by writing docs/performance.md from the JSON; a run narrowed with
+# BENCH_ARGS says so in the page's header.
 bench:
+	$(Q)rm -f $(BENCH_JSON_DIR)/*.json && mkdir -p $(BENCH_JSON_DIR)
+	$(Q)python3 tools/docs/bench_context.py start $(BENCH_JSON_DIR)/context.json "BENCH_ARGS=$(BENCH_ARGS)" \
+		"BENCH_RUNTIMES=$(BENCH_RUNTIMES)" "BENCH_STREAM_SIZES=$(BENCH_STREAM_SIZES)" "COMPARE_ELEMENTS=$(COMPARE_ELEMENTS)"
 	$(Q)$(foreach r,$(BENCH_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) bench-scheduler &&) true
 	$(Q)$(MAKE) --no-print-directory bench-stream
 	$(Q)$(MAKE) --no-print-directory bench-build-times
 	$(Q)$(MAKE) --no-print-directory bench-compare
+	$(Q)python3 tools/docs/bench_context.py end $(BENCH_JSON_DIR)/context.json
+	$(Q)$(MAKE) --no-print-directory docs-performance
 
 # Comparing a 1 GiB output (2^28 float32) with its golden; COMPARE_ELEMENTS
 # sets the count.
@@ -240,6 +248,13 @@ check-tensormap: $(DEPS_STAMP) swift-tools
 
 # Incremental builds: nothing rebuilds when nothing changed; a header, a
 # compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
+# The documentation matches the tree (tests/docs/check_docs.py): links,
+# the commands the guides show, the generated pages, the guide's examples run.
+.PHONY: check-docs
+check-docs: $(DEPS_STAMP) swift-tools $(DOCS_OUT)/c-api.md
+	@echo "== docs: links, commands, generated pages, the guide's examples"
+	$(Q)python3 tests/docs/check_docs.py . $(DOCS_OUT)/c-api.md $(SWIFT_BIN)
+
 check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: what rebuilds, and what does not"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
@@ -346,7 +361,7 @@ runtimes:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples tensormap pto-isa cpp fuzz a2a3 bench incremental
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples tensormap pto-isa cpp fuzz a2a3 bench docs incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -361,7 +376,8 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
-$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,tensormap): $(CHECK_DIR)/runtime-libs.done \
+$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,tensormap) \
+	$(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
 	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)

@@ -11,7 +11,7 @@ struct PtoGen: ParsableCommand {
             Writes kernels/kernel_config.py, kernels/orchestration/<name>_orch.cpp, one kernel \
             per op and dtype combination, golden.py and metadata.json into OUTPUT; run it with \
             `make run EXAMPLE=OUTPUT`. The workload format is described by \
-            src/PTOGen/workload.schema.json and the README. A workload outside the supported \
+            src/PTOGen/workload.schema.json and docs/guide/pto-gen.md. A workload outside the supported \
             subset is rejected naming the first unsupported feature and where it is (exit 2).
             """)
 

@@ -1,5 +1,5 @@
 """Checks what `runtime_bench --json` wrote for a small run: every requested
-cell is present, ran without error, and carries the numbers the README and
+cell is present, ran without error, and carries the numbers docs/performance.md and
 the issue's targets are read from. Timing values are only checked for being
 measured (positive), never against a target: that is what `make bench` is for.
 

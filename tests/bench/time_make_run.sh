@@ -1,7 +1,8 @@
 #!/bin/sh
 # Times `make run` for each example: cold (the example's build folder and the
 # runtime binaries removed, so everything compiles) and warm (nothing changed).
-# Prints a table and writes JSON.
+# Prints a table and writes JSON (seconds with a leading digit: bc's .69 is
+# not JSON).
 set -eu
 make_cmd=$1 json=$2
 shift 2
@@ -13,10 +14,10 @@ for ex in "$@"; do
         build/a2a3sim/host_build_graph/aicpu build/a2a3sim/host_build_graph/aicore
     start=$(date +%s.%N)
     $make_cmd --no-print-directory run EXAMPLE="$ex" PTO_RUN_FLAGS=--quiet >/dev/null
-    cold=$(echo "$(date +%s.%N) - $start" | bc)
+    cold=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
     start=$(date +%s.%N)
     $make_cmd --no-print-directory run EXAMPLE="$ex" PTO_RUN_FLAGS=--quiet >/dev/null
-    warm=$(echo "$(date +%s.%N) - $start" | bc)
+    warm=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
     printf '%-18s %10.2f %10.2f\n' "$ex" "$cold" "$warm"
     [ $first -eq 1 ] || printf ',\n' >> "$json"
     first=0

@@ -13,7 +13,7 @@ struct SimIdleTuning {
     uint64_t worker_keep_ns;
 };
 
-// Defaults chosen by sweeping them with `make bench` (README, Performance).
+// Defaults chosen by sweeping them with `make bench` (docs/guide/benchmarking.md).
 constexpr SimIdleTuning kDefaultSimIdleTuning{300, 200'000, 30'000};
 
 void sim_idle_tuning_store(const SimIdleTuning& tuning);

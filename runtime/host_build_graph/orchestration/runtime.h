@@ -47,7 +47,7 @@ struct Task {
 };
 
 // How large a graph may grow. The defaults are far beyond any example the
-// project knows (see RuntimeLimits in the README); they exist to stop a
+// project knows (see docs/runtimes/host_build_graph.md); they exist to stop a
 // runaway orchestration, and can be raised by the orchestration itself
 // (Runtime::set_graph_limits), by the C API (pto_set_graph_limits) and by
 // the runner (pto-run --max-tasks/--max-successors/--max-args).
