@@ -15,6 +15,7 @@ TEST_CMD := $(call command_record,$(TEST_OUT)/.command,$(CXX) $(TEST_CXXFLAGS) $
 ORCHESTRATION_API_TEST := $(TEST_OUT)/orchestration_api_test
 SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
 LAUNCH_BLOCK_TEST := $(TEST_OUT)/launch_block_test
+TM_STRUCTURES_TEST := $(TEST_OUT)/tensormap_structures_test
 TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
 TEST_ORCHS := $(patsubst tests/cpp/orchestration/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/orchestration/*.cpp))
 
@@ -30,6 +31,15 @@ $(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 	$(call say,TEST,$@)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/include/common $(call rt_includes,AICORE) \
 		-MMD -MP -MF $@.d -MT $@ -o $@ $< -pthread
+
+# tensormap_and_ringbuffer's ready queue and tensor map on their own (the
+# headers and tensor_map.cpp, whatever RUNTIME is being built).
+TM_DIR := runtime/tensormap_and_ringbuffer
+$(TM_STRUCTURES_TEST): tests/cpp/tensormap_structures_test.cpp $(TM_DIR)/aicpu/tensor_map.cpp $(TEST_CMD)
+	@mkdir -p $(@D)
+	$(call say,TEST,$@)
+	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/include/common -I$(TM_DIR)/common \
+		-I$(TM_DIR)/orchestration -MMD -MP -MF $@.d -MT $@ -o $@ $< $(TM_DIR)/aicpu/tensor_map.cpp -pthread
 
 # The simulator platform's own parts (thread placement, the thread pool),
 # built from their objects in the device program.
@@ -56,7 +66,8 @@ $(TEST_OUT)/%.so: tests/cpp/orchestration/%.cpp $(ORCH_OBJS) $(TEST_CMD)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -Itests/cpp -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST)) \
+-include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
+	$(TM_STRUCTURES_TEST)) \
 	$(TEST_KERNELS:.so=.d) $(TEST_ORCHS:.so=.d)
 
 # ---- benchmark -------------------------------------------------------------
@@ -179,11 +190,14 @@ bench-build-times: $(DEPS_STAMP) swift-tools
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
 test-binaries: $(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
+	$(TM_STRUCTURES_TEST) \
 	$(TEST_KERNELS) $(TEST_ORCHS) $(RUNTIME_LIBS)
 
 check-cpp: test-binaries
 	@echo "== C++: launch block layouts and ready queue"
 	$(Q)$(LAUNCH_BLOCK_TEST)
+	@echo "== C++: tensormap_and_ringbuffer's ready queue and tensor map"
+	$(Q)$(TM_STRUCTURES_TEST)
 	@echo "== C++: orchestration API through init_runtime"
 	$(Q)$(ORCHESTRATION_API_TEST)
 	@echo "== C++: scheduler on $(PLATFORM)"
@@ -298,6 +312,7 @@ $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV
 	run-cpp-tests
 run-cpp-tests: test-binaries
 	$(Q)$(LAUNCH_BLOCK_TEST)
+	$(Q)$(TM_STRUCTURES_TEST)
 	$(Q)$(ORCHESTRATION_API_TEST)
 	$(Q)$(SCHEDULER_TEST)
 	$(if $(SIM_PLATFORM_TEST),$(Q)$(SIM_PLATFORM_TEST))

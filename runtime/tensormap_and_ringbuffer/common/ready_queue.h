@@ -1,8 +1,17 @@
-// A bounded multi-producer multi-consumer FIFO of task ids (Vyukov's queue):
-// every cell carries a sequence number saying whose turn it is, so a cell
-// is reused only after its consumer has finished with it. Schedulers and
-// the orchestrator push; schedulers pop. Sized above the number of tasks
-// that can be alive at once, so a push never finds it full.
+// A bounded multi-producer multi-consumer FIFO of task ids (after Vyukov's
+// queue): every cell carries a sequence number saying whose turn it is.
+// Schedulers and the orchestrator push; schedulers pop. Sized above the
+// number of tasks that can be alive at once, so it never holds more values
+// than it has cells.
+//
+// In Vyukov's queue a push can still fail with the queue nearly empty: a
+// popper that won the head and was preempted before freeing its cell blocks
+// that cell for the pusher one lap later, however few values are queued.
+// Here a popper reads the value before it claims the head, so once the head
+// has moved past a cell its value is no longer needed, and a pusher that
+// finds the cell not freed frees it itself. Freeing is a compare-exchange
+// on both sides, so the late popper's free does nothing. push() fails only
+// when the queue holds as many values as it has cells.
 //
 // A cell stores its sequence number minus its index, so zeroed memory is the
 // empty queue (cell i at turn i): a fresh launch block needs no setup pass,
@@ -13,8 +22,8 @@
 #include <cstdint>
 
 struct ReadyCell {
-    std::atomic<uint64_t> turn;  // sequence number - cell index; 0 in fresh memory
-    uint64_t value;
+    std::atomic<uint64_t> turn;   // sequence number - cell index; 0 in fresh memory
+    std::atomic<uint64_t> value;  // read by a popper that may lose the claim: atomic
 };
 
 class ReadyQueue {
@@ -23,23 +32,25 @@ public:
                std::atomic<uint64_t>* tail)
         : cells_(cells), mask_(mask), head_(head), tail_(tail) {}
 
+    // False only when the queue holds mask + 1 values.
     bool push(uint64_t value) {
         uint64_t pos = tail_->load(std::memory_order_relaxed);
         for (;;) {
             const uint64_t index = pos & mask_;
             ReadyCell& c = cells_[index];
-            // Pairs with the release store of the consumer that freed the cell.
+            // Pairs with the release (compare-)exchange that freed the cell.
             uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
             int64_t dif = static_cast<int64_t>(seq - pos);
             if (dif == 0) {
                 if (tail_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-                    c.value = value;
+                    c.value.store(value, std::memory_order_relaxed);
                     // Publishes value; pairs with the acquire load in pop().
                     c.turn.store(pos + 1 - index, std::memory_order_release);
                     return true;
                 }
             } else if (dif < 0) {
-                return false;  // full
+                if (!free_claimed(c, index, pos)) return false;  // full
+                pos = tail_->load(std::memory_order_relaxed);
             } else {
                 pos = tail_->load(std::memory_order_relaxed);
             }
@@ -55,11 +66,15 @@ public:
             uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
             int64_t dif = static_cast<int64_t>(seq - (pos + 1));
             if (dif == 0) {
-                if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-                    *value = c.value;
-                    // Frees the cell for the producer a lap later; pairs with
-                    // the acquire load in push().
-                    c.turn.store(pos + mask_ + 1 - index, std::memory_order_release);
+                // Read before the claim: once the head moves past this cell a
+                // pusher may free and refill it (free_claimed).
+                const uint64_t v = c.value.load(std::memory_order_relaxed);
+                // Release: the read above happens before anything a pusher
+                // does after its acquire load of the head in free_claimed.
+                if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+                    release_cell(c, index, pos);
+                    *value = v;
                     return true;
                 }
             } else if (dif < 0) {
@@ -76,7 +91,58 @@ public:
         return t > h ? t - h : 0;
     }
 
+    uint64_t capacity() const { return mask_ + 1; }
+
+    // For tests: pop() stopped between its claim and its free, as a preempted
+    // popper is. claim() returns the value and the position to hand to
+    // release_claim() later (never, for a popper that does not come back).
+    bool claim(uint64_t* value, uint64_t* pos_out) {
+        uint64_t pos = head_->load(std::memory_order_relaxed);
+        for (;;) {
+            ReadyCell& c = cells_[pos & mask_];
+            uint64_t seq = c.turn.load(std::memory_order_acquire) + (pos & mask_);
+            int64_t dif = static_cast<int64_t>(seq - (pos + 1));
+            if (dif < 0) return false;
+            if (dif == 0) {
+                const uint64_t v = c.value.load(std::memory_order_relaxed);
+                if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+                    *value = v;
+                    *pos_out = pos;
+                    return true;
+                }
+            } else {
+                pos = head_->load(std::memory_order_relaxed);
+            }
+        }
+    }
+    void release_claim(uint64_t pos) { release_cell(cells_[pos & mask_], pos & mask_, pos); }
+
 private:
+    // Frees the cell popped at `pos` for the pusher a lap later, unless that
+    // pusher freed it already.
+    void release_cell(ReadyCell& c, uint64_t index, uint64_t pos) {
+        uint64_t published = pos + 1 - index;
+        // Pairs with the acquire load in push().
+        c.turn.compare_exchange_strong(published, pos + mask_ + 1 - index,
+                                       std::memory_order_release, std::memory_order_relaxed);
+    }
+
+    // The cell a push at `pos` wants still holds the value of pos - capacity.
+    // If a popper has claimed it (the head is past it), it has read the value
+    // already: free the cell on its behalf. False when nobody has claimed
+    // it: the queue is full.
+    bool free_claimed(ReadyCell& c, uint64_t index, uint64_t pos) {
+        const uint64_t lap_before = pos - (mask_ + 1);
+        // Pairs with the release compare-exchange of the head in pop(): the
+        // popper's read of the value happened before.
+        if (head_->load(std::memory_order_acquire) <= lap_before) return false;
+        uint64_t published = lap_before + 1 - index;
+        c.turn.compare_exchange_strong(published, pos - index, std::memory_order_acq_rel,
+                                       std::memory_order_acquire);
+        return true;  // freed, by this thread or by the popper meanwhile
+    }
+
     ReadyCell* cells_;
     uint64_t mask_;
     std::atomic<uint64_t>* head_;
