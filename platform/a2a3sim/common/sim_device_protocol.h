@@ -127,10 +127,20 @@ struct DeviceLaunch {
     uint64_t allowed_cpus[16];
 };
 
+// Who a failed launch answer is about: the host words each its own way.
+enum class DeviceLaunchPart : int32_t {
+    kNone = 0,
+    kScheduler = 1,   // an AICPU scheduler thread returned the status
+    kInitKernel = 2,  // the AICPU init kernel returned it
+    kDevice = 3,      // the device process itself (starting threads, ...)
+};
+
 struct DeviceLaunchDone {
     int32_t status;                // a failure the launch block does not hold, else 0
     int32_t abandoned_workers;     // bodies still running after the grace
-    char message[kDeviceTextMax];  // with a failure: what failed ("the AICPU scheduler")
+    int32_t failed_part;           // DeviceLaunchPart
+    int32_t reserved;
+    char message[kDeviceTextMax];  // with a failure: what failed, in words
 };
 
 struct DeviceDescribeAddress {

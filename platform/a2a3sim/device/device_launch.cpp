@@ -49,12 +49,13 @@ struct LaunchRun {
     SimThreadCrew workers;
 
     // Exactly once: from the last body, from the sweep, or at a failed start.
-    void answer(int status, int abandoned, const std::string& what) {
+    void answer(int status, int abandoned, DeviceLaunchPart part, const std::string& what) {
         bool expected = false;
         if (!answered.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
         DeviceLaunchDone done{};
         done.status = status;
         done.abandoned_workers = abandoned;
+        done.failed_part = static_cast<int32_t>(status != 0 ? part : DeviceLaunchPart::kNone);
         std::snprintf(done.message, sizeof done.message, "%s", what.c_str());
         // A worker still inside a kernel may still fault: the handlers stay.
         if (abandoned == 0) entry.restore_fault_handlers();
@@ -69,9 +70,11 @@ struct LaunchRun {
     // The schedulers' verdict, once they all returned.
     void answer_from_results(int abandoned) {
         for (int r : results) {
-            if (r != 0) return answer(r, abandoned, "the AICPU scheduler");
+            if (r != 0) {
+                return answer(r, abandoned, DeviceLaunchPart::kScheduler, "the AICPU scheduler");
+            }
         }
-        answer(0, abandoned, "");
+        answer(0, abandoned, DeviceLaunchPart::kNone, "");
     }
 
     void body_finished() {
@@ -93,7 +96,7 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     entry.aicore_set_idle_tuning(&request.idle);
     int rc = entry.aicpu_init(&run->kernel_args);
     if (rc != 0) {
-        run->answer(rc, 0, "the AICPU init kernel");
+        run->answer(rc, 0, DeviceLaunchPart::kInitKernel, "the AICPU init kernel");
         return;
     }
 
@@ -135,7 +138,7 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     if (!ok) {
         // Bodies that started wait for work that never comes: the host
         // stops the launch and ends this process.
-        run->answer(PTO_ERR_DEVICE, started,
+        run->answer(PTO_ERR_DEVICE, started, DeviceLaunchPart::kDevice,
                     "starting the simulator's threads (" + start_error + ")");
         return;
     }

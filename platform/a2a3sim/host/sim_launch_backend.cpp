@@ -61,7 +61,7 @@ public:
 int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
     RuntimeLaunch& run = *launch;
     const auto bound = std::chrono::nanoseconds(timeout_ns) + kSchedulerMargin;
-    int seen = -1;
+    uint64_t seen = ~0ull;
     auto since = DeviceClock::now();
     bool stopped_by_host = false;
     for (;;) {
@@ -88,7 +88,10 @@ int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
             }
             if (done.status != 0 && run.status() == 0) {
                 std::string what(done.message, strnlen(done.message, sizeof done.message));
-                if (done.status == PTO_ERR_DEVICE_LOST || what.rfind("the AICPU", 0) != 0) {
+                const auto part = static_cast<DeviceLaunchPart>(done.failed_part);
+                const bool aicpu_code =
+                    part == DeviceLaunchPart::kScheduler || part == DeviceLaunchPart::kInitKernel;
+                if (done.status == PTO_ERR_DEVICE_LOST || !aicpu_code) {
                     std::snprintf(message, message_size, "simulated device %d: %s", device->id(),
                                   what.c_str());
                 } else {
@@ -99,7 +102,7 @@ int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
             }
             return 0;
         }
-        int done = run.completed_tasks();
+        uint64_t done = run.progress_mark();
         auto now = DeviceClock::now();
         if (done != seen) {
             seen = done;

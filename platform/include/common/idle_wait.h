@@ -21,7 +21,9 @@ struct Doorbell {
 
 // Schedulers sit on every task's critical path; workers are many and each
 // waits longer between tasks. Platforms may treat them differently.
-enum class WaiterRole : uint8_t { kScheduler = 0, kWorker = 1 };
+// The orchestrator waits for batches of retirements or for a producer to
+// finish: as long as a worker's waits, so platforms may treat it as one.
+enum class WaiterRole : uint8_t { kScheduler = 0, kWorker = 1, kOrchestrator = 2 };
 
 // The idle strategy's memory across consecutive idle rounds of one waiter.
 // Reset it whenever the waiter found work.

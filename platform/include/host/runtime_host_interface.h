@@ -93,6 +93,10 @@ public:
     virtual void stop_workers() = 0;
     // Tasks completed so far (safe to read while the launch runs).
     virtual int completed_tasks() const = 0;
+    // A number that moves whenever the launch makes progress, watched by the
+    // platform's no-progress bound: completions, and for a runtime whose
+    // orchestration runs during the launch, its submissions too.
+    virtual uint64_t progress_mark() const { return static_cast<uint64_t>(completed_tasks()); }
     virtual int task_count() const = 0;
 
     // After the launch (block collected): how the schedulers ended it.

@@ -8,7 +8,7 @@
 
 namespace {
 // Room for a lost device's report with its last lines of output.
-thread_local char t_message[4096];
+thread_local char t_message[kLastErrorBytes];
 }  // namespace
 
 void clear_last_error() {

@@ -97,6 +97,28 @@ int explain_lost_device(const RuntimeLaunch& launch, const LaunchEnd& end, char*
     return PTO_ERR_DEVICE_LOST;
 }
 
+// The runtime's stall report as text, each line indented under the error.
+std::string stall_report_text(const RuntimeLaunch& launch) {
+    char* buffer = nullptr;
+    size_t size = 0;
+    FILE* out = open_memstream(&buffer, &size);
+    if (out == nullptr) return "  (no memory for the stall report)";
+    launch.report_stall(out, kernel_name);
+    std::fclose(out);
+    std::string text;
+    const char* line = buffer;
+    while (line != nullptr && *line != '\0') {
+        const char* end = std::strchr(line, '\n');
+        std::string one(line, end ? static_cast<size_t>(end - line) : std::strlen(line));
+        if (one.rfind("[pto] ", 0) == 0) one.erase(0, 6);
+        if (!text.empty()) text += '\n';
+        text += "  " + one;
+        line = end ? end + 1 : nullptr;
+    }
+    std::free(buffer);
+    return text;
+}
+
 // How the launch ended, in words, once its block is back on the host.
 int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchParams& params,
             const LaunchEnd& end, char* message, size_t message_size) {
@@ -105,12 +127,13 @@ int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchPar
                              ? "; " + end.abandoned_remedy
                              : "";
     if (status == PTO_ERR_TIMEOUT) {
-        launch.report_stall(stderr, kernel_name);
+        // The report is part of the error (pto_last_error), not a side
+        // channel: a caller that is not a terminal gets it too.
         std::snprintf(message, message_size,
-                      "the run made no progress for %.1f s and was stopped (diagnostic above)%s%s",
+                      "the run made no progress for %.1f s and was stopped%s%s; stall report:\n%s",
                       params.timeout_ns / 1e9,
                       end.abandoned_workers > 0 ? "; a worker was still inside its kernel" : "",
-                      remedy.c_str());
+                      remedy.c_str(), stall_report_text(launch).c_str());
         return status;
     }
     if (status == PTO_ERR_KERNEL_FAULT) {

@@ -5,6 +5,7 @@
 // and its launch backend.
 #include <atomic>
 #include <cstdio>
+#include <vector>
 
 #include "c_api_guard.h"
 #include "device_memory.h"
@@ -79,8 +80,9 @@ PTO_EXPORT int launch_runtime(RuntimeHandle rt, int aicpu_thread_num, int block_
     return guarded("launch_runtime", [&] {
         LaunchParams params{aicpu_thread_num, block_dim,  device_id,  g_timeout_ns.load(),
                             aicpu_bin,        aicpu_size, aicore_bin, aicore_size};
-        char message[4096] = {};
-        return report(run_launch(rt, params, message, sizeof message), message);
+        // Room for a stall report (its lists are capped at a few entries each).
+        std::vector<char> message(kLastErrorBytes, '\0');
+        return report(run_launch(rt, params, message.data(), message.size()), message.data());
     });
 }
 

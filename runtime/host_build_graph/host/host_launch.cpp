@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "launch_stop.h"
 #include "platform_limits.h"
 #include "pto_status.h"
 #include "time_source.h"
@@ -90,11 +91,7 @@ void HostLaunch::hold(std::shared_ptr<const void> keep_alive) {
 
 void HostLaunch::abort(int status) {
     LaunchBlock* b = view_.block;
-    int expected = 0;
-    // Pairs with the acquire loads of abort_status in the scheduler loops.
-    if (b->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel)) {
-        b->stopped_ns.store(pto_now_ns(), std::memory_order_release);
-    }
+    stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns}, status, 0);
     for (int i = 0; i < b->aicpu_thread_num; ++i) pto_doorbell_ring(&view_.scheduler_bell(i));
     stop_workers();
 }

@@ -205,11 +205,8 @@ void Orchestrator::vfatal(int32_t code, const char* fmt, va_list args) {
             std::vsnprintf(b->fatal_message + n, kFatalMessageBytes - static_cast<size_t>(n), fmt,
                            args);
         }
-        int32_t running = 0;
-        if (b->abort_status.compare_exchange_strong(running, PTO_ERR_ORCHESTRATION,
-                                                    std::memory_order_acq_rel)) {
-            b->stopped_ns.store(pto_now_ns(), std::memory_order_release);
-        }
+        stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns},
+                    PTO_ERR_ORCHESTRATION, 0);
     }
     tm::ring_schedulers(v_);
 }
@@ -357,7 +354,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
             for (int r = from; r < to; ++r) b->wake_at[r].value.store(0, std::memory_order_relaxed);
         }
     } wake_reset{b, wake_from, wake_to};
-    IdleBackoff backoff(WaiterRole::kWorker);
+    IdleBackoff backoff(WaiterRole::kOrchestrator);
     // A task that has retired moves some ring's last_alive; count across rings
     // (the tensor map waits on any of them).
     auto progress_mark = [&] {
@@ -459,9 +456,8 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     s.core_type = -1;
     s.pending.store(1, std::memory_order_relaxed);
     s.refs.store(2, std::memory_order_relaxed);  // scope + own completion
-    s.fanout_lock.store(0, std::memory_order_relaxed);
     s.state.store(static_cast<int32_t>(SlotState::kPending), std::memory_order_relaxed);
-    s.fanout_head = 0;
+    s.fanout_head.store(0, std::memory_order_relaxed);
     s.consumed.store(0, std::memory_order_relaxed);
     s.scope_serial = depth_ > 0 ? scopes_[depth_ - 1].serial : 0;
     s.scope_depth = static_cast<uint16_t>(depth_);
@@ -704,6 +700,27 @@ void Orchestrator::return_prepaid_refs() {
 // memory of each producer that made a buffer it uses, in dependency entries
 // of its ring. A producer already done that owns nothing it uses needs no
 // entry; one already reclaimed needs nothing at all.
+// Puts consumer `c`'s entry `e` (ref `ref`) on producer `p`'s fanout list,
+// unless `p` completed and closed it: then `c` has no edge to wait for.
+// The pending count goes up first, so the producer's completion, which sees
+// the entry, also sees the count; it cannot reach zero meanwhile (c holds
+// one while it is submitted).
+bool Orchestrator::push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref) {
+    c.pending.fetch_add(1, std::memory_order_relaxed);
+    uint64_t head = p.fanout_head.load(std::memory_order_acquire);
+    while (head != kFanoutClosed) {
+        e.next = head;
+        // Release publishes e and the pending count; pairs with the acquire
+        // exchange in tm::complete_task.
+        if (p.fanout_head.compare_exchange_weak(head, ref, std::memory_order_release,
+                                                std::memory_order_acquire)) {
+            return true;
+        }
+    }
+    c.pending.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+}
+
 bool Orchestrator::link(const Allocation& a) {
     int ring = ring_of(a.id);
     const RingSettings& rs = v_.block->rings[ring];
@@ -772,7 +789,6 @@ bool Orchestrator::link(const Allocation& a) {
         e.consumer = a.id;
         e.next = 0;
         e.holds_ref = 0;
-        e.linked = 0;
         // The slot still holds the producer: only this thread reuses slots,
         // and it allocated none since the pass above. Reclaimed meanwhile, it
         // has no references left to take and is done.
@@ -785,15 +801,7 @@ bool Orchestrator::link(const Allocation& a) {
             e.holds_ref = 1;
         }
         if (producer_done(p)) continue;
-        tm::lock_fanout(p);
-        if (p.state.load(std::memory_order_acquire) != static_cast<int32_t>(SlotState::kDone)) {
-            e.next = p.fanout_head;
-            p.fanout_head = task_id_of(ring, index % rs.dep_pool) + 1;
-            c.pending.fetch_add(1, std::memory_order_relaxed);
-            e.linked = 1;
-            ++linked_;
-        }
-        tm::unlock_fanout(p);
+        if (push_fanout(p, c, e, task_id_of(ring, index % rs.dep_pool) + 1)) ++linked_;
     }
     c.dep_count = static_cast<uint32_t>(dep_head_[ring] - c.dep_begin);
     return true;
@@ -849,7 +857,17 @@ bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what
 void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     TaskSlot& s = *a.slot;
     TmLaunchBlock* b = v_.block;
-    if (scope_top_ < b->scope_capacity) scope_tasks_[scope_top_++] = a.id;
+    // Every task of an open scope is alive, and the stack holds as many as
+    // the rings keep alive: it cannot fill. Were it full, the task's scope
+    // reference would never be dropped and its ring would stall; stop now.
+    if (scope_top_ >= b->scope_capacity) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "task #%" PRIu64 ": the open scopes already hold %u tasks, all the rings keep "
+              "alive; this is a runtime fault, please report it with the orchestration",
+              s.seq, b->scope_capacity);
+        return;
+    }
+    scope_tasks_[scope_top_++] = a.id;
     if (!has_kernel) {
         // alloc_tensors: nothing to run; done at once.
         s.pending.store(0, std::memory_order_relaxed);
@@ -1048,7 +1066,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
 TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t count) {
     if (failed()) return TaskOutputTensors();
     current_func_ = -1;
-    if (count < 0 || count > PTO2_MAX_TENSOR_ARGS || (count > 0 && infos == nullptr)) {
+    if (count < 1 || count > PTO2_MAX_TENSOR_ARGS || infos == nullptr) {
         fatal(PTO2_ERROR_INVALID_ARGS, "alloc_tensors: %d tensors; give 1..%d", count,
               PTO2_MAX_TENSOR_ARGS);
         return TaskOutputTensors();

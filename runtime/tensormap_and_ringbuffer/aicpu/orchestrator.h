@@ -100,6 +100,7 @@ private:
     bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, const AccessRegion& r,
                   bool manual);
     bool link(const Allocation& a);
+    bool push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref);
     uint64_t resolve_kernel(int32_t func_id) const;
     bool check_tensor(const ChipTensor& t, int index, const char* what, AccessRegion* region);
     void publish(const Allocation& a, bool has_kernel);

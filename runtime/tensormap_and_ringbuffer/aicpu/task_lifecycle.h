@@ -14,22 +14,13 @@
 #include <atomic>
 #include <cstdint>
 
+#include "device_log.h"
+#include "launch_stop.h"
+#include "pto_status.h"
 #include "ring_layout.h"
 #include "time_source.h"
 
 namespace tm {
-
-inline void lock_fanout(TaskSlot& s) {
-    uint32_t expected = 0;
-    while (!s.fanout_lock.compare_exchange_weak(expected, 1, std::memory_order_acquire,
-                                                std::memory_order_relaxed)) {
-        expected = 0;
-    }
-}
-inline void unlock_fanout(TaskSlot& s) {
-    // Pairs with the acquire exchange in lock_fanout.
-    s.fanout_lock.store(0, std::memory_order_release);
-}
 
 inline TaskRecord* record_of(const TmView& v, uint64_t seq) {
     return seq < v.block->record_capacity ? &v.records()[seq] : nullptr;
@@ -74,6 +65,22 @@ inline void wake_idle_scheduler(const TmView& v, int core_type, int self) {
     }
 }
 
+// A ready queue holds at most one entry per live task and has more cells
+// than tasks can be alive, so a push cannot find it full (ready_queue.h: a
+// stalled popper no longer blocks it). Were it ever full the task would be
+// lost and the run would stall blaming its producers: the run stops at
+// once, naming the task, instead.
+inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s) {
+    DEV_ERROR("ready queue %s is full (%llu cells) while queueing task #%llu: the run stops",
+              s.core_type == 0 ? "AIC" : "AIV",
+              static_cast<unsigned long long>(v.ready(s.core_type).capacity()),
+              static_cast<unsigned long long>(s.seq));
+    stop_launch(LaunchStopFields{v.block->abort_status, v.block->stall_ns, v.block->stopped_ns},
+                PTO_ERR_SCHEDULER, 0);
+    ring_schedulers(v);
+    pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+}
+
 // The task's pending count reached zero: queue it for its core type.
 inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
     s.state.store(static_cast<int32_t>(SlotState::kReady), std::memory_order_relaxed);
@@ -81,7 +88,7 @@ inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
         r->ready_ns = now;
         r->state.store(static_cast<int32_t>(SlotState::kReady) + 1, std::memory_order_relaxed);
     }
-    v.ready(s.core_type).push(s.id);
+    if (!v.ready(s.core_type).push(s.id)) stop_on_full_ready_queue(v, s);
 }
 
 // A task completed: wakes the orchestrator if it waits for tensor data (a
@@ -149,10 +156,11 @@ inline bool try_take_refs(TaskSlot& s, int32_t n) {
 // empty): release its consumers, then the references it held on its
 // producers, then its own. Returns how many consumers became ready.
 inline int complete_task(const TmView& v, TaskSlot& s, const TaskTrace& trace, uint64_t now) {
-    lock_fanout(s);
     s.state.store(static_cast<int32_t>(SlotState::kDone), std::memory_order_release);
-    uint64_t next = s.fanout_head;
-    unlock_fanout(s);
+    // Takes the consumers linked so far and closes the list to later ones.
+    // Acquire pairs with the orchestrator's release compare-exchange in
+    // Orchestrator::link(), which published the entry and its pending count.
+    uint64_t next = s.fanout_head.exchange(kFanoutClosed, std::memory_order_acq_rel);
     if (TaskRecord* r = record_of(v, s.seq)) {
         r->start_ns = trace.start_ns;
         r->end_ns = trace.end_ns;

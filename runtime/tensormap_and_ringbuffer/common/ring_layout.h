@@ -67,11 +67,15 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
     alignas(PLATFORM_CACHE_LINE)
         std::atomic<int32_t> pending;  // producers not done, + 1 while submitting
     std::atomic<int32_t> refs;         // scope + own completion + consumers holding its data
-    std::atomic<uint32_t> fanout_lock;
-    std::atomic<int32_t> state;      // SlotState
-    uint64_t fanout_head;            // DepEntry index + 1 of its first consumer (under the lock)
+    std::atomic<int32_t> state;        // SlotState
+    // Its consumers' DepEntry refs (ring << 56 | slot in pool + 1), pushed by
+    // the orchestrator with a compare-exchange; kFanoutClosed once the task
+    // completed (the completer takes the list with one exchange), so a
+    // consumer linked after that finds it closed and needs no edge. No lock.
+    std::atomic<uint64_t> fanout_head;
     std::atomic<uint64_t> consumed;  // id + 1 once nothing needs the task any more
 };
+constexpr uint64_t kFanoutClosed = ~0ull;
 static_assert(sizeof(TaskSlot) == 2 * PLATFORM_CACHE_LINE, "a task slot is two cache lines");
 
 // Where and when a task ran, kept by the scheduler that dispatched it and
@@ -89,8 +93,7 @@ struct DepEntry {
     uint64_t consumer;  // PTO2TaskId
     uint64_t
         next;  // next entry of the producer's fanout list: ring << 56 | slot in pool + 1, 0 = end
-    uint32_t holds_ref;  // the consumer holds a reference on the producer
-    uint32_t linked;     // in the producer's fanout list
+    uint64_t holds_ref;  // the consumer holds a reference on the producer
 };
 
 enum class OrchestratorWait : int32_t { kNone = 0, kTensorData = 1, kRoom = 2 };

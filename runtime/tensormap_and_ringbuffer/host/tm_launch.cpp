@@ -4,7 +4,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "launch_stop.h"
 #include "platform_limits.h"
 #include "pto_orchestration_api.h"
 #include "pto_status.h"
@@ -156,11 +158,7 @@ void TmLaunch::hold(std::shared_ptr<const void> keep_alive) {
 
 void TmLaunch::abort(int status) {
     TmLaunchBlock* b = view_.block;
-    int expected = 0;
-    // Pairs with the acquire loads of abort_status on the device.
-    if (b->abort_status.compare_exchange_strong(expected, status, std::memory_order_acq_rel)) {
-        b->stopped_ns.store(pto_now_ns(), std::memory_order_release);
-    }
+    stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns}, status, 0);
     for (int i = 0; i < b->aicpu_thread_num; ++i) pto_doorbell_ring(&b->scheduler_bells[i].bell);
     pto_doorbell_ring(&b->orchestrator_bell.bell);
     stop_workers();
@@ -175,12 +173,16 @@ void TmLaunch::stop_workers() {
     }
 }
 
-// The platform watches this for progress: completions and submissions both
-// count (an orchestration busy submitting is progress).
 int TmLaunch::completed_tasks() const {
-    uint64_t mark = view_.block->completed.load(std::memory_order_acquire) +
-                    view_.block->seq_count.load(std::memory_order_acquire);
-    return static_cast<int>(mark & 0x7fffffff);
+    return static_cast<int>(std::min<uint64_t>(
+        view_.block->completed.load(std::memory_order_acquire), 0x7fffffff));
+}
+
+// Completions and submissions both count: an orchestration busy submitting
+// is progress.
+uint64_t TmLaunch::progress_mark() const {
+    return view_.block->completed.load(std::memory_order_acquire) +
+           view_.block->seq_count.load(std::memory_order_acquire);
 }
 
 int TmLaunch::submitted() const {
@@ -314,43 +316,108 @@ const char* waiting_text(int32_t wait) {
 
 }  // namespace
 
+namespace {
+
+constexpr int kMaxListed = 8;
+
+const char* slot_state_text(int32_t state) {
+    switch (static_cast<SlotState>(state)) {
+        case SlotState::kPending:
+            return "waiting for its producers";
+        case SlotState::kReady:
+            return "ready";
+        case SlotState::kRunning:
+            return "running";
+        case SlotState::kDone:
+            return "done, still read by a later task or its scope is open";
+    }
+    return "unknown";
+}
+
+std::string kernel_text(int32_t func_id, KernelNameLookup names) {
+    const char* name = names ? names(func_id) : nullptr;
+    return "func_id " + std::to_string(func_id) + (name ? std::string(", ") + name : "");
+}
+
+}  // namespace
+
+// The same shape as host_build_graph's report; tasks are named by their
+// submission number (#0 is the orchestration's first task).
 void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     const TmLaunchBlock* b = view_.block;
     uint64_t submitted_now = b->submitted.load(std::memory_order_acquire);
     uint64_t completed_now = b->completed.load(std::memory_order_acquire);
     bool done = b->orchestration_done.load(std::memory_order_acquire) != 0;
-    std::fprintf(out, "stall report (tensormap_and_ringbuffer): no task completed for %.1f s\n",
-                 stalled_seconds());
     std::fprintf(out,
-                 "  progress: %" PRIu64 " of %" PRIu64
-                 " submitted tasks completed; the orchestration %s\n",
-                 completed_now, submitted_now,
+                 "no task completed for %.1f s: %" PRIu64 " of %" PRIu64
+                 " submitted tasks done; the orchestration %s\n",
+                 stalled_seconds(), completed_now, submitted_now,
                  done ? "had returned"
                       : waiting_text(b->orchestrator_waiting.load(std::memory_order_acquire)));
-    for (int q = 0; q < 2; ++q) {
-        std::fprintf(out, "  ready %s tasks: %" PRIu64 "\n", q == 0 ? "AIC" : "AIV",
-                     view_.ready(q).size());
-    }
-    for (int r = 0; r < kRingCount; ++r) {
-        uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
-        std::fprintf(out, "  ring %d: oldest live task number %" PRIu64 " (window %u)\n", r, last,
-                     b->rings[r].window);
-    }
+    std::fprintf(out,
+                 "ready, waiting for a worker: %" PRIu64 " AIC task(s), %" PRIu64 " AIV task(s)\n",
+                 view_.ready(0).size(), view_.ready(1).size());
     RunningTask running[PLATFORM_MAX_WORKERS];
     int n = running_tasks(running, PLATFORM_MAX_WORKERS);
     for (int i = 0; i < n; ++i) {
-        const char* name = names ? names(running[i].func_id) : nullptr;
-        std::fprintf(out, "  worker %d runs task #%d (func_id %d%s%s)%s for %.3f s\n",
-                     running[i].worker_id, running[i].task_id, running[i].func_id, name ? ", " : "",
-                     name ? name : "", running[i].started ? "" : " (not yet entered)",
-                     running[i].running_ns / 1e9);
+        const RunningTask& r = running[i];
+        bool aic = r.worker_id < b->block_dim;
+        const int index = aic ? r.worker_id : r.worker_id - b->block_dim;
+        std::fprintf(out, "  busy: worker %d (%s %d) runs task #%d, %s, for %.1f s%s\n",
+                     r.worker_id, aic ? "AIC" : "AIV", index, r.task_id,
+                     kernel_text(r.func_id, names).c_str(), r.running_ns / 1e9,
+                     r.started ? "" : " (not yet started by the worker)");
+    }
+    report_waiting(out, names);
+    // Per ring with a live task: the oldest, which holds the ring's
+    // reclamation back (rings no task was submitted to are left out).
+    for (int r = 0; r < kRingCount; ++r) {
+        uint64_t last = b->last_alive[r].value.load(std::memory_order_acquire);
+        const TaskSlot& s = view_.slots(r)[last & (b->rings[r].window - 1)];
+        if (s.id != task_id_of(r, last) || s.seq == ~0ull) continue;
+        std::fprintf(out, "  ring %d (scope depth %d%s): oldest live task #%" PRIu64 ", %s\n", r,
+                     r + 1, r + 1 == kRingCount ? " and deeper" : "", s.seq,
+                     slot_state_text(s.state.load(std::memory_order_acquire)));
     }
     if (n > 0) {
-        std::fprintf(
-            out, "  diagnosis: a kernel did not return (hung or far slower than the timeout)\n");
+        std::fprintf(out,
+                     "diagnosis: hung kernel: %d worker(s) inside a kernel that has not returned\n",
+                     n);
     } else {
         std::fprintf(out,
-                     "  diagnosis: no worker was busy; submitted tasks wait on producers that "
-                     "never finish\n");
+                     "diagnosis: deadlock: no worker is busy; submitted tasks wait on producers "
+                     "that never finish\n");
+    }
+}
+
+// Recorded tasks still waiting for producers, with the producers not done
+// (from the recorded edges), as host_build_graph lists them.
+void TmLaunch::report_waiting(FILE* out, KernelNameLookup names) const {
+    const TmLaunchBlock* b = view_.block;
+    const uint64_t recorded =
+        std::min<uint64_t>(b->seq_count.load(std::memory_order_acquire), b->record_capacity);
+    const TaskRecord* records = view_.records();
+    const uint32_t edges =
+        std::min(b->edges_seen.load(std::memory_order_acquire), b->edge_capacity);
+    auto state_of = [&](uint64_t seq) {
+        return records[seq].state.load(std::memory_order_acquire) - 1;
+    };
+    int waiting = 0;
+    for (uint64_t t = 0; t < recorded; ++t) {
+        if (state_of(t) != static_cast<int32_t>(SlotState::kPending)) continue;
+        if (++waiting > kMaxListed) continue;
+        std::string on;
+        for (uint32_t e = 0; e < edges; ++e) {
+            const EdgeRecord& edge = view_.edges()[e];
+            if (edge.to != t) continue;
+            if (state_of(edge.from) == static_cast<int32_t>(SlotState::kDone)) continue;
+            on += (on.empty() ? "#" : ", #") + std::to_string(edge.from);
+        }
+        std::fprintf(out, "  waiting: task #%" PRIu64 ", %s, on task(s) %s\n", t,
+                     kernel_text(records[t].func_id, names).c_str(),
+                     on.empty() ? "(not recorded)" : on.c_str());
+    }
+    if (waiting > kMaxListed) {
+        std::fprintf(out, "  ... and %d more waiting tasks\n", waiting - kMaxListed);
     }
 }

@@ -30,6 +30,7 @@ public:
     void abort(int status) override;
     void stop_workers() override;
     int completed_tasks() const override;
+    uint64_t progress_mark() const override;
     int task_count() const override;
     int status() const override;
     double stalled_seconds() const override;
@@ -50,6 +51,7 @@ public:
 
 private:
     int32_t func_id_of_seq(uint64_t seq) const;
+    void report_waiting(FILE* out, KernelNameLookup names) const;
 
     std::shared_ptr<TmInputs> inputs_;
     DeviceBlock block_;

@@ -1,0 +1,331 @@
+// The scheduling core every runtime of this tree runs on: one AICPU
+// scheduler thread and its slice of AICore workers. It starts core
+// discovery and takes each worker into service once it answered, hands
+// ready work to idle workers through their mailboxes (handshake.h), finds
+// finished work by reading only the workers' lines, stops the run on a
+// kernel fault, a wrong core or a stall, and waits sample -> check -> wait
+// on its doorbell when there is nothing to do.
+//
+// What differs between runtimes is a policy type, called statically:
+//   bool may_dispatch()                       false while nothing may run yet
+//   bool pop_ready(CoreType, uint64_t* token) the next ready work of a type
+//   DispatchWords prepare_dispatch(const Dispatch&)
+//                                             records the dispatch; the words
+//                                             the worker's mailbox gets
+//   int complete(const Completion&, uint64_t now)
+//                                             what finishing releases; returns
+//                                             how many tasks became ready
+//   uint64_t add_completed(uint64_t n)        counts completions; the total
+//   bool all_done(uint64_t completed)         the run is over
+//   bool outstanding(uint64_t completed)      work is submitted and not done
+//                                             (only then can the run stall)
+//   uint64_t timeout_ns()                     the no-progress bound
+//   LaunchStopFields stop_fields()            where the launch's stop lives
+//   void ring_all()                           every thread that may wait
+//   void ring_others(int self)                every other scheduler
+//   void after_pass(SchedulerCore&, const PassResult&)
+//                                             who to wake for what is left
+//   bool arm(int self, uint64_t idle_types) / void disarm(int self)
+//                                             announce idleness before the
+//                                             last look (arm: true when the
+//                                             policy wants that last look)
+// A dispatch hands one worker one unit of work named by a 64-bit token; the
+// policy decides what the token means (a task, one block of a task).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "core_type.h"
+#include "device_log.h"
+#include "handshake.h"
+#include "idle_wait.h"
+#include "launch_stop.h"
+#include "platform_limits.h"
+#include "pto_status.h"
+#include "scheduler_slice.h"
+#include "time_source.h"
+
+// What the core tells a policy about a dispatch it is about to make.
+struct Dispatch {
+    int worker;
+    int scheduler;  // this thread's index
+    uint64_t token;
+    uint64_t dispatch_ns;
+};
+
+// What the worker's mailbox gets: the task word (task id + 1 as the
+// runtime numbers it, for diagnostics), the kernel's entry, its arguments.
+struct DispatchWords {
+    uint64_t task;
+    uint64_t kernel;
+    uint64_t args;
+};
+
+// A unit of work a worker finished.
+struct Completion {
+    uint64_t token;
+    int worker;
+    int scheduler;
+    uint64_t dispatch_ns, start_ns, end_ns;
+};
+
+// What one pass over the workers found.
+struct PassResult {
+    int status = 0;          // < 0: the run failed and was stopped
+    bool done = false;       // the run is over
+    bool progress = false;   // anything moved
+    uint64_t finished = 0;   // completions this pass
+    uint64_t released = 0;   // tasks those completions made ready
+    uint64_t idle[2] = {0, 0};        // per core type: workers left without work
+    uint64_t dispatched[2] = {0, 0};  // per core type
+};
+
+// Tracks how long the run has gone without a completion, from this thread's
+// point of view, reading the clock only when a pass found nothing to do.
+class StallWatch {
+public:
+    StallWatch() : since_ns_(pto_now_ns()) {}
+
+    // True once nothing completed for `timeout_ns` while work was
+    // outstanding; *idle_ns says for how long.
+    bool expired(uint64_t completed, bool outstanding, uint64_t timeout_ns, uint64_t* idle_ns) {
+        uint64_t now = pto_now_ns();
+        if (completed != seen_ || !outstanding) {
+            // Nothing outstanding (an orchestration busy between submits) is
+            // not a stall; the bound counts from when work is waiting again.
+            seen_ = completed;
+            since_ns_ = now;
+            return false;
+        }
+        *idle_ns = now - since_ns_;
+        return *idle_ns > timeout_ns;
+    }
+    uint64_t remaining_ns(uint64_t timeout_ns) const {
+        uint64_t idle = pto_now_ns() - since_ns_;
+        return idle >= timeout_ns ? 0 : timeout_ns - idle;
+    }
+
+private:
+    uint64_t seen_ = ~0ull;
+    uint64_t since_ns_;
+};
+
+template <typename Policy>
+class SchedulerCore {
+public:
+    // Longest single park; the timeout is re-checked at least this often.
+    static constexpr uint64_t kMaxParkNs = 50'000'000;
+
+    SchedulerCore(Policy& policy, const SchedulerSlice& slice, Handshake* mailboxes,
+                  int block_dim, Doorbell& bell)
+        : p_(policy), slice_(slice), mailboxes_(mailboxes), block_dim_(block_dim), bell_(bell) {}
+
+    int thread_index() const { return slice_.thread_index; }
+    CoreType type_of(int w) const { return w < block_dim_ ? CoreType::AIC : CoreType::AIV; }
+    bool has_idle_worker(int w) const { return workers_[w].answered && workers_[w].token == 0; }
+
+    // Core discovery: tells every worker of the slice to start; a pass takes
+    // each into service once it answered.
+    void start_discovery() {
+        slice_.for_each_worker([&](int w) {
+            SchedulerLine& s = mailboxes_[w].sched;
+            s.owner_thread.store(slice_.thread_index, std::memory_order_relaxed);
+            // Publishes owner_thread; pairs with the worker's acquire load of aicpu_ready.
+            s.aicpu_ready.store(1, std::memory_order_release);
+            pto_doorbell_ring(&s.bell);
+        });
+    }
+
+    void stop_workers() {
+        slice_.for_each_worker([&](int w) {
+            SchedulerLine& s = mailboxes_[w].sched;
+            // Pairs with the worker's acquire load of control in its wait loop.
+            s.control.store(1, std::memory_order_release);
+            pto_doorbell_ring(&s.bell);
+        });
+    }
+
+    void stop_run(int status, uint64_t stall_ns) {
+        stop_launch(p_.stop_fields(), status, stall_ns);
+        p_.ring_all();
+    }
+
+    // Hands worker `w` the unit of work `token`.
+    void dispatch(int w, uint64_t token) {
+        Worker& o = workers_[w];
+        const uint64_t now = pto_now_ns();
+        const DispatchWords words = p_.prepare_dispatch(Dispatch{w, slice_.thread_index, token, now});
+        SchedulerLine& s = mailboxes_[w].sched;
+        s.task.store(words.task, std::memory_order_relaxed);
+        s.kernel.store(words.kernel, std::memory_order_relaxed);
+        s.args.store(words.args, std::memory_order_relaxed);
+        o.token = token + 1;
+        o.dispatch_ns = now;
+        o.seq += 1;
+        // Publishes task/kernel/args; pairs with the worker's acquire load of
+        // dispatch_seq.
+        s.dispatch_seq.store(o.seq, std::memory_order_release);
+        pto_doorbell_ring(&s.bell);
+    }
+
+    // Hands ready work to this thread's idle workers; true if any was handed.
+    bool dispatch_to_idle_workers() {
+        bool any = false;
+        slice_.for_each_worker([&](int w) {
+            if (!has_idle_worker(w)) return;
+            uint64_t token;
+            if (p_.pop_ready(type_of(w), &token)) {
+                dispatch(w, token);
+                any = true;
+            }
+        });
+        return any;
+    }
+
+    // One pass over this thread's workers: answers taken, completions
+    // collected, ready work dispatched; then the run's counters and the
+    // policy's wake-ups. The orchestrator of a one-thread launch calls it
+    // wherever it would wait.
+    PassResult step() {
+        PassResult r;
+        const bool may_dispatch = p_.may_dispatch();
+        int faulted = -1, wrong_core = 0;
+        uint64_t now = 0;  // read once per pass, only if something completed
+        slice_.for_each_worker([&](int w) {
+            if (faulted >= 0 || wrong_core != 0) return;
+            Worker& o = workers_[w];
+            if (!o.answered) {
+                int answer = check_answer(w);
+                if (answer < 0) wrong_core = answer;
+                if (answer <= 0) return;
+                r.progress = true;
+            }
+            if (o.token != 0) {
+                const WorkerLine& k = mailboxes_[w].work;
+                // Pairs with the worker's release store of done_seq: its
+                // stamps and fault fields are visible once it matches.
+                if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;  // busy
+                if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
+                    faulted = w;  // the host reads the mailbox to report it
+                    return;
+                }
+                if (now == 0) now = pto_now_ns();
+                const Completion c{o.token - 1,
+                                   w,
+                                   slice_.thread_index,
+                                   o.dispatch_ns,
+                                   k.start_time.load(std::memory_order_relaxed),
+                                   k.end_time.load(std::memory_order_relaxed)};
+                o.token = 0;
+                r.released += static_cast<uint64_t>(p_.complete(c, now));
+                ++r.finished;
+                r.progress = true;
+            }
+            const int type = static_cast<int>(type_of(w));
+            uint64_t token;
+            if (may_dispatch && p_.pop_ready(type_of(w), &token)) {
+                dispatch(w, token);
+                ++r.dispatched[type];
+                r.progress = true;
+            } else {
+                ++r.idle[type];
+            }
+        });
+        if (faulted >= 0) {
+            stop_run(PTO_ERR_KERNEL_FAULT, 0);
+            r.status = PTO_ERR_KERNEL_FAULT;
+            return r;
+        }
+        if (wrong_core != 0) {
+            stop_run(wrong_core, 0);
+            r.status = wrong_core;
+            return r;
+        }
+        const uint64_t completed = p_.add_completed(r.finished);
+        if (p_.all_done(completed)) {
+            p_.ring_others(slice_.thread_index);
+            r.done = true;
+            return r;
+        }
+        p_.after_pass(*this, r);
+        return r;
+    }
+
+    // The thread's loop until the run is over or stopped: 0, or the status
+    // this thread stopped the run with.
+    int run(WaiterRole role = WaiterRole::kScheduler) {
+        IdleBackoff backoff(role);
+        StallWatch watch;
+        std::atomic<int32_t>& stopped = p_.stop_fields().status;
+        for (;;) {
+            // Sample the doorbell before looking: a change after this point
+            // rings it, so the wait below cannot sleep through it, a stop
+            // included.
+            uint32_t seq = bell_.seq.load(std::memory_order_seq_cst);
+            if (stopped.load(std::memory_order_acquire) != 0) return 0;
+            PassResult r = step();
+            if (r.status < 0) return r.status;
+            if (r.done) return 0;
+            if (r.progress) {
+                if (armed_) {
+                    p_.disarm(slice_.thread_index);
+                    armed_ = false;
+                }
+                backoff.reset();
+                continue;
+            }
+            if (!armed_) {
+                armed_ = true;
+                idle_types_ = (r.idle[0] ? 1u : 0u) | (r.idle[1] ? 2u : 0u);
+                if (p_.arm(slice_.thread_index, idle_types_)) continue;  // one last look
+            }
+            const uint64_t completed = p_.add_completed(0);
+            const uint64_t timeout = p_.timeout_ns();
+            uint64_t idle_ns = 0;
+            if (watch.expired(completed, p_.outstanding(completed), timeout, &idle_ns)) {
+                // The host describes the stall once every thread has returned.
+                stop_run(PTO_ERR_TIMEOUT, idle_ns);
+                return PTO_ERR_TIMEOUT;
+            }
+            uint64_t left = watch.remaining_ns(timeout);
+            pto_idle_wait(&bell_, seq, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
+        }
+    }
+
+private:
+    // What this thread knows of one of its workers, in its own memory, so
+    // finding finished work reads only the workers' lines.
+    struct Worker {
+        bool answered = false;  // answered core discovery
+        uint64_t token = 0;     // the running unit's token + 1, 0 when idle
+        uint32_t seq = 0;       // dispatch_seq of the last dispatch
+        uint64_t dispatch_ns = 0;
+    };
+
+    // 1 when worker `w` has answered discovery with the core type its
+    // position implies, 0 when it has not answered yet, PTO_ERR_SCHEDULER
+    // when it is the wrong kind of core.
+    int check_answer(int w) {
+        const WorkerLine& k = mailboxes_[w].work;
+        // Pairs with the worker's release store of aicore_done (core_type before it).
+        if (k.aicore_done.load(std::memory_order_acquire) != static_cast<uint32_t>(w + 1)) return 0;
+        int reported = k.core_type.load(std::memory_order_relaxed);
+        if (reported != static_cast<int>(type_of(w))) {
+            DEV_ERROR("worker %d reported core type %d, expected %s", w, reported,
+                      core_type_name(type_of(w)));
+            return PTO_ERR_SCHEDULER;
+        }
+        workers_[w].answered = true;
+        return 1;
+    }
+
+    Policy& p_;
+    const SchedulerSlice& slice_;
+    Handshake* mailboxes_;
+    int block_dim_;
+    Doorbell& bell_;
+    bool armed_ = false;
+    uint32_t idle_types_ = 0;
+    Worker workers_[PLATFORM_MAX_WORKERS];
+};
