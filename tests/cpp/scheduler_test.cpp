@@ -1295,6 +1295,48 @@ TEST(two_hosts_at_once_keep_separate_devices) {
     EXPECT_EQ(reports[0][1] + reports[1][1], 0);
 }
 
+// Every message to the device process is answered: a protection change it
+// cannot apply (its mappings run out at vm.max_map_count) fails the
+// device_malloc that asked for it, naming why, instead of handing out memory
+// a kernel would fault on. Afterwards the device serves again.
+TEST(a_protection_the_device_cannot_apply_fails_device_malloc) {
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    // Running a process out of mappings takes the sanitizer's allocator down
+    // with it.
+    std::printf("  skipped under a sanitizer\n");
+    return;
+#endif
+    long map_count = 0;
+    if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+        if (std::fscanf(f, "%ld", &map_count) != 1) map_count = 0;
+        std::fclose(f);
+    }
+    if (map_count <= 0 || map_count > 200000) {
+        std::printf("  skipped: vm.max_map_count is %ld (needs 1..200000 to run out)\n", map_count);
+        return;
+    }
+    REQUIRE(set_device(0) == 0);  // the device process is up
+    std::vector<void*> held;
+    std::string error;
+    for (long i = 0; i < map_count + 1000; ++i) {
+        void* p = device_malloc(64);
+        if (p == nullptr) {
+            error = pto_last_error();
+            break;
+        }
+        held.push_back(p);
+    }
+    REQUIRE(!error.empty());
+    std::printf("  after %zu allocations: %s\n", held.size(), error.c_str());
+    EXPECT_CONTAINS(error, "could not be made accessible");
+    EXPECT_CONTAINS(error, "device 0");
+    EXPECT_CONTAINS(error, "max_map_count");
+    for (void* p : held) device_free(p);
+    void* again = device_malloc(64);
+    EXPECT_TRUE(again != nullptr);
+    device_free(again);
+}
+
 int main(int argc, char** argv) {
     return harness::run_all(argc, argv);
 }

@@ -85,7 +85,8 @@ artifacts=$(artifacts_of "$hazards")
 for cfg in 3:2 4:3 2:1; do
     t=${cfg%%:*}; b=${cfg##*:}
     for c in raw war waw partial inout_chain write_after_two_readers manual_explicit column_blocks \
-        reshape get_tensor_data nested_scopes many_producers manual_then_auto manual_then_get; do
+        reshape get_tensor_data nested_scopes many_producers manual_then_auto manual_then_get \
+        aliased_descriptors; do
         expect_pass "discovery: $c at $t:$b" "" "$hazards" --artifacts "$artifacts" --case "$c" \
             --aicpu-threads "$t" --block-dim "$b"
     done

@@ -28,8 +28,10 @@ void* rt_allocate_tracked(size_t size, char* message, size_t message_size) {
     return nullptr;
 }
 
-void rt_release(void* p) {
-    if (p != nullptr) rtFree(p);
+int rt_release(void* p, char* message, size_t message_size) {
+    if (p == nullptr || rtFree(p) == RT_ERROR_NONE) return 0;
+    std::snprintf(message, message_size, "rtFree(%p) failed", p);
+    return PTO_ERR_DEVICE;
 }
 
 int rt_to_device(void* dev, const void* host, size_t n) {
@@ -51,7 +53,8 @@ public:
         void* device = rt_allocate(size ? size : 1);
         if (staging == nullptr || device == nullptr) {
             std::free(staging);
-            rt_release(device);
+            char ignored[128];
+            rt_release(device, ignored, sizeof ignored);
             std::snprintf(message, message_size,
                           "out of memory for a %zu-byte block (host staging and device)", size);
             return PTO_ERR_OUT_OF_MEMORY;
@@ -77,7 +80,8 @@ public:
     }
     void release(const DeviceBlock& block) override {
         std::free(block.host);
-        rt_release(reinterpret_cast<void*>(block.device));
+        char ignored[128];
+        rt_release(reinterpret_cast<void*>(block.device), ignored, sizeof ignored);
     }
 };
 

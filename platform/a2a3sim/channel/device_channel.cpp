@@ -1,10 +1,12 @@
 #include "device_channel.h"
 
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 void ReceivedMessage::close_fds() {
@@ -15,8 +17,12 @@ void ReceivedMessage::close_fds() {
     fd_count = 0;
 }
 
-int channel_send(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
-                 const int* fds, int fd_count) {
+namespace {
+
+// Sends one message: blocking when timeout_ms < 0, else waiting at most
+// that long for room.
+int send_message(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
+                 const int* fds, int fd_count, int timeout_ms) {
     if (bytes + sizeof(DeviceMessageHeader) > kDeviceMessageMax || fd_count > kDeviceMessageMaxFds)
         return -EMSGSIZE;
     DeviceMessageHeader header{type, static_cast<uint32_t>(bytes), id};
@@ -34,11 +40,33 @@ int channel_send(int socket, uint32_t type, uint64_t id, const void* payload, si
         c->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
         std::memcpy(CMSG_DATA(c), fds, sizeof(int) * fd_count);
     }
+    const int flags = MSG_NOSIGNAL | (timeout_ms >= 0 ? MSG_DONTWAIT : 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
-        ssize_t n = sendmsg(socket, &msg, MSG_NOSIGNAL);
+        ssize_t n = sendmsg(socket, &msg, flags);
         if (n >= 0) return 0;
-        if (errno != EINTR) return -errno;
+        if (errno == EINTR) continue;
+        if (timeout_ms < 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return -errno;
+        // Sample the time left, then wait for room at most that long.
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return -ETIMEDOUT;
+        pollfd room{socket, POLLOUT, 0};
+        if (poll(&room, 1, static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) return -errno;
     }
+}
+
+}  // namespace
+
+int channel_send(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
+                 const int* fds, int fd_count) {
+    return send_message(socket, type, id, payload, bytes, fds, fd_count, -1);
+}
+
+int channel_send_within(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
+                        const int* fds, int fd_count, int timeout_ms) {
+    return send_message(socket, type, id, payload, bytes, fds, fd_count,
+                        timeout_ms < 0 ? 0 : timeout_ms);
 }
 
 int channel_receive(int socket, ReceivedMessage* out) {

@@ -28,6 +28,10 @@ struct ReceivedMessage {
 // Sends one message; 0, or -errno.
 int channel_send(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
                  const int* fds = nullptr, int fd_count = 0);
+// The same, waiting at most `timeout_ms` for the other side to make room
+// (a peer that stopped reading): -ETIMEDOUT then.
+int channel_send_within(int socket, uint32_t type, uint64_t id, const void* payload, size_t bytes,
+                        const int* fds, int fd_count, int timeout_ms);
 
 template <typename T>
 int channel_send(int socket, uint32_t type, uint64_t id, const T& payload, const int* fds = nullptr,

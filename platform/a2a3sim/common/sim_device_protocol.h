@@ -1,9 +1,10 @@
 // What the host library and a simulated device's process say to each other
 // over their control socket (SOCK_SEQPACKET: one message a packet, file
 // descriptors along in SCM_RIGHTS). Requests carry an id; the device answers
-// those that expect an answer with the same id. Requests are carried out in
-// the order they arrive, except launches, which run beside later requests
-// and are answered when they end.
+// every request but kQuit with the same id, and the host waits (bounded) for
+// each answer, so a request that fails on the device reaches its caller.
+// Requests are carried out in the order they arrive, except launches, which
+// run beside later requests and are answered when they end.
 //
 // Device memory is one shared mapping (a memfd) at the same address in both
 // processes, so every address in these messages means the same on both
@@ -21,9 +22,9 @@ constexpr uint32_t kDeviceProtocolVersion = 1;
 enum class DeviceRequest : uint32_t {
     kLoadRuntime = 1,   // fds: AICPU object, AICore object; answered by kAck
     kRegisterKernel,    // fd: the kernel's shared object or raw .text; kKernelLoaded
-    kReleaseKernel,     // no answer
-    kProtect,           // make ranges of device memory accessible or not; no answer
-    kReserveHostRange,  // make host address ranges inaccessible here; no answer
+    kReleaseKernel,     // answered by kAck
+    kProtect,           // make ranges of device memory accessible or not; answered by kAck
+    kReserveHostRange,  // make host address ranges inaccessible here; answered by kAck
     kLaunch,            // answered by kLaunchDone when the launch ends
     kDescribeAddress,   // which loaded object holds a code address; kAddress
     kQuit,              // no answer: the process flushes its output and exits

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "pto_status.h"
+
 namespace {
 
 uint64_t page_size() {
@@ -38,17 +40,34 @@ int DeviceMemoryView::map(int fd, uint64_t address, uint64_t bytes, std::string*
     return 0;
 }
 
-void DeviceMemoryView::protect(const DeviceRanges& ranges) {
+int DeviceMemoryView::protect(const DeviceRanges& ranges, std::string* message) {
+    int status = 0;
     for (uint32_t i = 0; i < ranges.count && i < kDeviceRangesPerMessage; ++i) {
         const DeviceRange& r = ranges.ranges[i];
         // Only ranges inside device memory: the host never asks for others,
         // and this process must not change its own mappings on request.
-        if (r.address < base_ || r.bytes > bytes_ || r.address - base_ > bytes_ - r.bytes) continue;
+        if (r.address < base_ || r.bytes > bytes_ || r.address - base_ > bytes_ - r.bytes) {
+            if (status == 0) {
+                *message = "a protection change for a range outside device memory was refused";
+                status = PTO_ERR_INVALID_ARGUMENT;
+            }
+            continue;
+        }
         int prot = r.accessible ? PROT_READ | PROT_WRITE : PROT_NONE;
-        if (mprotect(reinterpret_cast<void*>(r.address), r.bytes, prot) != 0) {
-            warn_once("make device memory accessible", r.address, r.bytes, errno);
+        if (mprotect(reinterpret_cast<void*>(r.address), r.bytes, prot) != 0 && status == 0) {
+            const int error = errno;
+            char text[256];
+            std::snprintf(text, sizeof text,
+                          "the device process could not make 0x%llx (%llu bytes) %s: %s (too many "
+                          "live allocations? see vm.max_map_count)",
+                          static_cast<unsigned long long>(r.address),
+                          static_cast<unsigned long long>(r.bytes),
+                          r.accessible ? "accessible" : "inaccessible", std::strerror(error));
+            *message = text;
+            status = PTO_ERR_DEVICE;
         }
     }
+    return status;
 }
 
 void DeviceMemoryView::reserve_host_ranges(const DeviceRanges& ranges) {
@@ -87,14 +106,4 @@ void DeviceMemoryView::reserve_gap(uint64_t begin, uint64_t end) {
         return;
     }
     reserved_[begin] = end;
-}
-
-void DeviceMemoryView::warn_once(const char* what, uint64_t address, uint64_t bytes, int error) {
-    if (warned_) return;
-    warned_ = true;
-    std::fprintf(stderr,
-                 "[pto device] could not %s at 0x%llx (%llu bytes): %s; guard pages may be "
-                 "missing from here on (too many live allocations? see vm.max_map_count)\n",
-                 what, static_cast<unsigned long long>(address),
-                 static_cast<unsigned long long>(bytes), std::strerror(error));
 }

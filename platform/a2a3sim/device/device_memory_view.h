@@ -19,15 +19,18 @@ public:
     // Maps `bytes` of `fd` at `address`, all inaccessible. 0, or -errno with
     // the reason in `message`.
     int map(int fd, uint64_t address, uint64_t bytes, std::string* message);
-    void protect(const DeviceRanges& ranges);
+    // Makes the ranges accessible or not. 0, or PTO_ERR_DEVICE with the
+    // first range that could not be changed in `message` (the rest are
+    // still applied).
+    int protect(const DeviceRanges& ranges, std::string* message);
+    // Reserves host ranges where this process has nothing mapped (a range
+    // in use here stays as it is: best effort, never an error).
     void reserve_host_ranges(const DeviceRanges& ranges);
 
 private:
     void reserve_gap(uint64_t begin, uint64_t end);
-    void warn_once(const char* what, uint64_t address, uint64_t bytes, int error);
 
     uint64_t base_ = 0;
     uint64_t bytes_ = 0;
     std::map<uint64_t, uint64_t> reserved_;  // host ranges reserved here: begin -> end
-    bool warned_ = false;
 };

@@ -46,22 +46,18 @@ int DeviceService::serve() {
                 break;
             case DeviceRequest::kReleaseKernel: {
                 DeviceReleaseKernel r{};
-                if (m.payload_as(&r)) kernels_.release(r.handle);
+                if (!m.payload_as(&r)) {
+                    ack(m.header.id, PTO_ERR_INVALID_ARGUMENT, "release kernel: short request");
+                    break;
+                }
+                kernels_.release(r.handle);
+                ack(m.header.id, 0, "");
                 break;
             }
             case DeviceRequest::kProtect:
-            case DeviceRequest::kReserveHostRange: {
-                DeviceRanges ranges{};
-                size_t n = m.payload.size() < sizeof ranges ? m.payload.size() : sizeof ranges;
-                std::memcpy(&ranges, m.payload.data(), n);
-                if (n < 8 || ranges.bytes() > n) break;
-                if (m.header.type == static_cast<uint32_t>(DeviceRequest::kProtect)) {
-                    memory_.protect(ranges);
-                } else {
-                    memory_.reserve_host_ranges(ranges);
-                }
+            case DeviceRequest::kReserveHostRange:
+                change_ranges(m);
                 break;
-            }
             case DeviceRequest::kLaunch:
                 launch(m);
                 break;
@@ -76,6 +72,26 @@ int DeviceService::serve() {
                 break;
         }
         m.close_fds();  // whatever a handler did not take
+    }
+}
+
+// Every request gets an answer (the host waits for it, bounded): a
+// protection the process could not apply reaches the host's caller.
+void DeviceService::change_ranges(const ReceivedMessage& m) {
+    DeviceRanges ranges{};
+    size_t n = m.payload.size() < sizeof ranges ? m.payload.size() : sizeof ranges;
+    std::memcpy(&ranges, m.payload.data(), n);
+    if (n < 8 || ranges.bytes() > n) {
+        ack(m.header.id, PTO_ERR_INVALID_ARGUMENT, "ranges: malformed request");
+        return;
+    }
+    if (m.header.type == static_cast<uint32_t>(DeviceRequest::kProtect)) {
+        std::string message;
+        int status = memory_.protect(ranges, &message);
+        ack(m.header.id, status, message);
+    } else {
+        memory_.reserve_host_ranges(ranges);
+        ack(m.header.id, 0, "");
     }
 }
 

@@ -22,6 +22,7 @@ public:
 
 private:
     void load_runtime(ReceivedMessage& m);
+    void change_ranges(const ReceivedMessage& m);
     void register_kernel(ReceivedMessage& m);
     void launch(ReceivedMessage& m);
     void describe(ReceivedMessage& m);

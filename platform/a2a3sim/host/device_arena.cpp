@@ -230,53 +230,142 @@ void DeviceArena::give_pages(uint64_t first, uint64_t pages) {
     free_by_size_.emplace(pages, first);
 }
 
-void DeviceArena::broadcast(uint64_t first_page, uint64_t data_pages, bool accessible) {
-    if (sinks_.empty()) return;
-    DeviceRanges ranges{};
-    ranges.count = 1;
-    ranges.ranges[0] =
-        DeviceRange{page_address(first_page), data_pages * page_, accessible ? 1u : 0u, 0};
-    for (ProtectionSink* s : sinks_) s->protection_changed(ranges);
+bool DeviceArena::any_accessible(uint64_t first, uint64_t pages) const {
+    auto it = accessible_free_.upper_bound(first);
+    if (it != accessible_free_.begin() && std::prev(it)->first + std::prev(it)->second > first) {
+        return true;
+    }
+    return it != accessible_free_.end() && it->first < first + pages;
+}
+
+bool DeviceArena::all_accessible(uint64_t first, uint64_t pages) const {
+    auto it = accessible_free_.upper_bound(first);
+    if (it == accessible_free_.begin()) return false;
+    --it;
+    return it->first + it->second >= first + pages;
+}
+
+// Takes [first, first + pages) out of the accessible free ranges, keeping
+// the parts of them outside it.
+void DeviceArena::forget_accessible(uint64_t first, uint64_t pages) {
+    const uint64_t end = first + pages;
+    auto it = accessible_free_.upper_bound(first);
+    if (it != accessible_free_.begin()) --it;
+    while (it != accessible_free_.end() && it->first < end) {
+        const uint64_t begin = it->first, stop = it->first + it->second;
+        if (stop <= first) {
+            ++it;
+            continue;
+        }
+        it = accessible_free_.erase(it);
+        if (begin < first) accessible_free_[begin] = first - begin;
+        if (stop > end) accessible_free_[end] = stop - end;
+    }
+}
+
+std::vector<DeviceArena::Queued> DeviceArena::queue_change(const DeviceRanges& ranges) {
+    std::vector<Queued> queued;
+    if (sinks_.empty() || ranges.count == 0) return queued;
+    queued.reserve(sinks_.size());
+    for (ProtectionSink* s : sinks_) queued.push_back(Queued{s, s->queue_protection(ranges)});
+    return queued;
+}
+
+int DeviceArena::await_all(const std::vector<Queued>& queued, char* message, size_t message_size) {
+    int first = 0;
+    for (const Queued& q : queued) {
+        char why[512] = {};
+        int rc = q.sink->await_protection(q.ticket, why, sizeof why);
+        if (rc != 0 && first == 0) {
+            first = rc;
+            std::snprintf(message, message_size, "%s", why);
+        }
+    }
+    return first;
 }
 
 void* DeviceArena::allocate(size_t bytes, ExtentKind kind, char* message, size_t message_size) {
     uint64_t rounded = (static_cast<uint64_t>(bytes) + kAlignment - 1) / kAlignment * kAlignment;
     if (rounded == 0) rounded = kAlignment;
     uint64_t data_pages = (rounded + page_ - 1) / page_;
-    std::lock_guard<std::mutex> lock(mutex_);
-    uint64_t first = rounded <= bytes_ ? take_pages(data_pages + 1) : 0;
-    if (first == 0) {
+    uint64_t data = 0;
+    std::vector<Queued> queued;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        uint64_t first = rounded <= bytes_ ? take_pages(data_pages + 1) : 0;
+        if (first == 0) {
+            std::snprintf(message, message_size,
+                          "out of simulated device memory for %zu bytes (the device has %llu "
+                          "bytes; PTO_SIM_DEVICE_MEMORY sets its size, e.g. "
+                          "PTO_SIM_DEVICE_MEMORY=128G)",
+                          bytes, static_cast<unsigned long long>(bytes_));
+            return nullptr;
+        }
+        // Pages freed earlier and kept read as zero again: a runtime block
+        // must, and a buffer holding the last case's output could let a
+        // kernel that never writes its output pass.
+        reuse_kept(first, data_pages);
+        data = page_address(first + data_pages) - rounded;
+        live_[first] = Extent{data_pages + 1, data, rounded, kind};
+        live_by_data_[data] = first;
+        // The data pages made accessible and the guard page after them
+        // inaccessible, where the devices do not have them so already.
+        DeviceRanges change{};
+        if (!all_accessible(first, data_pages)) {
+            change.ranges[change.count++] = range_of(first, data_pages, true);
+        }
+        if (any_accessible(first + data_pages, 1)) {
+            change.ranges[change.count++] = range_of(first + data_pages, 1, false);
+        }
+        forget_accessible(first, data_pages + 1);
+        queued = queue_change(change);
+    }
+    // Nobody else has these pages: waiting for the devices needs no lock.
+    char why[512] = {};
+    if (await_all(queued, why, sizeof why) != 0) {
+        char ignored[256];
+        release(reinterpret_cast<void*>(data), ignored, sizeof ignored);
         std::snprintf(message, message_size,
-                      "out of simulated device memory for %zu bytes (the device has %llu bytes; "
-                      "PTO_SIM_DEVICE_MEMORY sets its size, e.g. PTO_SIM_DEVICE_MEMORY=128G)",
-                      bytes, static_cast<unsigned long long>(bytes_));
+                      "device memory for %zu bytes could not be made accessible: %s", bytes, why);
         return nullptr;
     }
-    // Pages freed earlier and kept read as zero again: a runtime block must,
-    // and a buffer holding the last case's output could let a kernel that
-    // never writes its output pass.
-    reuse_kept(first, data_pages);
-    uint64_t data = page_address(first + data_pages) - rounded;
-    live_[first] = Extent{data_pages + 1, data, rounded, kind};
-    live_by_data_[data] = first;
-    broadcast(first, data_pages, true);
     return reinterpret_cast<void*>(data);
 }
 
-bool DeviceArena::release(void* data) {
+int DeviceArena::release(void* data, char* message, size_t message_size) {
     auto address = reinterpret_cast<uint64_t>(data);
+    uint64_t first = 0;
+    Extent e{};
+    std::vector<Queued> queued;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = live_by_data_.find(address);
+        if (it == live_by_data_.end()) return 1;
+        first = it->second;
+        e = live_[first];
+        live_by_data_.erase(it);
+        live_.erase(first);
+        if (e.kind == ExtentKind::kRuntimeBlock) {
+            // Runtime blocks stay accessible once freed: kernels are never
+            // handed them, and the next block reuses them without a word to
+            // the devices. Buffers are made inaccessible, so a kernel using
+            // one after its free faults.
+            accessible_free_[first] = e.pages - 1;
+            keep(first, e.pages - 1);
+            give_pages(first, e.pages);
+            return 0;
+        }
+        DeviceRanges change{};
+        change.ranges[change.count++] = range_of(first, e.pages - 1, false);
+        queued = queue_change(change);
+    }
+    // The pages are in no list: nobody can take them before every device
+    // has made them inaccessible, and no lock is held while it does.
+    int rc = await_all(queued, message, message_size);
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = live_by_data_.find(address);
-    if (it == live_by_data_.end()) return false;
-    uint64_t first = it->second;
-    Extent e = live_[first];
-    live_by_data_.erase(it);
-    live_.erase(first);
-    uint64_t data_pages = e.pages - 1;
-    broadcast(first, data_pages, false);
-    keep(first, data_pages);
+    keep(first, e.pages - 1);
     give_pages(first, e.pages);
-    return true;
+    return rc;
 }
 
 // Freed pages stay in both processes' page tables for the next allocation
@@ -346,19 +435,26 @@ void DeviceArena::for_each_data_run(uint64_t first, uint64_t pages, Visit visit)
     }
 }
 
-void DeviceArena::subscribe(ProtectionSink* sink) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    DeviceRanges ranges{};
-    for (const auto& [first, e] : live_) {
-        ranges.ranges[ranges.count++] =
-            DeviceRange{page_address(first), (e.pages - 1) * page_, 1, 0};
-        if (ranges.count == kDeviceRangesPerMessage) {
-            sink->protection_changed(ranges);
-            ranges.count = 0;
-        }
+int DeviceArena::subscribe(ProtectionSink* sink, char* message, size_t message_size) {
+    std::vector<Queued> queued;
+    {
+        // Queued under the lock, before the sink is listed: every later
+        // change reaches it after the state it starts from.
+        std::lock_guard<std::mutex> lock(mutex_);
+        DeviceRanges ranges{};
+        auto add = [&](uint64_t first, uint64_t pages) {
+            ranges.ranges[ranges.count++] = range_of(first, pages, true);
+            if (ranges.count == kDeviceRangesPerMessage) {
+                queued.push_back(Queued{sink, sink->queue_protection(ranges)});
+                ranges.count = 0;
+            }
+        };
+        for (const auto& [first, e] : live_) add(first, e.pages - 1);
+        for (const auto& [first, pages] : accessible_free_) add(first, pages);
+        if (ranges.count > 0) queued.push_back(Queued{sink, sink->queue_protection(ranges)});
+        sinks_.push_back(sink);
     }
-    if (ranges.count > 0) sink->protection_changed(ranges);
-    sinks_.push_back(sink);
+    return await_all(queued, message, message_size);
 }
 
 void DeviceArena::unsubscribe(ProtectionSink* sink) {

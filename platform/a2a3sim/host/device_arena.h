@@ -28,12 +28,23 @@
 
 #include "sim_device_protocol.h"
 
+// A protection change a device was given, to wait for.
+struct ProtectionTicket {
+    uint64_t id = 0;  // 0: nothing to wait for (no process was up)
+    uint64_t generation = 0;
+};
+
 // Receives the changes to what devices may access (a device process that
-// is up). Called with the arena's lock held, in the order of the changes.
+// is up). queue_protection is called with the arena's lock held, in the
+// order of the changes, and must not block; await_protection without it.
 class ProtectionSink {
 public:
     virtual ~ProtectionSink() = default;
-    virtual void protection_changed(const DeviceRanges& ranges) = 0;
+    virtual ProtectionTicket queue_protection(const DeviceRanges& ranges) = 0;
+    // 0 once the device applied the change (or its process ended: the next
+    // one is given the whole state); else a PtoStatus with the reason.
+    virtual int await_protection(const ProtectionTicket& ticket, char* message,
+                                 size_t message_size) = 0;
 };
 
 enum class ExtentKind : uint8_t { kAllocation, kRuntimeBlock };
@@ -44,10 +55,15 @@ public:
     // its size). Null with the reason in `message` if it cannot be created.
     static DeviceArena* get(char* message, size_t message_size);
 
-    // `bytes` (rounded up to 64), zero-filled; null with the reason.
+    // `bytes` (rounded up to 64), zero-filled and accessible to every device
+    // process before it returns; null with the reason (a device that could
+    // not make it accessible included).
     void* allocate(size_t bytes, ExtentKind kind, char* message, size_t message_size);
-    // Frees what allocate returned; false if `data` is not a live extent.
-    bool release(void* data);
+    // Frees what allocate returned: inaccessible to every device process
+    // before its pages can be handed out again. 0; 1 if `data` is not a
+    // live extent; or a PtoStatus (< 0) with the reason a device gave (it is
+    // freed all the same).
+    int release(void* data, char* message, size_t message_size);
 
     int fd() const { return fd_; }
     uint64_t base() const { return base_; }
@@ -55,7 +71,8 @@ public:
     bool contains(uint64_t address) const { return address >= base_ && address - base_ < bytes_; }
 
     // Adds a device: it first receives every live extent, then each change.
-    void subscribe(ProtectionSink* sink);
+    // 0, or a PtoStatus with the reason the device could not apply them.
+    int subscribe(ProtectionSink* sink, char* message, size_t message_size);
     void unsubscribe(ProtectionSink* sink);
 
     // Where an address the device faulted on lies.
@@ -84,7 +101,23 @@ private:
     };
     uint64_t take_pages(uint64_t pages);  // 0 when none; guarded by mutex_
     void give_pages(uint64_t first, uint64_t pages);
-    void broadcast(uint64_t first_page, uint64_t data_pages, bool accessible);
+    struct Queued {
+        ProtectionSink* sink;
+        ProtectionTicket ticket;
+    };
+    // Under the lock: queues the ranges to every device, in order.
+    std::vector<Queued> queue_change(const DeviceRanges& ranges);
+    DeviceRange range_of(uint64_t first_page, uint64_t pages, bool accessible) const {
+        return DeviceRange{page_address(first_page), pages * page_, accessible ? 1u : 0u, 0};
+    }
+    // Free pages every device has accessible (freed runtime blocks: the next
+    // launch's block takes the same pages, and neither its allocation nor
+    // this free then costs a round trip to each device).
+    bool all_accessible(uint64_t first, uint64_t pages) const;
+    bool any_accessible(uint64_t first, uint64_t pages) const;
+    void forget_accessible(uint64_t first, uint64_t pages);
+    // Without the lock: waits for every device to apply it; the first failure.
+    static int await_all(const std::vector<Queued>& queued, char* message, size_t message_size);
     void take_private_copy();
     void keep(uint64_t first, uint64_t pages);
     void reuse_kept(uint64_t first, uint64_t pages);
@@ -102,6 +135,7 @@ private:
     std::map<uint64_t, Extent> live_;                 // first page -> extent
     std::map<uint64_t, uint64_t> live_by_data_;       // data address -> first page
     std::vector<ProtectionSink*> sinks_;
+    std::map<uint64_t, uint64_t> accessible_free_;  // first page -> pages
     std::map<uint64_t, uint64_t> kept_;  // freed pages not yet returned: first -> pages
     uint64_t kept_data_pages_ = 0;       // of the kept pages, those holding data
 };

@@ -23,9 +23,12 @@ void* sim_allocate(size_t size, char* message, size_t message_size) {
     return arena ? arena->allocate(size, ExtentKind::kAllocation, message, message_size) : nullptr;
 }
 
-void sim_free(void* p) {
-    char message[256];
-    if (DeviceArena* arena = DeviceArena::get(message, sizeof message)) arena->release(p);
+int sim_free(void* p, char* message, size_t message_size) {
+    DeviceArena* arena = DeviceArena::get(message, message_size);
+    if (arena == nullptr) return PTO_ERR_DEVICE;
+    // Tracked by device_memory.cpp: what reaches here is live.
+    int rc = arena->release(p, message, message_size);
+    return rc < 0 ? rc : 0;
 }
 
 int sim_copy_to_device(void* dev, const void* host, size_t n) {
@@ -40,17 +43,23 @@ int sim_copy_from_device(void* host, const void* dev, size_t n) {
 
 // A named host buffer is made inaccessible in every device process, so a
 // kernel handed its address faults (and the report names it).
-void sim_host_buffer_named(uint64_t base, size_t size) {
+int sim_host_buffer_named(uint64_t base, size_t size, char* message, size_t message_size) {
     struct Range {
         uint64_t base;
         size_t size;
-    } range{base, size};
+        int rc;
+        char* message;
+        size_t message_size;
+    } range{base, size, 0, message, message_size};
     sim_devices_each(
         [](SimulatedDevice& device, void* r) {
             auto* range = static_cast<Range*>(r);
-            device.reserve_host_range(range->base, range->size);
+            if (range->rc != 0) return;
+            range->rc = device.reserve_host_range(range->base, range->size, range->message,
+                                                  range->message_size);
         },
         &range);
+    return range.rc;
 }
 
 const RawDeviceMemory kRaw{sim_allocate, sim_free, sim_copy_to_device, sim_copy_from_device,
@@ -81,7 +90,8 @@ public:
         if (device == nullptr) return PTO_ERR_OUT_OF_MEMORY;
         void* host = staged_ ? zeroed_host(size) : device;
         if (host == nullptr) {
-            arena->release(device);
+            char ignored[256];
+            arena->release(device, ignored, sizeof ignored);
             std::snprintf(message, message_size,
                           "out of host memory for a %zu-byte staging block: %s", size,
                           std::strerror(errno));
@@ -101,9 +111,13 @@ public:
         return 0;
     }
     void release(const DeviceBlock& block) override {
-        char message[256];
+        char message[512];
         if (DeviceArena* arena = DeviceArena::get(message, sizeof message)) {
-            arena->release(reinterpret_cast<void*>(block.device));
+            // Nobody to hand a failure to (blocks go when their last user
+            // lets go): it is said on stderr.
+            if (arena->release(reinterpret_cast<void*>(block.device), message, sizeof message) < 0) {
+                std::fprintf(stderr, "[pto] releasing a runtime block: %s\n", message);
+            }
         }
         if (staged_) munmap(block.host, block.size ? block.size : 1);
     }

@@ -28,6 +28,8 @@ namespace {
 constexpr auto kStartBound = std::chrono::seconds(30);
 constexpr auto kRequestBound = std::chrono::seconds(30);
 constexpr auto kGoneBound = std::chrono::seconds(10);
+// How long a send may wait for a process that stopped reading its socket.
+constexpr int kSendBoundMs = 10'000;
 constexpr auto kQuitBound = std::chrono::seconds(3);
 // A fresh process maps device memory at the host's address; its own
 // (randomised) mappings rarely take that range, and a new try gets a new
@@ -234,13 +236,21 @@ int SimulatedDevice::ensure_running(char* message, size_t message_size) {
     char why[256];
     DeviceArena* arena = DeviceArena::get(why, sizeof why);
     arena->unsubscribe(this);
-    arena->subscribe(this);
+    if ((rc = arena->subscribe(this, message, message_size)) != 0) return rc;
+    struct Reserving {
+        SimulatedDevice* device;
+        int rc;
+        char* message;
+        size_t message_size;
+    } reserving{this, 0, message, message_size};
     host_buffers_each(
-        [](const HostBuffer& b, void* device) {
-            static_cast<SimulatedDevice*>(device)->reserve_host_range(b.base, b.size);
+        [](const HostBuffer& b, void* state) {
+            auto* r = static_cast<Reserving*>(state);
+            if (r->rc != 0) return;
+            r->rc = r->device->reserve_host_range(b.base, b.size, r->message, r->message_size);
         },
-        this);
-    return 0;
+        &reserving);
+    return reserving.rc;
 }
 
 // Starts one process and waits until it is ready. 0; -EEXIST when it could
@@ -513,8 +523,8 @@ int SimulatedDevice::send(DeviceRequest type, const void* payload, size_t bytes,
         pending->generation = p->generation;
         pending_[ticket->id] = std::move(pending);
     }
-    int rc = channel_send(p->socket, static_cast<uint32_t>(type), ticket->id, payload, bytes, fds,
-                          fd_count);
+    int rc = channel_send_within(p->socket, static_cast<uint32_t>(type), ticket->id, payload, bytes,
+                                 fds, fd_count, kSendBoundMs);
     if (rc != 0) {
         // The process is gone (or going): once its supervisor has seen it
         // end, say how it ended.
@@ -674,24 +684,127 @@ int SimulatedDevice::kernel_entry(const KernelImage& kernel, uint64_t* entry, ch
     return 0;
 }
 
+SimulatedDevice::Ticket SimulatedDevice::queue(DeviceRequest type, const void* payload,
+                                                size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Ticket ticket;
+    if (!current_ || !current_->up) return ticket;
+    ticket.id = next_request_++;
+    ticket.generation = current_->generation;
+    auto pending = std::make_shared<Pending>();
+    pending->generation = current_->generation;
+    pending_[ticket.id] = std::move(pending);
+    const auto* bytes_of = static_cast<const uint8_t*>(payload);
+    outbox_.push_back(Outgoing{type, std::vector<uint8_t>(bytes_of, bytes_of + bytes), ticket,
+                               current_});
+    return ticket;
+}
+
+// One thread at a time sends the outbox, in order, without the mutex held
+// while it sends; a thread that finds another sending leaves its requests
+// to it and waits for its answer.
+void SimulatedDevice::flush() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (flushing_) return;
+    flushing_ = true;
+    while (!outbox_.empty()) {
+        Outgoing out = std::move(outbox_.front());
+        outbox_.pop_front();
+        lock.unlock();
+        int rc = channel_send_within(out.process->socket, static_cast<uint32_t>(out.type),
+                                     out.ticket.id, out.payload.data(), out.payload.size(),
+                                     nullptr, 0, kSendBoundMs);
+        lock.lock();
+        if (rc != 0) {
+            auto it = pending_.find(out.ticket.id);
+            if (it != pending_.end()) it->second->send_error = rc;
+            changed_.notify_all();
+        }
+    }
+    flushing_ = false;
+}
+
+int SimulatedDevice::await_ack(const Ticket& ticket, const char* what, char* message,
+                               size_t message_size) {
+    if (ticket.id == 0) return 0;
+    flush();
+    ReceivedMessage reply;
+    DeviceDeath death;
+    Outcome outcome = Outcome::kTimedOut;
+    {
+        // A request that could not be sent is answered by the process's end
+        // (its supervisor sees it go), or by nothing: then the wait bounds it.
+        std::unique_lock<std::mutex> lock(mutex_);
+        auto it = pending_.find(ticket.id);
+        if (it != pending_.end() && it->second->send_error != 0) {
+            lock.unlock();
+            outcome = wait(ticket, DeviceClock::now() + kGoneBound, &reply, &death);
+        }
+    }
+    if (outcome != Outcome::kLost) {
+        outcome = wait(ticket, DeviceClock::now() + kRequestBound, &reply, &death);
+    }
+    switch (outcome) {
+        case Outcome::kLost:
+            return 0;  // nothing to apply in a process that ended
+        case Outcome::kReplied: {
+            DeviceAck ack{};
+            if (!reply.payload_as(&ack)) {
+                std::snprintf(message, message_size, "device %d: malformed answer to %s", id_, what);
+                return PTO_ERR_DEVICE;
+            }
+            if (ack.status != 0) {
+                std::snprintf(message, message_size, "device %d, %s: %s", id_, what,
+                              text_of(ack.message).c_str());
+            }
+            return ack.status;
+        }
+        case Outcome::kTimedOut:
+            break;
+    }
+    abandon(ticket);
+    std::string why = std::string(what) + " got no answer within " +
+                      std::to_string(kRequestBound.count()) + " s";
+    reset(ticket.generation, why);
+    std::snprintf(message, message_size,
+                  "%s; the simulated device %d was reset (the next use starts a fresh one)",
+                  why.c_str(), id_);
+    return PTO_ERR_DEVICE;
+}
+
 void SimulatedDevice::forget_kernel(uint64_t handle) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (kernels_.erase(handle) == 0) return;
     }
     DeviceReleaseKernel request{handle};
-    post(DeviceRequest::kReleaseKernel, &request, sizeof request);
+    Ticket ticket = queue(DeviceRequest::kReleaseKernel, &request, sizeof request);
+    char message[512];
+    // Called when the last holder of a replaced kernel lets go: there is no
+    // caller to hand a failure to, so it is said on stderr.
+    if (await_ack(ticket, "releasing a replaced kernel", message, sizeof message) != 0) {
+        std::fprintf(stderr, "[pto] %s\n", message);
+    }
 }
 
-void SimulatedDevice::protection_changed(const DeviceRanges& ranges) {
-    post(DeviceRequest::kProtect, &ranges, ranges.bytes());
+ProtectionTicket SimulatedDevice::queue_protection(const DeviceRanges& ranges) {
+    Ticket t = queue(DeviceRequest::kProtect, &ranges, ranges.bytes());
+    return ProtectionTicket{t.id, t.generation};
 }
 
-void SimulatedDevice::reserve_host_range(uint64_t base, size_t size) {
+int SimulatedDevice::await_protection(const ProtectionTicket& ticket, char* message,
+                                      size_t message_size) {
+    return await_ack(Ticket{ticket.id, ticket.generation}, "changing device memory access",
+                     message, message_size);
+}
+
+int SimulatedDevice::reserve_host_range(uint64_t base, size_t size, char* message,
+                                        size_t message_size) {
     DeviceRanges ranges{};
     ranges.count = 1;
     ranges.ranges[0] = DeviceRange{base, size, 0, 0};
-    post(DeviceRequest::kReserveHostRange, &ranges, ranges.bytes());
+    Ticket ticket = queue(DeviceRequest::kReserveHostRange, &ranges, ranges.bytes());
+    return await_ack(ticket, "reserving a host buffer's range", message, message_size);
 }
 
 void SimulatedDevice::stop() {

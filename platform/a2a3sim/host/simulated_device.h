@@ -75,8 +75,17 @@ public:
     // reset. 0, PTO_ERR_DEVICE_LOST (the process ended) or PTO_ERR_DEVICE.
     int call(DeviceRequest type, const void* payload, size_t bytes, const int* fds, int fd_count,
              const char* what, ReceivedMessage* reply, char* message, size_t message_size);
-    // A request without an answer; dropped when no process is up.
+    // A request without an answer (kQuit); dropped when no process is up.
     void post(DeviceRequest type, const void* payload, size_t bytes);
+    // A request answered by kAck, queued in order without blocking (callers
+    // may hold locks of their own); a ticket with id 0 when no process is up.
+    Ticket queue(DeviceRequest type, const void* payload, size_t bytes);
+    // Sends what is queued (in order, by whichever waiter gets there first)
+    // and waits, bounded, for `ticket`'s answer: 0; the device's status and
+    // message; or PTO_ERR_DEVICE when it did not answer in time (it is reset).
+    // A process that ended meanwhile is not an error: the next one starts
+    // from the whole state.
+    int await_ack(const Ticket& ticket, const char* what, char* message, size_t message_size);
 
     // Ends the process of `generation` (if it is still up) and waits until
     // it is gone; `why` goes into the report of requests it leaves unanswered.
@@ -90,8 +99,11 @@ public:
     // A kernel registration went away: the process up now releases its copy.
     void forget_kernel(uint64_t handle);
 
-    void protection_changed(const DeviceRanges& ranges) override;
-    void reserve_host_range(uint64_t base, size_t size);
+    ProtectionTicket queue_protection(const DeviceRanges& ranges) override;
+    int await_protection(const ProtectionTicket& ticket, char* message,
+                         size_t message_size) override;
+    // Makes a host buffer's range inaccessible in the process up now.
+    int reserve_host_range(uint64_t base, size_t size, char* message, size_t message_size);
 
     // At process exit: asks the process to quit and waits (bounded) until
     // it is gone, ending it if need be.
@@ -109,9 +121,18 @@ private:
         uint64_t generation = 0;
         bool done = false;
         bool lost = false;
+        int send_error = 0;  // -errno: it could not be sent
         ReceivedMessage reply;
         DeviceDeath death;
     };
+    // A queued request, sent by flush() in queue order.
+    struct Outgoing {
+        DeviceRequest type;
+        std::vector<uint8_t> payload;
+        Ticket ticket;
+        std::shared_ptr<Process> process;
+    };
+    void flush();
 
     int start_process(std::shared_ptr<Process>* out, char* message, size_t message_size);
     void supervise(const std::shared_ptr<Process>& p, const std::string& program);
@@ -127,6 +148,8 @@ private:
     uint64_t next_generation_ = 1;
     uint64_t next_request_ = 1;
     std::unordered_map<uint64_t, std::shared_ptr<Pending>> pending_;
+    std::deque<Outgoing> outbox_;
+    bool flushing_ = false;  // a thread is sending the outbox
     // What the current process loaded.
     std::unordered_set<uint64_t> runtimes_;
     std::unordered_map<uint64_t, uint64_t> kernels_;  // registration handle -> entry

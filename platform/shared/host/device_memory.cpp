@@ -107,7 +107,12 @@ bool device_release(void* p, uint64_t id, char* message, size_t message_size) {
         }
         t.live.erase(it);
     }
-    platform_raw_device_memory().free(p);
+    char why[512] = {};
+    if (platform_raw_device_memory().free(p, why, sizeof why) != 0) {
+        std::snprintf(message, message_size, "device_free: the allocation at 0x%" PRIx64
+                      " was freed, but %s", base, why);
+        return false;
+    }
     return true;
 }
 

@@ -61,7 +61,9 @@ int host_buffer_name(const void* host, size_t size, const char* name, char* mess
         while (it != b.by_base.end() && it->first < base + size) it = b.by_base.erase(it);
         b.by_base[base] = HostBuffer{base, size, kept};
     }
-    if (auto named = platform_raw_device_memory().host_buffer_named) named(base, size);
+    if (auto named = platform_raw_device_memory().host_buffer_named) {
+        return named(base, size, message, message_size);
+    }
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "orchestrator.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -140,6 +141,17 @@ Orchestrator::Orchestrator(const TmView& v) : v_(v) {
     scope_tasks_ = v.at<uint64_t>(b->scope_tasks_offset);
     producers_ = v.at<uint64_t>(b->producers_offset);
     seen_ = v.at<SeenSlot>(b->seen_offset);
+    if (b->orch_args != 0) {
+        const auto& args = *reinterpret_cast<const ChipTaskArgs*>(b->orch_args);
+        for (uint32_t i = 0; i < args.tensor_count_ && i < PTO2_MAX_TENSOR_ARGS; ++i) {
+            const TensorBuffer& buffer = args.tensors_[i].buffer;
+            if (buffer.addr != 0 && buffer.size != 0) {
+                known_[known_count_++] = KnownBuffer{buffer.addr, buffer.size};
+            }
+        }
+        std::sort(known_, known_ + known_count_,
+                  [](const KnownBuffer& a, const KnownBuffer& b) { return a.base < b.base; });
+    }
     if (const char* level = std::getenv("PTO2_LOG_LEVEL")) {
         if (std::strcmp(level, "debug") == 0) log_level_ = PTO2_LOG_DEBUG;
         if (std::strcmp(level, "warn") == 0) log_level_ = PTO2_LOG_WARN;
@@ -623,16 +635,36 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
         ok = note_producer(producer, false);
         return ok;
     };
+    AccessRegion keyed = r;
+    const uint64_t key = map_key(t, &keyed);
     // INOUT reads and writes the same elements: recorded as the write it is
     // (a later reader depends on it; it depends on earlier writers and readers).
-    if (map_.access(t.buffer.addr, r, write, !manual, id, is_alive, edge)) return ok;
+    if (map_.access(key, keyed, write, !manual, id, is_alive, edge)) return ok;
     // No entry free: drop the retired ones, then wait for more to retire.
     if (!ok) return false;
     auto any_retirement = []() -> uint64_t { return 0; };
     if (!wait_for_room(0, Room::kMap, 1, any_retirement,
                        [&] { return map_.sweep(is_alive_now) > 0; }))
         return false;
-    return map_.access(t.buffer.addr, r, write, !manual, id, is_alive, edge) && ok;
+    return map_.access(key, keyed, write, !manual, id, is_alive, edge) && ok;
+}
+
+uint64_t Orchestrator::map_key(const ChipTensor& t, AccessRegion* r) const {
+    const uint64_t addr = t.buffer.addr;
+    // The last known buffer starting at or below addr.
+    const KnownBuffer* end = known_ + known_count_;
+    const KnownBuffer* at = std::upper_bound(
+        known_, end, addr, [](uint64_t a, const KnownBuffer& k) { return a < k.base; });
+    if (at == known_) return addr;
+    --at;
+    const uint64_t delta = addr - at->base;
+    if (delta == 0 || delta >= at->size) return addr;
+    // Compared by byte range from the known base: exact boxes are of the
+    // descriptor's own lattice, which the shift does not keep.
+    r->lo += delta;
+    r->hi += delta;
+    r->boxed = 0;
+    return at->base;
 }
 
 // A tensor whose memory belonged to task `owner`, which has retired (or is
@@ -1214,7 +1246,8 @@ int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, b
     uint64_t saved_current = current_;
     current_ = PTO2_INVALID_TASK_ID;
     if (t.owner_task != 0) note_producer(t.owner_task - 1, false);
-    map_.visit(t.buffer.addr, r, include_reads, [&](uint64_t task) {
+    const uint64_t key = map_key(t, &r);
+    map_.visit(key, r, include_reads, [&](uint64_t task) {
         if (alive(task)) note_producer(task, false);
     });
     current_ = saved_current;

@@ -99,6 +99,17 @@ private:
     static constexpr uint32_t kScannedProducers = 16;
     bool discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t, const AccessRegion& r,
                   bool manual);
+    // The tensor map's key for `t`'s memory: its buffer's base, or, for a
+    // descriptor whose base lies inside one of the runner's tensors (made
+    // from an address in it, as make_tensor_external of a sub-range does),
+    // that tensor's base, with `r` moved to be relative to it. Two
+    // descriptors of one memory so meet in the map.
+    uint64_t map_key(const ChipTensor& t, AccessRegion* r) const;
+    struct KnownBuffer {
+        uint64_t base, size;
+    };
+    KnownBuffer known_[PTO2_MAX_TENSOR_ARGS];  // the runner's tensors, by base
+    uint32_t known_count_ = 0;
     bool link(const Allocation& a);
     bool push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref);
     uint64_t resolve_kernel(int32_t func_id) const;
