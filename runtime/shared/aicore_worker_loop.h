@@ -65,6 +65,9 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
         seen = s.dispatch_seq.load(std::memory_order_acquire);
         uint64_t kernel = s.kernel.load(std::memory_order_relaxed);
         auto* args = reinterpret_cast<int64_t*>(s.args.load(std::memory_order_relaxed));
+        // The arguments (and the descriptors after them) are rewritten in
+        // place within one launch on the device: drop stale cached copies.
+        pto_cache_invalidate_range(args, s.args_bytes.load(std::memory_order_relaxed));
         k.start_time.store(pto_now_ns(), std::memory_order_relaxed);
         // Publishes start_time for diagnostics (a kernel that never returns).
         k.started_seq.store(seen, std::memory_order_release);
@@ -76,6 +79,9 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
             k.fault_address.store(fault.address, std::memory_order_relaxed);
             k.fault_signal.store(fault.signal, std::memory_order_relaxed);
         }
+        // Completion is published only once the kernel's writes have landed:
+        // a consumer dispatched on it reads them.
+        pto_wait_for_kernel_writes();
         k.end_time.store(pto_now_ns(), std::memory_order_relaxed);
         // Publishes end_time and the fault fields; pairs with the scheduler's
         // acquire load of done_seq.

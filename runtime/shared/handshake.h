@@ -9,15 +9,21 @@
 //   1. Discovery. The scheduler writes owner_thread, then aicpu_ready = 1.
 //      The worker answers with core_type, then aicore_done = worker_id + 1.
 //   2. Dispatch. The scheduler writes task (task id + 1), kernel (entry
-//      address) and args (address of the task's arguments), then bumps
-//      dispatch_seq (release). A worker whose done_seq differs from
-//      dispatch_seq is busy.
-//   3. Run. The worker sees dispatch_seq move (acquire), writes start_time,
-//      then started_seq = dispatch_seq, and calls the kernel.
-//   4. Completion. The worker writes end_time (and, for a kernel that
-//      faulted on the simulator, fault_signal/pc/address), then done_seq =
-//      dispatch_seq (release), and rings its owner's doorbell. The scheduler
-//      sees done_seq catch up (acquire) and completes the task.
+//      address), args (address of the task's arguments) and args_bytes
+//      (the bytes from args the kernel reads through them: the argument
+//      words and, for a runtime that passes descriptors, the descriptors
+//      laid out after them), then bumps dispatch_seq (release). A worker
+//      whose done_seq differs from dispatch_seq is busy.
+//   3. Run. The worker sees dispatch_seq move (acquire), invalidates its
+//      cache over [args, args + args_bytes) (on the device those bytes are
+//      rewritten within one launch, in ring memory), writes start_time, then
+//      started_seq = dispatch_seq, and calls the kernel.
+//   4. Completion. The worker waits for the kernel's outstanding writes
+//      (on the device a full pipe barrier: a consumer never starts before
+//      the producer's last transfer lands), writes end_time (and, for a
+//      kernel that faulted on the simulator, fault_signal/pc/address), then
+//      done_seq = dispatch_seq (release), and rings its owner's doorbell.
+//      The scheduler sees done_seq catch up (acquire) and completes the task.
 //   5. Shutdown. The scheduler writes control = 1 and rings the worker's
 //      doorbell; the worker leaves its loop.
 // A worker is idle when done_seq == dispatch_seq.
@@ -39,6 +45,7 @@ struct alignas(PLATFORM_CACHE_LINE) SchedulerLine {
     std::atomic<uint64_t> task;          // task id + 1 of the last dispatch, 0 = none yet
     std::atomic<uint64_t> kernel;        // kernel entry address
     std::atomic<uint64_t> args;          // address of the task's arguments
+    std::atomic<uint32_t> args_bytes;    // bytes the kernel reads from args (see step 2)
     // Rung when this line changed. On the simulator the waiting worker also
     // writes the bell's sleeper count (only there: the device polls and
     // never parks, so its worker writes nothing on this line).

@@ -55,11 +55,13 @@ struct Dispatch {
 };
 
 // What the worker's mailbox gets: the task word (task id + 1 as the
-// runtime numbers it, for diagnostics), the kernel's entry, its arguments.
+// runtime numbers it, for diagnostics), the kernel's entry, its arguments
+// and how many bytes from there the kernel reads (handshake.h, step 2).
 struct DispatchWords {
     uint64_t task;
     uint64_t kernel;
     uint64_t args;
+    uint32_t args_bytes;
 };
 
 // A unit of work a worker finished.
@@ -160,6 +162,7 @@ public:
         s.task.store(words.task, std::memory_order_relaxed);
         s.kernel.store(words.kernel, std::memory_order_relaxed);
         s.args.store(words.args, std::memory_order_relaxed);
+        s.args_bytes.store(words.args_bytes, std::memory_order_relaxed);
         o.token = token + 1;
         o.dispatch_ns = now;
         o.seq += 1;

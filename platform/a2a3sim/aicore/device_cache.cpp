@@ -5,3 +5,7 @@
 
 void pto_cache_invalidate_line(const void*) {}
 void pto_cache_write_back_line(const void*) {}
+void pto_cache_invalidate_range(const void*, uint32_t) {}
+// A simulated kernel's stores are done when it returns; the release store
+// of done_seq publishes them.
+void pto_wait_for_kernel_writes() {}

@@ -53,7 +53,8 @@ public:
         run.state.store(static_cast<int32_t>(TaskState::kRunning), std::memory_order_relaxed);
         DEV_DEBUG("dispatch task %d (kernel slot %u) to worker %d", id, g.kernel_slot, d.worker);
         return DispatchWords{d.token + 1, v_.kernels[g.kernel_slot],
-                             reinterpret_cast<uint64_t>(v_.graph.args + g.args_begin)};
+                             reinterpret_cast<uint64_t>(v_.graph.args + g.args_begin),
+                             static_cast<uint32_t>(g.num_args * sizeof(uint64_t))};
     }
 
     // Records the finished task and releases its successors; returns how

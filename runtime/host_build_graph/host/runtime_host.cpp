@@ -280,14 +280,7 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
     if (!s->frozen.load(std::memory_order_acquire)) {
         return still_initialising("launch_runtime", message, message_size);
     }
-    int idle = static_cast<int>(HandleState::kIdle);
-    if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kLaunching),
-                                          std::memory_order_acq_rel)) {
-        std::snprintf(message, message_size,
-                      "launch_runtime: another thread is launching or finalizing this handle; a "
-                      "handle runs one launch at a time (use one handle per thread)");
-        return PTO_ERR_BUSY;
-    }
+    if (int busy = s->claim(HandleState::kLaunching, message, message_size)) return busy;
     if (s->misuse_count() > 0) {
         std::snprintf(message, message_size,
                       "launch_runtime: %s was called after init_runtime returned (%d such "
@@ -296,26 +289,20 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
                       "orchestration function returns",
                       s->first_misuse().c_str(), s->misuse_count(), s->orchestration_name.c_str(),
                       s->graph->view().task_count());
-        s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
+        s->release();
         return PTO_ERR_INVALID_GRAPH;
     }
-    std::shared_ptr<RuntimeLaunch> launch;
-    int rc = create_host_launch(s->graph, settings, &launch, message, message_size);
-    if (rc != 0) {
-        s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
-        return rc;
-    }
-    s->set_launch(launch, 0, false);
-    *out = std::move(launch);
-    return 0;
+    return s->start_launch(
+        [&](std::shared_ptr<RuntimeLaunch>* launch) {
+            return create_host_launch(s->graph, settings, launch, message, message_size);
+        },
+        out);
 }
 
 void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
                              int status) {
     std::shared_ptr<RuntimeSession> s = session_of(handle);
-    if (s == nullptr) return;
-    s->set_launch(launch, status, true);
-    s->state.store(static_cast<int>(HandleState::kIdle), std::memory_order_release);
+    if (s != nullptr) s->end_launch(launch, status);
 }
 
 int runtime_host_finalize(void* handle, char* message, size_t message_size) {
@@ -327,14 +314,7 @@ int runtime_host_finalize(void* handle, char* message, size_t message_size) {
     if (!s->frozen.load(std::memory_order_acquire)) {
         return still_initialising("finalize_runtime", message, message_size);
     }
-    int idle = static_cast<int>(HandleState::kIdle);
-    if (!s->state.compare_exchange_strong(idle, static_cast<int>(HandleState::kFinalizing),
-                                          std::memory_order_acq_rel)) {
-        std::snprintf(message, message_size,
-                      "finalize_runtime: another thread is launching or finalizing this handle; "
-                      "finalize it after launch_runtime returned");
-        return PTO_ERR_BUSY;
-    }
+    if (int busy = s->claim(HandleState::kFinalizing, message, message_size)) return busy;
     int status = 0;
     // Outputs of a launch that failed (fault, timeout) or never ran are not
     // trustworthy: the host buffers are left untouched.

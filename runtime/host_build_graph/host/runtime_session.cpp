@@ -2,23 +2,17 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <iterator>
-#include <map>
 
 #include "pto_status.h"
+#include "session_registry.h"
 
 namespace {
 
 thread_local RuntimeSession* t_building = nullptr;
 
-struct Registry {
-    std::mutex mutex;
-    // By address, so a handle overlapping another can be told.
-    std::map<const void*, std::shared_ptr<RuntimeSession>> by_handle;
-};
-
-Registry& registry() {
-    static Registry* r = new Registry;  // outlives static destruction
+SessionRegistry<RuntimeSession>& registry() {
+    // Outlives static destruction.
+    static auto* r = new SessionRegistry<RuntimeSession>(sizeof(Runtime));
     return *r;
 }
 
@@ -47,22 +41,6 @@ std::string RuntimeSession::first_misuse() const {
     return first_misuse_;
 }
 
-std::shared_ptr<RuntimeLaunch> RuntimeSession::launch() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return launch_;
-}
-
-void RuntimeSession::set_launch(std::shared_ptr<RuntimeLaunch> launch, int status, bool finished) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    launch_ = std::move(launch);
-    if (finished) last_status_ = status;
-}
-
-int RuntimeSession::last_status() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_status_;
-}
-
 RuntimeSession* building_session() {
     return t_building;
 }
@@ -72,10 +50,7 @@ void set_building_session(RuntimeSession* session) {
 }
 
 std::shared_ptr<RuntimeSession> session_of(const void* handle) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.by_handle.find(handle);
-    return it == r.by_handle.end() ? nullptr : it->second;
+    return registry().find(handle);
 }
 
 std::shared_ptr<RuntimeSession> frozen_session_of(const void* handle) {
@@ -84,38 +59,15 @@ std::shared_ptr<RuntimeSession> frozen_session_of(const void* handle) {
 }
 
 bool session_registered(const RuntimeSession* session) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    for (const auto& entry : r.by_handle) {
-        if (entry.second.get() == session) return true;
-    }
-    return false;
+    return registry().hold(session) != nullptr;
 }
 
 const void* register_session(const void* handle, std::shared_ptr<RuntimeSession> session) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto at = static_cast<const uint8_t*>(handle);
-    auto next = r.by_handle.lower_bound(handle);
-    if (next != r.by_handle.end() &&
-        static_cast<const uint8_t*>(next->first) < at + sizeof(Runtime))
-        return next->first;
-    if (next != r.by_handle.begin()) {
-        auto prev = std::prev(next);
-        if (static_cast<const uint8_t*>(prev->first) + sizeof(Runtime) > at) return prev->first;
-    }
-    r.by_handle.emplace(handle, std::move(session));
-    return nullptr;
+    return registry().claim(handle, std::move(session));
 }
 
 std::shared_ptr<RuntimeSession> unregister_session(const void* handle) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.by_handle.find(handle);
-    if (it == r.by_handle.end()) return nullptr;
-    auto session = std::move(it->second);
-    r.by_handle.erase(it);
-    return session;
+    return registry().release(handle);
 }
 
 // ---- the orchestration API -------------------------------------------------
@@ -128,15 +80,7 @@ bool may_build(RuntimeSession* s, const char* call) {
     if (s != nullptr && t_building == s) return true;
     // Off the building thread the session may be gone (finalized): only a
     // registered one is touched.
-    Registry& r = registry();
-    std::shared_ptr<RuntimeSession> held;
-    {
-        std::lock_guard<std::mutex> lock(r.mutex);
-        for (const auto& entry : r.by_handle) {
-            if (entry.second.get() == s) held = entry.second;
-        }
-    }
-    if (held) held->note_misuse(call);
+    if (std::shared_ptr<RuntimeSession> held = registry().hold(s)) held->note_misuse(call);
     return false;
 }
 

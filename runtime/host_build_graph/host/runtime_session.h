@@ -17,6 +17,7 @@
 #include "device_memory.h"
 #include "frozen_graph.h"
 #include "graph_builder.h"
+#include "handle_launches.h"
 #include "runtime.h"
 #include "runtime_host_interface.h"
 #include "shared_object_from_bytes.h"
@@ -30,9 +31,7 @@ struct TensorPair {
     DeviceAllocation allocation;
 };
 
-enum class HandleState : int { kIdle = 0, kLaunching = 1, kFinalizing = 2 };
-
-struct RuntimeSession {
+struct RuntimeSession : HandleLaunches {
     explicit RuntimeSession(const GraphLimits& limits)
         : builder(std::make_unique<GraphBuilder>(limits)) {}
     ~RuntimeSession();
@@ -57,18 +56,10 @@ struct RuntimeSession {
     int misuse_count() const;
     std::string first_misuse() const;
 
-    // Launches.
-    std::atomic<int> state{static_cast<int>(HandleState::kIdle)};
-    std::shared_ptr<RuntimeLaunch> launch() const;
-    void set_launch(std::shared_ptr<RuntimeLaunch> launch, int status, bool finished);
-    int last_status() const;
-
 private:
     mutable std::mutex mutex_;
     int misuse_count_ = 0;
     std::string first_misuse_;
-    std::shared_ptr<RuntimeLaunch> launch_;  // the current or last launch
-    int last_status_ = 1;                    // 1: never launched
 };
 
 // The session running its orchestration on this thread, if any.

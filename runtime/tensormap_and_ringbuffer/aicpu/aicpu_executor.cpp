@@ -65,7 +65,8 @@ public:
             r->worker = d.worker;
             r->scheduler = d.scheduler;
         }
-        return DispatchWords{s.seq + 1, s.kernel, s.args};
+        return DispatchWords{s.seq + 1, s.kernel, s.args,
+                             static_cast<uint32_t>(s.args_lines) * PLATFORM_CACHE_LINE};
     }
 
     int complete(const Completion& c, uint64_t now) const {

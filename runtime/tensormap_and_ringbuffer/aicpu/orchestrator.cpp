@@ -472,7 +472,8 @@ bool Orchestrator::allocate(int ring, uint64_t heap_bytes, Allocation* out) {
     s.fanout_head.store(0, std::memory_order_relaxed);
     s.consumed.store(0, std::memory_order_relaxed);
     s.scope_serial = depth_ > 0 ? scopes_[depth_ - 1].serial : 0;
-    s.scope_depth = static_cast<uint16_t>(depth_);
+    s.scope_depth = static_cast<uint8_t>(depth_);
+    s.args_lines = 0;
     s.dep_begin = dep_head_[ring];
     s.dep_count = 0;
     current_ = id;
@@ -1001,20 +1002,24 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
             return TaskOutputTensors();
         }
     }
-    // Heap bytes: descriptors, the kernel's argument words, copies of the
-    // outputs' descriptors (what TaskOutputTensors hands back), the outputs.
+    // Heap bytes: the kernel's argument words, the descriptors they point
+    // at (together what the kernel reads through its arguments, so one range
+    // from the words covers them: a device worker invalidates its cache over
+    // it), copies of the outputs' descriptors (what TaskOutputTensors hands
+    // back), the outputs.
+    const uint64_t words_bytes =
+        align_up(static_cast<uint64_t>(tensors + scalars) * sizeof(uint64_t), alignof(ChipTensor));
     const uint64_t desc_bytes = static_cast<uint64_t>(tensors) * sizeof(ChipTensor);
-    const uint64_t words_bytes = static_cast<uint64_t>(tensors + scalars) * sizeof(uint64_t);
     const uint64_t copies_bytes = static_cast<uint64_t>(output_count) * sizeof(ChipTensor);
-    const uint64_t head_bytes = align_up(desc_bytes + copies_bytes + words_bytes, kHeapAlign);
+    const uint64_t head_bytes = align_up(words_bytes + desc_bytes + copies_bytes, kHeapAlign);
 
     const int ring = ring_now();
     Allocation a;
     if (!allocate(ring, head_bytes + outputs_bytes, &a)) return TaskOutputTensors();
     TaskSlot& s = *a.slot;
-    auto* descs = reinterpret_cast<ChipTensor*>(a.memory);
-    auto* copies = reinterpret_cast<ChipTensor*>(a.memory + desc_bytes);
-    auto* words = reinterpret_cast<uint64_t*>(a.memory + desc_bytes + copies_bytes);
+    auto* words = reinterpret_cast<uint64_t*>(a.memory);
+    auto* descs = reinterpret_cast<ChipTensor*>(a.memory + words_bytes);
+    auto* copies = reinterpret_cast<ChipTensor*>(a.memory + words_bytes + desc_bytes);
     uint8_t* out_at = a.memory + head_bytes;
 
     int o = 0;
@@ -1042,8 +1047,9 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     s.seq = next_seq_;
     s.kernel = kernel;
     s.args = reinterpret_cast<uint64_t>(words);
+    s.args_lines = static_cast<uint16_t>((words_bytes + desc_bytes) / PLATFORM_CACHE_LINE);
     s.func_id = kernel_id;
-    s.core_type = static_cast<int16_t>(core_type);
+    s.core_type = static_cast<int8_t>(core_type);
     if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
         r->func_id = kernel_id;
         r->core_type = core_type;

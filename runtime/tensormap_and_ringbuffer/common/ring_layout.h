@@ -55,8 +55,9 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
     uint64_t kernel;  // entry address; 0 for alloc_tensors (no kernel)
     uint64_t args;    // device address of the kernel's int64 argument words
     int32_t func_id;
-    int16_t core_type;
-    uint16_t scope_depth;   // the scope instance the task was submitted in:
+    int8_t core_type;
+    uint8_t scope_depth;    // the scope instance the task was submitted in:
+    uint16_t args_lines;    // cache lines from args the kernel reads (words, descriptors)
     uint32_t scope_serial;  // its depth and serial (the orchestrator's own)
     uint32_t dep_count;     // its entries in its ring's dependency pool,
     uint64_t dep_begin;     // from dep_begin (a pool counter)

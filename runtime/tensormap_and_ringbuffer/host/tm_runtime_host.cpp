@@ -247,30 +247,19 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
     if (s == nullptr)
         return fail(message, message_size, PTO_ERR_NOT_INITIALIZED,
                     "launch_runtime: call init_runtime first");
-    int idle = static_cast<int>(TmHandleState::kIdle);
-    if (!s->state.compare_exchange_strong(idle, static_cast<int>(TmHandleState::kLaunching),
-                                          std::memory_order_acq_rel)) {
-        return fail(message, message_size, PTO_ERR_BUSY,
-                    "launch_runtime: another thread is launching or finalizing this handle; a "
-                    "handle runs one launch at a time");
-    }
-    std::shared_ptr<RuntimeLaunch> launch;
-    int rc = create_tm_launch(s->inputs, s->entry_name, settings, &launch, message, message_size);
-    if (rc != 0) {
-        s->state.store(static_cast<int>(TmHandleState::kIdle), std::memory_order_release);
-        return rc;
-    }
-    s->set_launch(launch, 0, false);
-    *out = std::move(launch);
-    return 0;
+    if (int busy = s->claim(HandleState::kLaunching, message, message_size)) return busy;
+    return s->start_launch(
+        [&](std::shared_ptr<RuntimeLaunch>* launch) {
+            return create_tm_launch(s->inputs, s->entry_name, settings, launch, message,
+                                    message_size);
+        },
+        out);
 }
 
 void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
                              int status) {
     std::shared_ptr<TmSession> s = tm_session_of(handle);
-    if (s == nullptr) return;
-    s->set_launch(launch, status, true);
-    s->state.store(static_cast<int>(TmHandleState::kIdle), std::memory_order_release);
+    if (s != nullptr) s->end_launch(launch, status);
 }
 
 int runtime_host_finalize(void* handle, char* message, size_t message_size) {
@@ -278,13 +267,7 @@ int runtime_host_finalize(void* handle, char* message, size_t message_size) {
     if (s == nullptr)
         return fail(message, message_size, PTO_ERR_NOT_INITIALIZED,
                     "finalize_runtime: handle was not initialised");
-    int idle = static_cast<int>(TmHandleState::kIdle);
-    if (!s->state.compare_exchange_strong(idle, static_cast<int>(TmHandleState::kFinalizing),
-                                          std::memory_order_acq_rel)) {
-        return fail(message, message_size, PTO_ERR_BUSY,
-                    "finalize_runtime: another thread is launching or finalizing this handle; "
-                    "finalize it after launch_runtime returned");
-    }
+    if (int busy = s->claim(HandleState::kFinalizing, message, message_size)) return busy;
     int status = 0;
     if (s->last_status() == 0) {
         for (size_t i = 0; i < s->outputs.size() && status == 0; ++i) {

@@ -1,16 +1,12 @@
 #include "tm_session.h"
 
-#include <map>
+#include "session_registry.h"
 
 namespace {
 
-struct Registry {
-    std::mutex mutex;
-    std::map<const void*, std::shared_ptr<TmSession>> by_handle;
-};
-
-Registry& registry() {
-    static Registry* r = new Registry;  // outlives static destruction
+SessionRegistry<TmSession>& registry() {
+    // Outlives static destruction.
+    static auto* r = new SessionRegistry<TmSession>(sizeof(TmHandle));
     return *r;
 }
 
@@ -26,52 +22,14 @@ TmInputs::~TmInputs() {
     }
 }
 
-std::shared_ptr<RuntimeLaunch> TmSession::launch() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return launch_;
-}
-
-void TmSession::set_launch(std::shared_ptr<RuntimeLaunch> launch, int status, bool finished) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    launch_ = std::move(launch);
-    if (finished) last_status_ = status;
-}
-
-int TmSession::last_status() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_status_;
-}
-
 std::shared_ptr<TmSession> tm_session_of(const void* handle) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.by_handle.find(handle);
-    return it == r.by_handle.end() ? nullptr : it->second;
+    return registry().find(handle);
 }
 
 const void* tm_register(const void* handle, std::shared_ptr<TmSession> session) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    const auto* h = static_cast<const uint8_t*>(handle);
-    auto after = r.by_handle.lower_bound(handle);
-    if (after != r.by_handle.end() &&
-        static_cast<const uint8_t*>(after->first) < h + sizeof(TmHandle)) {
-        return after->first;
-    }
-    if (after != r.by_handle.begin()) {
-        auto before = std::prev(after);
-        if (static_cast<const uint8_t*>(before->first) + sizeof(TmHandle) > h) return before->first;
-    }
-    r.by_handle.emplace(handle, std::move(session));
-    return nullptr;
+    return registry().claim(handle, std::move(session));
 }
 
 std::shared_ptr<TmSession> tm_unregister(const void* handle) {
-    Registry& r = registry();
-    std::lock_guard<std::mutex> lock(r.mutex);
-    auto it = r.by_handle.find(handle);
-    if (it == r.by_handle.end()) return nullptr;
-    auto s = std::move(it->second);
-    r.by_handle.erase(it);
-    return s;
+    return registry().release(handle);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "device_memory.h"
+#include "handle_launches.h"
 #include "runtime_host_interface.h"
 
 // Device memory the launches of a handle use; freed by its last holder (the
@@ -30,22 +31,10 @@ struct TmOutput {
     DeviceAllocation allocation;
 };
 
-enum class TmHandleState : int { kIdle = 0, kLaunching = 1, kFinalizing = 2 };
-
-struct TmSession {
+struct TmSession : HandleLaunches {
     std::string entry_name;
     std::shared_ptr<TmInputs> inputs;
     std::vector<TmOutput> outputs;
-    std::atomic<int> state{static_cast<int>(TmHandleState::kIdle)};
-
-    std::shared_ptr<RuntimeLaunch> launch() const;
-    void set_launch(std::shared_ptr<RuntimeLaunch> launch, int status, bool finished);
-    int last_status() const;
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<RuntimeLaunch> launch_;
-    int last_status_ = 1;  // 1: never launched
 };
 
 // What the caller's get_runtime_size() bytes hold.

@@ -18,3 +18,5 @@ enum dcci_dst { ENTIRE_DATA_CACHE = 0, SINGLE_CACHE_LINE = 1 };
 enum dcci_mode { CACHELINE_ALL = 0, CACHELINE_OUT = 1 };
 void dcci(__gm__ void* address, dcci_dst what);
 void dcci(__gm__ void* address, dcci_dst what, dcci_mode mode);
+enum pipe_t { PIPE_S = 0, PIPE_V, PIPE_M, PIPE_MTE1, PIPE_MTE2, PIPE_MTE3, PIPE_ALL };
+void pipe_barrier(pipe_t pipe);
