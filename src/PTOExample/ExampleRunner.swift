@@ -111,6 +111,9 @@ public struct ExampleRunner {
                 try runtime.nameKernel(
                     funcId: kernel.funcId,
                     name: URL(fileURLWithPath: kernel.source).lastPathComponent)
+                if let type = ["aic": Int32(0), "aiv": Int32(1)][kernel.coreType.lowercased()] {
+                    try runtime.setKernelCoreType(funcId: kernel.funcId, coreType: type)
+                }
             } catch let error as RunnerError {
                 throw error
             } catch let error as HostRuntimeError {

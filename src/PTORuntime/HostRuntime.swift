@@ -27,6 +27,7 @@ public final class HostRuntime {
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
     typealias SetGraphLimits = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
+    typealias SetKernelCoreType = @convention(c) (Int32, Int32) -> Int32
     typealias NameHostBuffer = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<CChar>?) -> Int32
     typealias DeviceProcessId = @convention(c) (Int32) -> Int32
     typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
@@ -59,6 +60,7 @@ public final class HostRuntime {
     private let setRunTimeoutFn: SetRunTimeout?
     private let setGraphLimitsFn: SetGraphLimits?
     private let nameKernelFn: NameKernel?
+    private let setKernelCoreTypeFn: SetKernelCoreType?
     private let nameHostBufferFn: NameHostBuffer?
     private let deviceProcessIdFn: DeviceProcessId?
     private let registerKernelTextFn: RegisterKernelText?
@@ -86,6 +88,8 @@ public final class HostRuntime {
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         setGraphLimitsFn = library.optionalFunction("pto_set_graph_limits_ex", as: SetGraphLimits.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
+        setKernelCoreTypeFn = library.optionalFunction(
+            "pto_set_kernel_core_type", as: SetKernelCoreType.self)
         nameHostBufferFn = library.optionalFunction("pto_name_host_buffer", as: NameHostBuffer.self)
         deviceProcessIdFn = library.optionalFunction("pto_device_process_id", as: DeviceProcessId.self)
         registerKernelTextFn = library.optionalFunction(
@@ -166,6 +170,14 @@ public final class HostRuntime {
     }
 
     /// Gives a kernel a name the runtime's diagnostics use.
+    /// Tells the runtime the core type a kernel is built for (0 AIC, 1 AIV),
+    /// so a task on the other type is refused; a library without the call
+    /// checks nothing.
+    public func setKernelCoreType(funcId: Int32, coreType: Int32) throws(HostRuntimeError) {
+        guard let fn = setKernelCoreTypeFn else { return }
+        try check("pto_set_kernel_core_type(func_id \(funcId))", fn(funcId, coreType))
+    }
+
     public func nameKernel(funcId: Int32, name: String) throws(HostRuntimeError) {
         guard let fn = nameKernelFn else { return }
         try check("pto_name_kernel", name.withCString { fn(funcId, $0) })

@@ -376,6 +376,26 @@ TEST(unregistered_func_id_is_reported_before_anything_runs) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
+// A kernel registered for one core type, run by a task on the other: on the
+// device that is the wrong unit's code. Refused before anything runs,
+// naming the task, the func_id, the kernel and both types.
+TEST(a_task_on_the_other_core_type_than_its_kernel_is_refused_before_launch) {
+    register_test_kernels();
+    EXPECT_EQ(pto_set_kernel_core_type(0, 7), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "core type 7 is neither 0 (AIC) nor 1 (AIV)");
+    REQUIRE(pto_set_kernel_core_type(0, 1) == 0);  // record_kernel: AIV
+    auto spec = make_spec();
+    diamond(*spec);  // task 2 runs record_kernel on AIC
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(),
+                    "task 2 runs func_id 0 (record_kernel) on AIC, but the kernel is built for AIV");
+    EXPECT_EQ(spec->run_count[0].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
 TEST(failing_orchestration_is_an_error_naming_the_function) {
     register_test_kernels();
     auto spec = make_spec();

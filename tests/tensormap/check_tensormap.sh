@@ -150,6 +150,7 @@ expect_error set_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error get_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error bad_core_type INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error alloc_no_tensor INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error aiv_kernel_as_aic INVALID_ARGS PTO2_ORCH_SERIAL=0
 # The same wait, serialised: nothing can run before the orchestration returns.
 expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
 

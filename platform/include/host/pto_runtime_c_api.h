@@ -113,6 +113,12 @@ int pto_set_graph_limits(int max_tasks, int max_successors);
 int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset);
 /// A name for a func_id's kernel (its source file, say), used in diagnostics.
 int pto_name_kernel(int func_id, const char* name);
+/// The core type a func_id's kernel is built for: 0 AIC (cube), 1 AIV
+/// (vector). A task that would run it on the other type is refused, naming
+/// the task, the func_id, the kernel and both types: by launch_runtime for
+/// host_build_graph, at submit (INVALID_ARGS) for tensormap_and_ringbuffer.
+/// Never set: not checked.
+int pto_set_kernel_core_type(int func_id, int core_type);
 /// A name for a host buffer the caller hands to the orchestration (a
 /// tensor's name, say), used in diagnostics: a device allocation filled from
 /// it (copy_to_device), copied into it or recorded with it for copy-back is

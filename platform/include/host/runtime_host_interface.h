@@ -73,6 +73,12 @@ public:
     virtual int32_t kernel_func_id(int slot) const = 0;
     virtual int first_task_of_kernel(int slot) const = 0;
     virtual void set_kernel_entry(int slot, uint64_t entry) = 0;
+    // The core type (0 AIC, 1 AIV) the slot's kernel is registered for, set
+    // after its entry: a runtime whose graph exists refuses tasks of the
+    // other type now (0, or a status with the task named); one whose graph
+    // is built during the launch keeps it to refuse them at submit.
+    virtual int set_kernel_core_type(int slot, int core_type, char* message,
+                                     size_t message_size) = 0;
     // Device address of the entries set above (uint64_t[kernel_count()]),
     // for a platform that checks them on the device before running.
     virtual uint64_t kernel_table() const = 0;

@@ -55,6 +55,11 @@ int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, int device_id
         if (rc != 0) return rc;
         launch.set_kernel_entry(slot, entry);
         if (keep) launch.hold(std::move(keep));
+        const int core_type = kernel_core_type(func_id);
+        if (core_type >= 0 &&
+            (rc = launch.set_kernel_core_type(slot, core_type, message, message_size)) != 0) {
+            return rc;
+        }
     }
     return 0;
 }

@@ -207,4 +207,19 @@ PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
     return 0;
 }
 
+PTO_EXPORT int pto_set_kernel_core_type(int func_id, int core_type) {
+    clear_last_error();
+    if (func_id < 0) {
+        set_last_error("pto_set_kernel_core_type: func_id %d is negative", func_id);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    if (set_kernel_core_type(func_id, core_type) != 0) {
+        set_last_error("pto_set_kernel_core_type: func_id %d: core type %d is neither 0 (AIC) nor "
+                       "1 (AIV)",
+                       func_id, core_type);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    return 0;
+}
+
 }  // extern "C"

@@ -4,6 +4,7 @@
 // was abandoned (a worker still inside a kernel) may still use it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -13,8 +14,10 @@
 
 struct FrozenGraph {
     DeviceBlock image;
-    // A task using each kernel slot, for messages naming a func_id.
+    // A task using each kernel slot, for messages naming a func_id; and per
+    // slot and core type (0 AIC, 1 AIV) a task running it there, or -1.
     std::vector<uint32_t> first_task_of_slot;
+    std::vector<std::array<int32_t, 2>> first_task_of_slot_on;
     // Device memory the orchestration allocated and did not free.
     std::vector<DeviceAllocation> allocations;
 

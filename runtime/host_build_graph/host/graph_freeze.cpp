@@ -169,11 +169,15 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
                 if (found.second) {
                     func_ids.push_back(f);
                     frozen->first_task_of_slot.push_back(static_cast<uint32_t>(i));
+                    frozen->first_task_of_slot_on.push_back({-1, -1});
                 }
                 last_func = f;
                 last_slot = found.first->second;
             }
             slot_of[i] = last_slot;
+            const int type = b.task(i).core_type == CoreType::AIC ? 0 : 1;
+            int32_t& on = frozen->first_task_of_slot_on[last_slot][type];
+            if (on < 0) on = i;
         }
     }
 

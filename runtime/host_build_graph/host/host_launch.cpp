@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kernel_names.h"
 #include "launch_stop.h"
 #include "platform_limits.h"
 #include "pto_status.h"
@@ -83,6 +84,23 @@ int HostLaunch::first_task_of_kernel(int slot) const {
 
 void HostLaunch::set_kernel_entry(int slot, uint64_t entry) {
     view_.kernels[slot] = entry;
+}
+
+int HostLaunch::set_kernel_core_type(int slot, int core_type, char* message,
+                                     size_t message_size) {
+    const int other = core_type == 0 ? 1 : 0;
+    const int32_t task = graph_->first_task_of_slot_on[static_cast<size_t>(slot)][other];
+    if (task < 0) return 0;
+    const int32_t func_id = kernel_func_id(slot);
+    const char* name = kernel_name(func_id);
+    std::snprintf(message, message_size,
+                  "task %d runs func_id %d (%s) on %s, but the kernel is built for %s "
+                  "(kernel_config.py core_type, pto_set_kernel_core_type): add the task with "
+                  "CoreType::%s, or register the kernel for the core type it was written for "
+                  "(nothing was run)",
+                  task, func_id, name ? name : "no name", other == 0 ? "AIC" : "AIV",
+                  core_type == 0 ? "AIC" : "AIV", core_type == 0 ? "AIC" : "AIV");
+    return PTO_ERR_INVALID_ARGUMENT;
 }
 
 void HostLaunch::hold(std::shared_ptr<const void> keep_alive) {

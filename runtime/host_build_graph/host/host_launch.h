@@ -21,6 +21,8 @@ public:
     int32_t kernel_func_id(int slot) const override;
     int first_task_of_kernel(int slot) const override;
     void set_kernel_entry(int slot, uint64_t entry) override;
+    int set_kernel_core_type(int slot, int core_type, char* message,
+                             size_t message_size) override;
     uint64_t kernel_table() const override { return block_.device + view_.block->kernels_offset; }
     void hold(std::shared_ptr<const void> keep_alive) override;
     const DeviceBlock& block() const override { return block_; }

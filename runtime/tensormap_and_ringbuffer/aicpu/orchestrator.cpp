@@ -212,6 +212,7 @@ void Orchestrator::vfatal(int32_t code, const char* fmt, va_list args) {
     // The first fatal wins its message; pairs with the host's acquire load
     // of fatal_code after the launch.
     if (b->fatal_code.compare_exchange_strong(none, code, std::memory_order_acq_rel)) {
+        b->fatal_func_id = current_func_ >= 0 ? current_func_ + 1 : 0;
         int n = std::snprintf(b->fatal_message, kFatalMessageBytes, "%s: ", error_name(code));
         if (n > 0 && static_cast<size_t>(n) < kFatalMessageBytes) {
             std::vsnprintf(b->fatal_message + n, kFatalMessageBytes - static_cast<size_t>(n), fmt,
@@ -842,7 +843,7 @@ bool Orchestrator::link(const Allocation& a) {
 
 // ---- submitting ----------------------------------------------------------------
 
-uint64_t Orchestrator::resolve_kernel(int32_t func_id) const {
+const KernelEntry* Orchestrator::resolve_kernel(int32_t func_id) const {
     const KernelEntry* k = v_.kernels();
     uint32_t lo = 0, hi = v_.block->kernel_count;
     while (lo < hi) {
@@ -852,7 +853,8 @@ uint64_t Orchestrator::resolve_kernel(int32_t func_id) const {
         else
             hi = mid;
     }
-    return lo < v_.block->kernel_count && k[lo].func_id == func_id ? k[lo].entry : 0;
+    return lo < v_.block->kernel_count && k[lo].func_id == func_id && k[lo].entry != 0 ? &k[lo]
+                                                                                      : nullptr;
 }
 
 bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what,
@@ -959,8 +961,8 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
               next_seq_, kernel_id, core_type);
         return TaskOutputTensors();
     }
-    uint64_t kernel = resolve_kernel(kernel_id);
-    if (kernel == 0) {
+    const KernelEntry* entry = resolve_kernel(kernel_id);
+    if (entry == nullptr) {
         fatal(PTO2_ERROR_INVALID_ARGS,
               "task #%" PRIu64
               " uses func_id %d, which has no registered kernel; register it "
@@ -968,6 +970,18 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
               next_seq_, kernel_id);
         return TaskOutputTensors();
     }
+    if (entry->core_type != 0 && entry->core_type - 1 != core_type) {
+        const char* as = core_type == 0 ? "AIC" : "AIV";
+        const char* built = entry->core_type == 1 ? "AIC" : "AIV";
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "task #%" PRIu64
+              " (func_id %d) was submitted for %s (rt_submit_%s_task), but its kernel is built for "
+              "%s (kernel_config.py core_type): submit it with rt_submit_%s_task",
+              next_seq_, kernel_id, as, core_type == 0 ? "aic" : "aiv", built,
+              entry->core_type == 1 ? "aic" : "aiv");
+        return TaskOutputTensors();
+    }
+    const uint64_t kernel = entry->entry;
     const int tensors = args.tensor_count();
     const int scalars = args.scalar_count();
     uint64_t outputs_bytes = 0;

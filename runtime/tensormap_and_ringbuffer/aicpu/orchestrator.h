@@ -112,7 +112,7 @@ private:
     uint32_t known_count_ = 0;
     bool link(const Allocation& a);
     bool push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref);
-    uint64_t resolve_kernel(int32_t func_id) const;
+    const KernelEntry* resolve_kernel(int32_t func_id) const;
     bool check_tensor(const ChipTensor& t, int index, const char* what, AccessRegion* region);
     void publish(const Allocation& a, bool has_kernel);
     bool wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why);

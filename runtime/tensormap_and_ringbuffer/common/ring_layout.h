@@ -113,7 +113,7 @@ constexpr uint64_t kProducerOwnsMemory = 1ull << 63;
 
 struct KernelEntry {
     int32_t func_id;
-    int32_t reserved;
+    int32_t core_type;  // the type it is registered for + 1; 0: not said
     uint64_t entry;
 };
 
@@ -192,6 +192,7 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestrator_waiting;
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> abort_status;
     std::atomic<int32_t> fatal_code;
+    int32_t fatal_func_id;  // + 1, of the task the fatal is about; 0: none
     std::atomic<uint64_t> stall_ns, stopped_ns;
     char fatal_message[kFatalMessageBytes];
     PaddedCounter last_alive[kRingCount];  // per ring: tasks below are reclaimed

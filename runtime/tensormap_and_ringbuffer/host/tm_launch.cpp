@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "kernel_names.h"
 #include "launch_stop.h"
 #include "platform_limits.h"
 #include "pto_orchestration_api.h"
@@ -146,6 +147,12 @@ TmLaunch::~TmLaunch() {
 void TmLaunch::set_kernel_entry(int slot, uint64_t entry) {
     view_.kernels()[slot] = KernelEntry{func_ids_[static_cast<size_t>(slot)], 0, entry};
     view_.at<uint64_t>(view_.block->kernel_entries_offset)[slot] = entry;
+}
+
+// Kept beside the entry; the orchestrator refuses a task of the other type.
+int TmLaunch::set_kernel_core_type(int slot, int core_type, char*, size_t) {
+    view_.kernels()[slot].core_type = core_type + 1;
+    return 0;
 }
 
 uint64_t TmLaunch::kernel_table() const {
@@ -296,8 +303,16 @@ bool TmLaunch::find_fault(KernelFaultRecord* record) const {
 
 bool TmLaunch::describe_failure(char* message, size_t message_size) const {
     if (view_.block->fatal_code.load(std::memory_order_acquire) == 0) return false;
-    std::snprintf(message, message_size, "the orchestration stopped the run: %.*s",
-                  static_cast<int>(kFatalMessageBytes), view_.block->fatal_message);
+    int n = std::snprintf(message, message_size, "the orchestration stopped the run: %.*s",
+                          static_cast<int>(kFatalMessageBytes), view_.block->fatal_message);
+    // The device knows the func_id of the task it refused, the host its
+    // kernel's name.
+    const int32_t func_id = view_.block->fatal_func_id - 1;
+    const char* name = func_id >= 0 ? kernel_name(func_id) : nullptr;
+    if (name != nullptr && n > 0 && static_cast<size_t>(n) < message_size) {
+        std::snprintf(message + n, message_size - static_cast<size_t>(n), " (func_id %d is %s)",
+                      func_id, name);
+    }
     return true;
 }
 

@@ -22,6 +22,8 @@ public:
     int32_t kernel_func_id(int slot) const override { return func_ids_[static_cast<size_t>(slot)]; }
     int first_task_of_kernel(int) const override { return -1; }
     void set_kernel_entry(int slot, uint64_t entry) override;
+    int set_kernel_core_type(int slot, int core_type, char* message,
+                             size_t message_size) override;
     uint64_t kernel_table() const override;
     void hold(std::shared_ptr<const void> keep_alive) override;
     const DeviceBlock& block() const override { return block_; }
