@@ -298,6 +298,8 @@ check-$(1)-examples:
 	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$(7),$(6) LD_PRELOAD=$$$$preload,$(3));)
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
 	$$(foreach ex,$$(TM_EXAMPLES),$$(call run_example_configs,$$(ex),$(8),$(6) LD_PRELOAD=$$$$preload,$(3));)
+	$(if $(filter thread,$(3)),$$(Q)preload=$$$$($$(CXX) -print-file-name=$(5)); \
+		sh tests/tensormap/check_hazards_sanitized.sh "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload)
 check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef

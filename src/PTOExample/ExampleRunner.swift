@@ -20,6 +20,9 @@ public struct RunSettings: Sendable {
     public var kernelLoad: KernelLoad = .sharedObject
     /// Graph limits, when the user raised (or lowered) them.
     public var graphLimits: GraphLimits?
+    /// tensormap_and_ringbuffer's ring sizes, when the user set them
+    /// (pto_set_ring_sizes on each case's handle).
+    public var ringSizes: RingSizes?
 
     /// Tasks per graph, successors per task, arguments per task.
     public struct GraphLimits: Sendable, Equatable {
@@ -369,6 +372,15 @@ public struct ExampleRunner {
                 bytes < buffer.byteCount
             {
                 notCopiedBack[tensor.name] = bytes
+            }
+        }
+        if let sizes = settings.ringSizes {
+            do {
+                try runtime.setRingSizes(memory, sizes)
+            } catch {
+                result.failure = "setting the ring sizes: \(error)"
+                try? runtime.finalize(memory)
+                return result
             }
         }
         if let mismatch = coreTypeMismatch(runtime, memory) {

@@ -28,6 +28,7 @@ public final class HostRuntime {
     typealias SetGraphLimits = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
     typealias SetKernelCoreType = @convention(c) (Int32, Int32) -> Int32
+    typealias SetRingSizes = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Int32
     typealias NameHostBuffer = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<CChar>?) -> Int32
     typealias DeviceProcessId = @convention(c) (Int32) -> Int32
     typealias RegisterKernelText = @convention(c) (Int32, UnsafePointer<UInt8>?, Int, UInt64) -> Int32
@@ -61,6 +62,7 @@ public final class HostRuntime {
     private let setGraphLimitsFn: SetGraphLimits?
     private let nameKernelFn: NameKernel?
     private let setKernelCoreTypeFn: SetKernelCoreType?
+    private let setRingSizesFn: SetRingSizes?
     private let nameHostBufferFn: NameHostBuffer?
     private let deviceProcessIdFn: DeviceProcessId?
     private let registerKernelTextFn: RegisterKernelText?
@@ -90,6 +92,7 @@ public final class HostRuntime {
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
         setKernelCoreTypeFn = library.optionalFunction(
             "pto_set_kernel_core_type", as: SetKernelCoreType.self)
+        setRingSizesFn = library.optionalFunction("pto_set_ring_sizes", as: SetRingSizes.self)
         nameHostBufferFn = library.optionalFunction("pto_name_host_buffer", as: NameHostBuffer.self)
         deviceProcessIdFn = library.optionalFunction("pto_device_process_id", as: DeviceProcessId.self)
         registerKernelTextFn = library.optionalFunction(
@@ -146,6 +149,26 @@ public final class HostRuntime {
         var bytes = 0
         guard fn(runtime.pointer, host, byteCount, &bytes) == 0 else { return nil }
         return bytes
+    }
+
+    /// tensormap_and_ringbuffer's ring sizes for the handle's launches
+    /// (pto_set_ring_sizes); four values each, 0 keeps the default.
+    public func setRingSizes(_ runtime: RuntimeMemory, _ sizes: RingSizes) throws(HostRuntimeError) {
+        guard let fn = setRingSizesFn else {
+            throw .symbolNotFound(
+                path: path, symbol: "pto_set_ring_sizes", reason: "this host runtime cannot set ring sizes")
+        }
+        // PtoRingSizes: task_window[4], dep_pool[4] (uint32), heap_bytes[4]
+        // (uint64), tensormap_entries, reserved (uint32).
+        let words32 = sizes.taskWindow + sizes.depPool
+        let heap = sizes.heapBytes
+        let tail: [UInt32] = [sizes.tensormapEntries, 0]
+        var bytes = [UInt8]()
+        words32.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        heap.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        tail.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        let rc = bytes.withUnsafeBytes { fn(runtime.pointer, $0.baseAddress) }
+        try check("pto_set_ring_sizes", rc)
     }
 
     public func progress(_ runtime: RuntimeMemory) -> (done: Int, total: Int)? {
@@ -359,4 +382,14 @@ public final class RuntimeMemory {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// The ring sizes of pto_set_ring_sizes: four per-ring values each (0 keeps
+/// the environment's or the default).
+public struct RingSizes: Sendable, Equatable {
+    public var taskWindow: [UInt32] = [0, 0, 0, 0]
+    public var depPool: [UInt32] = [0, 0, 0, 0]
+    public var heapBytes: [UInt64] = [0, 0, 0, 0]
+    public var tensormapEntries: UInt32 = 0
+    public init() {}
 }

@@ -39,13 +39,13 @@ struct RunExample: ParsableCommand {
     @Option(help: "Write the run summaries as JSON.")
     var jsonSummary: String?
 
-    @Option(help: "tensormap_and_ringbuffer: tasks per ring window, a power of two, or four comma-separated (sets PTO2_RING_TASK_WINDOW).")
+    @Option(help: "tensormap_and_ringbuffer: tasks per ring window, a power of two, or four comma-separated (pto_set_ring_sizes; over PTO2_RING_TASK_WINDOW).")
     var ringTaskWindow: String?
 
-    @Option(help: "tensormap_and_ringbuffer: heap bytes per ring (K/M/G suffixes), or four comma-separated (sets PTO2_RING_HEAP).")
+    @Option(help: "tensormap_and_ringbuffer: heap bytes per ring (K/M/G suffixes), or four comma-separated (pto_set_ring_sizes; over PTO2_RING_HEAP).")
     var ringHeap: String?
 
-    @Option(help: "tensormap_and_ringbuffer: dependency entries per ring, or four comma-separated (sets PTO2_RING_DEP_POOL).")
+    @Option(help: "tensormap_and_ringbuffer: dependency entries per ring, or four comma-separated (pto_set_ring_sizes; over PTO2_RING_DEP_POOL).")
     var ringDepPool: String?
 
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
@@ -120,16 +120,14 @@ struct RunExample: ParsableCommand {
             }
         }
         guard device >= 0 else { throw ValidationError("--device \(device) must be 0 or more") }
+        _ = try ringSizeOptions.sizes()
+    }
+
+    var ringSizeOptions: RingSizeOptions {
+        RingSizeOptions(taskWindow: ringTaskWindow, heap: ringHeap, depPool: ringDepPool)
     }
 
     func run() throws {
-        // The host library reads the ring sizes when it prepares a launch
-        // (and names a bad value there).
-        for (name, value) in [
-            ("PTO2_RING_TASK_WINDOW", ringTaskWindow), ("PTO2_RING_HEAP", ringHeap), ("PTO2_RING_DEP_POOL", ringDepPool),
-        ] {
-            if let value { setenv(name, value, 1) }
-        }
         var passed = false
         try reportingRunnerErrors { passed = try runExample() }
         if !passed { throw ExitCode(1) }
@@ -152,6 +150,8 @@ struct RunExample: ParsableCommand {
         settings.blockDim = blockDim ?? manifest.runtimeConfig?.blockDim ?? 3
         settings.caseChoice = example.case
         settings.timeoutSeconds = timeout
+        // Checked in validate(): no error is left here.
+        settings.ringSizes = (try? ringSizeOptions.sizes()) ?? nil
         settings.verbose = verbose
         settings.python = example.python
         settings.progress = !quiet

@@ -692,6 +692,16 @@ TEST(settings_out_of_range_are_refused) {
     EXPECT_CONTAINS(pto_last_error(), "pto_get_task_records: the handle is not initialised");
 }
 
+// Ring sizes belong to tensormap_and_ringbuffer: this runtime says so.
+TEST(ring_sizes_are_refused_by_host_build_graph) {
+    PtoRingSizes sizes{};
+    sizes.task_window[0] = 8;
+    EXPECT_EQ(pto_set_ring_sizes(nullptr, &sizes), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "host_build_graph has no rings");
+    EXPECT_EQ(pto_set_ring_sizes(nullptr, nullptr), PTO_ERR_INVALID_ARGUMENT);
+    EXPECT_CONTAINS(pto_last_error(), "sizes is null");
+}
+
 int main(int argc, char** argv) {
     return harness::run_all(argc, argv);
 }

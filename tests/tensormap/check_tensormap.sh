@@ -8,27 +8,7 @@ set -u
 make_cmd=$1
 pto_run=$2
 shift 2
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $1"; }
-
-# NAME "SETTING=value ..." PTO_RUN_ARGS...: the run passes its golden
-# ("" for no settings; values hold no spaces).
-expect_pass() {
-    name=$1; settings=$2; shift 2
-    # shellcheck disable=SC2086 # the settings are separate words
-    if out=$(env $settings "$pto_run" "$@" --quiet 2>&1); then
-        ok "$name"
-    else
-        printf '%s\n' "$out" | grep -v 'passed, '
-        bad "$name"
-    fi
-}
-
-artifacts_of() {
-    $make_cmd --no-print-directory -s example EXAMPLE="$1" PRINT_ARTIFACTS=1 | sed -n 's/^PTO_ARTIFACTS=//p'
-}
+. "$(dirname "$0")/expect.sh"
 
 for ex in "$@"; do
     artifacts=$(artifacts_of "$ex")
@@ -66,7 +46,8 @@ for ex in "$@"; do
 done
 
 vector=kernels/vector_example_tensormap
-artifacts=$(artifacts_of "$vector")
+vector_artifacts=$(artifacts_of "$vector")
+artifacts=$vector_artifacts
 expect_pass "PTO2_ORCH_SERIAL=1 runs the orchestration before any task" "PTO2_ORCH_SERIAL=1" \
     "$vector" --artifacts "$artifacts" --case square
 
@@ -119,18 +100,6 @@ expect_pass "scopes of 14 slow tasks through a window of 16" "PTO2_RING_TASK_WIN
 expect_pass "a 60 KiB output fits a drained 64 KiB heap" "PTO2_RING_HEAP=64K" "$hazards" \
     --artifacts "$artifacts" --case heap_refill_after_drain
 
-# CASE ENV... EXPECTED: the case fails, naming EXPECTED.
-expect_error() {
-    c=$1; expected=$2; shift 2
-    out=$(env "$@" "$pto_run" "$hazards" --artifacts "$artifacts" --case "$c" --quiet 2>&1)
-    status=$?
-    if [ $status -ne 0 ] && printf '%s' "$out" | grep -q "the orchestration stopped the run: $expected"; then
-        ok "$c reported as $expected"
-    else
-        printf '%s\n' "$out" | grep -v passed
-        bad "$c: expected a failure naming $expected (exit $status)"
-    fi
-}
 expect_error scope_deadlock SCOPE_DEADLOCK PTO2_RING_TASK_WINDOW=8
 expect_error heap_too_small HEAP_RING_DEADLOCK PTO2_RING_HEAP=64K
 expect_error heap_ring_deadlock HEAP_RING_DEADLOCK PTO2_RING_HEAP=64K
@@ -151,6 +120,28 @@ expect_error get_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error bad_core_type INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error alloc_no_tensor INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error aiv_kernel_as_aic INVALID_ARGS PTO2_ORCH_SERIAL=0
+# Ring sizes through the C API (pto_set_ring_sizes, which pto-run's --ring-*
+# options call): a stream through a window of 8, the deadlock a window of 8
+# makes (its report says the size in force), and a size out of range named.
+expect_pass "rings of 8 tasks and 64 KiB through pto_set_ring_sizes" "" "$vector" \
+    --artifacts "$vector_artifacts" --case stream --ring-task-window 8 --ring-heap 64K
+out=$("$pto_run" "$hazards" --artifacts "$artifacts" --case scope_deadlock --ring-task-window 8 \
+    --quiet 2>&1)
+if printf '%s' "$out" | grep -q "SCOPE_DEADLOCK" && printf '%s' "$out" | grep -q "task window 8,8,8,8"; then
+    ok "scope_deadlock with --ring-task-window 8 (set through the C API)"
+else
+    printf '%s\n' "$out"
+    bad "scope_deadlock with --ring-task-window 8: expected SCOPE_DEADLOCK and the window in force"
+fi
+out=$("$pto_run" "$vector" --artifacts "$vector_artifacts" --case square --ring-task-window 6 \
+    --quiet 2>&1)
+if printf '%s' "$out" | grep -q "task_window\[0\] = 6: give a power of two"; then
+    ok "a window of 6 through pto_set_ring_sizes is refused naming the field"
+else
+    printf '%s\n' "$out"
+    bad "--ring-task-window 6: expected task_window[0] named"
+fi
+
 # The same wait, serialised: nothing can run before the orchestration returns.
 expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
 

@@ -227,6 +227,25 @@ typedef struct {
 int pto_init_runtime_args(RuntimeHandle rt, const uint8_t* orch_so, size_t orch_so_size,
                           const char* orch_func_name, const PtoTaskArg* args, int arg_count);
 
+/// tensormap_and_ringbuffer's ring sizes for a handle's launches (ring r
+/// holds the tasks of scope depth r + 1, the last one the deeper ones too).
+/// A field left 0 keeps the environment's value (`PTO2_RING_TASK_WINDOW`,
+/// `PTO2_RING_DEP_POOL`, `PTO2_RING_HEAP`, `PTO2_TENSORMAP_ENTRIES`) or the
+/// default.
+typedef struct {
+    uint32_t task_window[4];     ///< tasks alive per ring: a power of two, 4..16,777,216
+    uint32_t dep_pool[4];        ///< dependency entries per ring: 1..67,108,864
+    uint64_t heap_bytes[4];      ///< heap per ring: a multiple of 1024, 4096..64 GiB
+    uint32_t tensormap_entries;  ///< live tensor accesses: 16..16,777,216
+    uint32_t reserved;           ///< 0
+} PtoRingSizes;
+/// Sets the ring sizes `rt`'s later launches use (after init_runtime). A value
+/// out of range is PTO_ERR_INVALID_ARGUMENT naming the field; host_build_graph
+/// has no rings and refuses.
+int pto_set_ring_sizes(RuntimeHandle rt, const PtoRingSizes* sizes);
+/// The ring sizes in force: the last launch's, else what the next would use.
+int pto_get_ring_sizes(RuntimeHandle rt, PtoRingSizes* out);
+
 #ifdef __cplusplus
 }
 #endif

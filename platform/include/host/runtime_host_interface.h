@@ -168,5 +168,10 @@ int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity);
 int runtime_host_progress(void* handle, int* done, int* total);
 // The orchestration's cost (see pto_get_orchestration_stats).
 int runtime_host_orchestration_stats(void* handle, PtoOrchestrationStats* out);
+// Ring sizes (pto_set_ring_sizes / pto_get_ring_sizes): a runtime without
+// rings refuses with PTO_ERR_INVALID_ARGUMENT and says so.
+int runtime_host_set_ring_sizes(void* handle, const PtoRingSizes* sizes, char* message,
+                                size_t message_size);
+int runtime_host_ring_sizes(void* handle, PtoRingSizes* out, char* message, size_t message_size);
 // Bytes of [host, host + size) covered by the handle's tensor pairs.
 int runtime_host_copied_back_bytes(void* handle, const void* host, size_t size, size_t* bytes);

@@ -207,6 +207,26 @@ PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
     return 0;
 }
 
+PTO_EXPORT int pto_set_ring_sizes(RuntimeHandle rt, const PtoRingSizes* sizes) {
+    clear_last_error();
+    char message[512] = {};
+    if (sizes == nullptr) {
+        set_last_error("pto_set_ring_sizes: sizes is null");
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    return report(runtime_host_set_ring_sizes(rt, sizes, message, sizeof message), message);
+}
+
+PTO_EXPORT int pto_get_ring_sizes(RuntimeHandle rt, PtoRingSizes* out) {
+    clear_last_error();
+    char message[512] = {};
+    if (out == nullptr) {
+        set_last_error("pto_get_ring_sizes: out is null");
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    return report(runtime_host_ring_sizes(rt, out, message, sizeof message), message);
+}
+
 PTO_EXPORT int pto_set_kernel_core_type(int func_id, int core_type) {
     clear_last_error();
     if (func_id < 0) {

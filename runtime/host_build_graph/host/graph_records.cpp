@@ -2,6 +2,7 @@
 // export, run summaries) and progress during a launch.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -112,4 +113,19 @@ int runtime_host_progress(void* handle, int* done, int* total) {
     if (done) *done = launch ? launch->completed_tasks() : 0;
     if (total) *total = static_cast<int>(s->graph->view().header->task_count);
     return 0;
+}
+
+// This runtime's graph is frozen whole before a launch: it has no rings.
+int runtime_host_set_ring_sizes(void*, const PtoRingSizes*, char* message, size_t message_size) {
+    std::snprintf(message, message_size,
+                  "pto_set_ring_sizes: host_build_graph has no rings (its graph is frozen whole "
+                  "before a launch); ring sizes are tensormap_and_ringbuffer's");
+    return PTO_ERR_INVALID_ARGUMENT;
+}
+
+int runtime_host_ring_sizes(void*, PtoRingSizes*, char* message, size_t message_size) {
+    std::snprintf(message, message_size,
+                  "pto_get_ring_sizes: host_build_graph has no rings (its graph is frozen whole "
+                  "before a launch)");
+    return PTO_ERR_INVALID_ARGUMENT;
 }

@@ -199,7 +199,7 @@ void Orchestrator::ring_settings_text(char* out, size_t size) const {
                   "rings in force: task window %u,%u,%u,%u (PTO2_RING_TASK_WINDOW, pto-run "
                   "--ring-task-window); heap %s,%s,%s,%s (PTO2_RING_HEAP, --ring-heap); "
                   "dependency pool %u,%u,%u,%u (PTO2_RING_DEP_POOL, --ring-dep-pool); tensor map "
-                  "%u entries (PTO2_TENSORMAP_ENTRIES)",
+                  "%u entries (PTO2_TENSORMAP_ENTRIES); from C, pto_set_ring_sizes",
                   b->rings[0].window, b->rings[1].window, b->rings[2].window, b->rings[3].window,
                   heaps[0], heaps[1], heaps[2], heaps[3], b->rings[0].dep_pool,
                   b->rings[1].dep_pool, b->rings[2].dep_pool, b->rings[3].dep_pool, b->map_entries);

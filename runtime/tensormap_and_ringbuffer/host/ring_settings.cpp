@@ -55,7 +55,76 @@ bool power_of_two(uint64_t v) {
 
 }  // namespace
 
-int read_ring_sizes(RingSizes* out, char* message, size_t message_size) {
+// The defaults, and what the environment changes.
+static int read_ring_environment(RingSizes* out, char* message, size_t message_size);
+
+int check_ring_request(const PtoRingSizes& q, char* message, size_t message_size) {
+    for (int r = 0; r < 4; ++r) {
+        const uint32_t w = q.task_window[r];
+        if (w != 0 && (!power_of_two(w) || w < 4 || w > (1u << 24))) {
+            std::snprintf(message, message_size,
+                          "pto_set_ring_sizes: task_window[%d] = %u: give a power of two from 4 "
+                          "to 16777216 (0 keeps the default)",
+                          r, w);
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+        const uint32_t d = q.dep_pool[r];
+        if (d > (1u << 26)) {
+            std::snprintf(message, message_size,
+                          "pto_set_ring_sizes: dep_pool[%d] = %u: give 1 to 67108864 (0 keeps "
+                          "the default)",
+                          r, d);
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+        const uint64_t h = q.heap_bytes[r];
+        if (h != 0 && (h < 4096 || h % 1024 != 0 || h > (64ull << 30))) {
+            std::snprintf(message, message_size,
+                          "pto_set_ring_sizes: heap_bytes[%d] = %llu: give a multiple of 1024 "
+                          "from 4096 to 64G (0 keeps the default)",
+                          r, static_cast<unsigned long long>(h));
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+    }
+    const uint32_t entries = q.tensormap_entries;
+    if (entries != 0 && (entries < 16 || entries > (1u << 24))) {
+        std::snprintf(message, message_size,
+                      "pto_set_ring_sizes: tensormap_entries = %u: give 16 to 16777216 (0 keeps "
+                      "the default)",
+                      q.tensormap_entries);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    if (q.reserved != 0) {
+        std::snprintf(message, message_size, "pto_set_ring_sizes: reserved must be 0");
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    return 0;
+}
+
+PtoRingSizes ring_sizes_of(const RingSizes& s) {
+    PtoRingSizes out{};
+    for (int r = 0; r < 4; ++r) {
+        out.task_window[r] = s.window[r];
+        out.dep_pool[r] = s.dep_pool[r];
+        out.heap_bytes[r] = s.heap[r];
+    }
+    out.tensormap_entries = s.map_entries;
+    return out;
+}
+
+int read_ring_sizes(const PtoRingSizes& request, RingSizes* out, char* message,
+                    size_t message_size) {
+    int rc = read_ring_environment(out, message, message_size);
+    if (rc != 0 || (rc = check_ring_request(request, message, message_size)) != 0) return rc;
+    for (int r = 0; r < 4; ++r) {
+        if (request.task_window[r] != 0) out->window[r] = request.task_window[r];
+        if (request.dep_pool[r] != 0) out->dep_pool[r] = request.dep_pool[r];
+        if (request.heap_bytes[r] != 0) out->heap[r] = request.heap_bytes[r];
+    }
+    if (request.tensormap_entries != 0) out->map_entries = request.tensormap_entries;
+    return 0;
+}
+
+static int read_ring_environment(RingSizes* out, char* message, size_t message_size) {
     RingSizes s{};
     for (int r = 0; r < 4; ++r) {
         s.window[r] = kDefaultWindow;

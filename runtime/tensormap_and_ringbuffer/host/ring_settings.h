@@ -1,6 +1,7 @@
 // The sizes a launch of tensormap_and_ringbuffer runs with: upstream's
 // defaults, overridden by the same environment names (one value, or four
-// comma-separated per-ring values), read when a launch is prepared.
+// comma-separated per-ring values), read when a launch is prepared, and by
+// what the caller set for the handle (pto_set_ring_sizes), which wins.
 //   PTO2_RING_TASK_WINDOW  tasks per ring window (a power of two >= 4)
 //   PTO2_RING_HEAP         bytes of heap per ring (a multiple of 1024, >= 4096;
 //                          K/M/G suffixes accepted)
@@ -14,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "pto_runtime_c_api.h"
+
 struct RingSizes {
     uint32_t window[4];
     uint64_t heap[4];
@@ -24,5 +27,12 @@ struct RingSizes {
     uint32_t record_tasks;
 };
 
-// 0, or PTO_ERR_INVALID_ARGUMENT naming the variable and what it accepts.
-int read_ring_sizes(RingSizes* out, char* message, size_t message_size);
+// 0, or PTO_ERR_INVALID_ARGUMENT naming the variable or field and what it
+// accepts. `request`'s non-zero fields override the environment.
+int read_ring_sizes(const PtoRingSizes& request, RingSizes* out, char* message,
+                    size_t message_size);
+// Whether a pto_set_ring_sizes request is in range (0, or the error naming
+// the field).
+int check_ring_request(const PtoRingSizes& request, char* message, size_t message_size);
+// The sizes as the C API states them.
+PtoRingSizes ring_sizes_of(const RingSizes& sizes);

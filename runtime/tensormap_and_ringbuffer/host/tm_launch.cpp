@@ -29,10 +29,10 @@ uint32_t next_power_of_two(uint64_t n) {
 }  // namespace
 
 int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string& entry_name,
-                     const RuntimeLaunchSettings& settings, std::shared_ptr<RuntimeLaunch>* out,
-                     char* message, size_t message_size) {
+                     const PtoRingSizes& ring_request, const RuntimeLaunchSettings& settings,
+                     std::shared_ptr<RuntimeLaunch>* out, char* message, size_t message_size) {
     RingSizes sizes;
-    int rc = read_ring_sizes(&sizes, message, message_size);
+    int rc = read_ring_sizes(ring_request, &sizes, message, message_size);
     if (rc != 0) return rc;
     const int workers = settings.block_dim * PLATFORM_CORES_PER_BLOCK;
     const int kernels = settings.registered_count;
@@ -178,6 +178,18 @@ void TmLaunch::stop_workers() {
         m[w].sched.control.store(1, std::memory_order_release);
         pto_doorbell_ring(&m[w].sched.bell);
     }
+}
+
+PtoRingSizes TmLaunch::ring_sizes() const {
+    PtoRingSizes out{};
+    const TmLaunchBlock* b = view_.block;
+    for (int r = 0; r < kRingCount; ++r) {
+        out.task_window[r] = b->rings[r].window;
+        out.dep_pool[r] = b->rings[r].dep_pool;
+        out.heap_bytes[r] = b->rings[r].heap;
+    }
+    out.tensormap_entries = b->map_entries;
+    return out;
 }
 
 int TmLaunch::completed_tasks() const {

@@ -33,6 +33,8 @@ public:
     void stop_workers() override;
     int completed_tasks() const override;
     uint64_t progress_mark() const override;
+    // The sizes this launch's rings have.
+    PtoRingSizes ring_sizes() const;
     int task_count() const override;
     int status() const override;
     double stalled_seconds() const override;
@@ -63,5 +65,5 @@ private:
 };
 
 int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string& entry_name,
-                     const RuntimeLaunchSettings& settings, std::shared_ptr<RuntimeLaunch>* out,
-                     char* message, size_t message_size);
+                     const PtoRingSizes& ring_request, const RuntimeLaunchSettings& settings,
+                     std::shared_ptr<RuntimeLaunch>* out, char* message, size_t message_size);

@@ -14,6 +14,7 @@
 #include "pto_orchestration_api.h"
 #include "pto_status.h"
 #include "runtime_host_interface.h"
+#include "ring_settings.h"
 #include "tm_launch.h"
 #include "tm_session.h"
 
@@ -250,8 +251,8 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
     if (int busy = s->claim(HandleState::kLaunching, message, message_size)) return busy;
     return s->start_launch(
         [&](std::shared_ptr<RuntimeLaunch>* launch) {
-            return create_tm_launch(s->inputs, s->entry_name, settings, launch, message,
-                                    message_size);
+            return create_tm_launch(s->inputs, s->entry_name, s->ring_request(), settings,
+                                    launch, message, message_size);
         },
         out);
 }
@@ -363,5 +364,33 @@ int runtime_host_copied_back_bytes(void* handle, const void* host, size_t size, 
         if (from < to) n += to - from;
     }
     *bytes = n;
+    return 0;
+}
+
+int runtime_host_set_ring_sizes(void* handle, const PtoRingSizes* sizes, char* message,
+                                size_t message_size) {
+    std::shared_ptr<TmSession> s = tm_session_of(handle);
+    if (s == nullptr) {
+        return fail(message, message_size, PTO_ERR_NOT_INITIALIZED,
+                    "pto_set_ring_sizes: call init_runtime first");
+    }
+    if (int rc = check_ring_request(*sizes, message, message_size)) return rc;
+    s->set_ring_request(*sizes);
+    return 0;
+}
+
+int runtime_host_ring_sizes(void* handle, PtoRingSizes* out, char* message, size_t message_size) {
+    std::shared_ptr<TmSession> s = tm_session_of(handle);
+    if (s == nullptr) {
+        return fail(message, message_size, PTO_ERR_NOT_INITIALIZED,
+                    "pto_get_ring_sizes: call init_runtime first");
+    }
+    if (auto l = last_launch(handle)) {
+        *out = l->ring_sizes();
+        return 0;
+    }
+    RingSizes sizes;
+    if (int rc = read_ring_sizes(s->ring_request(), &sizes, message, message_size)) return rc;
+    *out = ring_sizes_of(sizes);
     return 0;
 }

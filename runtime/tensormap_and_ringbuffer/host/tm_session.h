@@ -35,6 +35,20 @@ struct TmSession : HandleLaunches {
     std::string entry_name;
     std::shared_ptr<TmInputs> inputs;
     std::vector<TmOutput> outputs;
+
+    // What pto_set_ring_sizes asked for (zeros: the environment's sizes).
+    PtoRingSizes ring_request() const {
+        std::lock_guard<std::mutex> lock(ring_mutex_);
+        return ring_request_;
+    }
+    void set_ring_request(const PtoRingSizes& request) {
+        std::lock_guard<std::mutex> lock(ring_mutex_);
+        ring_request_ = request;
+    }
+
+private:
+    mutable std::mutex ring_mutex_;
+    PtoRingSizes ring_request_{};
 };
 
 // What the caller's get_runtime_size() bytes hold.
