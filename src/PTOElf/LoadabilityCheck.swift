@@ -30,11 +30,21 @@ public struct LoadabilityCheck: Sendable {
         self.entrySymbol = entrySymbol
         self.textSize = text.bytes.count
         self.entryOffset = text.entryOffset
-        var problems: [Problem] = []
         let symbols = try file.symbols()
         let relocations = try file.relocations()
-        let textIndex = text.sectionIndex
+        self.problems =
+            Self.textRelocationProblems(relocations, textIndex: text.sectionIndex, in: file)
+            + Self.undefinedSymbolProblems(symbols)
+            + Self.entryProblems(
+                symbols, entrySymbol: entrySymbol, text: text, allowEntryOffset: allowEntryOffset, in: file)
+    }
 
+    /// Relocations that patch .text (the linker's work a raw copy lacks), what
+    /// they reach through, and dynamic relocations of linked files.
+    static func textRelocationProblems(_ relocations: [ElfRelocation], textIndex: Int, in file: ElfFile)
+        -> [Problem]
+    {
+        var problems: [Problem] = []
         for r in relocations where r.targetSectionIndex == textIndex {
             let at = ".text+0x" + String(r.offset, radix: 16)
             let target = describe(r.symbol, in: file)
@@ -74,7 +84,12 @@ public struct LoadabilityCheck: Sendable {
                         message: "\(inText.count) dynamic relocation(s) patch .text at load time"))
             }
         }
+        return problems
+    }
 
+    /// Each undefined symbol once: .text alone cannot reach what it names.
+    static func undefinedSymbolProblems(_ symbols: [ElfSymbol]) -> [Problem] {
+        var problems: [Problem] = []
         var seenUndefined = Set<String>()
         for s in symbols where s.isUndefined && !s.name.isEmpty && seenUndefined.insert(s.name).inserted {
             problems.append(
@@ -84,34 +99,39 @@ public struct LoadabilityCheck: Sendable {
                         "undefined symbol `\(s.name)` must come from another object; .text alone cannot reach it"
                 ))
         }
+        return problems
+    }
 
-        let candidates = symbols.filter { $0.name == entrySymbol && !$0.isUndefined }
-        if let entry = candidates.first {
-            if !entry.isFunction {
-                problems.append(
-                    Problem(
-                        kind: .entryNotFunction,
-                        message: "entry symbol `\(entrySymbol)` is \(entry.typeName), not a function"))
-            }
-            if Int(entry.sectionIndex) != textIndex {
-                let section = file.sections.element(at: Int(entry.sectionIndex))?.name ?? entry.sectionColumn
-                problems.append(
-                    Problem(
-                        kind: .entryOutsideText,
-                        message: "entry symbol `\(entrySymbol)` is defined in \(section), not in .text"))
-            } else if let offset = text.entryOffset, offset != 0, !allowEntryOffset {
-                problems.append(
-                    Problem(
-                        kind: .entryNotAtStart,
-                        message:
-                            "entry symbol `\(entrySymbol)` is at .text+0x\(String(offset, radix: 16)), not at offset 0; a loader that calls the start of .text runs the wrong code (use --allow-entry-offset if yours adds the offset)"
-                    ))
-            }
-        } else {
-            problems.append(
-                Problem(kind: .missingEntry, message: "entry symbol `\(entrySymbol)` is not defined"))
+    /// The entry symbol: defined, a function, in .text, at its start unless allowed elsewhere.
+    static func entryProblems(
+        _ symbols: [ElfSymbol], entrySymbol: String, text: TextSection, allowEntryOffset: Bool,
+        in file: ElfFile
+    ) -> [Problem] {
+        guard let entry = symbols.first(where: { $0.name == entrySymbol && !$0.isUndefined }) else {
+            return [Problem(kind: .missingEntry, message: "entry symbol `\(entrySymbol)` is not defined")]
         }
-        self.problems = problems
+        var problems: [Problem] = []
+        if !entry.isFunction {
+            problems.append(
+                Problem(
+                    kind: .entryNotFunction,
+                    message: "entry symbol `\(entrySymbol)` is \(entry.typeName), not a function"))
+        }
+        if Int(entry.sectionIndex) != text.sectionIndex {
+            let section = file.sections.element(at: Int(entry.sectionIndex))?.name ?? entry.sectionColumn
+            problems.append(
+                Problem(
+                    kind: .entryOutsideText,
+                    message: "entry symbol `\(entrySymbol)` is defined in \(section), not in .text"))
+        } else if let offset = text.entryOffset, offset != 0, !allowEntryOffset {
+            problems.append(
+                Problem(
+                    kind: .entryNotAtStart,
+                    message:
+                        "entry symbol `\(entrySymbol)` is at .text+0x\(String(offset, radix: 16)), not at offset 0; a loader that calls the start of .text runs the wrong code (use --allow-entry-offset if yours adds the offset)"
+                ))
+        }
+        return problems
     }
 }
 

@@ -36,73 +36,11 @@ public struct ChromeTrace {
         var flowId = 0
         for c in cases {
             let pid = c.index + 1
-            events.append([
-                "ph": "M", "name": "process_name", "pid": pid,
-                "args": ["name": "\(example) case \(c.index) \(c.label)"],
-            ])
-            events.append([
-                "ph": "M", "name": "process_sort_index", "pid": pid, "args": ["sort_index": c.index],
-            ])
-            for w in 0..<(blockDim * 3) {
-                events.append([
-                    "ph": "M", "name": "thread_name", "pid": pid, "tid": w + 1,
-                    "args": ["name": RunSummary.workerName(w, blockDim: blockDim)],
-                ])
-                events.append([
-                    "ph": "M", "name": "thread_sort_index", "pid": pid, "tid": w + 1,
-                    "args": ["sort_index": w + 1],
-                ])
-            }
-            for t in 0..<aicpuThreads {
-                let tid = ChromeTrace.schedulerTrackBase + t
-                events.append([
-                    "ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": ["name": "AICPU \(t)"],
-                ])
-                events.append([
-                    "ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
-                    "args": ["sort_index": tid],
-                ])
-            }
+            events += trackNames(c, pid: pid)
             let ran = c.graph.tasks.filter(\.ran)
             let base = (ran.map(\.readyNs).filter { $0 > 0 } + ran.map(\.startNs)).min() ?? 0
-            func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
-            let successors = c.graph.successors
-            for t in ran {
-                let name = kernelNames[t.funcId] ?? "func_\(t.funcId)"
-                events.append([
-                    "ph": "X", "cat": "task", "name": name, "pid": pid, "tid": Int(t.workerId) + 1,
-                    "ts": us(t.startNs), "dur": Double(t.endNs - t.startNs) / 1000,
-                    "args": [
-                        "task": Int(t.taskId), "func_id": Int(t.funcId),
-                        "core": t.core == .aic ? "AIC" : "AIV",
-                        "fanin": Int(t.fanin), "fanout": Int(t.fanout), "case": c.index,
-                        "successors": successors[Int(t.taskId)].map(Int.init),
-                        "ready_us": us(t.readyNs), "dispatch_us": us(t.dispatchNs),
-                    ],
-                ])
-                if t.schedulerThread >= 0, t.dispatchNs > 0 {
-                    events.append([
-                        "ph": "i", "s": "t", "cat": "dispatch", "name": "dispatch \(name) #\(t.taskId)",
-                        "pid": pid, "tid": ChromeTrace.schedulerTrackBase + Int(t.schedulerThread),
-                        "ts": us(t.dispatchNs), "args": ["task": Int(t.taskId), "worker": Int(t.workerId)],
-                    ])
-                }
-            }
-            for e in c.graph.edges {
-                guard Int(e.from) < c.graph.tasks.count, Int(e.to) < c.graph.tasks.count else { continue }
-                let from = c.graph.tasks[Int(e.from)]
-                let to = c.graph.tasks[Int(e.to)]
-                guard from.ran, to.ran else { continue }
-                flowId += 1
-                events.append([
-                    "ph": "s", "cat": "dependency", "name": "dependency", "id": flowId, "pid": pid,
-                    "tid": Int(from.workerId) + 1, "ts": us(from.endNs) - 0.001,
-                ])
-                events.append([
-                    "ph": "f", "bp": "e", "cat": "dependency", "name": "dependency", "id": flowId,
-                    "pid": pid, "tid": Int(to.workerId) + 1, "ts": us(to.startNs),
-                ])
-            }
+            events += taskSpans(c, pid: pid, base: base)
+            events += dependencyArrows(c, pid: pid, base: base, flowId: &flowId)
         }
         let document: [String: Any] = [
             "traceEvents": events, "displayTimeUnit": "ns",
@@ -112,5 +50,86 @@ public struct ChromeTrace {
             ],
         ]
         return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+    }
+
+    /// One process per case, one track per worker and per scheduler thread.
+    private func trackNames(_ c: Case, pid: Int) -> [[String: Any]] {
+        var events: [[String: Any]] = [
+            ["ph": "M", "name": "process_name", "pid": pid, "args": ["name": "\(example) case \(c.index) \(c.label)"]],
+            ["ph": "M", "name": "process_sort_index", "pid": pid, "args": ["sort_index": c.index]],
+        ]
+        for w in 0..<(blockDim * 3) {
+            events.append([
+                "ph": "M", "name": "thread_name", "pid": pid, "tid": w + 1,
+                "args": ["name": RunSummary.workerName(w, blockDim: blockDim)],
+            ])
+            events.append([
+                "ph": "M", "name": "thread_sort_index", "pid": pid, "tid": w + 1,
+                "args": ["sort_index": w + 1],
+            ])
+        }
+        for t in 0..<aicpuThreads {
+            let tid = ChromeTrace.schedulerTrackBase + t
+            events.append([
+                "ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": ["name": "AICPU \(t)"],
+            ])
+            events.append([
+                "ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
+                "args": ["sort_index": tid],
+            ])
+        }
+        return events
+    }
+
+    /// A span per task on its worker's track, and an instant per dispatch on
+    /// its scheduler's.
+    private func taskSpans(_ c: Case, pid: Int, base: UInt64) -> [[String: Any]] {
+        func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
+        var events: [[String: Any]] = []
+        let successors = c.graph.successors
+        for t in c.graph.tasks where t.ran {
+            let name = kernelNames[t.funcId] ?? "func_\(t.funcId)"
+            events.append([
+                "ph": "X", "cat": "task", "name": name, "pid": pid, "tid": Int(t.workerId) + 1,
+                "ts": us(t.startNs), "dur": Double(t.endNs - t.startNs) / 1000,
+                "args": [
+                    "task": Int(t.taskId), "func_id": Int(t.funcId),
+                    "core": t.core == .aic ? "AIC" : "AIV",
+                    "fanin": Int(t.fanin), "fanout": Int(t.fanout), "case": c.index,
+                    "successors": successors[Int(t.taskId)].map(Int.init),
+                    "ready_us": us(t.readyNs), "dispatch_us": us(t.dispatchNs),
+                ],
+            ])
+            if t.schedulerThread >= 0, t.dispatchNs > 0 {
+                events.append([
+                    "ph": "i", "s": "t", "cat": "dispatch", "name": "dispatch \(name) #\(t.taskId)",
+                    "pid": pid, "tid": ChromeTrace.schedulerTrackBase + Int(t.schedulerThread),
+                    "ts": us(t.dispatchNs), "args": ["task": Int(t.taskId), "worker": Int(t.workerId)],
+                ])
+            }
+        }
+        return events
+    }
+
+    /// A flow arrow from each task to each successor that ran.
+    private func dependencyArrows(_ c: Case, pid: Int, base: UInt64, flowId: inout Int) -> [[String: Any]] {
+        func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
+        var events: [[String: Any]] = []
+        for e in c.graph.edges {
+            guard Int(e.from) < c.graph.tasks.count, Int(e.to) < c.graph.tasks.count else { continue }
+            let from = c.graph.tasks[Int(e.from)]
+            let to = c.graph.tasks[Int(e.to)]
+            guard from.ran, to.ran else { continue }
+            flowId += 1
+            events.append([
+                "ph": "s", "cat": "dependency", "name": "dependency", "id": flowId, "pid": pid,
+                "tid": Int(from.workerId) + 1, "ts": us(from.endNs) - 0.001,
+            ])
+            events.append([
+                "ph": "f", "bp": "e", "cat": "dependency", "name": "dependency", "id": flowId,
+                "pid": pid, "tid": Int(to.workerId) + 1, "ts": us(to.startNs),
+            ])
+        }
+        return events
     }
 }

@@ -319,7 +319,6 @@ public struct ExampleRunner {
             index: c.index, label: c.label, parameters: c.parameters, comparisons: [], failure: nil)
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         defer { withExtendedLifetime(buffers) {} }  // used through raw addresses, as above
-        let arguments = orchestrationArguments(c, buffers)
         // Named for the runtime's reports: a device buffer filled from a
         // tensor is called by its name, and a kernel handed the tensor's
         // host address is reported as given a host pointer.
@@ -329,24 +328,45 @@ public struct ExampleRunner {
         defer {
             for buffer in buffers { try? runtime.nameHostBuffer(buffer.pointer, byteCount: 0, name: nil) }
         }
+        let start = Date()
+        let memory: RuntimeMemory
+        switch initializeCase(c, buffers, runtime: runtime, orchestration: orchestration) {
+        case .failure(let failure):
+            result.failure = failure.text
+            return result
+        case .success(let initialized):
+            memory = initialized
+        }
+        let notCopiedBack = outputsNotCopiedBack(c, buffers, runtime: runtime, memory: memory)
+        if let failure = prepareLaunch(runtime: runtime, memory: memory) {
+            result.failure = failure
+            try? runtime.finalize(memory)
+            return result
+        }
+        launchCase(c, runtime: runtime, memory: memory, aicpu: aicpu, aicore: aicore, into: &result)
+        if result.failure != nil { return result }
+        log(String(format: "case %d ran in %.3f s", c.index, Date().timeIntervalSince(start)))
+        result.comparisons = compareOutputs(c, buffers, notCopiedBack: notCopiedBack)
+        return result
+    }
 
+    /// A handle for the case, its graph built (init_runtime), or why not.
+    private func initializeCase(
+        _ c: GoldenCase, _ buffers: [HostTensorBuffer], runtime: HostRuntime, orchestration: [UInt8]
+    ) -> Result<RuntimeMemory, CaseFailure> {
         var typed: [HostRuntime.TypedArgument]?
         if artifacts.takesTypedArguments {
             let (made, problem) = typedArguments(c, buffers)
-            if let problem {
-                result.failure = "building the arguments: \(problem)"
-                return result
-            }
+            if let problem { return .failure(CaseFailure("building the arguments: \(problem)")) }
             typed = made
         }
+        let arguments = orchestrationArguments(c, buffers)
         let memory: RuntimeMemory
         do {
             memory = try RuntimeMemory(for: runtime)
         } catch {
-            result.failure = "\(error)"
-            return result
+            return .failure(CaseFailure("\(error)"))
         }
-        let start = Date()
         do {
             try OrchestrationOutput.capturing { () throws(HostRuntimeError) in
                 if let typed {
@@ -361,11 +381,16 @@ public struct ExampleRunner {
                 }
             }
         } catch {
-            result.failure = "building the task graph: \(error)"
-            return result
+            return .failure(CaseFailure("building the task graph: \(error)"))
         }
-        // Outputs the orchestration did not (fully) record for copy-back keep
-        // what the runner passed in; a mismatch in one says so.
+        return .success(memory)
+    }
+
+    /// Outputs the orchestration did not (fully) record for copy-back keep
+    /// what the runner passed in; a mismatch in one says so.
+    private func outputsNotCopiedBack(
+        _ c: GoldenCase, _ buffers: [HostTensorBuffer], runtime: HostRuntime, memory: RuntimeMemory
+    ) -> [String: Int] {
         var notCopiedBack: [String: Int] = [:]
         for (tensor, buffer) in zip(c.tensors, buffers) where tensor.isOutput {
             if let bytes = runtime.copiedBackBytes(memory, host: buffer.pointer, byteCount: buffer.byteCount),
@@ -374,20 +399,27 @@ public struct ExampleRunner {
                 notCopiedBack[tensor.name] = bytes
             }
         }
+        return notCopiedBack
+    }
+
+    /// Ring sizes set and core types checked before the launch; why not.
+    private func prepareLaunch(runtime: HostRuntime, memory: RuntimeMemory) -> String? {
         if let sizes = settings.ringSizes {
             do {
                 try runtime.setRingSizes(memory, sizes)
             } catch {
-                result.failure = "setting the ring sizes: \(error)"
-                try? runtime.finalize(memory)
-                return result
+                return "setting the ring sizes: \(error)"
             }
         }
-        if let mismatch = coreTypeMismatch(runtime, memory) {
-            result.failure = mismatch
-            try? runtime.finalize(memory)
-            return result
-        }
+        return coreTypeMismatch(runtime, memory)
+    }
+
+    /// Launches the case, with a progress line for a long run, and collects
+    /// its outputs (finalize_runtime); a failure goes into `result`.
+    private func launchCase(
+        _ c: GoldenCase, runtime: HostRuntime, memory: RuntimeMemory, aicpu: [UInt8], aicore: [UInt8],
+        into result: inout CaseResult
+    ) {
         let progress =
             settings.progress
             ? ProgressDisplay(
@@ -421,16 +453,20 @@ public struct ExampleRunner {
             }
             // Releases the handle (outputs are not copied after a failed launch).
             try? runtime.finalize(memory)
-            return result
+            return
         }
         do {
             try runtime.finalize(memory)
         } catch {
             result.failure = "collecting outputs: \(error)"
-            return result
         }
-        log(String(format: "case %d ran in %.3f s", c.index, Date().timeIntervalSince(start)))
+    }
 
+    /// Each output against its golden, with what was not copied back named.
+    private func compareOutputs(
+        _ c: GoldenCase, _ buffers: [HostTensorBuffer], notCopiedBack: [String: Int]
+    ) -> [TensorComparison] {
+        var comparisons: [TensorComparison] = []
         for (tensor, buffer) in zip(c.tensors, buffers) {
             guard let expected = tensor.golden else { continue }
             let actual = NpyArray(
@@ -455,9 +491,9 @@ public struct ExampleRunner {
                         + "(record_tensor_pair): the rest keeps the values generate_inputs gave it"
             }
             display?.stop()
-            result.comparisons.append(comparison)
+            comparisons.append(comparison)
         }
-        return result
+        return comparisons
     }
 
     /// The .text of a kernel's object file, after `pto-elf check` found it
@@ -554,4 +590,10 @@ private final class ComparedCount: @unchecked Sendable {
             lock.unlock()
         }
     }
+}
+
+/// Why a case could not run, as its FAIL line says it.
+struct CaseFailure: Error {
+    let text: String
+    init(_ text: String) { self.text = text }
 }

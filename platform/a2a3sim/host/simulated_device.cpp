@@ -265,28 +265,7 @@ int SimulatedDevice::start_process(std::shared_ptr<Process>* out, char* message,
     if (rc != 0) return rc;
 
     auto p = std::make_shared<Process>();
-    int sv[2];
-    int pipe_fds[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        std::snprintf(message, message_size, "device %d: socketpair failed: %s", id_,
-                      std::strerror(errno));
-        return PTO_ERR_DEVICE;
-    }
-    p->socket = sv[0];
-    p->device_socket = high_fd(sv[1]);
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        std::snprintf(message, message_size, "device %d: pipe failed: %s", id_,
-                      std::strerror(errno));
-        return PTO_ERR_DEVICE;
-    }
-    p->err_read = pipe_fds[0];
-    p->err_write = high_fd(pipe_fds[1]);
-    p->memory_fd = fcntl(arena->fd(), F_DUPFD_CLOEXEC, 10);
-    if (p->device_socket < 0 || p->err_write < 0 || p->memory_fd < 0) {
-        std::snprintf(message, message_size, "device %d: out of file descriptors: %s", id_,
-                      std::strerror(errno));
-        return PTO_ERR_DEVICE;
-    }
+    if ((rc = open_channels(*p, *arena, message, message_size)) != 0) return rc;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         p->generation = next_generation_++;
@@ -308,6 +287,42 @@ int SimulatedDevice::start_process(std::shared_ptr<Process>* out, char* message,
                       id_, e.what());
         return PTO_ERR_DEVICE;
     }
+    return await_ready(p, program, message, message_size);
+}
+
+// The control socket, the stderr pipe and device memory for a new process.
+int SimulatedDevice::open_channels(Process& p, const DeviceArena& arena, char* message,
+                                   size_t message_size) {
+    int sv[2];
+    int pipe_fds[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        std::snprintf(message, message_size, "device %d: socketpair failed: %s", id_,
+                      std::strerror(errno));
+        return PTO_ERR_DEVICE;
+    }
+    p.socket = sv[0];
+    p.device_socket = high_fd(sv[1]);
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        std::snprintf(message, message_size, "device %d: pipe failed: %s", id_,
+                      std::strerror(errno));
+        return PTO_ERR_DEVICE;
+    }
+    p.err_read = pipe_fds[0];
+    p.err_write = high_fd(pipe_fds[1]);
+    p.memory_fd = fcntl(arena.fd(), F_DUPFD_CLOEXEC, 10);
+    if (p.device_socket < 0 || p.err_write < 0 || p.memory_fd < 0) {
+        std::snprintf(message, message_size, "device %d: out of file descriptors: %s", id_,
+                      std::strerror(errno));
+        return PTO_ERR_DEVICE;
+    }
+    return 0;
+}
+
+// Waits (bounded) until the new process says it is ready, and checks what
+// it says. 0, -EEXIST (it could not map device memory at the host's
+// address: worth another try) or a PtoStatus.
+int SimulatedDevice::await_ready(const std::shared_ptr<Process>& p, const std::string& program,
+                                 char* message, size_t message_size) {
     std::unique_lock<std::mutex> lock(mutex_);
     bool settled = changed_.wait_for(lock, kStartBound, [&] { return p->got_ready || !p->alive; });
     if (p->got_ready && p->ready.status == 0 && p->alive) {
@@ -342,17 +357,62 @@ int SimulatedDevice::start_process(std::shared_ptr<Process>* out, char* message,
     return PTO_ERR_DEVICE;
 }
 
+// The supervisor thread of one process: it starts the process, forwards
+// its stderr and delivers its answers while it lives, then says how it ended.
 void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::string& program) {
     p->supervisor_tid.store(static_cast<pid_t>(syscall(SYS_gettid)));
-    // Started from this thread: the process's parent-death signal is tied to
-    // this thread, which lives until the process is gone.
+    pid_t pid = 0;
+    int rc = spawn(*p, program, &pid);
+    close_fd(&p->device_socket);
+    close_fd(&p->err_write);
+    close_fd(&p->memory_fd);
+    if (rc != 0) {
+        ended(p, "could not be started (" + program + ": " + std::strerror(rc) + ")");
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        p->pid = pid;
+        p->pidfd = pidfd_open(pid);
+    }
+    bool socket_open = serve(p);
+    std::string cause = reap(*p);
+    for (;;) {
+        ReceivedMessage m;
+        if (!socket_open || channel_receive(p->socket, &m) != 1) break;
+        deliver(p, std::move(m));
+    }
+    // Everything the process wrote is in the pipe now; a child it left
+    // behind (a sanitizer's symbolizer) may hold the pipe open, so nothing
+    // is waited for beyond what is there.
+    fcntl(p->err_read, F_SETFL, fcntl(p->err_read, F_GETFL) | O_NONBLOCK);
+    char buffer[16384];
+    for (;;) {
+        ssize_t n = read(p->err_read, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        write_all(2, buffer, static_cast<size_t>(n));
+        p->keep(buffer, static_cast<size_t>(n));
+    }
+    if (!p->partial.empty()) {
+        p->lines.push_back(p->partial);
+        if (p->lines.size() > kKeptLines) p->lines.pop_front();
+        p->partial.clear();
+    }
+    ended(p, cause);
+}
+
+// Starts the device program from this thread (the process's parent-death
+// signal is tied to the thread that started it, which lives until the
+// process is gone). 0, or an errno.
+int SimulatedDevice::spawn(const Process& p, const std::string& program, pid_t* pid) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     posix_spawn_file_actions_init(&actions);
     posix_spawnattr_init(&attributes);
-    posix_spawn_file_actions_adddup2(&actions, p->err_write, 2);
-    posix_spawn_file_actions_adddup2(&actions, p->device_socket, kDeviceControlFd);
-    posix_spawn_file_actions_adddup2(&actions, p->memory_fd, kDeviceMemoryFd);
+    posix_spawn_file_actions_adddup2(&actions, p.err_write, 2);
+    posix_spawn_file_actions_adddup2(&actions, p.device_socket, kDeviceControlFd);
+    posix_spawn_file_actions_adddup2(&actions, p.memory_fd, kDeviceMemoryFd);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     posix_spawn_file_actions_addclosefrom_np(&actions, kDeviceMemoryFd + 1);
 #endif
@@ -374,24 +434,16 @@ void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::st
     const char* argv[] = {program.c_str(),  "--device", device.c_str(), "--host-pid",
                           host_pid.c_str(), "--memory", address,        bytes,
                           nullptr};
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, &attributes, const_cast<char**>(argv),
+    int rc = posix_spawn(pid, program.c_str(), &actions, &attributes, const_cast<char**>(argv),
                          environ);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
-    close_fd(&p->device_socket);
-    close_fd(&p->err_write);
-    close_fd(&p->memory_fd);
-    if (rc != 0) {
-        ended(p, "could not be started (" + program + ": " + std::strerror(rc) + ")");
-        return;
-    }
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        p->pid = pid;
-        p->pidfd = pidfd_open(pid);
-    }
+    return rc;
+}
 
+// While the process lives: its stderr forwarded (and kept for reports), its
+// answers delivered. Returns whether its socket is still open.
+bool SimulatedDevice::serve(const std::shared_ptr<Process>& p) {
     bool socket_open = true;
     bool pipe_open = true;
     char buffer[16384];
@@ -420,8 +472,7 @@ void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::st
         if (err_at >= 0 && fds[err_at].revents != 0) forward(&pipe_open);
         if (socket_at >= 0 && fds[socket_at].revents != 0) {
             ReceivedMessage m;
-            int got = channel_receive(p->socket, &m);
-            if (got == 1) {
+            if (channel_receive(p->socket, &m) == 1) {
                 deliver(p, std::move(m));
             } else {
                 socket_open = false;
@@ -430,42 +481,19 @@ void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::st
         if (pid_at >= 0 && fds[pid_at].revents != 0) break;
         if (p->pidfd < 0 && !socket_open) break;  // no pidfd: end-of-file tells
     }
-    // The process ended: its status, then what it still had to say.
+    return socket_open;
+}
+
+// The ended process's status, in words.
+std::string SimulatedDevice::reap(const Process& p) {
     siginfo_t info{};
     int waited;
     do {
-        waited = waitid(P_PID, static_cast<id_t>(p->pid), &info, WEXITED);
+        waited = waitid(P_PID, static_cast<id_t>(p.pid), &info, WEXITED);
     } while (waited != 0 && errno == EINTR);
-    std::string cause;
-    if (waited != 0) {
-        cause = "ended (its exit status was collected elsewhere in this process)";
-    } else if (info.si_code == CLD_EXITED) {
-        cause = "exited with code " + std::to_string(info.si_status);
-    } else {
-        cause = "was killed by " + signal_text(info.si_status);
-    }
-    for (;;) {
-        ReceivedMessage m;
-        if (!socket_open || channel_receive(p->socket, &m) != 1) break;
-        deliver(p, std::move(m));
-    }
-    // Everything the process wrote is in the pipe now; a child it left
-    // behind (a sanitizer's symbolizer) may hold the pipe open, so nothing
-    // is waited for beyond what is there.
-    fcntl(p->err_read, F_SETFL, fcntl(p->err_read, F_GETFL) | O_NONBLOCK);
-    while (pipe_open) {
-        ssize_t n = read(p->err_read, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        write_all(2, buffer, static_cast<size_t>(n));
-        p->keep(buffer, static_cast<size_t>(n));
-    }
-    if (!p->partial.empty()) {
-        p->lines.push_back(p->partial);
-        if (p->lines.size() > kKeptLines) p->lines.pop_front();
-        p->partial.clear();
-    }
-    ended(p, cause);
+    if (waited != 0) return "ended (its exit status was collected elsewhere in this process)";
+    if (info.si_code == CLD_EXITED) return "exited with code " + std::to_string(info.si_status);
+    return "was killed by " + signal_text(info.si_status);
 }
 
 void SimulatedDevice::deliver(const std::shared_ptr<Process>& p, ReceivedMessage&& m) {

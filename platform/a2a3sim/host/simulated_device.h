@@ -135,7 +135,13 @@ private:
     void flush();
 
     int start_process(std::shared_ptr<Process>* out, char* message, size_t message_size);
+    int open_channels(Process& p, const DeviceArena& arena, char* message, size_t message_size);
+    int await_ready(const std::shared_ptr<Process>& p, const std::string& program, char* message,
+                    size_t message_size);
     void supervise(const std::shared_ptr<Process>& p, const std::string& program);
+    int spawn(const Process& p, const std::string& program, pid_t* pid);
+    bool serve(const std::shared_ptr<Process>& p);
+    static std::string reap(const Process& p);
     void deliver(const std::shared_ptr<Process>& p, ReceivedMessage&& m);
     void ended(const std::shared_ptr<Process>& p, const std::string& cause);
     std::shared_ptr<Process> current_up();

@@ -77,26 +77,38 @@ std::string cycle_message(const GraphBuilder& b, const std::vector<uint32_t>& bl
 
 }  // namespace
 
-int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char* message,
-                 size_t message_size) {
+namespace {
+
+// The graph as the freeze reads it: in-degrees, successors grouped by
+// source task, argument words, the kernel slot of each task.
+struct GraphShape {
+    std::vector<uint32_t> fanin;
+    std::vector<uint32_t> succ_begin;  // n + 1 entries
+    std::vector<uint32_t> successors;
+    uint64_t arg_words = 0;
+    std::vector<uint32_t> slot_of;
+    std::vector<int32_t> func_ids;
+};
+
+// In-degrees from the edges, checked against each task's fanin (an
+// orchestration can reach Task::fanin through get_task(), and a changed
+// count means it misread the API), and each task's fields as get_task()
+// left them.
+int count_edges(const GraphBuilder& b, GraphShape* g, char* message, size_t message_size) {
     const int n = b.task_count();
     const size_t edges = b.edge_count();
-
-    // In-degrees from the edges; an orchestration can reach Task::fanin
-    // through get_task(), and a changed count means it misread the API.
-    std::vector<uint32_t> fanin(static_cast<size_t>(n), 0);
-    std::vector<uint32_t> succ_begin(static_cast<size_t>(n) + 1, 0);
-    uint64_t arg_words = 0;
+    g->fanin.assign(static_cast<size_t>(n), 0);
+    g->succ_begin.assign(static_cast<size_t>(n) + 1, 0);
     for (size_t e = 0; e < edges; ++e) {
-        ++fanin[b.edge_to(e)];
-        ++succ_begin[b.edge_from(e) + 1];
+        ++g->fanin[b.edge_to(e)];
+        ++g->succ_begin[b.edge_from(e) + 1];
     }
     for (int i = 0; i < n; ++i) {
-        if (static_cast<uint32_t>(b.task(i).fanin) != fanin[i]) {
+        if (static_cast<uint32_t>(b.task(i).fanin) != g->fanin[i]) {
             std::snprintf(message, message_size,
                           "%s has fanin %d but %u incoming edge(s); fanin is kept by "
                           "add_successor, do not change it",
-                          describe(b, i).c_str(), b.task(i).fanin, fanin[i]);
+                          describe(b, i).c_str(), b.task(i).fanin, g->fanin[i]);
             return PTO_ERR_INVALID_GRAPH;
         }
         const Task& t = b.task(i);
@@ -114,83 +126,85 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
         }
         // Counted from the tasks as they are now: get_task() may have
         // changed a task's argument count since add_task.
-        arg_words += static_cast<uint64_t>(t.num_args);
-        succ_begin[i + 1] += succ_begin[i];
+        g->arg_words += static_cast<uint64_t>(t.num_args);
+        g->succ_begin[i + 1] += g->succ_begin[i];
     }
-    if (arg_words > UINT32_MAX) {
+    if (g->arg_words > UINT32_MAX) {
         std::snprintf(message, message_size,
                       "the graph's tasks hold %llu argument words in all, the most one graph can "
                       "hold is %u",
-                      static_cast<unsigned long long>(arg_words), UINT32_MAX);
+                      static_cast<unsigned long long>(g->arg_words), UINT32_MAX);
         return PTO_ERR_LIMIT_EXCEEDED;
     }
-
     // Successors grouped by source task; a counting sort keeps each group in
     // the order its edges were added.
-    std::vector<uint32_t> successors(edges);
-    {
-        std::vector<uint32_t> fill(succ_begin.begin(), succ_begin.end() - 1);
-        for (size_t e = 0; e < edges; ++e) successors[fill[b.edge_from(e)]++] = b.edge_to(e);
-    }
+    g->successors.resize(edges);
+    std::vector<uint32_t> fill(g->succ_begin.begin(), g->succ_begin.end() - 1);
+    for (size_t e = 0; e < edges; ++e) g->successors[fill[b.edge_from(e)]++] = b.edge_to(e);
+    return 0;
+}
 
-    // Kahn's algorithm: whatever never reaches fanin 0 is blocked by a cycle.
-    {
-        std::vector<uint32_t> remaining(fanin);
-        std::vector<uint32_t> order;
-        order.reserve(static_cast<size_t>(n));
-        for (int i = 0; i < n; ++i) {
-            if (remaining[i] == 0) order.push_back(static_cast<uint32_t>(i));
+// Kahn's algorithm: whatever never reaches fanin 0 is blocked by a cycle.
+int check_acyclic(const GraphBuilder& b, const GraphShape& g, char* message, size_t message_size) {
+    const int n = b.task_count();
+    std::vector<uint32_t> remaining(g.fanin);
+    std::vector<uint32_t> order;
+    order.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        if (remaining[i] == 0) order.push_back(static_cast<uint32_t>(i));
+    }
+    for (size_t k = 0; k < order.size(); ++k) {
+        uint32_t t = order[k];
+        for (uint32_t s = g.succ_begin[t]; s < g.succ_begin[t + 1]; ++s) {
+            if (--remaining[g.successors[s]] == 0) order.push_back(g.successors[s]);
         }
-        for (size_t k = 0; k < order.size(); ++k) {
-            uint32_t t = order[k];
-            for (uint32_t s = succ_begin[t]; s < succ_begin[t + 1]; ++s) {
-                if (--remaining[successors[s]] == 0) order.push_back(successors[s]);
+    }
+    if (order.size() == static_cast<size_t>(n)) return 0;
+    std::string text = cycle_message(b, remaining, n - static_cast<int>(order.size()));
+    std::snprintf(message, message_size, "%s", text.c_str());
+    return PTO_ERR_INVALID_GRAPH;
+}
+
+// One kernel slot per distinct func_id, in order of first use; per slot a
+// task using it, and one on each core type.
+void assign_kernel_slots(const GraphBuilder& b, GraphShape* g, FrozenGraph* frozen) {
+    const int n = b.task_count();
+    g->slot_of.resize(static_cast<size_t>(n));
+    std::unordered_map<int32_t, uint32_t> slots;
+    int32_t last_func = -1;
+    uint32_t last_slot = 0;
+    for (int i = 0; i < n; ++i) {
+        int32_t f = b.task(i).func_id;
+        if (f != last_func) {
+            auto found = slots.emplace(f, static_cast<uint32_t>(g->func_ids.size()));
+            if (found.second) {
+                g->func_ids.push_back(f);
+                frozen->first_task_of_slot.push_back(static_cast<uint32_t>(i));
+                frozen->first_task_of_slot_on.push_back({-1, -1});
             }
+            last_func = f;
+            last_slot = found.first->second;
         }
-        if (order.size() != static_cast<size_t>(n)) {
-            std::string text = cycle_message(b, remaining, n - static_cast<int>(order.size()));
-            std::snprintf(message, message_size, "%s", text.c_str());
-            return PTO_ERR_INVALID_GRAPH;
-        }
+        g->slot_of[i] = last_slot;
+        const int type = b.task(i).core_type == CoreType::AIC ? 0 : 1;
+        int32_t& on = frozen->first_task_of_slot_on[last_slot][type];
+        if (on < 0) on = i;
     }
+}
 
-    // One kernel slot per distinct func_id, in order of first use.
-    std::vector<uint32_t> slot_of(static_cast<size_t>(n));
-    std::vector<int32_t> func_ids;
-    auto frozen = std::make_shared<FrozenGraph>();
-    {
-        std::unordered_map<int32_t, uint32_t> slots;
-        int32_t last_func = -1;
-        uint32_t last_slot = 0;
-        for (int i = 0; i < n; ++i) {
-            int32_t f = b.task(i).func_id;
-            if (f != last_func) {
-                auto found = slots.emplace(f, static_cast<uint32_t>(func_ids.size()));
-                if (found.second) {
-                    func_ids.push_back(f);
-                    frozen->first_task_of_slot.push_back(static_cast<uint32_t>(i));
-                    frozen->first_task_of_slot_on.push_back({-1, -1});
-                }
-                last_func = f;
-                last_slot = found.first->second;
-            }
-            slot_of[i] = last_slot;
-            const int type = b.task(i).core_type == CoreType::AIC ? 0 : 1;
-            int32_t& on = frozen->first_task_of_slot_on[last_slot][type];
-            if (on < 0) on = i;
-        }
-    }
-
+// The image's header: counts and where each part lies.
+GraphImageHeader image_header(const GraphBuilder& b, const GraphShape& g) {
+    const int n = b.task_count();
     GraphImageHeader h{};
     h.magic = kGraphImageMagic;
     h.task_count = static_cast<uint32_t>(n);
-    h.kernel_count = static_cast<uint32_t>(func_ids.size());
-    h.edge_count = edges;
-    h.arg_words = arg_words;
+    h.kernel_count = static_cast<uint32_t>(g.func_ids.size());
+    h.edge_count = g.successors.size();
+    h.arg_words = g.arg_words;
     for (int i = 0; i < n; ++i) {
         int type = static_cast<int>(b.task(i).core_type);
         ++h.tasks_of_type[type];
-        if (fanin[i] == 0) ++h.roots_of_type[type];
+        if (g.fanin[i] == 0) ++h.roots_of_type[type];
     }
     size_t at = align64(sizeof h);
     h.tasks_offset = at;
@@ -198,49 +212,70 @@ int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char*
     h.args_offset = at;
     at = align64(at + h.arg_words * sizeof(uint64_t));
     h.successors_offset = at;
-    at = align64(at + edges * sizeof(uint32_t));
+    at = align64(at + g.successors.size() * sizeof(uint32_t));
     h.kernels_offset = at;
-    at = align64(at + func_ids.size() * sizeof(int32_t));
+    at = align64(at + g.func_ids.size() * sizeof(int32_t));
     for (int q = 0; q < 2; ++q) {
         h.roots_offset[q] = at;
         at = align64(at + h.roots_of_type[q] * sizeof(uint32_t));
     }
     h.total_bytes = at;
+    return h;
+}
 
-    int rc = platform_device_blocks().allocate(at, &frozen->image, message, message_size);
-    if (rc != 0) return rc;
-    uint8_t* base = frozen->image.host;
+// Writes the image at `base`: the header, the tasks, their arguments, the
+// roots of each core type, the successors and the kernels' func_ids.
+void write_image(const GraphBuilder& b, const GraphShape& g, const GraphImageHeader& h,
+                 uint8_t* base) {
     std::memcpy(base, &h, sizeof h);
     auto* tasks = reinterpret_cast<GraphTask*>(base + h.tasks_offset);
     auto* args = reinterpret_cast<uint64_t*>(base + h.args_offset);
     uint32_t arg_at = 0;
     uint32_t root_at[2] = {0, 0};
-    auto* roots0 = reinterpret_cast<uint32_t*>(base + h.roots_offset[0]);
-    auto* roots1 = reinterpret_cast<uint32_t*>(base + h.roots_offset[1]);
-    for (int i = 0; i < n; ++i) {
+    uint32_t* roots[2] = {reinterpret_cast<uint32_t*>(base + h.roots_offset[0]),
+                          reinterpret_cast<uint32_t*>(base + h.roots_offset[1])};
+    for (int i = 0; i < b.task_count(); ++i) {
         const Task& t = b.task(i);
-        GraphTask& g = tasks[i];
-        g.successor_begin = succ_begin[i];
-        g.fanout = succ_begin[i + 1] - succ_begin[i];
-        g.fanin = fanin[i];
-        g.kernel_slot = slot_of[i];
-        g.args_begin = arg_at;
-        g.num_args = static_cast<uint16_t>(t.num_args);
-        g.core_type = static_cast<uint8_t>(t.core_type);
-        g.reserved = 0;
+        GraphTask& task = tasks[i];
+        task.successor_begin = g.succ_begin[i];
+        task.fanout = g.succ_begin[i + 1] - g.succ_begin[i];
+        task.fanin = g.fanin[i];
+        task.kernel_slot = g.slot_of[i];
+        task.args_begin = arg_at;
+        task.num_args = static_cast<uint16_t>(t.num_args);
+        task.core_type = static_cast<uint8_t>(t.core_type);
+        task.reserved = 0;
         if (t.num_args > 0) std::memcpy(args + arg_at, t.args, t.num_args * sizeof(uint64_t));
         arg_at += static_cast<uint32_t>(t.num_args);
-        if (fanin[i] == 0) {
+        if (g.fanin[i] == 0) {
             int type = static_cast<int>(t.core_type);
-            (type == 0 ? roots0 : roots1)[root_at[type]++] = static_cast<uint32_t>(i);
+            roots[type][root_at[type]++] = static_cast<uint32_t>(i);
         }
     }
-    if (edges > 0) {
-        std::memcpy(base + h.successors_offset, successors.data(), edges * sizeof(uint32_t));
+    if (!g.successors.empty()) {
+        std::memcpy(base + h.successors_offset, g.successors.data(),
+                    g.successors.size() * sizeof(uint32_t));
     }
-    if (!func_ids.empty()) {
-        std::memcpy(base + h.kernels_offset, func_ids.data(), func_ids.size() * sizeof(int32_t));
+    if (!g.func_ids.empty()) {
+        std::memcpy(base + h.kernels_offset, g.func_ids.data(),
+                    g.func_ids.size() * sizeof(int32_t));
     }
+}
+
+}  // namespace
+
+int freeze_graph(const GraphBuilder& b, std::shared_ptr<FrozenGraph>* out, char* message,
+                 size_t message_size) {
+    GraphShape g;
+    int rc = count_edges(b, &g, message, message_size);
+    if (rc == 0) rc = check_acyclic(b, g, message, message_size);
+    if (rc != 0) return rc;
+    auto frozen = std::make_shared<FrozenGraph>();
+    assign_kernel_slots(b, &g, frozen.get());
+    const GraphImageHeader h = image_header(b, g);
+    rc = platform_device_blocks().allocate(h.total_bytes, &frozen->image, message, message_size);
+    if (rc != 0) return rc;
+    write_image(b, g, h, frozen->image.host);
     rc = platform_device_blocks().publish(frozen->image, message, message_size);
     if (rc != 0) return rc;
     *out = std::move(frozen);

@@ -35,6 +35,11 @@ public:
     int status() const override;
     double stalled_seconds() const override;
     void report_stall(FILE* out, KernelNameLookup names) const override;
+    int report_busy(FILE* out, KernelNameLookup names) const;
+    int report_silent(FILE* out) const;
+    int report_waiting(FILE* out, KernelNameLookup names,
+                       const std::vector<TaskRecordView>& records) const;
+    void report_diagnosis(FILE* out, int busy, int silent, int waiting, int ready) const;
     bool find_fault(KernelFaultRecord* record) const override;
     int running_tasks(RunningTask* out, int capacity) const override;
 

@@ -61,7 +61,15 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     }
     std::fprintf(out, "[pto] ready, waiting for a worker: %d AIC task(s), %d AIV task(s)\n",
                  ready[0], ready[1]);
+    const int busy = report_busy(out, names);
+    const int silent = report_silent(out);
+    const int waiting = report_waiting(out, names, records);
+    report_diagnosis(out, busy, silent, waiting, ready[0] + ready[1]);
+}
 
+// Workers inside a kernel; returns how many.
+int HostLaunch::report_busy(FILE* out, KernelNameLookup names) const {
+    const LaunchBlock& b = *view_.block;
     std::vector<RunningTask> running(b.worker_count);
     int busy = running_tasks(running.data(), static_cast<int>(running.size()));
     for (int i = 0; i < busy; ++i) {
@@ -73,8 +81,13 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                      kernel_label(r.func_id, names).c_str(), r.running_ns / 1e9,
                      r.started ? "" : " (not yet started by the worker)");
     }
+    return busy;
+}
 
-    // Workers whose thread never answered core discovery (never ran at all).
+// Workers whose thread never answered core discovery (never ran at all);
+// returns how many.
+int HostLaunch::report_silent(FILE* out) const {
+    const LaunchBlock& b = *view_.block;
     int silent = 0;
     for (uint32_t w = 0; w < b.worker_count; ++w) {
         if (view_.mailboxes[w].work.aicore_done.load(std::memory_order_acquire) == w + 1) continue;
@@ -85,8 +98,14 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                          aic ? static_cast<int>(w) : static_cast<int>(w) - b.block_dim);
         }
     }
+    return silent;
+}
 
-    // Predecessors of the waiting tasks, from the successor lists.
+// Tasks not yet ready, with the unfinished predecessors each waits on (from
+// the successor lists); returns how many wait.
+int HostLaunch::report_waiting(FILE* out, KernelNameLookup names,
+                               const std::vector<TaskRecordView>& records) const {
+    const uint32_t total = view_.block->task_count;
     std::vector<std::vector<uint32_t>> preds(total);
     bool any_waiting = false;
     for (uint32_t i = 0; i < total; ++i) {
@@ -118,22 +137,25 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     }
     if (waiting > kMaxListed)
         std::fprintf(out, "[pto]   ... and %d more waiting tasks\n", waiting - kMaxListed);
+    return waiting;
+}
 
-    if (busy == 0 && silent > 0 && ready[0] + ready[1] > 0) {
+void HostLaunch::report_diagnosis(FILE* out, int busy, int silent, int waiting, int ready) const {
+    if (busy == 0 && silent > 0 && ready > 0) {
         std::fprintf(out,
                      "[pto] diagnosis: workers did not start: %d worker(s) never answered core "
                      "discovery, and %d ready task(s) wait for a worker\n",
-                     silent, ready[0] + ready[1]);
+                     silent, ready);
     } else if (busy > 0) {
         std::fprintf(out,
                      "[pto] diagnosis: hung kernel: %d worker(s) inside a kernel that has not "
                      "returned\n",
                      busy);
-    } else if (waiting > 0 || ready[0] + ready[1] > 0) {
+    } else if (waiting > 0 || ready > 0) {
         std::fprintf(out,
                      "[pto] diagnosis: deadlock: no worker is busy, yet %d task(s) cannot "
                      "proceed\n",
-                     waiting + ready[0] + ready[1]);
+                     waiting + ready);
     } else {
         std::fprintf(out, "[pto] diagnosis: scheduler stall: workers idle and nothing waits\n");
     }

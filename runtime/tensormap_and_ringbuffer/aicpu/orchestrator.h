@@ -88,9 +88,29 @@ private:
     bool scope_open(uint32_t depth, uint32_t serial) const;
     template <typename BatchAt, typename HasRoom>
     bool wait_for_room(int ring, Room what, uint64_t need, BatchAt batch_at_of, HasRoom has_room);
+    // Which rings' retirements ring this thread's doorbell while it waits
+    // for room: armed by arm_room_wakeups, disarmed when it goes.
+    struct RoomWakeups {
+        TmLaunchBlock* b;
+        int from, to;
+        RoomWakeups(TmLaunchBlock* block, int first, int end) : b(block), from(first), to(end) {}
+        RoomWakeups(const RoomWakeups&) = delete;
+        RoomWakeups& operator=(const RoomWakeups&) = delete;
+        ~RoomWakeups() {
+            for (int r = from; r < to; ++r) b->wake_at[r].value.store(0, std::memory_order_relaxed);
+        }
+    };
+    RoomWakeups arm_room_wakeups(int ring, Room what, uint64_t batch_at);
+    // Whether no wait can end: nothing alive in the rings watched, or each
+    // one's oldest live task held by a scope open here (*blocker: one to name).
+    bool room_is_stuck(const RoomWakeups& wakeups, const TaskSlot** blocker) const;
+    // Moves whenever any ring retires a task.
+    uint64_t retired_mark() const;
     void report_no_room(int ring, Room what, uint64_t need, const TaskSlot* blocker,
                         bool serial_stall, bool no_progress);
     bool allocate(int ring, uint64_t heap_bytes, Allocation* out);
+    TaskSlot& claim_slot(int ring, uint64_t number);
+    uint8_t* take_heap(int ring, uint64_t number, uint64_t heap_bytes);
     bool note_producer(uint64_t id, bool owns_memory);
     bool memory_gone(uint64_t owner, const char* what);
     uint64_t open_scope_floor(int ring) const;
@@ -111,8 +131,31 @@ private:
     KnownBuffer known_[PTO2_MAX_TENSOR_ARGS];  // the runner's tensors, by base
     uint32_t known_count_ = 0;
     bool link(const Allocation& a);
+    bool record_edges(uint32_t* kept);
+    bool room_for_entries(int ring, uint64_t number, uint32_t n);
+    bool take_entries(const Allocation& a, uint32_t n);
     bool push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref);
     const KernelEntry* resolve_kernel(int32_t func_id) const;
+    // Submitting, step by step (orchestrator_submit.cpp).
+    struct ArgumentLayout {
+        uint64_t words_bytes = 0, desc_bytes = 0, head_bytes = 0, outputs_bytes = 0;
+        int output_count = 0;
+    };
+    struct LaidOut {
+        uint64_t* words = nullptr;
+        ChipTensor* descs = nullptr;
+        ChipTensor* copies = nullptr;
+    };
+    const KernelEntry* checked_kernel(int32_t core_type, int32_t kernel_id,
+                                      const CoreTaskArgs& args);
+    bool measure_arguments(int32_t kernel_id, const CoreTaskArgs& args, AccessRegion* regions,
+                           ArgumentLayout* layout);
+    LaidOut lay_out_arguments(const Allocation& a, const CoreTaskArgs& args,
+                              const ArgumentLayout& layout);
+    void describe_task(const Allocation& a, uint64_t kernel, int32_t core_type, int32_t kernel_id,
+                       const ArgumentLayout& layout, const uint64_t* words);
+    void find_producers(const Allocation& a, const CoreTaskArgs& args, const ChipTensor* descs,
+                        const AccessRegion* regions);
     bool check_tensor(const ChipTensor& t, int index, const char* what, AccessRegion* region);
     void publish(const Allocation& a, bool has_kernel);
     bool wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why);

@@ -28,105 +28,129 @@ uint32_t next_power_of_two(uint64_t n) {
 
 }  // namespace
 
+namespace {
+
+// Where everything of a launch block lies, for its ring sizes, workers and
+// kernels; `bytes` in all.
+struct TmBlockLayout {
+    RingSettings rings[kRingCount];
+    uint64_t kernels, kernel_entries, mailboxes, ready[2], records, edges, fanouts;
+    uint64_t buckets, entries, boxes, scope_tasks, producers, seen, bytes;
+    uint64_t live_tasks;
+    uint32_t ready_capacity, record_capacity, edge_capacity, producer_capacity;
+};
+
+// The rings from `at` on: each ring's slots, dependency pool and heap.
+uint64_t lay_out_rings(const RingSizes& sizes, uint64_t at, TmBlockLayout* l,
+                       uint32_t* largest_pool) {
+    l->live_tasks = 0;
+    *largest_pool = 1;
+    for (int r = 0; r < kRingCount; ++r) {
+        RingSettings& ring = l->rings[r];
+        ring.window = sizes.window[r];
+        ring.dep_pool = sizes.dep_pool[r];
+        ring.heap = sizes.heap[r];
+        ring.slots_offset = at;
+        at = align_to(at + static_cast<uint64_t>(sizes.window[r]) * sizeof(TaskSlot), 64);
+        ring.deps_offset = at;
+        at = align_to(at + static_cast<uint64_t>(sizes.dep_pool[r]) * sizeof(DepEntry), 4096);
+        ring.heap_offset = at;
+        at = align_to(at + sizes.heap[r], 64);
+        l->live_tasks += sizes.window[r];
+        *largest_pool = std::max(*largest_pool, sizes.dep_pool[r]);
+    }
+    return at;
+}
+
+TmBlockLayout lay_out_block(const RingSizes& sizes, int workers, int kernels) {
+    TmBlockLayout l{};
+    // Each part starts on a cache line, after the one before it.
+    uint64_t at = align_to(sizeof(TmLaunchBlock), 64);
+    auto place = [&](uint64_t* offset, uint64_t bytes) {
+        *offset = at;
+        at = align_to(at + bytes, 64);
+    };
+    place(&l.kernels, static_cast<uint64_t>(kernels) * sizeof(KernelEntry));
+    place(&l.kernel_entries, static_cast<uint64_t>(kernels) * sizeof(uint64_t));
+    place(&l.mailboxes, static_cast<uint64_t>(workers) * sizeof(Handshake));
+    uint32_t largest_pool = 1;
+    at = lay_out_rings(sizes, at, &l, &largest_pool);
+    l.ready_capacity = next_power_of_two(l.live_tasks);
+    for (int q = 0; q < 2; ++q) {
+        place(&l.ready[q], static_cast<uint64_t>(l.ready_capacity) * sizeof(ReadyCell));
+    }
+    l.record_capacity = sizes.record_tasks;
+    l.edge_capacity = sizes.record_tasks * 4;
+    place(&l.records, static_cast<uint64_t>(l.record_capacity) * sizeof(TaskRecord));
+    place(&l.edges, static_cast<uint64_t>(l.edge_capacity) * sizeof(EdgeRecord));
+    place(&l.fanouts, static_cast<uint64_t>(l.record_capacity) * sizeof(uint32_t));
+    place(&l.buckets, static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t));
+    place(&l.entries, static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry));
+    place(&l.boxes, static_cast<uint64_t>(sizes.map_entries) * sizeof(AccessBox));
+    place(&l.scope_tasks, l.live_tasks * sizeof(uint64_t));
+    l.producer_capacity = next_power_of_two(largest_pool);
+    place(&l.producers, static_cast<uint64_t>(l.producer_capacity) * sizeof(uint64_t));
+    place(&l.seen, 2ull * l.producer_capacity * sizeof(SeenSlot));
+    l.bytes = at;
+    return l;
+}
+
+// The header of a fresh (zero-filled) block: settings, sizes, offsets.
+void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& sizes,
+                  const RuntimeLaunchSettings& settings, const TmInputs& inputs,
+                  const std::string& entry_name) {
+    b->magic = kTmLaunchMagic;
+    b->total_bytes = l.bytes;
+    b->timeout_ns = settings.timeout_ns;
+    b->aicpu_thread_num = settings.aicpu_thread_num;
+    b->block_dim = settings.block_dim;
+    b->worker_count = static_cast<uint32_t>(settings.block_dim * PLATFORM_CORES_PER_BLOCK);
+    b->serial = sizes.serial ? 1 : 0;
+    b->orch_object = inputs.orchestration.device;
+    b->orch_object_size = inputs.orchestration.size;
+    b->orch_args = inputs.args.device;
+    std::snprintf(b->entry_name, sizeof b->entry_name, "%s", entry_name.c_str());
+    for (int r = 0; r < kRingCount; ++r) b->rings[r] = l.rings[r];
+    b->ready_capacity = l.ready_capacity;
+    b->kernel_count = static_cast<uint32_t>(settings.registered_count);
+    b->ready_offset[0] = l.ready[0];
+    b->ready_offset[1] = l.ready[1];
+    b->kernels_offset = l.kernels;
+    b->kernel_entries_offset = l.kernel_entries;
+    b->mailboxes_offset = l.mailboxes;
+    b->record_capacity = l.record_capacity;
+    b->edge_capacity = l.edge_capacity;
+    b->records_offset = l.records;
+    b->edges_offset = l.edges;
+    b->fanouts_offset = l.fanouts;
+    b->map_buckets = sizes.map_buckets;
+    b->map_entries = sizes.map_entries;
+    b->map_buckets_offset = l.buckets;
+    b->map_entries_offset = l.entries;
+    b->map_boxes_offset = l.boxes;
+    b->scope_capacity = static_cast<uint32_t>(l.live_tasks);
+    b->producer_capacity = l.producer_capacity;
+    b->scope_tasks_offset = l.scope_tasks;
+    b->producers_offset = l.producers;
+    b->seen_offset = l.seen;
+}
+
+}  // namespace
+
 int create_tm_launch(const std::shared_ptr<TmInputs>& inputs, const std::string& entry_name,
                      const PtoRingSizes& ring_request, const RuntimeLaunchSettings& settings,
                      std::shared_ptr<RuntimeLaunch>* out, char* message, size_t message_size) {
     RingSizes sizes;
     int rc = read_ring_sizes(ring_request, &sizes, message, message_size);
     if (rc != 0) return rc;
-    const int workers = settings.block_dim * PLATFORM_CORES_PER_BLOCK;
-    const int kernels = settings.registered_count;
-
-    uint64_t at = align_to(sizeof(TmLaunchBlock), 64);
-    const uint64_t kernels_offset = at;
-    at = align_to(at + static_cast<uint64_t>(kernels) * sizeof(KernelEntry), 64);
-    const uint64_t kernel_entries_offset = at;
-    at = align_to(at + static_cast<uint64_t>(kernels) * sizeof(uint64_t), 64);
-    const uint64_t mailboxes_offset = at;
-    at = align_to(at + static_cast<uint64_t>(workers) * sizeof(Handshake), 64);
-    uint64_t live_tasks = 0;
-    uint32_t largest_pool = 1;
-    RingSettings rings[kRingCount];
-    for (int r = 0; r < kRingCount; ++r) {
-        rings[r].window = sizes.window[r];
-        rings[r].dep_pool = sizes.dep_pool[r];
-        rings[r].heap = sizes.heap[r];
-        rings[r].slots_offset = at;
-        at = align_to(at + static_cast<uint64_t>(sizes.window[r]) * sizeof(TaskSlot), 64);
-        rings[r].deps_offset = at;
-        at = align_to(at + static_cast<uint64_t>(sizes.dep_pool[r]) * sizeof(DepEntry), 4096);
-        rings[r].heap_offset = at;
-        at = align_to(at + sizes.heap[r], 64);
-        live_tasks += sizes.window[r];
-        largest_pool = std::max(largest_pool, sizes.dep_pool[r]);
-    }
-    const uint32_t ready_capacity = next_power_of_two(live_tasks);
-    uint64_t ready_offset[2];
-    for (int q = 0; q < 2; ++q) {
-        ready_offset[q] = at;
-        at = align_to(at + static_cast<uint64_t>(ready_capacity) * sizeof(ReadyCell), 64);
-    }
-    const uint32_t records = sizes.record_tasks;
-    const uint32_t edges = records * 4;
-    const uint64_t records_offset = at;
-    at = align_to(at + static_cast<uint64_t>(records) * sizeof(TaskRecord), 64);
-    const uint64_t edges_offset = at;
-    at = align_to(at + static_cast<uint64_t>(edges) * sizeof(EdgeRecord), 64);
-    const uint64_t fanouts_offset = at;
-    at = align_to(at + static_cast<uint64_t>(records) * sizeof(uint32_t), 64);
-    const uint64_t buckets_offset = at;
-    at = align_to(at + static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t), 64);
-    const uint64_t entries_offset = at;
-    at = align_to(at + static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry), 64);
-    const uint64_t boxes_offset = at;
-    at = align_to(at + static_cast<uint64_t>(sizes.map_entries) * sizeof(AccessBox), 64);
-    const uint64_t scope_offset = at;
-    at = align_to(at + live_tasks * sizeof(uint64_t), 64);
-    const uint32_t producers = next_power_of_two(largest_pool);
-    const uint64_t producers_offset = at;
-    at = align_to(at + static_cast<uint64_t>(producers) * sizeof(uint64_t), 64);
-    const uint64_t seen_offset = at;
-    at = align_to(at + 2ull * producers * sizeof(SeenSlot), 64);
-
+    const TmBlockLayout layout = lay_out_block(
+        sizes, settings.block_dim * PLATFORM_CORES_PER_BLOCK, settings.registered_count);
     DeviceBlock block;
-    if ((rc = platform_device_blocks().allocate(at, &block, message, message_size)) != 0) {
+    if ((rc = platform_device_blocks().allocate(layout.bytes, &block, message, message_size)) != 0) {
         return rc;
     }
-    auto* b = reinterpret_cast<TmLaunchBlock*>(block.host);
-    b->magic = kTmLaunchMagic;
-    b->total_bytes = at;
-    b->timeout_ns = settings.timeout_ns;
-    b->aicpu_thread_num = settings.aicpu_thread_num;
-    b->block_dim = settings.block_dim;
-    b->worker_count = static_cast<uint32_t>(workers);
-    b->serial = sizes.serial ? 1 : 0;
-    b->orch_object = inputs->orchestration.device;
-    b->orch_object_size = inputs->orchestration.size;
-    b->orch_args = inputs->args.device;
-    std::snprintf(b->entry_name, sizeof b->entry_name, "%s", entry_name.c_str());
-    for (int r = 0; r < kRingCount; ++r) b->rings[r] = rings[r];
-    b->ready_capacity = ready_capacity;
-    b->kernel_count = static_cast<uint32_t>(kernels);
-    b->ready_offset[0] = ready_offset[0];
-    b->ready_offset[1] = ready_offset[1];
-    b->kernels_offset = kernels_offset;
-    b->kernel_entries_offset = kernel_entries_offset;
-    b->mailboxes_offset = mailboxes_offset;
-    b->record_capacity = records;
-    b->edge_capacity = edges;
-    b->records_offset = records_offset;
-    b->edges_offset = edges_offset;
-    b->fanouts_offset = fanouts_offset;
-    b->map_buckets = sizes.map_buckets;
-    b->map_entries = sizes.map_entries;
-    b->map_buckets_offset = buckets_offset;
-    b->map_entries_offset = entries_offset;
-    b->map_boxes_offset = boxes_offset;
-    b->scope_capacity = static_cast<uint32_t>(live_tasks);
-    b->producer_capacity = producers;
-    b->scope_tasks_offset = scope_offset;
-    b->producers_offset = producers_offset;
-    b->seen_offset = seen_offset;
+    write_header(reinterpret_cast<TmLaunchBlock*>(block.host), layout, sizes, settings, *inputs,
+                 entry_name);
     std::vector<int32_t> ids(settings.registered_func_ids,
                              settings.registered_func_ids + settings.registered_count);
     *out = std::make_shared<TmLaunch>(inputs, block, std::move(ids));
