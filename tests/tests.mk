@@ -3,6 +3,7 @@
 # Included by the top-level Makefile.
 
 TEST_OUT := $(OUT)/tests
+comma := ,
 TEST_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # Tests see what a user's program sees: the C API's headers, nothing of the
 # runtime's internals (the layout test, which checks the shared layouts,
@@ -110,31 +111,31 @@ BENCH_ARGS ?=
 bench-binaries: $(BENCH) $(BENCH_OUT)/noop_kernel.so $(BENCH_OUT)/busy_kernel.so $(BENCH_OUT)/bench_orch.so \
 	$(RUNTIME_LIBS)
 
-# The runtimes `make bench` measures, and the sizes of the streaming run
-# (tensormap_and_ringbuffer's rings at their defaults).
-BENCH_RUNTIMES ?= host_build_graph tensormap_and_ringbuffer
+# The runtimes `make bench` measures (every runtime folder), and the sizes
+# of the streaming run, through the runtimes that declare <name>_BENCH_STREAM
+# (rings at their defaults). Each runtime's runtime.mk names its AICPU
+# threads : block_dim pairs (<name>_BENCH_CONFIGS).
+BENCH_RUNTIMES ?= $(RUNTIMES)
 BENCH_STREAM_SIZES ?= 1000000,10000000
-
-# AICPU threads : block_dim where a runtime's threads split differently from
-# the benchmark's default 1:1,1:3,3:3: tensormap_and_ringbuffer's
-# orchestration takes one thread beside the same schedulers.
-BENCH_CONFIGS_tensormap_and_ringbuffer := 1:1,2:3,4:3
+BENCH_STREAM_RUNTIMES := $(foreach r,$(RUNTIMES),$(if $($(r)_BENCH_STREAM),$(r)))
 
 # One runtime's scheduler benchmark (RUNTIME=...), into scheduler-<runtime>.json.
 .PHONY: bench-scheduler bench-stream
 bench-scheduler: bench-binaries
 	@mkdir -p $(BENCH_JSON_DIR)
 	@echo "== scheduler benchmark, $(RUNTIME): no-op kernels ($$(nproc) cores, $$(uname -m))"
-	$(Q)$(BENCH) $(if $(BENCH_CONFIGS_$(RUNTIME)),--configs $(BENCH_CONFIGS_$(RUNTIME))) \
+	$(Q)$(BENCH) $(if $($(RUNTIME)_BENCH_CONFIGS),--configs $($(RUNTIME)_BENCH_CONFIGS)) \
 		--json $(BENCH_JSON_DIR)/scheduler-$(RUNTIME).json $(BENCH_ARGS)
 
-# tensormap_and_ringbuffer streams graphs of any length through fixed rings:
-# independent tasks at 1M and 10M, memory the same.
+# A runtime with rings streams graphs of any length through fixed memory:
+# independent and chained tasks at 1M and 10M, memory the same.
 bench-stream:
-	@$(MAKE) --no-print-directory RUNTIME=tensormap_and_ringbuffer bench-binaries
-	@echo "== streaming through default rings: tensormap_and_ringbuffer, $(BENCH_STREAM_SIZES) tasks"
-	$(Q)$(BUILD_ROOT)/$(PLATFORM)$(SAN_SUFFIX)/tensormap_and_ringbuffer/bench/runtime_bench \
-		--sizes $(BENCH_STREAM_SIZES) --shapes independent,chain --configs 4:3 --repeat 1 \
+	$(Q)$(foreach r,$(BENCH_STREAM_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) bench-stream-runtime &&) true
+.PHONY: bench-stream-runtime
+bench-stream-runtime: bench-binaries
+	@echo "== streaming through default rings: $(RUNTIME), $(BENCH_STREAM_SIZES) tasks"
+	$(Q)$(BENCH) --sizes $(BENCH_STREAM_SIZES) --shapes independent,chain \
+		--configs $(lastword $(subst $(comma), ,$($(RUNTIME)_BENCH_CONFIGS))) --repeat 1 \
 		--json $(BENCH_JSON_DIR)/stream.json
 
 # make bench: the scheduler benchmark of each runtime, the stream, then cold
@@ -166,9 +167,7 @@ bench-compare: $(DEPS_STAMP) swift-tools
 # are only meaningful from `make bench` on a quiet machine.
 BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout,launch
 BENCH_SMOKE_CONFIGS := 1:1,3:3
-# Its orchestration takes one more AICPU thread than the schedulers.
-BENCH_SMOKE_CONFIGS_tensormap_and_ringbuffer := 1:1,4:3
-BENCH_SMOKE_CONFIGS_OF = $(or $(BENCH_SMOKE_CONFIGS_$(RUNTIME)),$(BENCH_SMOKE_CONFIGS))
+BENCH_SMOKE_CONFIGS_OF = $(or $($(RUNTIME)_BENCH_SMOKE_CONFIGS),$(BENCH_SMOKE_CONFIGS))
 .PHONY: check-bench
 # Each runtime's benchmark program: its binaries for every runtime measured.
 .PHONY: bench-binaries-all check-bench-runtime
@@ -185,7 +184,7 @@ check-bench-runtime: bench-binaries $(DEPS_STAMP)
 
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"
-	$(Q)sh tests/bench/time_make_run.sh "$(MAKE)" $(BENCH_JSON_DIR)/make_run.json $(CHECK_EXAMPLES)
+	$(Q)sh tests/bench/time_make_run.sh "$(MAKE)" $(BENCH_JSON_DIR)/make_run.json $(ALL_EXAMPLES)
 
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
@@ -210,13 +209,10 @@ check-swift: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	@echo "== Swift: binding and runner"
 	$(Q)$(SWIFT) test --scratch-path $(SWIFT_OUT) --disable-swift-testing $(if $(filter 1,$(V)),,--quiet)
 
-# Each example over several scheduler-thread / block_dim combinations: built
-# once (make example), then run by pto-run for each pair.
-# (The tensormap_and_ringbuffer examples have a suite of their own: their
-# thread counts split into an orchestrator and schedulers.)
-TM_EXAMPLES := $(notdir $(patsubst %/kernels/kernel_config.py,%,$(shell grep -l tensormap_and_ringbuffer kernels/*/kernels/kernel_config.py)))
-CHECK_EXAMPLES ?= $(filter-out $(TM_EXAMPLES),$(notdir $(patsubst %/kernels/kernel_config.py,%,$(wildcard kernels/*/kernels/kernel_config.py))))
-CHECK_CONFIGS ?= 1:1 1:3 3:3 3:6 2:4 4:8
+# Each runtime's examples (its runtime.mk's <name>_EXAMPLES) over its
+# scheduler-thread / block_dim pairs (<name>_CHECK_CONFIGS): built once (make
+# example), then run by pto-run for each pair.
+ALL_EXAMPLES := $(foreach r,$(RUNTIMES),$($(r)_EXAMPLES))
 # $(call run_example_configs,EXAMPLE,CONFIGS,ENV[,SANITIZE[,KERNEL_SOURCE]]): one
 # pto-run per configuration, of the example built with that sanitizer (or
 # none) from its plain C++ kernels (sim_source) unless told otherwise.
@@ -228,7 +224,8 @@ run_example_configs = artifacts=$$($(MAKE) --no-print-directory -s example EXAMP
 		env $(3) $(PTO_RUN) $(1) --artifacts $$artifacts --aicpu-threads $$t --block-dim $$b --quiet || exit 1; \
 	done
 check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
-	$(Q)set -e; $(foreach ex,$(CHECK_EXAMPLES),$(call run_example_configs,$(ex),$(CHECK_CONFIGS),);)
+	$(Q)set -e; $(foreach r,$(RUNTIMES),$(foreach ex,$($(r)_EXAMPLES),\
+		$(call run_example_configs,$(ex),$($(r)_CHECK_CONFIGS),);))
 
 # The examples whose kernels come in two sources: their PTO-ISA kernels,
 # built against the real headers (PTO_ISA_ROOT; by default
@@ -253,12 +250,13 @@ else
 	@echo "0 passed, 0 failed"
 endif
 
-# tensormap_and_ringbuffer: its examples, discovery scenarios, tiny rings
-# and its named errors (tests/tensormap/check_tensormap.sh).
-.PHONY: check-tensormap
-check-tensormap: $(DEPS_STAMP) swift-tools
-	@echo "== tensormap_and_ringbuffer: examples, discovery, rings, errors"
-	$(Q)sh tests/tensormap/check_tensormap.sh "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$(TM_EXAMPLES))
+# The suites runtimes bring of their own (<name>_CHECK_SCRIPT: for
+# tensormap_and_ringbuffer its discovery scenarios, rings and named errors).
+.PHONY: check-runtime-suites
+check-runtime-suites: $(DEPS_STAMP) swift-tools
+	$(Q)set -e; $(foreach r,$(RUNTIMES),$(if $($(r)_CHECK_SCRIPT),\
+		echo "== $(r): its own suite ($($(r)_CHECK_SCRIPT))"; \
+		sh $($(r)_CHECK_SCRIPT) "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$($(r)_EXAMPLES));))
 
 # Incremental builds: nothing rebuilds when nothing changed; a header, a
 # compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
@@ -295,11 +293,11 @@ check-$(1)-cpp:
 check-$(1)-examples:
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-	$$(foreach ex,$$(CHECK_EXAMPLES),$$(call run_example_configs,$$(ex),$(7),$(6) LD_PRELOAD=$$$$preload,$(3));)
-	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-	$$(foreach ex,$$(TM_EXAMPLES),$$(call run_example_configs,$$(ex),$(8),$(6) LD_PRELOAD=$$$$preload,$(3));)
-	$(if $(filter thread,$(3)),$$(Q)preload=$$$$($$(CXX) -print-file-name=$(5)); \
-		sh tests/tensormap/check_hazards_sanitized.sh "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload)
+	$$(foreach r,$$(RUNTIMES),$$(foreach ex,$$($$(r)_EXAMPLES),\
+		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)),$(6) LD_PRELOAD=$$$$preload,$(3));))
+	$(if $(filter thread,$(3)),$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
+		$$(foreach r,$$(RUNTIMES),$$(if $$($$(r)_TSAN_SCRIPT),\
+		sh $$($$(r)_TSAN_SCRIPT) "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload;)))
 check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
@@ -307,8 +305,8 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler
 # atexit_sleep_ms=0: ThreadSanitizer otherwise waits a second in every
 # exiting process (each test, each simulated device process).
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7:atexit_sleep_ms=0
-$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,3:3,3:2))
-$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),4:8,4:6))
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,ASAN_CONFIGS))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),TSAN_CONFIGS))
 
 .PHONY: check-asan check-tsan check-asan-cpp check-tsan-cpp check-asan-examples check-tsan-examples \
 	run-cpp-tests
@@ -346,9 +344,8 @@ check-a2a3:
 	@echo "== a2a3: without the toolkit, one line and exit 1, nothing built"
 	$(Q)sh tests/a2a3/check_gate.sh "$(MAKE)"
 	@echo "== a2a3: command lines against a toolkit folder (dry run)"
-	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands.txt
-	$(Q)sh tests/a2a3/check_dry_run.sh "$(MAKE)" tests/a2a3/expected_commands_tensormap.txt \
-		vector_example_tensormap
+	$(Q)set -e; $(foreach r,$(RUNTIMES),$(if $($(r)_A2A3_EXAMPLE),\
+		sh tests/a2a3/check_dry_run.sh "$(MAKE)" $($(r)_A2A3_EXPECTED) $($(r)_A2A3_EXAMPLE);))
 	@echo "3 passed, 0 failed"
 
 .PHONY: check-a2a3-compile
@@ -378,7 +375,7 @@ runtimes:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples tensormap pto-isa cpp fuzz a2a3 bench docs incremental
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples runtime-suites pto-isa cpp fuzz a2a3 bench docs incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -393,7 +390,7 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 	$(Q)sh tests/check_suite.sh tools $(CHECK_DIR) $(MAKE) --no-print-directory swift-tools
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
-$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,tensormap) \
+$(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,runtime-suites) \
 	$(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
 	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.

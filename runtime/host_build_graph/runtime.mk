@@ -22,3 +22,25 @@ host_build_graph_HOST_INCLUDE_DIRS := orchestration common host ../shared
 host_build_graph_AICPU_INCLUDE_DIRS := common aicpu ../shared
 host_build_graph_AICORE_INCLUDE_DIRS := common ../shared
 host_build_graph_ORCH_INCLUDE_DIRS := orchestration
+
+# What make check and make bench run for this runtime (tests/tests.mk reads
+# these; no test makefile names a runtime):
+#   _EXAMPLES            its examples under kernels/
+#   _CHECK_CONFIGS       AICPU threads:block_dim pairs its examples run at
+#   _ASAN_CONFIGS, _TSAN_CONFIGS   the pairs under each sanitizer
+#   _BENCH_CONFIGS, _BENCH_SMOKE_CONFIGS   the benchmark's pairs
+#   _CHECK_SCRIPT        a suite of its own (optional): run as
+#                        sh SCRIPT MAKE PTO_RUN kernels/EXAMPLE...
+#   _TSAN_SCRIPT         the same under ThreadSanitizer (optional): run as
+#                        sh SCRIPT MAKE PTO_RUN SANITIZE ENV...
+#   _BENCH_STREAM        1: make bench streams graphs through it
+#   _A2A3_EXAMPLE, _A2A3_EXPECTED  an example whose a2a3 command lines
+#                        (dry run) are compared with a file
+host_build_graph_EXAMPLES := vector_example matmul_example paged_attention bgemm
+host_build_graph_CHECK_CONFIGS := 1:1 1:3 3:3 3:6 2:4 4:8
+host_build_graph_ASAN_CONFIGS := 3:3
+host_build_graph_TSAN_CONFIGS := 4:8
+host_build_graph_BENCH_CONFIGS := 1:1,1:3,3:3
+host_build_graph_BENCH_SMOKE_CONFIGS := 1:1,3:3
+host_build_graph_A2A3_EXAMPLE := vector_example
+host_build_graph_A2A3_EXPECTED := tests/a2a3/expected_commands.txt

@@ -24,3 +24,19 @@ tensormap_and_ringbuffer_AICPU_INCLUDE_DIRS := orchestration common aicpu ../sha
 tensormap_and_ringbuffer_AICORE_INCLUDE_DIRS := common ../shared
 tensormap_and_ringbuffer_ORCH_INCLUDE_DIRS := orchestration
 tensormap_and_ringbuffer_KERNEL_INCLUDE_DIRS := orchestration
+
+# What make check and make bench run for this runtime (the names are
+# explained in runtime/host_build_graph/runtime.mk). One AICPU thread
+# orchestrates beside the schedulers, so its pairs differ.
+tensormap_and_ringbuffer_EXAMPLES := vector_example_tensormap paged_attention_tensormap \
+	bgemm_tensormap
+tensormap_and_ringbuffer_CHECK_CONFIGS := 1:1 1:3 2:2 3:4 4:3 4:6
+tensormap_and_ringbuffer_ASAN_CONFIGS := 3:2
+tensormap_and_ringbuffer_TSAN_CONFIGS := 4:6
+tensormap_and_ringbuffer_BENCH_CONFIGS := 1:1,2:3,4:3
+tensormap_and_ringbuffer_BENCH_SMOKE_CONFIGS := 1:1,4:3
+tensormap_and_ringbuffer_CHECK_SCRIPT := tests/tensormap/check_tensormap.sh
+tensormap_and_ringbuffer_TSAN_SCRIPT := tests/tensormap/check_hazards_sanitized.sh
+tensormap_and_ringbuffer_BENCH_STREAM := 1
+tensormap_and_ringbuffer_A2A3_EXAMPLE := vector_example_tensormap
+tensormap_and_ringbuffer_A2A3_EXPECTED := tests/a2a3/expected_commands_tensormap.txt

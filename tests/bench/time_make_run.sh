@@ -10,8 +10,9 @@ printf '%-18s %10s %10s\n' example "cold s" "warm s"
 printf '[\n' > "$json"
 first=1
 for ex in "$@"; do
-    rm -rf "build/a2a3sim/examples/$ex" build/a2a3sim/host_build_graph/lib*.so build/a2a3sim/host_build_graph/host \
-        build/a2a3sim/host_build_graph/aicpu build/a2a3sim/host_build_graph/aicore
+    # The example and every runtime's binaries (the example builds its own).
+    rm -rf "build/a2a3sim/examples/$ex" build/a2a3sim/*/lib*.so build/a2a3sim/*/host \
+        build/a2a3sim/*/aicpu build/a2a3sim/*/aicore
     start=$(date +%s.%N)
     $make_cmd --no-print-directory run EXAMPLE="$ex" PTO_RUN_FLAGS=--quiet >/dev/null
     cold=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')

@@ -1,24 +1,16 @@
 #!/bin/sh
-# The tensormap_and_ringbuffer suite: its examples at several thread/block
-# configurations, dependency discovery scenarios whose kernels act late
-# enough that a missed edge changes the result, tiny rings, the serialised
-# switch, and every named orchestration error.
+# The tensormap_and_ringbuffer suite (its runtime.mk's CHECK_SCRIPT; its
+# examples at their thread/block pairs run in check-examples): the examples
+# through tiny rings and on one AICPU thread, dependency discovery scenarios
+# whose kernels act late enough that a missed edge changes the result, the
+# serialised switch, ring sizes through the C API, and every named
+# orchestration error.
 # Usage: check_tensormap.sh MAKE PTO_RUN EXAMPLES...
 set -u
 make_cmd=$1
 pto_run=$2
 shift 2
 . "$(dirname "$0")/expect.sh"
-
-for ex in "$@"; do
-    artifacts=$(artifacts_of "$ex")
-    [ -n "$artifacts" ] || { bad "building $ex"; continue; }
-    for cfg in 1:1 1:3 2:2 3:4 4:3 4:6; do
-        t=${cfg%%:*}; b=${cfg##*:}
-        expect_pass "$ex at $t AICPU thread(s), block_dim $b" "" "$ex" --artifacts "$artifacts" \
-            --aicpu-threads "$t" --block-dim "$b"
-    done
-done
 
 # Tiny rings: every example scopes its work finely enough to stream through
 # a window of 8 (the vector stream case: 16384 tasks in 4096 scopes).
