@@ -17,6 +17,7 @@ ORCHESTRATION_API_TEST := $(TEST_OUT)/orchestration_api_test
 SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
 LAUNCH_BLOCK_TEST := $(TEST_OUT)/launch_block_test
 TM_STRUCTURES_TEST := $(TEST_OUT)/tensormap_structures_test
+TM_RINGS_TEST := $(TEST_OUT)/tensormap_rings_test
 TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
 TEST_ORCHS := $(patsubst tests/cpp/orchestration/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/orchestration/*.cpp))
 
@@ -33,14 +34,27 @@ $(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/include/common $(call rt_includes,AICORE) \
 		-MMD -MP -MF $@.d -MT $@ -o $@ $< -pthread
 
-# tensormap_and_ringbuffer's ready queue and tensor map on their own (the
-# headers and tensor_map.cpp, whatever RUNTIME is being built).
+# tensormap_and_ringbuffer's data structures on their own (its headers and
+# a few sources, whatever RUNTIME is being built). A test built from several
+# sources in one command gets its dependency file from a separate -MM pass
+# over all of them: -MMD would keep only the last source's headers.
 TM_DIR := runtime/tensormap_and_ringbuffer
-$(TM_STRUCTURES_TEST): tests/cpp/tensormap_structures_test.cpp $(TM_DIR)/aicpu/tensor_map.cpp $(TEST_CMD)
+TM_TEST_INCLUDES := -Itests/cpp -Iplatform/include/common -Iplatform/include/aicpu \
+	-Iplatform/a2a3sim/common -I$(TM_DIR)/common -I$(TM_DIR)/orchestration -I$(TM_DIR)/aicpu \
+	-Iruntime/shared
+define multi_source_test
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)$(CXX) $(TEST_CXXFLAGS) -Itests/cpp -Iplatform/include/common -I$(TM_DIR)/common \
-		-I$(TM_DIR)/orchestration -MMD -MP -MF $@.d -MT $@ -o $@ $< $(TM_DIR)/aicpu/tensor_map.cpp -pthread
+	$(Q)for f in $(filter %.cpp,$^); do $(CXX) $(TEST_CXXFLAGS) $(TM_TEST_INCLUDES) -MM -MP -MT $@ $$f; done > $@.d
+	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TM_TEST_INCLUDES) -o $@ $(filter %.cpp,$^) -pthread
+endef
+# The ready queue and the tensor map.
+$(TM_STRUCTURES_TEST): tests/cpp/tensormap_structures_test.cpp $(TM_DIR)/aicpu/tensor_map.cpp $(TEST_CMD)
+	$(multi_source_test)
+# The rings (heap placement, the reclaim watermark), with the simulator's doorbell.
+$(TM_RINGS_TEST): tests/cpp/tensormap_rings_test.cpp platform/a2a3sim/common/idle_wait.cpp \
+		platform/a2a3sim/common/time_source.cpp $(TEST_CMD)
+	$(multi_source_test)
 
 # The simulator platform's own parts (thread placement, the thread pool),
 # built from their objects in the device program.
@@ -68,7 +82,7 @@ $(TEST_OUT)/%.so: tests/cpp/orchestration/%.cpp $(ORCH_OBJS) $(TEST_CMD)
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
 -include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
-	$(TM_STRUCTURES_TEST)) \
+	$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST)) \
 	$(TEST_KERNELS:.so=.d) $(TEST_ORCHS:.so=.d)
 
 # ---- benchmark -------------------------------------------------------------
@@ -189,7 +203,7 @@ bench-build-times: $(DEPS_STAMP) swift-tools
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
 test-binaries: $(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
-	$(TM_STRUCTURES_TEST) \
+	$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST) \
 	$(TEST_KERNELS) $(TEST_ORCHS) $(RUNTIME_LIBS)
 
 check-cpp: test-binaries
@@ -197,6 +211,8 @@ check-cpp: test-binaries
 	$(Q)$(LAUNCH_BLOCK_TEST)
 	@echo "== C++: tensormap_and_ringbuffer's ready queue and tensor map"
 	$(Q)$(TM_STRUCTURES_TEST)
+	@echo "== C++: tensormap_and_ringbuffer's heap placement and reclaim watermark"
+	$(Q)$(TM_RINGS_TEST)
 	@echo "== C++: orchestration API through init_runtime"
 	$(Q)$(ORCHESTRATION_API_TEST)
 	@echo "== C++: scheduler on $(PLATFORM)"
@@ -313,6 +329,7 @@ $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV
 run-cpp-tests: test-binaries
 	$(Q)$(LAUNCH_BLOCK_TEST)
 	$(Q)$(TM_STRUCTURES_TEST)
+	$(Q)$(TM_RINGS_TEST)
 	$(Q)$(ORCHESTRATION_API_TEST)
 	$(Q)$(SCHEDULER_TEST)
 	$(if $(SIM_PLATFORM_TEST),$(Q)$(SIM_PLATFORM_TEST))

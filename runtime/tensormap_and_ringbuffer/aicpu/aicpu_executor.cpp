@@ -59,7 +59,7 @@ public:
     DispatchWords prepare_dispatch(const Dispatch& d) const {
         TaskSlot& s = v_.slot(d.token);
         s.state.store(static_cast<int32_t>(SlotState::kRunning), std::memory_order_relaxed);
-        if (TaskRecord* r = tm::record_of(v_, s.seq)) {
+        if (TaskRecord* r = lifecycle::record_of(v_, s.seq)) {
             r->state.store(static_cast<int32_t>(SlotState::kRunning) + 1,
                            std::memory_order_relaxed);
             r->worker = d.worker;
@@ -76,14 +76,14 @@ public:
         trace.dispatch_ns = c.dispatch_ns;
         trace.start_ns = c.start_ns;
         trace.end_ns = c.end_ns;
-        return tm::complete_task(v_, v_.slot(c.token), trace, now);
+        return lifecycle::complete_task(v_, v_.slot(c.token), trace, now);
     }
 
     // A completion may be what the orchestrator waits for (tensor data).
     uint64_t add_completed(uint64_t n) const {
         if (n == 0) return b_->completed.load(std::memory_order_acquire);
         uint64_t total = b_->completed.fetch_add(n, std::memory_order_acq_rel) + n;
-        tm::wake_orchestrator(v_);
+        lifecycle::wake_orchestrator(v_);
         return total;
     }
     bool all_done(uint64_t completed) const {
@@ -100,10 +100,10 @@ public:
         return LaunchStopFields{b_->abort_status, b_->stall_ns, b_->stopped_ns};
     }
     void ring_all() const {
-        tm::ring_schedulers(v_);
+        lifecycle::ring_schedulers(v_);
         pto_doorbell_ring(&b_->orchestrator_bell.bell);
     }
-    void ring_others(int) const { tm::ring_schedulers(v_); }
+    void ring_others(int) const { lifecycle::ring_schedulers(v_); }
 
     // Tasks this pass made ready: this thread takes them on its next pass
     // (it returns with progress), as many as it has workers free. Ready
@@ -114,18 +114,18 @@ public:
     void after_pass(Core& core, const PassResult& r) const {
         for (int t = 0; t < 2; ++t) {
             if (r.idle[t] == 0 && (r.released > 0 || r.dispatched[t] > 0) && v_.ready(t).size() > 0) {
-                tm::wake_idle_scheduler(v_, t, core.thread_index());
+                lifecycle::wake_idle_scheduler(v_, t, core.thread_index());
             }
         }
     }
 
     // Armed while idle, with the core types it has workers free for: a task
     // of such a type made ready then rings this thread's doorbell
-    // (tm::wake_idle_scheduler); while it finds work, nobody needs to. The
+    // (lifecycle::wake_idle_scheduler); while it finds work, nobody needs to. The
     // fence pairs with wake_idle_scheduler's; the core looks once more
     // before it waits.
     bool arm(int self, uint64_t idle_types) const {
-        b_->scheduler_armed[self].value.store(tm::kArmed | idle_types, std::memory_order_relaxed);
+        b_->scheduler_armed[self].value.store(lifecycle::kArmed | idle_types, std::memory_order_relaxed);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         return true;
     }

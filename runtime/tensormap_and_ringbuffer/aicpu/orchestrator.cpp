@@ -25,6 +25,7 @@ Orchestrator::Orchestrator(const TmView& v) : v_(v) {
     scope_tasks_ = v.at<uint64_t>(b->scope_tasks_offset);
     producers_ = v.at<uint64_t>(b->producers_offset);
     seen_ = v.at<SeenSlot>(b->seen_offset);
+    for (int r = 0; r < kRingCount; ++r) heaps_[r] = HeapRing(b->rings[r].heap);
     if (b->orch_args != 0) {
         const auto& args = *reinterpret_cast<const ChipTaskArgs*>(b->orch_args);
         for (uint32_t i = 0; i < args.tensor_count_ && i < PTO2_MAX_TENSOR_ARGS; ++i) {
@@ -105,7 +106,7 @@ void Orchestrator::vfatal(int32_t code, const char* fmt, va_list args) {
         stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns},
                     PTO_ERR_ORCHESTRATION, 0);
     }
-    tm::ring_schedulers(v_);
+    lifecycle::ring_schedulers(v_);
 }
 
 void Orchestrator::fatal(int32_t code, const char* fmt, ...) {

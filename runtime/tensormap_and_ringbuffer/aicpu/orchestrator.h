@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstdint>
 
+#include "heap_ring.h"
 #include "pto_orchestration_api.h"
 #include "ring_layout.h"
 #include "tensor_map.h"
@@ -165,8 +166,7 @@ private:
     TmView v_;
     TensorMap map_;
     uint64_t next_[kRingCount] = {};
-    uint64_t heap_head_[kRingCount] = {};
-    uint64_t heap_at_[kRingCount] = {};  // heap_head_ % the ring's heap
+    HeapRing heaps_[kRingCount];
     uint64_t dep_head_[kRingCount] = {};
     // Each ring's last_alive as last loaded: reclamation only moves it up,
     // so room found with it is there (a ring that looks full looks again).
@@ -174,7 +174,6 @@ private:
     uint32_t since_refresh_ = 0;  // submissions since last_seen_ was refreshed
     PrepaidRefs prepaid_[kPrepaidOwners];
     uint32_t prepaid_next_ = 0;                  // the entry a new owner replaces when none is free
-    uint64_t next_early_wrap_[kRingCount] = {};  // heap offset of the next early-wrap check
     Scope scopes_[PTO2_MAX_SCOPE_DEPTH];
     uint32_t depth_ = 0;
     uint32_t next_serial_ = 1;

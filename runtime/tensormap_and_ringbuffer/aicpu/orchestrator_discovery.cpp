@@ -136,7 +136,7 @@ bool Orchestrator::take_owner_ref(TaskSlot& p, uint64_t pid) {
             return true;
         }
     }
-    if (!tm::try_take_refs(p, kPrepaidRefs)) return false;
+    if (!lifecycle::try_take_refs(p, kPrepaidRefs)) return false;
     PrepaidRefs* slot = nullptr;
     for (PrepaidRefs& e : prepaid_) {
         if (e.left == 0) {
@@ -146,7 +146,7 @@ bool Orchestrator::take_owner_ref(TaskSlot& p, uint64_t pid) {
     }
     if (slot == nullptr) {
         slot = &prepaid_[prepaid_next_++ % kPrepaidOwners];
-        tm::release_refs(v_, slot->id - 1, slot->left);
+        lifecycle::release_refs(v_, slot->id - 1, slot->left);
     }
     *slot = PrepaidRefs{pid + 1, kPrepaidRefs - 1};
     return true;
@@ -154,7 +154,7 @@ bool Orchestrator::take_owner_ref(TaskSlot& p, uint64_t pid) {
 
 void Orchestrator::return_prepaid_refs() {
     for (PrepaidRefs& e : prepaid_) {
-        if (e.left > 0) tm::release_refs(v_, e.id - 1, e.left);
+        if (e.left > 0) lifecycle::release_refs(v_, e.id - 1, e.left);
         e = PrepaidRefs{};
     }
 }
@@ -174,7 +174,7 @@ bool Orchestrator::push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t r
     while (head != kFanoutClosed) {
         e.next = head;
         // Release publishes e and the pending count; pairs with the acquire
-        // exchange in tm::complete_task.
+        // exchange in lifecycle::complete_task.
         if (p.fanout_head.compare_exchange_weak(head, ref, std::memory_order_release,
                                                 std::memory_order_acquire)) {
             return true;

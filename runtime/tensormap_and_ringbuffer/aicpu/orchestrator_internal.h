@@ -30,7 +30,7 @@ struct WaitClock {
     ~WaitClock() { total += pto_now_ns() - entered; }
 };
 // Says what the orchestrator waits for (the stall report shows it; a wait
-// for tensor data is rung by every completion, tm::wake_orchestrator, whose
+// for tensor data is rung by every completion, lifecycle::wake_orchestrator, whose
 // fence pairs with the one here). Set before the waiter samples its
 // doorbell and checks its condition.
 struct WaitAnnouncement {
@@ -50,8 +50,6 @@ constexpr uint64_t kRoomSettleNs = 200'000;
 // ring (a window, heap or pool of N gives N / 8), so that a full ring wakes
 // the orchestrator once per batch of submissions, not once per retirement.
 constexpr uint64_t kBatchShare = 8;
-// The part of a ring's heap a run with little live data keeps reusing.
-constexpr uint64_t kHeapWarmBytes = 4ull << 20;
 
 // Whether producer `p` is done. An alloc_tensors task (no kernel, in the
 // slot's line this thread writes) is done once published: its state line,
@@ -61,19 +59,6 @@ inline bool producer_done(const TaskSlot& p) {
            p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone);
 }
 
-// The smallest reclaim point l in [from, to] (the ring's last_alive) at which
-// fits(tail(l)) holds; tail is nondecreasing in l. `to` if none does.
-template <typename Tail, typename Fits>
-inline uint64_t first_fit(uint64_t from, uint64_t to, Tail tail, Fits fits) {
-    while (from < to) {
-        uint64_t mid = from + (to - from) / 2;
-        if (fits(tail(mid)))
-            to = mid;
-        else
-            from = mid + 1;
-    }
-    return to;
-}
 // Upstream's bound on a wait for tensor data.
 constexpr uint64_t kTensorWaitNs = 15'000'000'000ull;
 

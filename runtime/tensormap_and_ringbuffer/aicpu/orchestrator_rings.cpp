@@ -83,63 +83,36 @@ uint8_t* Orchestrator::take_heap(int ring, uint64_t number, uint64_t heap_bytes)
     const RingSettings& rs = b->rings[ring];
     std::atomic<uint64_t>& last = b->last_alive[ring].value;
     TaskSlot& s = v_.slots(ring)[number & (rs.window - 1)];
-    uint64_t need = align_up(heap_bytes, kHeapAlign);
-    uint64_t head = heap_head_[ring];
-    uint64_t at = heap_at_[ring];  // head % rs.heap, kept without dividing
-    uint64_t skip = at + need > rs.heap ? rs.heap - at : 0;
+    HeapRing& heap = heaps_[ring];
+    const uint64_t need = align_up(heap_bytes, kHeapAlign);
     // Where the oldest live piece starts (ring coordinates): the newest
     // reclaimed task's end, written by this thread. With nothing older
     // alive, all of the heap is free from where this piece goes.
-    auto heap_tail_at = [&](uint64_t l) -> uint64_t {
-        if (l >= number) return head + skip;
+    uint64_t skip = 0;
+    auto tail_at = [&](uint64_t l) -> uint64_t {
+        if (l >= number) return heap.head() + skip;
         return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
     };
-    // Past the first kHeapWarmBytes of a lap, start the next lap early when
-    // the bytes before the oldest live piece are at least as many as the
-    // live ones (and this piece): a run whose live data is small keeps
-    // reusing the same warm pages, about twice its live bytes, instead of
-    // touching the whole heap (resident memory, cache, page faults).
-    if (skip == 0 && at >= kHeapWarmBytes && at >= next_early_wrap_[ring] &&
-        rs.heap >= 2 * kHeapWarmBytes) {
-        const uint64_t tail = heap_tail_at(last_seen(ring));
-        const uint64_t lap = head - at;
-        // This lap's bytes below the tail (none while live pieces remain in
-        // the lap before).
-        const uint64_t free_before = tail >= lap ? tail - lap : 0;
-        const uint64_t live = head - tail;
-        if (free_before >= need && free_before >= live) {
-            skip = rs.heap - at;
-            next_early_wrap_[ring] = kHeapWarmBytes;
-        } else {
-            next_early_wrap_[ring] = at + kHeapWarmBytes / 8;  // not yet: look again later
-        }
-    }
+    skip = heap.skip_for(need, [&] { return tail_at(last_seen(ring)); });
     // The reclaim point that frees the request and a batch (an eighth of the
     // heap) more; the ends of live tasks' pieces grow with their numbers.
     auto heap_batch_at = [&]() -> uint64_t {
         const uint64_t want = need + skip + rs.heap / kBatchShare;
-        auto tail_at = [&](uint64_t l) -> uint64_t {
-            if (l >= number) return head + skip;
-            return l == 0 ? 0 : v_.slots(ring)[(l - 1) & (rs.window - 1)].heap_end;
-        };
         return first_fit(last.load(std::memory_order_acquire), number, tail_at,
-                         [&](uint64_t tail) { return head + want - tail <= rs.heap; });
+                         [&](uint64_t tail) { return heap.head() + want - tail <= rs.heap; });
     };
-    auto heap_room = [&](uint64_t l) { return head + skip + need - heap_tail_at(l) <= rs.heap; };
+    auto heap_room = [&](uint64_t l) { return heap.fits(skip, need, tail_at(l)); };
     if (need > rs.heap || (!heap_room(last_seen_[ring]) &&
                            !wait_for_room(ring, Room::kHeap, need, heap_batch_at,
                                           [&] { return heap_room(last_seen(ring)); }))) {
         if (need > rs.heap && !failed())
             report_no_room(ring, Room::kHeap, need, nullptr, false, false);
-        s.heap_end = heap_head_[ring];
+        s.heap_end = heap.head();
         return nullptr;
     }
-    heap_head_[ring] = head + skip + need;
-    heap_at_[ring] = (skip > 0 ? 0 : at) + need;
-    if (skip > 0) next_early_wrap_[ring] = kHeapWarmBytes;  // a new lap: look from its start
-    if (heap_at_[ring] == rs.heap) heap_at_[ring] = 0;
-    s.heap_end = heap_head_[ring];
-    return v_.heap(ring) + (skip > 0 ? 0 : at);
+    const uint64_t offset = heap.take(skip, need);
+    s.heap_end = heap.head();
+    return v_.heap(ring) + offset;
 }
 
 // The number of `ring`'s oldest task that belongs to a scope still open
@@ -159,7 +132,7 @@ uint64_t Orchestrator::open_scope_floor(int ring) const {
 
 Orchestrator::RoomWakeups Orchestrator::arm_room_wakeups(int ring, Room what, uint64_t batch_at) {
     TmLaunchBlock* b = v_.block;
-    // Retirements up to the batch ring the doorbell (tm::advance_ring); the
+    // Retirements up to the batch ring the doorbell (lifecycle::advance_ring); the
     // tensor map's wait is rung by any retirement on any ring.
     const int from = what == Room::kMap ? 0 : ring;
     const int to = what == Room::kMap ? kRingCount : ring + 1;

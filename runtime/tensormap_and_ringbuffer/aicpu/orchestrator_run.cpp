@@ -85,7 +85,7 @@ int Orchestrator::run() {
         // Publishes the final submitted count; pairs with the schedulers'
         // acquire load of orchestration_done.
         b->orchestration_done.store(1, std::memory_order_release);
-        tm::ring_schedulers(v_);
+        lifecycle::ring_schedulers(v_);
     };
     if (object.load(reinterpret_cast<const void*>(b->orch_object), b->orch_object_size, reason,
                     sizeof reason) != 0) {

@@ -83,10 +83,10 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
     if (!has_kernel) {
         // alloc_tensors: nothing to run; done at once.
         s.pending.store(0, std::memory_order_relaxed);
-        tm::complete_task(v_, s, TaskTrace(), pto_now_ns());
+        lifecycle::complete_task(v_, s, TaskTrace(), pto_now_ns());
         return;
     }
-    if (TaskRecord* r = tm::record_of(v_, s.seq)) {
+    if (TaskRecord* r = lifecycle::record_of(v_, s.seq)) {
         r->state.store(static_cast<int32_t>(SlotState::kPending) + 1, std::memory_order_release);
     }
     // This thread alone counts submissions (no read-modify-write); counted
@@ -103,10 +103,10 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
         ready = s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1;
     }
     if (ready) {
-        tm::make_ready(v_, s, pto_now_ns());
+        lifecycle::make_ready(v_, s, pto_now_ns());
         // Serialised, no scheduler dispatches before the orchestration is
         // done (which rings them all): waking one per task only costs.
-        if (b->serial == 0) tm::wake_idle_scheduler(v_, s.core_type, -1);
+        if (b->serial == 0) lifecycle::wake_idle_scheduler(v_, s.core_type, -1);
     }
     // A lone thread keeps its workers fed while it submits.
     if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {
@@ -135,7 +135,7 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     describe_task(a, kernel->entry, core_type, kernel_id, layout, laid.words);
     find_producers(a, args, laid.descs, regions);
     if (!failed()) link(a);
-    if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
+    if (TaskRecord* r = lifecycle::record_of(v_, next_seq_)) {
         r->fanin.store(static_cast<int32_t>(producer_count_), std::memory_order_relaxed);
     }
     current_ = PTO2_INVALID_TASK_ID;
@@ -292,7 +292,7 @@ void Orchestrator::describe_task(const Allocation& a, uint64_t kernel, int32_t c
         static_cast<uint16_t>((layout.words_bytes + layout.desc_bytes) / PLATFORM_CACHE_LINE);
     s.func_id = kernel_id;
     s.core_type = static_cast<int8_t>(core_type);
-    if (TaskRecord* r = tm::record_of(v_, next_seq_)) {
+    if (TaskRecord* r = lifecycle::record_of(v_, next_seq_)) {
         r->func_id = kernel_id;
         r->core_type = core_type;
         r->worker = -1;
@@ -411,6 +411,6 @@ void Orchestrator::scope_end() {
     // Every task of the scope loses its scope reference: those done and
     // unread are consumed now, the rest when their readers finish.
     uint32_t begin = scopes_[depth_].tasks_begin;
-    for (uint32_t i = begin; i < scope_top_; ++i) tm::release_ref(v_, scope_tasks_[i]);
+    for (uint32_t i = begin; i < scope_top_; ++i) lifecycle::release_ref(v_, scope_tasks_[i]);
     scope_top_ = begin;
 }

@@ -20,7 +20,7 @@
 #include "ring_layout.h"
 #include "time_source.h"
 
-namespace tm {
+namespace lifecycle {
 
 inline TaskRecord* record_of(const TmView& v, uint64_t seq) {
     return seq < v.block->record_capacity ? &v.records()[seq] : nullptr;
@@ -196,4 +196,4 @@ inline int complete_task(const TmView& v, TaskSlot& s, const TaskTrace& trace, u
     return released;
 }
 
-}  // namespace tm
+}  // namespace lifecycle
