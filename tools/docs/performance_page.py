@@ -58,6 +58,24 @@ def config(cell):
     return f"{cell['aicpu_threads']}:{cell['block_dim']}"
 
 
+
+def cell_table(title, header, cells, row, lead=1):
+    """A '### title' table of cells, one row each (`row(cell)` gives its
+    columns); a cell that failed shows its error after its first `lead`
+    columns. Nothing when there are no cells."""
+    if not cells:
+        return []
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for c in cells:
+        if "error" in c:
+            first = [c["graph"], config(c)][-lead:]
+            cols = first + [f"error: {c['error']}"] + [""] * (len(header) - lead - 1)
+        else:
+            cols = row(c)
+        lines.append("| " + " | ".join(cols) + " |")
+    return lines + [""]
+
+
 def scheduler_section(data):
     runtime = data["runtime"]
     cells = data["cells"]
@@ -73,55 +91,31 @@ def scheduler_section(data):
     long_kernels = [c for c in cells if c["graph"] == "long-kernel"]
     graphs = [c for c in cells if c["graph"] not in ("launch", "long-kernel")]
     for size in sorted({c["tasks"] for c in graphs}):
-        lines += [
-            f"### {size:,} tasks",
-            "",
-            "| graph | threads:blocks | us/task | spread | total us/task | orch us/task | tasks/s | CPU s | MB | rt ns |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for c in (c for c in graphs if c["tasks"] == size):
-            if "error" in c:
-                lines.append(f"| {c['graph']} | {config(c)} | error: {c['error']} | | | | | | | |")
-                continue
-            lines.append(
-                f"| {c['graph']} | {config(c)} | {fmt(c['us_per_task_median'])} | {fmt(c['spread'])} | "
-                f"{fmt(c['total_us_per_task_median'])} | {fmt(c['orchestration_us_per_task_median'])} | "
-                f"{c['tasks_per_second']:,.0f} | {fmt(c['cpu_seconds_median'], 3)} | {fmt(c['memory_mb'], 1)} | "
-                f"{fmt(c['cache_line_round_trip_ns'], 0)} |"
-            )
-        lines.append("")
-    if long_kernels:
-        lines += [
-            "### One kernel computing for 1 s: the CPU a waiting run uses",
-            "",
-            "| threads:blocks | run s | CPU s | rt ns |",
-            "|---|---|---|---|",
-        ]
-        for c in long_kernels:
-            if "error" in c:
-                lines.append(f"| {config(c)} | error: {c['error']} | | |")
-                continue
-            lines.append(
-                f"| {config(c)} | {fmt(c['us_per_task_median'] / 1e6, 3)} | {fmt(c['cpu_seconds_median'], 3)} | "
-                f"{fmt(c['cache_line_round_trip_ns'], 0)} |"
-            )
-        lines.append("")
-    if launches:
-        lines += [
-            "### A 1-task launch, warm",
-            "",
-            "| threads:blocks | median us | fastest us | first launch us | rt ns |",
-            "|---|---|---|---|---|",
-        ]
-        for c in launches:
-            if "error" in c:
-                lines.append(f"| {config(c)} | error: {c['error']} | | | |")
-                continue
-            lines.append(
-                f"| {config(c)} | {fmt(c['us_per_task_median'], 0)} | {fmt(c['us_per_task_min'], 0)} | "
-                f"{fmt(c['first_launch_us_per_task'], 0)} | {fmt(c['cache_line_round_trip_ns'], 0)} |"
-            )
-        lines.append("")
+        lines += cell_table(
+            f"{size:,} tasks",
+            ["graph", "threads:blocks", "us/task", "spread", "total us/task", "orch us/task",
+             "tasks/s", "CPU s", "MB", "rt ns"],
+            [c for c in graphs if c["tasks"] == size],
+            lambda c: [c["graph"], config(c), fmt(c["us_per_task_median"]), fmt(c["spread"]),
+                       fmt(c["total_us_per_task_median"]), fmt(c["orchestration_us_per_task_median"]),
+                       f"{c['tasks_per_second']:,.0f}", fmt(c["cpu_seconds_median"], 3),
+                       fmt(c["memory_mb"], 1), fmt(c["cache_line_round_trip_ns"], 0)],
+            lead=2,
+        )
+    lines += cell_table(
+        "One kernel computing for 1 s: the CPU a waiting run uses",
+        ["threads:blocks", "run s", "CPU s", "rt ns"],
+        long_kernels,
+        lambda c: [config(c), fmt(c["us_per_task_median"] / 1e6, 3), fmt(c["cpu_seconds_median"], 3),
+                   fmt(c["cache_line_round_trip_ns"], 0)],
+    )
+    lines += cell_table(
+        "A 1-task launch, warm",
+        ["threads:blocks", "median us", "fastest us", "first launch us", "rt ns"],
+        launches,
+        lambda c: [config(c), fmt(c["us_per_task_median"], 0), fmt(c["us_per_task_min"], 0),
+                   fmt(c["first_launch_us_per_task"], 0), fmt(c["cache_line_round_trip_ns"], 0)],
+    )
     return lines
 
 
