@@ -3,7 +3,8 @@
 # and prints, per suite, its time and counts, then one closing line:
 # "check: N passed, N failed". A suite that failed without counting a
 # failure counts as one; a suite that never ran (a suite it needs failed)
-# counts as one too. Exits 1 if anything failed.
+# counts as one too; a suite that skipped its tests says why. Exits 1 if
+# anything failed.
 #   check_summary.sh DIR SUITE...
 set -u
 dir=$1
@@ -35,8 +36,11 @@ for suite in "$@"; do
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
-    printf '  %-12s %5.0f s  %d passed, %d failed%s\n' "$suite" "$seconds" "$passed" "$failed" \
-        "$([ "$status" -ne 0 ] && echo " (exit $status, log: $dir/$suite.log)")"
+    # A suite that could not run here says so ("... tests skipped: why").
+    skipped=$(grep -m1 -o 'tests skipped: [^;]*' "$dir/$suite.log" | sed 's/^tests //')
+    printf '  %-12s %5.0f s  %d passed, %d failed%s%s\n' "$suite" "$seconds" "$passed" "$failed" \
+        "$([ "$status" -ne 0 ] && echo " (exit $status, log: $dir/$suite.log)")" \
+        "${skipped:+ ($skipped)}"
 done
 echo "  wall time   $(( $(date +%s) - started )) s"
 echo "check: $total_passed passed, $total_failed failed"
