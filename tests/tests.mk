@@ -132,13 +132,15 @@ bench-binaries: $(BENCH) $(BENCH_OUT)/noop_kernel.so $(BENCH_OUT)/busy_kernel.so
 BENCH_RUNTIMES ?= $(RUNTIMES)
 BENCH_STREAM_SIZES ?= 1000000,10000000
 BENCH_STREAM_RUNTIMES := $(foreach r,$(RUNTIMES),$(if $($(r)_BENCH_STREAM),$(r)))
+# A runtime's pairs, or the benchmark's own default.
+BENCH_CONFIGS_OF = $(or $($(RUNTIME)_BENCH_CONFIGS),1:1$(comma)1:3$(comma)3:3)
 
 # One runtime's scheduler benchmark (RUNTIME=...), into scheduler-<runtime>.json.
 .PHONY: bench-scheduler bench-stream
 bench-scheduler: bench-binaries
 	@mkdir -p $(BENCH_JSON_DIR)
 	@echo "== scheduler benchmark, $(RUNTIME): no-op kernels ($$(nproc) cores, $$(uname -m))"
-	$(Q)$(BENCH) $(if $($(RUNTIME)_BENCH_CONFIGS),--configs $($(RUNTIME)_BENCH_CONFIGS)) \
+	$(Q)$(BENCH) --configs $(BENCH_CONFIGS_OF) \
 		--json $(BENCH_JSON_DIR)/scheduler-$(RUNTIME).json $(BENCH_ARGS)
 
 # A runtime with rings streams graphs of any length through fixed memory:
@@ -149,7 +151,7 @@ bench-stream:
 bench-stream-runtime: bench-binaries
 	@echo "== streaming through default rings: $(RUNTIME), $(BENCH_STREAM_SIZES) tasks"
 	$(Q)$(BENCH) --sizes $(BENCH_STREAM_SIZES) --shapes independent,chain \
-		--configs $(lastword $(subst $(comma), ,$($(RUNTIME)_BENCH_CONFIGS))) --repeat 1 \
+		--configs $(lastword $(subst $(comma), ,$(BENCH_CONFIGS_OF))) --repeat 1 \
 		--json $(BENCH_JSON_DIR)/stream.json
 
 # make bench: the scheduler benchmark of each runtime, the stream, then cold
@@ -274,8 +276,6 @@ check-runtime-suites: $(DEPS_STAMP) swift-tools
 		echo "== $(r): its own suite ($($(r)_CHECK_SCRIPT))"; \
 		sh $($(r)_CHECK_SCRIPT) "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$($(r)_EXAMPLES));))
 
-# Incremental builds: nothing rebuilds when nothing changed; a header, a
-# compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
 # The documentation matches the tree (tests/docs/check_docs.py): links,
 # the commands the guides show, the generated pages, the guide's examples run.
 .PHONY: check-docs
@@ -283,6 +283,8 @@ check-docs: $(DEPS_STAMP) swift-tools $(DOCS_OUT)/c-api.md
 	@echo "== docs: links, commands, generated pages, the guide's examples"
 	$(Q)python3 tests/docs/check_docs.py . $(DOCS_OUT)/c-api.md $(SWIFT_BIN)
 
+# Incremental builds: nothing rebuilds when nothing changed; a header, a
+# compiler, a flag, PTO_ISA_ROOT rebuild what they affect.
 check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: what rebuilds, and what does not"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
@@ -310,10 +312,9 @@ check-$(1)-examples:
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
 	$$(foreach r,$$(RUNTIMES),$$(foreach ex,$$($$(r)_EXAMPLES),\
-		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)),$(6) LD_PRELOAD=$$$$preload,$(3));))
-	$(if $(filter thread,$(3)),$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
-		$$(foreach r,$$(RUNTIMES),$$(if $$($$(r)_TSAN_SCRIPT),\
-		sh $$($$(r)_TSAN_SCRIPT) "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload;)))
+		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)_CONFIGS),$(6) LD_PRELOAD=$$$$preload,$(3));)\
+		$$(if $$($$(r)_$(7)_SCRIPT),\
+		sh $$($$(r)_$(7)_SCRIPT) "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload;))
 check-$(1): check-$(1)-cpp
 	$$(Q)$$(MAKE) --no-print-directory check-$(1)-examples
 endef
@@ -321,8 +322,8 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allow_user_segv_handler
 # atexit_sleep_ms=0: ThreadSanitizer otherwise waits a second in every
 # exiting process (each test, each simulated device process).
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:report_signal_unsafe=0:history_size=7:atexit_sleep_ms=0
-$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,ASAN_CONFIGS))
-$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),TSAN_CONFIGS))
+$(eval $(call sanitizer_check,asan,ASan+UBSan,address,$(ASAN_ENV),libasan.so,ASAN_OPTIONS=detect_leaks=0:allow_user_segv_handler=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1,ASAN))
+$(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV),TSAN))
 
 .PHONY: check-asan check-tsan check-asan-cpp check-tsan-cpp check-asan-examples check-tsan-examples \
 	run-cpp-tests

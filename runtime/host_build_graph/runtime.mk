@@ -28,11 +28,12 @@ host_build_graph_ORCH_INCLUDE_DIRS := orchestration
 #   _EXAMPLES            its examples under kernels/
 #   _CHECK_CONFIGS       AICPU threads:block_dim pairs its examples run at
 #   _ASAN_CONFIGS, _TSAN_CONFIGS   the pairs under each sanitizer
-#   _BENCH_CONFIGS, _BENCH_SMOKE_CONFIGS   the benchmark's pairs
+#   _BENCH_CONFIGS, _BENCH_SMOKE_CONFIGS   the benchmark's pairs (optional:
+#                        1:1,1:3,3:3 and 1:1,3:3 by default)
 #   _CHECK_SCRIPT        a suite of its own (optional): run as
 #                        sh SCRIPT MAKE PTO_RUN kernels/EXAMPLE...
-#   _TSAN_SCRIPT         the same under ThreadSanitizer (optional): run as
-#                        sh SCRIPT MAKE PTO_RUN SANITIZE ENV...
+#   _ASAN_SCRIPT, _TSAN_SCRIPT   a suite under each sanitizer (optional): run
+#                        as sh SCRIPT MAKE PTO_RUN SANITIZE ENV...
 #   _BENCH_STREAM        1: make bench streams graphs through it
 #   _A2A3_EXAMPLE, _A2A3_EXPECTED  an example whose a2a3 command lines
 #                        (dry run) are compared with a file

@@ -36,6 +36,7 @@ tensormap_and_ringbuffer_TSAN_CONFIGS := 4:6
 tensormap_and_ringbuffer_BENCH_CONFIGS := 1:1,2:3,4:3
 tensormap_and_ringbuffer_BENCH_SMOKE_CONFIGS := 1:1,4:3
 tensormap_and_ringbuffer_CHECK_SCRIPT := tests/tensormap/check_tensormap.sh
+tensormap_and_ringbuffer_ASAN_SCRIPT := tests/tensormap/check_hazards_sanitized.sh
 tensormap_and_ringbuffer_TSAN_SCRIPT := tests/tensormap/check_hazards_sanitized.sh
 tensormap_and_ringbuffer_BENCH_STREAM := 1
 tensormap_and_ringbuffer_A2A3_EXAMPLE := vector_example_tensormap

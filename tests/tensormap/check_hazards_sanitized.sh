@@ -1,6 +1,6 @@
 #!/bin/sh
 # tensormap_and_ringbuffer's hazard scenarios under a sanitizer (make
-# check-tsan): discovery through views and aliases, memory kept past its
+# check-asan, make check-tsan): discovery through views and aliases, memory kept past its
 # scope while a heap of 64 KiB wraps under it, many producers, rings of 8
 # tasks wrapping, and named deadlocks, at two thread configurations, built
 # with SANITIZE and run with the sanitizer runtime preloaded into pto-run.

@@ -58,31 +58,10 @@ public:
     }
 
     bool pop(uint64_t* value) {
-        uint64_t pos = head_->load(std::memory_order_relaxed);
-        for (;;) {
-            const uint64_t index = pos & mask_;
-            ReadyCell& c = cells_[index];
-            // Pairs with the release store in push().
-            uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
-            int64_t dif = static_cast<int64_t>(seq - (pos + 1));
-            if (dif == 0) {
-                // Read before the claim: once the head moves past this cell a
-                // pusher may free and refill it (free_claimed).
-                const uint64_t v = c.value.load(std::memory_order_relaxed);
-                // Release: the read above happens before anything a pusher
-                // does after its acquire load of the head in free_claimed.
-                if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_release,
-                                                 std::memory_order_relaxed)) {
-                    release_cell(c, index, pos);
-                    *value = v;
-                    return true;
-                }
-            } else if (dif < 0) {
-                return false;  // empty
-            } else {
-                pos = head_->load(std::memory_order_relaxed);
-            }
-        }
+        uint64_t pos;
+        if (!claim(value, &pos)) return false;  // empty
+        release_claim(pos);
+        return true;
     }
 
     uint64_t size() const {
@@ -93,18 +72,25 @@ public:
 
     uint64_t capacity() const { return mask_ + 1; }
 
-    // For tests: pop() stopped between its claim and its free, as a preempted
-    // popper is. claim() returns the value and the position to hand to
-    // release_claim() later (never, for a popper that does not come back).
+    // pop() in its two steps: claim() takes the head and returns the value
+    // and the position to hand to release_claim(), which frees the cell.
+    // Tests stop between the two, as a preempted popper does (and one that
+    // never comes back never calls release_claim).
     bool claim(uint64_t* value, uint64_t* pos_out) {
         uint64_t pos = head_->load(std::memory_order_relaxed);
         for (;;) {
-            ReadyCell& c = cells_[pos & mask_];
-            uint64_t seq = c.turn.load(std::memory_order_acquire) + (pos & mask_);
+            const uint64_t index = pos & mask_;
+            ReadyCell& c = cells_[index];
+            // Pairs with the release store in push().
+            uint64_t seq = c.turn.load(std::memory_order_acquire) + index;
             int64_t dif = static_cast<int64_t>(seq - (pos + 1));
-            if (dif < 0) return false;
+            if (dif < 0) return false;  // empty
             if (dif == 0) {
+                // Read before the claim: once the head moves past this cell a
+                // pusher may free and refill it (free_claimed).
                 const uint64_t v = c.value.load(std::memory_order_relaxed);
+                // Release: the read above happens before anything a pusher
+                // does after its acquire load of the head in free_claimed.
                 if (head_->compare_exchange_weak(pos, pos + 1, std::memory_order_release,
                                                  std::memory_order_relaxed)) {
                     *value = v;
@@ -116,17 +102,18 @@ public:
             }
         }
     }
-    void release_claim(uint64_t pos) { release_cell(cells_[pos & mask_], pos & mask_, pos); }
-
-private:
-    // Frees the cell popped at `pos` for the pusher a lap later, unless that
+    // Frees the cell claimed at `pos` for the pusher a lap later, unless that
     // pusher freed it already.
-    void release_cell(ReadyCell& c, uint64_t index, uint64_t pos) {
+    void release_claim(uint64_t pos) {
+        const uint64_t index = pos & mask_;
         uint64_t published = pos + 1 - index;
         // Pairs with the acquire load in push().
-        c.turn.compare_exchange_strong(published, pos + mask_ + 1 - index,
-                                       std::memory_order_release, std::memory_order_relaxed);
+        cells_[index].turn.compare_exchange_strong(published, pos + mask_ + 1 - index,
+                                                   std::memory_order_release,
+                                                   std::memory_order_relaxed);
     }
+
+private:
 
     // The cell a push at `pos` wants still holds the value of pos - capacity.
     // If a popper has claimed it (the head is past it), it has read the value
