@@ -18,6 +18,7 @@ SCHEDULER_TEST := $(TEST_OUT)/scheduler_test
 LAUNCH_BLOCK_TEST := $(TEST_OUT)/launch_block_test
 TM_STRUCTURES_TEST := $(TEST_OUT)/tensormap_structures_test
 TM_RINGS_TEST := $(TEST_OUT)/tensormap_rings_test
+EVENT_COUNT_TEST := $(TEST_OUT)/event_count_test
 TEST_KERNELS := $(patsubst tests/cpp/kernels/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/kernels/*.cpp))
 TEST_ORCHS := $(patsubst tests/cpp/orchestration/%.cpp,$(TEST_OUT)/%.so,$(wildcard tests/cpp/orchestration/*.cpp))
 
@@ -37,7 +38,10 @@ $(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 # tensormap_and_ringbuffer's data structures on their own (its headers and
 # a few sources, whatever RUNTIME is being built). A test built from several
 # sources in one command gets its dependency file from a separate -MM pass
-# over all of them: -MMD would keep only the last source's headers.
+# over all of them: -MMD would keep only the last source's headers. The
+# sources themselves are left out of it (the rule names them), so a renamed
+# source leaves no stale prerequisite behind (.multi.d: files of the older
+# form, which named them, are not read).
 TM_DIR := runtime/tensormap_and_ringbuffer
 TM_TEST_INCLUDES := -Itests/cpp -Iplatform/include/common -Iplatform/include/aicpu \
 	-Iplatform/a2a3sim/common -I$(TM_DIR)/common -I$(TM_DIR)/orchestration -I$(TM_DIR)/aicpu \
@@ -45,14 +49,20 @@ TM_TEST_INCLUDES := -Itests/cpp -Iplatform/include/common -Iplatform/include/aic
 define multi_source_test
 	@mkdir -p $(@D)
 	$(call say,TEST,$@)
-	$(Q)for f in $(filter %.cpp,$^); do $(CXX) $(TEST_CXXFLAGS) $(TM_TEST_INCLUDES) -MM -MP -MT $@ $$f; done > $@.d
+	$(Q)for f in $(filter %.cpp,$^); do $(CXX) $(TEST_CXXFLAGS) $(TM_TEST_INCLUDES) -MM -MP -MT $@ $$f; done \
+		| sed 's/[^ :]*\.cpp//g' > $@.multi.d
 	$(Q)$(CXX) $(TEST_CXXFLAGS) $(TM_TEST_INCLUDES) -o $@ $(filter %.cpp,$^) -pthread
 endef
 # The ready queue and the tensor map.
 $(TM_STRUCTURES_TEST): tests/cpp/tensormap_structures_test.cpp $(TM_DIR)/aicpu/tensor_map.cpp $(TEST_CMD)
 	$(multi_source_test)
 # The rings (heap placement, the reclaim watermark), with the simulator's doorbell.
-$(TM_RINGS_TEST): tests/cpp/tensormap_rings_test.cpp platform/a2a3sim/common/idle_wait.cpp \
+$(TM_RINGS_TEST): tests/cpp/tensormap_rings_test.cpp platform/a2a3sim/common/event_count.cpp \
+		platform/a2a3sim/common/time_source.cpp $(TEST_CMD)
+	$(multi_source_test)
+# The wake primitive, as the simulator implements it, with its test points.
+$(EVENT_COUNT_TEST): TEST_CXXFLAGS += -DPTO_EVENT_COUNT_TEST_POINTS
+$(EVENT_COUNT_TEST): tests/cpp/event_count_test.cpp platform/a2a3sim/common/event_count.cpp \
 		platform/a2a3sim/common/time_source.cpp $(TEST_CMD)
 	$(multi_source_test)
 
@@ -81,8 +91,8 @@ $(TEST_OUT)/%.so: tests/cpp/orchestration/%.cpp $(ORCH_OBJS) $(TEST_CMD)
 	$(Q)$(ORCH_CXX) $(ORCH_CXXFLAGS) $(ORCH_INCLUDES) -Itests/cpp -MMD -MP -MF $(@:.so=.d) -MT $@ \
 		$(PLATFORM_LDFLAGS) -Wl,-Bsymbolic -o $@ $< $(ORCH_OBJS) $(PLATFORM_LDLIBS)
 
--include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
-	$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST)) \
+-include $(addsuffix .d,$(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST)) \
+	$(addsuffix .multi.d,$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST) $(EVENT_COUNT_TEST)) \
 	$(TEST_KERNELS:.so=.d) $(TEST_ORCHS:.so=.d)
 
 # ---- benchmark -------------------------------------------------------------
@@ -205,12 +215,14 @@ bench-build-times: $(DEPS_STAMP) swift-tools
 .PHONY: check check-cpp check-swift check-examples check-incremental check-fuzz test-binaries
 
 test-binaries: $(ORCHESTRATION_API_TEST) $(SCHEDULER_TEST) $(LAUNCH_BLOCK_TEST) $(SIM_PLATFORM_TEST) \
-	$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST) \
+	$(TM_STRUCTURES_TEST) $(TM_RINGS_TEST) $(EVENT_COUNT_TEST) \
 	$(TEST_KERNELS) $(TEST_ORCHS) $(RUNTIME_LIBS)
 
 check-cpp: test-binaries
 	@echo "== C++: launch block layouts and ready queue"
 	$(Q)$(LAUNCH_BLOCK_TEST)
+	@echo "== C++: the wake primitive (event count)"
+	$(Q)$(EVENT_COUNT_TEST)
 	@echo "== C++: tensormap_and_ringbuffer's ready queue and tensor map"
 	$(Q)$(TM_STRUCTURES_TEST)
 	@echo "== C++: tensormap_and_ringbuffer's heap placement and reclaim watermark"
@@ -276,6 +288,13 @@ check-runtime-suites: $(DEPS_STAMP) swift-tools
 		echo "== $(r): its own suite ($($(r)_CHECK_SCRIPT))"; \
 		sh $($(r)_CHECK_SCRIPT) "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$($(r)_EXAMPLES));))
 
+# A runtime is a folder: a third one (tests/fixtures/third_runtime/) added to
+# a copy of the tree, built, run against its golden, checked to be the
+# scheduler that ran, and removed.
+.PHONY: check-third-runtime
+check-third-runtime: $(DEPS_STAMP) swift-tools
+	$(Q)sh tests/runtime_folder/check_third_runtime.sh "$(MAKE)" $(PTO_RUN)
+
 # The documentation matches the tree (tests/docs/check_docs.py): links,
 # the commands the guides show, the generated pages, the guide's examples run.
 .PHONY: check-docs
@@ -329,6 +348,7 @@ $(eval $(call sanitizer_check,tsan,TSan,thread,$(TSAN_ENV),libtsan.so,$(TSAN_ENV
 	run-cpp-tests
 run-cpp-tests: test-binaries
 	$(Q)$(LAUNCH_BLOCK_TEST)
+	$(Q)$(EVENT_COUNT_TEST)
 	$(Q)$(TM_STRUCTURES_TEST)
 	$(Q)$(TM_RINGS_TEST)
 	$(Q)$(ORCHESTRATION_API_TEST)
@@ -393,7 +413,7 @@ runtimes:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples runtime-suites pto-isa cpp fuzz a2a3 bench docs incremental
+CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples runtime-suites third-runtime pto-isa cpp fuzz a2a3 bench docs incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -409,7 +429,7 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
 $(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,runtime-suites) \
-	$(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
+	$(call check_stamp,third-runtime) $(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
 	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)

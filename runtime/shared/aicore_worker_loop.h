@@ -12,7 +12,7 @@
 #include "core_type.h"
 #include "device_cache.h"
 #include "handshake.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "kernel_call.h"
 #include "time_source.h"
 
@@ -27,12 +27,12 @@ template <typename Ready>
 inline bool wait_for(SchedulerLine& s, Ready ready) {
     IdleBackoff backoff(WaiterRole::kWorker);
     for (;;) {
-        uint32_t seq = s.bell.seq.load(std::memory_order_seq_cst);
+        const WaitKey key = s.bell.prepare_wait();
         pto_cache_invalidate_line(&s);
         // Pairs with the scheduler's (or the host's) release store of control.
         if (s.control.load(std::memory_order_acquire) == 1) return false;
         if (ready()) return true;
-        pto_idle_wait(&s.bell, seq, &backoff, kMaxParkNs);
+        pto_commit_wait(&s.bell, key, &backoff, kMaxParkNs);
     }
 }
 
@@ -48,12 +48,12 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
 
     if (!wait_for(s, [&] { return s.aicpu_ready.load(std::memory_order_acquire) == 1; })) return;
     int owner = s.owner_thread.load(std::memory_order_relaxed);
-    Doorbell* owner_bell = &scheduler_bells[owner].bell;
+    EventCount* owner_bell = &scheduler_bells[owner].bell;
     k.core_type.store(static_cast<int32_t>(core_type), std::memory_order_relaxed);
     // Publishes core_type; pairs with the scheduler's acquire load of aicore_done.
     k.aicore_done.store(static_cast<uint32_t>(worker_id + 1), std::memory_order_release);
     pto_cache_write_back_line(&k);
-    pto_doorbell_ring(owner_bell);
+    pto_notify(owner_bell);
 
     uint32_t seen = 0;
     for (;;) {
@@ -87,6 +87,6 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
         // acquire load of done_seq.
         k.done_seq.store(seen, std::memory_order_release);
         pto_cache_write_back_line(&k);
-        pto_doorbell_ring(owner_bell);
+        pto_notify(owner_bell);
     }
 }

@@ -32,7 +32,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "idle_wait.h"
+#include "event_count.h"
 #include "platform_limits.h"
 
 // Written by the scheduler thread that owns the worker (and by the host when
@@ -49,7 +49,7 @@ struct alignas(PLATFORM_CACHE_LINE) SchedulerLine {
     // Rung when this line changed. On the simulator the waiting worker also
     // writes the bell's sleeper count (only there: the device polls and
     // never parks, so its worker writes nothing on this line).
-    Doorbell bell;
+    EventCount bell;
 };
 
 // Written by the worker; read by the scheduler and, after a run, the host.
@@ -72,7 +72,7 @@ struct Handshake {
 
 // A doorbell on a cache line of its own (one per scheduler thread).
 struct alignas(PLATFORM_CACHE_LINE) PaddedDoorbell {
-    Doorbell bell;
+    EventCount bell;
 };
 
 static_assert(sizeof(SchedulerLine) == PLATFORM_CACHE_LINE, "one line per side");

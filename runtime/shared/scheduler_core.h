@@ -39,7 +39,7 @@
 #include "core_type.h"
 #include "device_log.h"
 #include "handshake.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "launch_stop.h"
 #include "platform_limits.h"
 #include "pto_status.h"
@@ -120,7 +120,7 @@ public:
     static constexpr uint64_t kMaxParkNs = 50'000'000;
 
     SchedulerCore(Policy& policy, const SchedulerSlice& slice, Handshake* mailboxes,
-                  int block_dim, Doorbell& bell)
+                  int block_dim, EventCount& bell)
         : p_(policy), slice_(slice), mailboxes_(mailboxes), block_dim_(block_dim), bell_(bell) {}
 
     int thread_index() const { return slice_.thread_index; }
@@ -135,7 +135,7 @@ public:
             s.owner_thread.store(slice_.thread_index, std::memory_order_relaxed);
             // Publishes owner_thread; pairs with the worker's acquire load of aicpu_ready.
             s.aicpu_ready.store(1, std::memory_order_release);
-            pto_doorbell_ring(&s.bell);
+            pto_notify(&s.bell);
         });
     }
 
@@ -144,7 +144,7 @@ public:
             SchedulerLine& s = mailboxes_[w].sched;
             // Pairs with the worker's acquire load of control in its wait loop.
             s.control.store(1, std::memory_order_release);
-            pto_doorbell_ring(&s.bell);
+            pto_notify(&s.bell);
         });
     }
 
@@ -169,7 +169,7 @@ public:
         // Publishes task/kernel/args; pairs with the worker's acquire load of
         // dispatch_seq.
         s.dispatch_seq.store(o.seq, std::memory_order_release);
-        pto_doorbell_ring(&s.bell);
+        pto_notify(&s.bell);
     }
 
     // Hands ready work to this thread's idle workers; true if any was handed.
@@ -265,7 +265,7 @@ public:
             // Sample the doorbell before looking: a change after this point
             // rings it, so the wait below cannot sleep through it, a stop
             // included.
-            uint32_t seq = bell_.seq.load(std::memory_order_seq_cst);
+            const WaitKey key = bell_.prepare_wait();
             if (stopped.load(std::memory_order_acquire) != 0) return 0;
             PassResult r = step();
             if (r.status < 0) return r.status;
@@ -275,7 +275,7 @@ public:
                     p_.disarm(slice_.thread_index);
                     armed_ = false;
                 }
-                backoff.reset();
+                pto_cancel_wait(&backoff);
                 continue;
             }
             if (!armed_) {
@@ -292,7 +292,7 @@ public:
                 return PTO_ERR_TIMEOUT;
             }
             uint64_t left = watch.remaining_ns(timeout);
-            pto_idle_wait(&bell_, seq, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
+            pto_commit_wait(&bell_, key, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
         }
     }
 
@@ -327,7 +327,7 @@ private:
     const SchedulerSlice& slice_;
     Handshake* mailboxes_;
     int block_dim_;
-    Doorbell& bell_;
+    EventCount& bell_;
     bool armed_ = false;
     uint32_t idle_types_ = 0;
     Worker workers_[PLATFORM_MAX_WORKERS];

@@ -2,7 +2,7 @@
 // mailbox, refreshing the line with dcci each round (device_cache.cpp), since
 // the AICPU writes it across the cache-coherence boundary.
 #include "aicore_qualifiers.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "time_source.h"
 
 namespace {
@@ -14,11 +14,11 @@ uint64_t pto_now_ns() {
     return get_sys_cnt() * kNsPerTick;
 }
 
-void pto_idle_wait(Doorbell*, uint32_t, IdleBackoff* backoff, uint64_t) {
+void pto_commit_wait(EventCount*, WaitKey, IdleBackoff* backoff, uint64_t) {
     ++backoff->rounds;
 }
 
 // The AICPU polls its workers' lines; a store from AICore into a doorbell
 // line other cores also write could be lost to their write-backs, so AICore
 // rings nothing.
-void pto_doorbell_ring(Doorbell*) {}
+void pto_notify(EventCount*) {}

@@ -1,6 +1,6 @@
 // The simulator's idle timings, set by the host before each launch in every
 // object that waits (sim_set_idle_tuning, exported by the AICPU and AICore
-// objects) and read by pto_idle_wait. Atomics: a launch on another thread
+// objects) and read by pto_commit_wait. Atomics: a launch on another thread
 // may set them while this one's threads wait (the values are the same).
 #pragma once
 

@@ -114,6 +114,25 @@ std::string text_of(const T& field) {
 
 }  // namespace
 
+template <typename Done>
+bool SimulatedDevice::await_change(std::unique_lock<std::mutex>& lock,
+                                   DeviceClock::time_point deadline, Done done) {
+    IdleBackoff backoff(WaiterRole::kHost);
+    for (;;) {
+        // Sampled with the lock held, before the check: a change made after
+        // the check is made under the lock too, after this sample, so its
+        // notify moves the count and the commit below returns.
+        const WaitKey key = changed_.prepare_wait();
+        if (done()) return true;
+        const DeviceClock::time_point now = DeviceClock::now();
+        if (now >= deadline) return false;
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+        lock.unlock();
+        pto_commit_wait(&changed_, key, &backoff, static_cast<uint64_t>(left.count()) + 1);
+        lock.lock();
+    }
+}
+
 struct SimulatedDevice::Process {
     uint64_t generation = 0;
     pid_t pid = 0;
@@ -201,7 +220,7 @@ int SimulatedDevice::ensure_running(char* message, size_t message_size) {
         DeviceDeath death;
         {
             std::unique_lock<std::mutex> lock(mutex_);
-            changed_.wait_for(lock, kGoneBound, [&] { return !old->alive; });
+            await_change(lock, DeviceClock::now() + kGoneBound, [&] { return !old->alive; });
             reported = old->death_reported;
             death = old->death;
         }
@@ -324,7 +343,8 @@ int SimulatedDevice::open_channels(Process& p, const DeviceArena& arena, char* m
 int SimulatedDevice::await_ready(const std::shared_ptr<Process>& p, const std::string& program,
                                  char* message, size_t message_size) {
     std::unique_lock<std::mutex> lock(mutex_);
-    bool settled = changed_.wait_for(lock, kStartBound, [&] { return p->got_ready || !p->alive; });
+    bool settled =
+        await_change(lock, DeviceClock::now() + kStartBound, [&] { return p->got_ready || !p->alive; });
     if (p->got_ready && p->ready.status == 0 && p->alive) {
         if (p->ready.protocol_version != kDeviceProtocolVersion) {
             p->death_reported = true;
@@ -501,7 +521,7 @@ void SimulatedDevice::deliver(const std::shared_ptr<Process>& p, ReceivedMessage
     if (m.header.type == static_cast<uint32_t>(DeviceReply::kReady)) {
         m.payload_as(&p->ready);
         p->got_ready = true;
-        changed_.notify_all();
+        pto_notify(&changed_);
         return;
     }
     auto it = pending_.find(m.header.id);
@@ -511,7 +531,7 @@ void SimulatedDevice::deliver(const std::shared_ptr<Process>& p, ReceivedMessage
     }
     it->second->reply = std::move(m);
     it->second->done = true;
-    changed_.notify_all();
+    pto_notify(&changed_);
 }
 
 void SimulatedDevice::ended(const std::shared_ptr<Process>& p, const std::string& cause) {
@@ -529,7 +549,7 @@ void SimulatedDevice::ended(const std::shared_ptr<Process>& p, const std::string
             p->death_reported = true;  // that request's caller reports it
         }
     }
-    changed_.notify_all();
+    pto_notify(&changed_);
 }
 
 int SimulatedDevice::send(DeviceRequest type, const void* payload, size_t bytes, const int* fds,
@@ -578,7 +598,7 @@ SimulatedDevice::Outcome SimulatedDevice::wait(const Ticket& ticket,
     auto it = pending_.find(ticket.id);
     if (it == pending_.end()) return Outcome::kLost;
     std::shared_ptr<Pending> pending = it->second;
-    changed_.wait_until(lock, deadline, [&] { return pending->done || pending->lost; });
+    await_change(lock, deadline, [&] { return pending->done || pending->lost; });
     if (pending->done) {
         *reply = std::move(pending->reply);
         pending_.erase(ticket.id);
@@ -648,7 +668,7 @@ void SimulatedDevice::reset(uint64_t generation, const std::string& why) {
         pidfd_kill(p->pidfd, p->pid);
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait_for(lock, kGoneBound, [&] { return !p->alive; });
+    await_change(lock, DeviceClock::now() + kGoneBound, [&] { return !p->alive; });
 }
 
 int SimulatedDevice::ensure_runtime(const RuntimeImage& image, char* message, size_t message_size) {
@@ -746,7 +766,7 @@ void SimulatedDevice::flush() {
         if (rc != 0) {
             auto it = pending_.find(out.ticket.id);
             if (it != pending_.end()) it->second->send_error = rc;
-            changed_.notify_all();
+            pto_notify(&changed_);
         }
     }
     flushing_ = false;
@@ -846,7 +866,7 @@ void SimulatedDevice::stop() {
     bool gone;
     {
         std::unique_lock<std::mutex> lock(mutex_);
-        gone = changed_.wait_for(lock, kQuitBound, [&] { return !p->alive; });
+        gone = await_change(lock, DeviceClock::now() + kQuitBound, [&] { return !p->alive; });
     }
     if (!gone) reset(p->generation, "the host is exiting");
 }

@@ -17,7 +17,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -31,6 +30,7 @@
 #include "device_arena.h"
 #include "device_channel.h"
 #include "device_images.h"
+#include "event_count.h"
 #include "sim_device_protocol.h"
 
 using DeviceClock = std::chrono::steady_clock;
@@ -145,11 +145,18 @@ private:
     void deliver(const std::shared_ptr<Process>& p, ReceivedMessage&& m);
     void ended(const std::shared_ptr<Process>& p, const std::string& cause);
     std::shared_ptr<Process> current_up();
+    // Waits, with `lock` held on entry and exit but released while waiting,
+    // until `done()` holds or `deadline` passes; returns done().
+    template <typename Done>
+    bool await_change(std::unique_lock<std::mutex>& lock, DeviceClock::time_point deadline, Done done);
 
     const int id_;
     std::mutex start_mutex_;  // one thread starts a process at a time
     std::mutex mutex_;        // everything below
-    std::condition_variable changed_;
+    // Notified after every change to the state below that a thread waits
+    // for (a reply, a process up or gone); the same event count the device's
+    // schedulers and workers wait on.
+    EventCount changed_;
     std::shared_ptr<Process> current_;
     uint64_t next_generation_ = 1;
     uint64_t next_request_ = 1;

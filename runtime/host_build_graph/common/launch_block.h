@@ -20,7 +20,7 @@
 
 #include "graph_image.h"
 #include "handshake.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "platform_limits.h"
 #include "ready_queue.h"
 
@@ -116,7 +116,7 @@ struct LaunchView {
         return ReadyQueue(&block->ready[q], graph.roots[q], graph.header->roots_of_type[q],
                           ready_slots[q]);
     }
-    Doorbell& scheduler_bell(int thread) const { return block->scheduler_bells[thread].bell; }
+    EventCount& scheduler_bell(int thread) const { return block->scheduler_bells[thread].bell; }
     int block_dim() const { return block->block_dim; }
     CoreType worker_core_type(int worker) const {
         return worker < block->block_dim ? CoreType::AIC : CoreType::AIV;

@@ -110,7 +110,7 @@ void HostLaunch::hold(std::shared_ptr<const void> keep_alive) {
 void HostLaunch::abort(int status) {
     LaunchBlock* b = view_.block;
     stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns}, status, 0);
-    for (int i = 0; i < b->aicpu_thread_num; ++i) pto_doorbell_ring(&view_.scheduler_bell(i));
+    for (int i = 0; i < b->aicpu_thread_num; ++i) pto_notify(&view_.scheduler_bell(i));
     stop_workers();
 }
 
@@ -119,7 +119,7 @@ void HostLaunch::stop_workers() {
         SchedulerLine& s = view_.mailboxes[w].sched;
         // Pairs with the worker's acquire load of control.
         s.control.store(1, std::memory_order_release);
-        pto_doorbell_ring(&s.bell);
+        pto_notify(&s.bell);
     }
 }
 

@@ -29,7 +29,7 @@
 #include "core_type.h"
 #include "device_log.h"
 #include "export.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator.h"
 #include "pto_status.h"
 #include "ring_layout.h"
@@ -101,7 +101,7 @@ public:
     }
     void ring_all() const {
         lifecycle::ring_schedulers(v_);
-        pto_doorbell_ring(&b_->orchestrator_bell.bell);
+        pto_notify(&b_->orchestrator_bell.bell);
     }
     void ring_others(int) const { lifecycle::ring_schedulers(v_); }
 
@@ -169,7 +169,7 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
     }
     SchedulerSlice slice = SchedulerSlice::of(index, schedulers, b->block_dim);
     RingPolicy policy(v);
-    Doorbell& bell = b->scheduler_bells[slice.thread_index].bell;
+    EventCount& bell = b->scheduler_bells[slice.thread_index].bell;
     RingPolicy::Core core(policy, slice, v.mailboxes(), b->block_dim, bell);
     core.start_discovery();
     if (threads == 1) {

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "device_log.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator_internal.h"
 #include "pto_status.h"
 #include "task_lifecycle.h"

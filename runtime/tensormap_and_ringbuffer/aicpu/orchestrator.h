@@ -43,7 +43,7 @@ public:
     // wait, and every few submissions, and waits on that scheduler's
     // doorbell (rung by its workers) instead of its own.
     using SchedulerStep = bool (*)(void* scheduler);
-    void set_scheduler_step(SchedulerStep step, void* scheduler, Doorbell* bell) {
+    void set_scheduler_step(SchedulerStep step, void* scheduler, EventCount* bell) {
         step_ = step;
         step_scheduler_ = scheduler;
         step_bell_ = bell;
@@ -192,10 +192,10 @@ private:
     uint64_t wait_ns_ = 0;  // time spent in waits, published at the end of run()
     SchedulerStep step_ = nullptr;
     void* step_scheduler_ = nullptr;
-    Doorbell* step_bell_ = nullptr;
+    EventCount* step_bell_ = nullptr;
     uint32_t since_step_ = 0;  // submissions since the last scheduler step
 
-    Doorbell& wait_bell() const {
+    EventCount& wait_bell() const {
         return step_bell_ != nullptr ? *step_bell_ : v_.block->orchestrator_bell.bell;
     }
     // Serialised: nothing runs until the orchestration returns, so a wait

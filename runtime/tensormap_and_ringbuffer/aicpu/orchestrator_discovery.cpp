@@ -2,7 +2,7 @@
 // accesses recorded in the tensor map, explicit edges), the references it
 // holds on memory owners, and its dependency entries on their lists.
 #include "device_log.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator.h"
 #include "orchestrator_internal.h"
 #include "orchestrator_wait_for_room.h"

@@ -2,7 +2,7 @@
 // its arguments in the heap, finding its producers, publishing it),
 // alloc_tensors, and scopes.
 #include "device_log.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator.h"
 #include "orchestrator_internal.h"
 #include "pto_status.h"

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "device_log.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator_internal.h"
 #include "pto_status.h"
 #include "task_lifecycle.h"
@@ -21,13 +21,13 @@ using namespace orch_detail;
 bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char* why) {
     TmLaunchBlock* b = v_.block;
     return_prepaid_refs();
-    Doorbell& bell = wait_bell();
+    EventCount& bell = wait_bell();
     IdleBackoff backoff(WaiterRole::kScheduler);
     TaskSlot& s = v_.slot(id);
     WaitClock clock{wait_ns_, pto_now_ns()};
     WaitAnnouncement waiting(b->orchestrator_waiting, OrchestratorWait::kTensorData);
     for (;;) {
-        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        const WaitKey key = bell.prepare_wait();
         if (!alive(id) || s.id != id ||
             s.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone)) {
             return true;
@@ -48,10 +48,10 @@ bool Orchestrator::wait_until_done(uint64_t id, uint64_t deadline_ns, const char
             return false;
         }
         if (run_scheduler_step()) {
-            backoff.reset();
+            pto_cancel_wait(&backoff);
             continue;
         }
-        pto_idle_wait(&bell, seq, &backoff, kMaxParkNs);
+        pto_commit_wait(&bell, key, &backoff, kMaxParkNs);
     }
 }
 

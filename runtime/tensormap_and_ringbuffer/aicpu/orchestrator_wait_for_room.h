@@ -2,7 +2,7 @@
 // (dependency pool, tensor map) instantiate with their own batch and room.
 #pragma once
 
-#include "idle_wait.h"
+#include "event_count.h"
 #include "orchestrator.h"
 #include "orchestrator_internal.h"
 
@@ -33,7 +33,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
         return batch_at == 0 ||
                b->last_alive[ring].value.load(std::memory_order_seq_cst) >= batch_at;
     };
-    Doorbell& bell = wait_bell();
+    EventCount& bell = wait_bell();
     const uint64_t entered = pto_now_ns();
     WaitClock clock{wait_ns_, entered};
     WaitAnnouncement waiting(b->orchestrator_waiting, OrchestratorWait::kRoom);
@@ -43,7 +43,7 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
     uint64_t since = entered;
     const uint64_t backstop = b->timeout_ns > 500'000'000ull ? b->timeout_ns : 500'000'000ull;
     for (;;) {
-        uint32_t seq = bell.seq.load(std::memory_order_seq_cst);
+        const WaitKey key = bell.prepare_wait();
         if (failed()) break;
         const bool room = has_room();
         if (room && batch_retired()) return true;
@@ -67,10 +67,10 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
             break;
         }
         if (run_scheduler_step()) {
-            backoff.reset();
+            pto_cancel_wait(&backoff);
             continue;
         }
-        pto_idle_wait(&bell, seq, &backoff, room ? kRoomSettleNs : kMaxParkNs);
+        pto_commit_wait(&bell, key, &backoff, room ? kRoomSettleNs : kMaxParkNs);
     }
     return false;
 }

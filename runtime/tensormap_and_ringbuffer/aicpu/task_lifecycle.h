@@ -31,7 +31,7 @@ inline TaskRecord* record_of(const TmView& v, uint64_t seq) {
 inline void ring_schedulers(const TmView& v) {
     int threads = v.block->aicpu_thread_num;
     int n = threads > 1 ? threads - 1 : 1;
-    for (int i = 0; i < n; ++i) pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
+    for (int i = 0; i < n; ++i) pto_notify(&v.block->scheduler_bells[i].bell);
 }
 
 // A scheduler's armed word: 0 while it works; while it idles, kArmed plus
@@ -59,7 +59,7 @@ inline void wake_idle_scheduler(const TmView& v, int core_type, int self) {
         if (i == self) continue;
         if ((v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) &
              armed_for(core_type)) != 0) {
-            pto_doorbell_ring(&v.block->scheduler_bells[i].bell);
+            pto_notify(&v.block->scheduler_bells[i].bell);
             return;
         }
     }
@@ -78,7 +78,7 @@ inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s) {
     stop_launch(LaunchStopFields{v.block->abort_status, v.block->stall_ns, v.block->stopped_ns},
                 PTO_ERR_SCHEDULER, 0);
     ring_schedulers(v);
-    pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+    pto_notify(&v.block->orchestrator_bell.bell);
 }
 
 // The task's pending count reached zero: queue it for its core type.
@@ -99,7 +99,7 @@ inline void wake_orchestrator(const TmView& v) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (v.block->orchestrator_waiting.load(std::memory_order_relaxed) ==
         static_cast<int32_t>(OrchestratorWait::kTensorData)) {
-        pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+        pto_notify(&v.block->orchestrator_bell.bell);
     }
 }
 
@@ -127,7 +127,7 @@ inline void advance_ring(const TmView& v, int ring) {
     // its load of last_alive after it: one of the two sees the other.
     if (moved) {
         uint64_t wanted = v.block->wake_at[ring].value.load(std::memory_order_seq_cst);
-        if (wanted != 0 && at + 1 >= wanted) pto_doorbell_ring(&v.block->orchestrator_bell.bell);
+        if (wanted != 0 && at + 1 >= wanted) pto_notify(&v.block->orchestrator_bell.bell);
     }
 }
 

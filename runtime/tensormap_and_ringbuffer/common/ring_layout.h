@@ -22,7 +22,7 @@
 #include <cstdint>
 
 #include "handshake.h"
-#include "idle_wait.h"
+#include "event_count.h"
 #include "platform_limits.h"
 #include "ready_queue.h"
 

@@ -190,8 +190,8 @@ void TmLaunch::hold(std::shared_ptr<const void> keep_alive) {
 void TmLaunch::abort(int status) {
     TmLaunchBlock* b = view_.block;
     stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns}, status, 0);
-    for (int i = 0; i < b->aicpu_thread_num; ++i) pto_doorbell_ring(&b->scheduler_bells[i].bell);
-    pto_doorbell_ring(&b->orchestrator_bell.bell);
+    for (int i = 0; i < b->aicpu_thread_num; ++i) pto_notify(&b->scheduler_bells[i].bell);
+    pto_notify(&b->orchestrator_bell.bell);
     stop_workers();
 }
 
@@ -200,7 +200,7 @@ void TmLaunch::stop_workers() {
     for (uint32_t w = 0; w < view_.block->worker_count; ++w) {
         // Pairs with the worker's acquire load of control.
         m[w].sched.control.store(1, std::memory_order_release);
-        pto_doorbell_ring(&m[w].sched.bell);
+        pto_notify(&m[w].sched.bell);
     }
 }
 

@@ -1,7 +1,7 @@
 // Waiting on the host and the AICPU of the device. AICore workers cannot
 // wake a sleeping AICPU thread, so the scheduler polls its workers'
 // mailboxes; it pauses the core briefly between rounds.
-#include "idle_wait.h"
+#include "event_count.h"
 
 namespace {
 
@@ -15,14 +15,16 @@ inline void cpu_relax() {
 
 }  // namespace
 
-void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint64_t) {
+void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64_t) {
     ++backoff->rounds;
     for (int i = 0; i < 64; ++i) {
-        if (bell->seq.load(std::memory_order_acquire) != observed) return;
+        // Pairs with pto_notify's fetch_add.
+        if (bell->seq.load(std::memory_order_acquire) != key.seq) return;
         cpu_relax();
     }
 }
 
-void pto_doorbell_ring(Doorbell* bell) {
-    bell->seq.fetch_add(1, std::memory_order_release);
+void pto_notify(EventCount* bell) {
+    // seq_cst: pairs with prepare_wait's load (see event_count.h).
+    bell->seq.fetch_add(1, std::memory_order_seq_cst);
 }

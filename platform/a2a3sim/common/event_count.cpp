@@ -11,7 +11,7 @@
 // Doorbells live in device memory, shared by the host and the device
 // process (the host rings them to stop a launch), so the futex calls are the
 // shared kind, keyed by the memory and not by the process.
-#include "idle_wait.h"
+#include "event_count.h"
 
 #include <linux/futex.h>
 #include <sched.h>
@@ -40,12 +40,28 @@ inline void cpu_relax() {
 #endif
 }
 
-uint32_t* futex_word(Doorbell* bell) {
+uint32_t* futex_word(EventCount* bell) {
     static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex needs a plain word");
     return reinterpret_cast<uint32_t*>(&bell->seq);
 }
 
 }  // namespace
+
+// The event count's unit test builds this file with PTO_EVENT_COUNT_TEST_POINTS
+// and widens the windows between its atomic steps at random, so its harness
+// explores the interleavings the protocol must survive; other builds have no
+// points.
+#ifdef PTO_EVENT_COUNT_TEST_POINTS
+void (*pto_event_count_test_point)() = nullptr;
+#define EVENT_COUNT_TEST_POINT()                                 \
+    do {                                                         \
+        if (pto_event_count_test_point != nullptr) pto_event_count_test_point(); \
+    } while (0)
+#else
+#define EVENT_COUNT_TEST_POINT() \
+    do {                         \
+    } while (0)
+#endif
 
 void sim_idle_tuning_store(const SimIdleTuning& tuning) {
     g_spin_ns.store(tuning.spin_ns, std::memory_order_relaxed);
@@ -59,12 +75,15 @@ SimIdleTuning sim_idle_tuning_load() {
                          g_worker_keep_ns.load(std::memory_order_relaxed)};
 }
 
-void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint64_t max_wait_ns) {
+void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64_t max_wait_ns) {
+    const uint32_t observed = key.seq;
     uint64_t now = pto_now_ns();
     if (backoff->rounds++ == 0) backoff->idle_since_ns = now;
     uint64_t idle = now - backoff->idle_since_ns;
     if (idle < g_spin_ns.load(std::memory_order_relaxed)) {
         for (uint32_t i = 0; i < kSpinChecks; ++i) {
+            // Pairs with pto_notify's fetch_add: the waiter's next check
+            // sees the state change made before it.
             if (bell->seq.load(std::memory_order_acquire) != observed) return;
             cpu_relax();
         }
@@ -77,26 +96,32 @@ void pto_idle_wait(Doorbell* bell, uint32_t observed, IdleBackoff* backoff, uint
         sched_yield();
         return;
     }
-    // seq_cst on both sides (here and in ring) orders "announce sleeper, then
-    // re-check seq" against "bump seq, then take the sleepers": one of the
-    // two always sees the other. The ring that wakes the sleepers zeroes the
-    // count, so the rings after it (until someone sleeps again) make no
-    // system call while the woken thread is still on its way to a core; a
-    // sleeper that leaves by its timeout leaves its count for the next ring
-    // to clear with one spare wake.
+    // seq_cst on both sides (here and in pto_notify) orders "announce
+    // sleeper, then re-check seq" against "bump seq, then read the sleepers":
+    // one of the two always sees the other. The count is of waiters between
+    // their announcement and their leaving, and only they change it: a
+    // notify that zeroed it could take the announcement of a waiter that
+    // had not parked yet (a notify of an earlier round, delayed), and the
+    // notify that waiter needs would then see no sleeper and make no call.
     bell->sleepers.fetch_add(1, std::memory_order_seq_cst);
+    EVENT_COUNT_TEST_POINT();
     if (bell->seq.load(std::memory_order_seq_cst) == observed) {
+        EVENT_COUNT_TEST_POINT();
         timespec ts;
         ts.tv_sec = static_cast<time_t>(max_wait_ns / 1'000'000'000ull);
         ts.tv_nsec = static_cast<long>(max_wait_ns % 1'000'000'000ull);
         syscall(SYS_futex, futex_word(bell), FUTEX_WAIT, observed, &ts, nullptr, 0);
     }
+    EVENT_COUNT_TEST_POINT();
+    bell->sleepers.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void pto_doorbell_ring(Doorbell* bell) {
+void pto_notify(EventCount* bell) {
+    // Pairs with prepare_wait's load and the parked waiter's re-check.
     bell->seq.fetch_add(1, std::memory_order_seq_cst);
-    if (bell->sleepers.load(std::memory_order_seq_cst) != 0 &&
-        bell->sleepers.exchange(0, std::memory_order_seq_cst) != 0) {
+    EVENT_COUNT_TEST_POINT();
+    if (bell->sleepers.load(std::memory_order_seq_cst) != 0) {
+        EVENT_COUNT_TEST_POINT();
         syscall(SYS_futex, futex_word(bell), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
     }
 }
