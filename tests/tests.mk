@@ -44,7 +44,7 @@ $(LAUNCH_BLOCK_TEST): tests/cpp/launch_block_test.cpp $(TEST_CMD)
 # form, which named them, are not read).
 TM_DIR := runtime/tensormap_and_ringbuffer
 TM_TEST_INCLUDES := -Itests/cpp -Iplatform/include/common -Iplatform/include/aicpu \
-	-Iplatform/a2a3sim/common -I$(TM_DIR)/common -I$(TM_DIR)/orchestration -I$(TM_DIR)/aicpu \
+	-Iplatform/a2a3sim/common -I$(TM_DIR)/common -I$(TM_DIR)/kernel -I$(TM_DIR)/orchestration -I$(TM_DIR)/aicpu \
 	-Iruntime/shared
 define multi_source_test
 	@mkdir -p $(@D)
@@ -275,6 +275,7 @@ ifeq ($(PTO_ISA_USABLE),yes)
 	$(Q)grep -q '/include/pto/pto-inst.hpp' $(BUILD_ROOT)/$(PLATFORM)/examples/matmul_example/kernels/1_kernel_matmul_f16.od \
 		&& echo "the PTO-ISA headers are dependencies of the kernels built from them" \
 		|| { echo "the PTO-ISA headers are not dependencies of matmul_example's kernels"; echo "0 passed, 1 failed"; exit 1; }
+	$(Q)sh tests/upstream/check_upstream_sources.sh "$(MAKE)" $(PTO_RUN)
 else
 	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),$(if $(wildcard ../shared/third_party/pto-isa/include/pto/.),PTO_ISA_ROOT is set empty,no PTO-ISA headers (../shared/third_party/pto-isa is not there))); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
 	@echo "0 passed, 0 failed"

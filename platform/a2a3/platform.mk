@@ -104,5 +104,6 @@ $$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,CCEC,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$$(CCEC) $$(KERNEL_CXXFLAGS) $(if $(filter aic,$(EX_KERNEL_$(1)_CORE)),$$(CCE_AIC_FLAGS),$$(CCE_AIV_FLAGS)) \
-		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) -MMD -MP -MF $$(@:.o=.od) -MT $$@ -o $$@ $$<
+		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) $$(addprefix -I,$$(EX_KERNEL_$(1)_INCLUDES)) \
+		-MMD -MP -MF $$(@:.o=.od) -MT $$@ -o $$@ $$<
 endef

@@ -106,12 +106,17 @@ PLATFORM_KERNEL_COMMAND = $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(PTO_CXX) $(PTO_KE
 # `pto-run --kernel-load text` loads, the device's way), and linked from it
 # into the shared object the simulator loads by default: one compile, so a
 # compile error shows once. $(1) = func_id.
+# Each kernel is built for its core type (__DAV_CUBE__ for AIC,
+# __DAV_VEC__ for AIV, as the device compiler defines them) with the
+# include folders its config adds (EX_KERNEL_<id>_INCLUDES).
 define platform_kernel_rule
 $$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	@mkdir -p $$(@D)
 	$$(call say,KERNEL,$$(EX_KERNEL_$(1)_SRC))
 	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX) $$(PTO_KERNEL_CXXFLAGS),$$(KERNEL_CXX) $$(KERNEL_CXXFLAGS)) \
-		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) $(if $(EX_KERNEL_$(1)_PTO),-MD,-MMD) -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
+		$(if $(filter aic,$(EX_KERNEL_$(1)_CORE)),-D__DAV_CUBE__,-D__DAV_VEC__) \
+		-I$$(dir $$(EX_KERNEL_$(1)_SRC)) $$(addprefix -I,$$(EX_KERNEL_$(1)_INCLUDES)) \
+		$(if $(EX_KERNEL_$(1)_PTO),-MD,-MMD) -MP -MF $$(@:.o=.od) -MT $$@ -c -o $$@ $$<
 	$$(Q)$$(call escape_depfile_colons,$$(@:.o=.od))
 
 $$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_OBJ)

@@ -19,11 +19,11 @@ tensormap_and_ringbuffer_HOST_DIRS := host
 tensormap_and_ringbuffer_AICPU_DIRS := aicpu
 tensormap_and_ringbuffer_AICORE_DIRS := aicore
 tensormap_and_ringbuffer_ORCH_DIRS :=
-tensormap_and_ringbuffer_HOST_INCLUDE_DIRS := orchestration common host ../shared
-tensormap_and_ringbuffer_AICPU_INCLUDE_DIRS := orchestration common aicpu ../shared
-tensormap_and_ringbuffer_AICORE_INCLUDE_DIRS := common ../shared
+tensormap_and_ringbuffer_HOST_INCLUDE_DIRS := orchestration common kernel host ../shared
+tensormap_and_ringbuffer_AICPU_INCLUDE_DIRS := orchestration common aicpu kernel ../shared
+tensormap_and_ringbuffer_AICORE_INCLUDE_DIRS := common kernel ../shared
 tensormap_and_ringbuffer_ORCH_INCLUDE_DIRS := orchestration
-tensormap_and_ringbuffer_KERNEL_INCLUDE_DIRS := orchestration
+tensormap_and_ringbuffer_KERNEL_INCLUDE_DIRS := orchestration kernel
 
 # What make check and make bench run for this runtime (the names are
 # explained in runtime/host_build_graph/runtime.mk). One AICPU thread

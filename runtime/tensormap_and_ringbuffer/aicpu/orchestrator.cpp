@@ -204,7 +204,7 @@ void Orchestrator::report_no_room(int ring, Room what, uint64_t need, const Task
 // retiring): the memory may already hold another task's data.
 bool Orchestrator::memory_gone(uint64_t owner, const char* what) {
     char who[64] = "";
-    if (current_ != PTO2_INVALID_TASK_ID) {
+    if (current_ != PTO2_INVALID_TASK_ID.raw) {
         std::snprintf(who, sizeof who, "task #%" PRIu64 " (func_id %d): ", next_seq_,
                       current_func_);
     }
@@ -219,7 +219,7 @@ bool Orchestrator::memory_gone(uint64_t owner, const char* what) {
 
 bool Orchestrator::outputs_held(uint64_t id) {
     if (failed()) return false;
-    if (id == PTO2_INVALID_TASK_ID || ring_of(id) >= kRingCount) return false;
+    if (id == PTO2_INVALID_TASK_ID.raw || ring_of(id) >= kRingCount) return false;
     const TaskSlot& s = v_.slot(id);
     if (alive(id) && s.id == id && s.refs.load(std::memory_order_acquire) > 0) return true;
     fatal(PTO2_ERROR_INVALID_ARGS,

@@ -185,7 +185,7 @@ private:
     SeenSlot* seen_;
     uint64_t seen_stamp_ = 0;
     uint64_t next_seq_ = 0;
-    uint64_t current_ = PTO2_INVALID_TASK_ID;  // task being submitted
+    uint64_t current_ = PTO2_INVALID_TASK_ID.raw;  // task being submitted
     int32_t current_func_ = -1;
     bool failed_ = false;
     int32_t log_level_ = PTO2_LOG_INFO;

@@ -49,7 +49,7 @@ int32_t op_failed(void* rt) {
     return self(rt)->failed() ? 1 : 0;
 }
 int32_t op_outputs_held(void* rt, PTO2TaskId id) {
-    return self(rt)->outputs_held(id) ? 1 : 0;
+    return self(rt)->outputs_held(id.raw) ? 1 : 0;
 }
 
 const PTO2RuntimeOps kOps = {

@@ -138,14 +138,14 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     if (TaskRecord* r = lifecycle::record_of(v_, next_seq_)) {
         r->fanin.store(static_cast<int32_t>(producer_count_), std::memory_order_relaxed);
     }
-    current_ = PTO2_INVALID_TASK_ID;
+    current_ = PTO2_INVALID_TASK_ID.raw;
     ++next_seq_;
     v_.block->seq_count.store(next_seq_, std::memory_order_release);
     // Even a task of a failing run is published: its slot is in the ring and
     // the scope ends it like any other (nothing more is dispatched).
     publish(a, true);
     if (failed()) return TaskOutputTensors();
-    return TaskOutputTensors(a.id, laid.copies, layout.output_count);
+    return TaskOutputTensors(PTO2TaskId{a.id}, laid.copies, layout.output_count);
 }
 
 // The kernel a submit names, checked against how it is submitted; null when
@@ -195,7 +195,8 @@ const KernelEntry* Orchestrator::checked_kernel(int32_t core_type, int32_t kerne
 }
 
 // Checks every tensor argument (regions[i] for those that exist) and sizes
-// the task's heap piece: its argument words, the descriptors they point at
+// the task's heap piece: its argument words (50 slots: tensors, scalars, and
+// the block context at 48 and 49), the descriptors they point at
 // (together what the kernel reads through its arguments, so one range from
 // the words covers them: a device worker invalidates its cache over it),
 // copies of the outputs' descriptors (what TaskOutputTensors hands back),
@@ -203,7 +204,6 @@ const KernelEntry* Orchestrator::checked_kernel(int32_t core_type, int32_t kerne
 bool Orchestrator::measure_arguments(int32_t kernel_id, const CoreTaskArgs& args,
                                      AccessRegion* regions, ArgumentLayout* layout) {
     const int tensors = args.tensor_count();
-    const int scalars = args.scalar_count();
     uint64_t outputs_bytes = 0;
     int output_count = 0;
     for (int i = 0; i < tensors; ++i) {
@@ -234,8 +234,12 @@ bool Orchestrator::measure_arguments(int32_t kernel_id, const CoreTaskArgs& args
         outputs_bytes += bytes;
         ++output_count;
     }
-    layout->words_bytes =
-        align_up(static_cast<uint64_t>(tensors + scalars) * sizeof(uint64_t), alignof(ChipTensor));
+    // Every kernel may read slots 48 and 49 (its block context), whatever
+    // its own argument count (at most 32 tensors and 16 scalars, below 48).
+    static_assert(PTO2_MAX_TENSOR_ARGS + PTO2_MAX_SCALAR_ARGS <= SPMD_LOCAL_CONTEXT_INDEX,
+                  "tensors and scalars stay below the context slots");
+    layout->words_bytes = align_up(static_cast<uint64_t>(PTO2_KERNEL_ARG_SLOTS) * sizeof(uint64_t),
+                                   alignof(ChipTensor));
     layout->desc_bytes = static_cast<uint64_t>(tensors) * sizeof(ChipTensor);
     const uint64_t copies_bytes = static_cast<uint64_t>(output_count) * sizeof(ChipTensor);
     layout->head_bytes =
@@ -277,6 +281,8 @@ Orchestrator::LaidOut Orchestrator::lay_out_arguments(const Allocation& a,
         laid.words[i] = reinterpret_cast<uint64_t>(&d);
     }
     for (int j = 0; j < args.scalar_count(); ++j) laid.words[tensors + j] = args.scalar_at(j);
+    laid.words[SPMD_LOCAL_CONTEXT_INDEX] = reinterpret_cast<uint64_t>(&v_.block->one_block);
+    laid.words[SPMD_GLOBAL_CONTEXT_INDEX] = reinterpret_cast<uint64_t>(&v_.block->first_lane);
     return laid;
 }
 
@@ -320,8 +326,8 @@ void Orchestrator::find_producers(const Allocation& a, const CoreTaskArgs& args,
         if (!discover(a.id, args.kind(i), descs[i], regions[i], manual)) break;
     }
     for (int d = 0; d < args.dependency_count() && !failed(); ++d) {
-        uint64_t dep = args.dependency(d);
-        if (dep == PTO2_INVALID_TASK_ID || ring_of(dep) >= kRingCount ||
+        const uint64_t dep = args.dependency(d).raw;
+        if (dep == PTO2_INVALID_TASK_ID.raw || ring_of(dep) >= kRingCount ||
             number_of(dep) >= next_[ring_of(dep)]) {
             fatal(PTO2_ERROR_INVALID_ARGS,
                   "task #%" PRIu64
@@ -383,9 +389,9 @@ TaskOutputTensors Orchestrator::alloc(const TensorCreateInfo* infos, int32_t cou
         }
         at += align_up(n * es, kHeapAlign);
     }
-    current_ = PTO2_INVALID_TASK_ID;
+    current_ = PTO2_INVALID_TASK_ID.raw;
     publish(a, false);
-    return TaskOutputTensors(a.id, copies, count);
+    return TaskOutputTensors(PTO2TaskId{a.id}, copies, count);
 }
 
 // ---- scopes ------------------------------------------------------------------

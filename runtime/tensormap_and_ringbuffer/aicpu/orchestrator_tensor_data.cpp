@@ -84,7 +84,7 @@ int32_t Orchestrator::wait_for_accesses(const ChipTensor& t, uint64_t element, b
     ++seen_stamp_;
     producer_count_ = 0;
     uint64_t saved_current = current_;
-    current_ = PTO2_INVALID_TASK_ID;
+    current_ = PTO2_INVALID_TASK_ID.raw;
     if (t.owner_task != 0) note_producer(t.owner_task - 1, false);
     const uint64_t key = map_key(t, &r);
     map_.visit(key, r, include_reads, [&](uint64_t task) {

@@ -24,6 +24,7 @@
 #include "handshake.h"
 #include "event_count.h"
 #include "platform_limits.h"
+#include "spmd_context.h"
 #include "ready_queue.h"
 
 constexpr uint64_t kTmLaunchMagic = 0x5054'4f54'4d52'4231ull;  // "PTOTMRB1"
@@ -175,6 +176,10 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint64_t scope_tasks_offset;
     uint64_t producers_offset;  // uint64_t[producer_capacity]
     uint64_t seen_offset;       // SeenSlot[2 * producer_capacity]
+    // The block context of a one-block task: what argument slots 48 and 49
+    // of every task point at (spmd_context.h).
+    LocalContext one_block;
+    GlobalContext first_lane;
 
     // Shared counters, each on a line of its own.
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> next_thread;

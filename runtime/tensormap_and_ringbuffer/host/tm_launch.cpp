@@ -101,6 +101,8 @@ void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& siz
                   const std::string& entry_name) {
     b->magic = kTmLaunchMagic;
     b->total_bytes = l.bytes;
+    b->one_block = LocalContext{};
+    b->first_lane = GlobalContext{};
     b->timeout_ns = settings.timeout_ns;
     b->aicpu_thread_num = settings.aicpu_thread_num;
     b->block_dim = settings.block_dim;

@@ -44,9 +44,19 @@ struct PTO2OrchestrationConfig {
     int expected_arg_count;  // tensors + scalars the entry expects; < 0: any
 };
 
-// A task's id: its ring in the top byte, its number in that ring below.
-using PTO2TaskId = uint64_t;
-constexpr PTO2TaskId PTO2_INVALID_TASK_ID = ~0ull;
+// A task's id (upstream's class): its ring in the top byte, its number in
+// that ring below. Eight bytes, passed like a uint64_t.
+struct PTO2TaskId {
+    uint64_t raw = ~0ull;
+    static constexpr PTO2TaskId invalid() { return PTO2TaskId{~0ull}; }
+    constexpr bool is_valid() const { return raw != ~0ull; }
+    constexpr bool is_invalid() const { return raw == ~0ull; }
+    constexpr uint32_t ring() const { return static_cast<uint32_t>(raw >> 56); }
+    constexpr uint64_t local() const { return raw & ((1ull << 56) - 1); }
+    friend constexpr bool operator==(PTO2TaskId a, PTO2TaskId b) { return a.raw == b.raw; }
+    friend constexpr bool operator!=(PTO2TaskId a, PTO2TaskId b) { return a.raw != b.raw; }
+};
+constexpr PTO2TaskId PTO2_INVALID_TASK_ID = PTO2TaskId::invalid();
 
 // ---- the host's arguments ------------------------------------------------
 
@@ -185,11 +195,27 @@ public:
     const TensorCreateInfo& create_info(int i) const { return create_[i].info; }
     uint64_t scalar_at(int i) const { return scalars_[i]; }
     PTO2TaskId dependency(int i) const { return deps_[i]; }
+    // Upstream's accessor: the i-th tensor argument, as added.
+    class TensorRef {
+    public:
+        TensorRef(const ChipTensor* t, const TensorCreateInfo* info) : t_(t), info_(info) {}
+        // The descriptor of a tensor added as input, output or inout.
+        const ChipTensor& ref() const { return *t_; }
+        // What a new output (add_output(TensorCreateInfo)) was made from.
+        const TensorCreateInfo& create_info() const { return *info_; }
+
+    private:
+        const ChipTensor* t_;
+        const TensorCreateInfo* info_;
+    };
+    TensorRef tensor(int i) const { return TensorRef(&tensors_[i], &create_[i].info); }
     // Bit 0: tensor after a scalar; 1: too many tensors; 2: too many scalars;
     // 3: too many explicit dependencies.
     uint32_t mistakes() const { return mistakes_; }
 
 private:
+    template <int N>
+    friend class CoreTaskArgsWithDeps;
     CoreTaskArgs& add(PTO2ArgKind kind, const ChipTensor& t) {
         if (!room_for_tensor()) return *this;
         tensors_[tensor_count_] = t;
@@ -233,7 +259,7 @@ public:
         : id_(id), outputs_(outputs), count_(count) {}
     PTO2TaskId task_id() const { return id_; }
     int size() const { return count_; }
-    bool valid() const { return id_ != PTO2_INVALID_TASK_ID; }
+    bool valid() const { return id_.is_valid(); }
     // The i-th OUTPUT. An empty descriptor after a failed submit (the run is
     // stopping), and after the task has retired (its scope ended and no task
     // holds its memory: the descriptors went with it), which is also reported
@@ -401,3 +427,90 @@ public:
 #define PTO2_SCOPE_CONCAT(a, b) PTO2_SCOPE_CONCAT2(a, b)
 #define PTO2_SCOPE(...) \
     if (PTO2ScopeGuard PTO2_SCOPE_CONCAT(pto2_scope_, __COUNTER__){__VA_ARGS__}; true)
+// Upstream's block form: a guard that lasts to the end of the enclosing
+// block, e.g. `PTO2_SCOPE_GUARD();` or `PTO2_SCOPE_GUARD(PTO2ScopeMode::MANUAL);`.
+#define PTO2_SCOPE_GUARD(...) \
+    PTO2ScopeGuard PTO2_SCOPE_CONCAT(pto2_scope_guard_, __COUNTER__) { __VA_ARGS__ }
+
+// The explicit pair; every rt_scope_begin needs its rt_scope_end.
+inline void rt_scope_begin(PTO2ScopeMode mode = PTO2ScopeMode::AUTO) {
+    if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
+}
+inline void rt_scope_end() {
+    if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_end(pto2_tls_runtime);
+}
+
+// True once the run failed (a fatal report, a refused submit): every later
+// rt_* call returns at once with empty results.
+inline bool rt_is_fatal() {
+    return rt_failed();
+}
+
+// A descriptor of host-given memory at `addr`: dense, whole buffer, owned by
+// no task (upstream's signature; `version` is accepted and unused here).
+template <typename S>
+inline ChipTensor make_tensor_external(void* addr, const S* shapes, uint32_t ndims,
+                                       DataType dtype = DataType::FLOAT32, bool manual_dep = false,
+                                       int32_t version = 0) {
+    (void)version;
+    uint64_t dims[PTO2_MAX_TENSOR_DIMS] = {};
+    for (uint32_t i = 0; i < ndims && i < PTO2_MAX_TENSOR_DIMS; ++i)
+        dims[i] = static_cast<uint64_t>(shapes[i]);
+    ChipTensor t = make_chip_tensor(reinterpret_cast<uint64_t>(addr), dims,
+                                    ndims < PTO2_MAX_TENSOR_DIMS ? ndims : PTO2_MAX_TENSOR_DIMS,
+                                    dtype);
+    t.manual_dep = manual_dep ? 1 : 0;
+    return t;
+}
+
+// CoreTaskArgs with up to N explicit dependencies added one at a time
+// (upstream's convenience form): add_dep(ids...) makes the task wait for
+// each; add_dep_wait(ids...) the same (here every explicit edge both orders
+// and keeps the producer's memory for the task). More than N is refused at
+// submit with INVALID_ARGS.
+template <int N = PTO2_MAX_EXPLICIT_DEPS>
+class CoreTaskArgsWithDeps : private CoreTaskArgs {
+    static_assert(N >= 1 && N <= PTO2_MAX_EXPLICIT_DEPS,
+                  "CoreTaskArgsWithDeps holds 1..16 dependencies");
+
+public:
+    using CoreTaskArgs::add_inout;
+    using CoreTaskArgs::add_input;
+    using CoreTaskArgs::add_no_dep;
+    using CoreTaskArgs::add_output;
+    using CoreTaskArgs::add_scalar;
+    using CoreTaskArgs::mistakes;
+    using CoreTaskArgs::tensor;
+
+    template <typename... Ids>
+    CoreTaskArgsWithDeps& add_dep(Ids... ids) {
+        (add_one(ids), ...);
+        return *this;
+    }
+    template <typename... Ids>
+    CoreTaskArgsWithDeps& add_dep_wait(Ids... ids) {
+        return add_dep(ids...);
+    }
+    void reset() { *this = CoreTaskArgsWithDeps(); }
+    // What the submit calls take.
+    const CoreTaskArgs& args() const { return *this; }
+
+private:
+    void add_one(PTO2TaskId id) {
+        if (dependency_count() >= N) {
+            note(3);
+            return;
+        }
+        add_dependency(id);
+    }
+};
+
+template <int N>
+inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgsWithDeps<N>& args) {
+    return rt_submit_aic_task(kernel_id, args.args());
+}
+template <int N>
+inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArgsWithDeps<N>& args) {
+    return rt_submit_aiv_task(kernel_id, args.args());
+}
+

@@ -111,9 +111,12 @@ struct alignas(64) ChipTensor {
         }
         return true;
     }
+    // The view's first element as T*. start_offset counts elements of the
+    // tensor's dtype: data_as<void>() (and any T of another size) steps over
+    // start_offset * element_size() bytes, never start_offset bytes.
     template <typename T>
     T* data_as() const {
-        return reinterpret_cast<T*>(buffer.addr) + start_offset;
+        return reinterpret_cast<T*>(buffer.addr + start_offset * element_size());
     }
 
     // A sub-box of this view: same strides, `shapes` elements per dimension
@@ -207,4 +210,23 @@ inline ChipTensor make_chip_tensor(uint64_t addr, const uint64_t* shapes, uint32
     t.buffer.addr = addr;
     t.buffer.size = static_cast<uint64_t>(stride) * get_element_size(dtype);
     return t;
+}
+
+// A scalar argument word as a T and back, bit for bit (upstream's names).
+// to_u64 zero-extends: an int32_t -1 becomes 0x00000000FFFFFFFF and a float
+// its bit pattern in the low 32 bits.
+template <typename T>
+inline T from_u64(uint64_t word) {
+    static_assert(sizeof(T) <= sizeof(uint64_t), "a scalar argument is at most 64 bits");
+    T value;
+    __builtin_memcpy(&value, &word, sizeof(T));  // inlined: kernels call no library
+    return value;
+}
+
+template <typename T>
+inline uint64_t to_u64(T value) {
+    static_assert(sizeof(T) <= sizeof(uint64_t), "a scalar argument is at most 64 bits");
+    uint64_t word = 0;
+    __builtin_memcpy(&word, &value, sizeof(T));
+    return word;
 }
