@@ -67,6 +67,12 @@ def load_module(path: Path, name: str):
     sys.path.insert(0, str(path.parent))
     previous = signal.signal(signal.SIGALRM, _out_of_time)
     signal.alarm(CONFIG_SECONDS)
+    # What the config prints goes to the user (stderr), never into this
+    # tool's stdout, which make reads as values (the runtime's name): at the
+    # descriptor, so output from C code or a child process goes there too.
+    sys.stdout.flush()
+    saved_stdout = os.dup(1)
+    os.dup2(2, 1)
     try:
         spec.loader.exec_module(module)
     except SystemExit as exc:  # sys.exit is no Exception
@@ -79,6 +85,9 @@ def load_module(path: Path, name: str):
     except Exception as exc:  # the user's code: report whatever it raised
         raise ConfigError(f"{path}: failed to load: {type(exc).__name__}: {exc}") from exc
     finally:
+        sys.stdout.flush()
+        os.dup2(saved_stdout, 1)
+        os.close(saved_stdout)
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         sys.path.pop(0)

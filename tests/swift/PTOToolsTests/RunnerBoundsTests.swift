@@ -136,6 +136,25 @@ final class RunnerBoundsTests: XCTestCase {
         XCTAssertTrue(endless.stderr.contains("kernel_config.py: still running after 2 s"), endless.stderr)
     }
 
+    func testKernelConfigOutputReachesTheUserNeverTheBuildsVariables() throws {
+        let dir = try Project.copyExample("vector_example", as: "printing_config")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/kernels/kernel_config.py"
+        let original = try String(contentsOfFile: config, encoding: .utf8)
+        // From Python and from a child process writing to descriptor 1.
+        try ("import os\nprint('config says hello')\nos.system('echo child says hello')\n" + original)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try runCommand(
+            "/usr/bin/env", ["make", "-C", Project.root, "--no-print-directory", "run", "EXAMPLE=" + dir,
+                             "PTO_RUN_FLAGS=--case 2 --quiet"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(r.stdout.contains("PASS printing_config case 2"), r.combined)
+        XCTAssertFalse(r.combined.contains("is not a runtime"), r.combined)
+        XCTAssertTrue(r.stderr.contains("config says hello"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("child says hello"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("says hello"), r.stdout)
+    }
+
     func testPathsWithShellOrMakeSyntaxAreRefusedNamingTheCharacter() throws {
         for (name, what) in [("has#hash", "'#'"), ("has'quote", "a quote (')"), ("has$dollar", "'$'")] {
             let dir = try Project.copyExample("vector_example", as: name)
