@@ -316,8 +316,11 @@ EX_ABS := $(abspath $(EXAMPLE_DIR))
 ifeq ($(wildcard $(EX_ABS)/.),)
 $(error example '$(EXAMPLE)' not found: there is no folder kernels/$(EXAMPLE) nor $(EX_ABS); give a name under kernels/ or a path to an example folder)
 endif
-ifeq ($(wildcard $(EX_ABS)/kernels/kernel_config.py),)
-$(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py); an example needs it, see docs/guide/writing-an-example.md)
+# What describes the example: its kernels/kernel_config.py, or an upstream
+# scene test's test_*.py (tools/example_config.py reads either).
+EX_CONFIG_FILE := $(or $(wildcard $(EX_ABS)/kernels/kernel_config.py),$(wildcard $(EX_ABS)/test_*.py))
+ifeq ($(EX_CONFIG_FILE),)
+$(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py) and no test_*.py; an example needs one of them, see docs/guide/writing-an-example.md and docs/guide/upstream-scene-tests.md)
 endif
 # Examples outside kernels/ get the path's checksum in their build folder so
 # two folders with the same name never share outputs.
@@ -339,7 +342,7 @@ EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
 
 # kernel_config.py -> make fragment + artifacts manifest, regenerated when the
 # config (or the tool that reads it) changes.
-$(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(DEPS_STAMP)
+$(EX_FRAGMENT): $(EX_CONFIG_FILE) tools/example_config.py tools/scene_golden.py | $(DEPS_STAMP)
 	$(call say,CONFIG,$<)
 	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --runtimes '$(RUNTIMES)' --arguments $(or $($(RUNTIME)_ARGUMENTS),words) \
@@ -347,7 +350,7 @@ $(EX_FRAGMENT): $(EX_ABS)/kernels/kernel_config.py tools/example_config.py | $(D
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
 		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB)) \
 		--kernel-source $(KERNEL_SOURCE) --pto-isa $(if $(PTO_ISA_USABLE),yes,no)
-	$(Q)test -f $@ || { echo "error: $(EX_ABS)/kernels/kernel_config.py ended the config step before it finished (does it call os._exit()?); kernel_config.py must only define ORCHESTRATION and KERNELS" >&2; exit 2; }
+	$(Q)test -f $@ || { echo "error: $(EX_CONFIG_FILE) ended the config step before it finished (does it call os._exit()?); kernel_config.py must only define ORCHESTRATION and KERNELS" >&2; exit 2; }
 $(EX_ARTIFACTS): $(EX_FRAGMENT)
 include $(EX_FRAGMENT)
 

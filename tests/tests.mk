@@ -275,7 +275,7 @@ ifeq ($(PTO_ISA_USABLE),yes)
 	$(Q)grep -q '/include/pto/pto-inst.hpp' $(BUILD_ROOT)/$(PLATFORM)/examples/matmul_example/kernels/1_kernel_matmul_f16.od \
 		&& echo "the PTO-ISA headers are dependencies of the kernels built from them" \
 		|| { echo "the PTO-ISA headers are not dependencies of matmul_example's kernels"; echo "0 passed, 1 failed"; exit 1; }
-	$(Q)sh tests/upstream/check_upstream_sources.sh "$(MAKE)" $(PTO_RUN)
+	$(Q)sh tests/upstream/check_upstream_sources.sh "$(MAKE)"
 else
 	@echo "PTO-ISA tests skipped: $(if $(PTO_ISA_ROOT),$(if $(PTO_CXX),PTO_ISA_ROOT=$(PTO_ISA_ROOT) has no include/pto,no C++23 compiler found (install clang++ or set PTO_CXX)),$(if $(wildcard ../shared/third_party/pto-isa/include/pto/.),PTO_ISA_ROOT is set empty,no PTO-ISA headers (../shared/third_party/pto-isa is not there))); set PTO_ISA_ROOT to a PTO-ISA checkout to run them"
 	@echo "0 passed, 0 failed"
@@ -288,6 +288,13 @@ check-runtime-suites: $(DEPS_STAMP) swift-tools
 	$(Q)set -e; $(foreach r,$(RUNTIMES),$(if $($(r)_CHECK_SCRIPT),\
 		echo "== $(r): its own suite ($($(r)_CHECK_SCRIPT))"; \
 		sh $($(r)_CHECK_SCRIPT) "$(MAKE)" $(PTO_RUN) $(addprefix kernels/,$($(r)_EXAMPLES));))
+
+# Upstream scene tests (test_*.py) from ../shared, through pto-run, make run,
+# python test_x.py and pytest; cluster-model folders naming their feature;
+# bad scene tests (tests/upstream/).
+.PHONY: check-scene-tests
+check-scene-tests: $(DEPS_STAMP) swift-tools
+	$(Q)sh tests/upstream/check_scene_tests.sh "$(MAKE)" $(PTO_RUN)
 
 # A runtime is a folder: a third one (tests/fixtures/third_runtime/) added to
 # a copy of the tree, built, run against its golden, checked to be the
@@ -385,7 +392,9 @@ check-a2a3:
 	@echo "== a2a3: command lines against a toolkit folder (dry run)"
 	$(Q)set -e; $(foreach r,$(RUNTIMES),$(if $($(r)_A2A3_EXAMPLE),\
 		sh tests/a2a3/check_dry_run.sh "$(MAKE)" $($(r)_A2A3_EXPECTED) $($(r)_A2A3_EXAMPLE);))
-	@echo "3 passed, 0 failed"
+	@echo "== a2a3: upstream scene tests that run on the device only (dry run)"
+	$(Q)sh tests/a2a3/check_scene_dry_run.sh "$(MAKE)"
+	@echo "4 passed, 0 failed"
 
 .PHONY: check-a2a3-compile
 check-a2a3-compile:
@@ -414,7 +423,7 @@ runtimes:
 CHECK_DIR := $(BUILD_ROOT)/check
 # Longest first: with as many suites at once as there are cores, the order
 # decides how well they pack.
-CHECK_SUITES := swift tsan-cpp asan-cpp tsan-examples asan-examples examples runtime-suites third-runtime pto-isa cpp fuzz a2a3 bench docs incremental
+CHECK_SUITES := scene-tests swift tsan-cpp asan-cpp tsan-examples asan-examples examples runtime-suites third-runtime pto-isa cpp fuzz a2a3 bench docs incremental
 check_stamp = $(CHECK_DIR)/$(1).done
 CHECK_STAMPS := $(foreach s,$(CHECK_SUITES),$(call check_stamp,$(s)))
 
@@ -430,7 +439,7 @@ $(CHECK_DIR)/tools.done: | $(DEPS_STAMP)
 
 $(call check_stamp,cpp) $(call check_stamp,bench): $(CHECK_DIR)/cpp-binaries.done
 $(call check_stamp,examples) $(call check_stamp,swift) $(call check_stamp,pto-isa) $(call check_stamp,runtime-suites) \
-	$(call check_stamp,third-runtime) $(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
+	$(call check_stamp,third-runtime) $(call check_stamp,scene-tests) $(call check_stamp,docs): $(CHECK_DIR)/runtime-libs.done \
 	$(CHECK_DIR)/tools.done
 # The sanitizer examples run on what the sanitizer's C++ suite built.
 $(call check_stamp,asan-examples): $(CHECK_DIR)/tools.done $(call check_stamp,asan-cpp)

@@ -125,11 +125,94 @@ def source_key(config_path: Path, where: str, kernel: dict, platform: str, choic
     return "source" if pto_isa and uses_pto_isa(device) else "sim_source"
 
 
+def is_scene_test(example_dir: Path) -> bool:
+    """An upstream scene-test folder: a test_*.py and no kernel_config.py."""
+    return (not (example_dir / "kernels" / "kernel_config.py").is_file()
+            and any(example_dir.glob("test_*.py")))
+
+
+SCENE_RUNTIME = re.compile(r'@scene_test\s*\([^)]*runtime\s*=\s*["\']([A-Za-z0-9_]+)["\']')
+# A scene test's geometry: upstream's simulator runs 8 clusters; of its
+# default 4 AICPU threads this runtime needs the schedulers to divide the
+# clusters, so 3 (one orchestrator, two schedulers of 4 clusters each).
+SCENE_BLOCK_DIM = 8
+SCENE_AICPU_THREADS = 3
+
+
+def scene_runtime_of(test_file: Path) -> str:
+    """The runtime a scene test names, read from its text (no import: make
+    asks on every call, and the test imports torch)."""
+    found = SCENE_RUNTIME.search(test_file.read_text(errors="replace"))
+    return found.group(1) if found else ""
+
+
+def include_dirs(test_file: Path, where: str, incore: dict) -> list:
+    """extra_include_dirs: $VARs expanded, relative paths the test's,
+    folders that do not exist dropped; none left is an error."""
+    given = incore.get("extra_include_dirs")
+    if not given:
+        return []
+    kept = []
+    for d in given:
+        path = Path(os.path.expandvars(str(d)))
+        path = path if path.is_absolute() else test_file.parent / path
+        if path.is_dir():
+            kept.append(str(path.resolve()))
+    if not kept:
+        raise ConfigError(f"{test_file}: {where} extra_include_dirs {given!r}: none of the folders "
+                          "exists")
+    return kept
+
+
+def read_scene_config(example_dir: Path, runtimes=None):
+    """ORCHESTRATION and KERNELS from a scene test's CALLABLE."""
+    import scene_golden
+
+    try:
+        test_file = scene_golden.the_test_file(example_dir)
+        module = scene_golden.load(test_file)
+    except scene_golden.SceneError as exc:
+        raise ConfigError(str(exc)) from exc
+    from simpler_setup import cases as scene_cases
+
+    classes = scene_cases.scene_classes(module)
+    if not classes:
+        raise ConfigError(f"{test_file}: no class marked with @scene_test(level=..., runtime=...)")
+    callables = {repr(c.CALLABLE) for c in classes}
+    if len(callables) > 1:
+        raise ConfigError(f"{test_file}: its classes have different CALLABLEs; one folder builds "
+                          "one callable here")
+    spec, runtime = classes[0].CALLABLE, classes[0]._st_runtime
+    if runtimes and runtime not in runtimes:
+        raise ConfigError(f"{test_file}: @scene_test runtime {runtime!r} is not a runtime of this "
+                          f"tree; choose one of {', '.join(runtimes)}")
+    orch = spec["orchestration"]
+    kernels = []
+    for index, incore in enumerate(spec["incores"]):
+        source = Path(incore["source"])
+        where = f"CALLABLE['incores'][{index}]"
+        if not source.is_file():
+            raise ConfigError(f"{test_file}: {where} source {source}: file not found")
+        kernels.append({"func_id": incore["func_id"], "source": str(source),
+                        "core_type": incore["core_type"],
+                        "name": re.sub(r"[^A-Za-z0-9_]", "_", source.stem),
+                        "pto_isa": uses_pto_isa(source),
+                        "includes": include_dirs(test_file, where, incore)})
+    orch_source = Path(orch["source"])
+    if not orch_source.is_file():
+        raise ConfigError(f"{test_file}: CALLABLE['orchestration'] source {orch_source}: file not found")
+    rt_config = {"runtime": runtime, "aicpu_thread_num": SCENE_AICPU_THREADS,
+                 "block_dim": SCENE_BLOCK_DIM}
+    return test_file, orch_source, str(orch["function_name"]), kernels, rt_config
+
+
 def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
                 pto_isa: bool = False, runtimes=None):
     config_path = example_dir / "kernels" / "kernel_config.py"
     if not example_dir.is_dir():
         raise ConfigError(f"{example_dir}: example folder not found")
+    if is_scene_test(example_dir):
+        return read_scene_config(example_dir, runtimes)
     if not config_path.is_file():
         raise ConfigError(f"{config_path}: missing; an example needs kernels/kernel_config.py "
                           "defining ORCHESTRATION and KERNELS")
@@ -262,7 +345,8 @@ def make_fragment(args) -> None:
                   f"EX_KERNEL_{fid}_CORE := {k['core_type']}",
                   f"EX_KERNEL_{fid}_PTO := {1 if k['pto_isa'] else ''}",
                   f"EX_KERNEL_{fid}_OUT := {out}",
-                  f"EX_KERNEL_{fid}_OBJ := {obj}"]
+                  f"EX_KERNEL_{fid}_OBJ := {obj}",
+                  f"EX_KERNEL_{fid}_INCLUDES := {' '.join(k.get('includes', []))}"]
         manifest_kernels.append({"func_id": fid, "core_type": k["core_type"],
                                  "source": k["source"], "binary": str(out), "object": str(obj),
                                  "pto_isa": k["pto_isa"]})
@@ -319,6 +403,10 @@ def main() -> int:
     try:
         if args.command == "runtime-of":
             folder = Path(args.example).resolve()
+            if is_scene_test(folder):
+                tests = sorted(folder.glob("test_*.py"))
+                print(scene_runtime_of(tests[0]) if len(tests) == 1 else "")
+                return 0
             module = load_module(folder / "kernels" / "kernel_config.py", "pto_kernel_config")
             print(runtime_config(folder / "kernels" / "kernel_config.py", module).get("runtime", ""))
             return 0

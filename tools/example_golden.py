@@ -421,8 +421,33 @@ def prepare_case(path: Path, module, index: int, case_name, params, out_dir: Pat
             "tensors": entries}
 
 
+def prepare_scene_test(args, example_dir: Path) -> None:
+    """A folder with a test_*.py and no golden.py: upstream's scene test."""
+    import scene_golden
+
+    out_dir = Path(args.out)
+    try:
+        manifest = scene_golden.prepare(example_dir, out_dir, args.platform, args.case or [],
+                                        args.manual, save)
+    except scene_golden.SceneError as exc:
+        raise GoldenError(str(exc)) from exc
+    except _OutOfTime as exc:
+        raise GoldenError(f"{example_dir}: the golden step was still running when its bound of "
+                          f"{_bound[0]} s ran out (an endless loop?); pto-run --golden-timeout "
+                          "SECONDS raises the bound") from exc
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str,
+                                                      allow_nan=False))
+
+
 def prepare(args) -> None:
     example_dir = Path(args.example).resolve()
+    if not (example_dir / "golden.py").is_file() and any(example_dir.glob("test_*.py")):
+        prepare_scene_test(args, example_dir)
+        return
+    if args.case and len(args.case) > 1:
+        raise GoldenError(f"{example_dir / 'golden.py'}: --case is given {len(args.case)} times; "
+                          "a golden.py example takes one (an index or a name of ALL_CASES)")
+    args.case = args.case[0] if args.case else None
     path, module = load_golden(example_dir)
     cases_defined = cases_of(path, module)
     rtol, atol = tolerance(path, module, "RTOL"), tolerance(path, module, "ATOL")
@@ -444,11 +469,43 @@ def prepare(args) -> None:
                                                       allow_nan=False))
 
 
+def compare_main(argv) -> int:
+    """`example_golden.py compare FOLDER --state FILE NAME=ACTUAL.npy...`: a
+    scene test's own compare_outputs on a case's outputs. Exit 0 passed, 1
+    mismatch (its message on stdout), 2 error."""
+    import scene_golden
+
+    parser = argparse.ArgumentParser(prog="example_golden.py compare")
+    parser.add_argument("example")
+    parser.add_argument("--state", required=True)
+    parser.add_argument("actual", nargs="*", help="NAME=PATH of each output the device wrote")
+    args = parser.parse_intermixed_args(argv)
+    die_with_parent()
+    actual = dict(item.split("=", 1) for item in args.actual)
+    try:
+        message = scene_golden.compare(Path(args.example).resolve(), Path(args.state), actual)
+    except scene_golden.SceneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if message:
+        print(message)
+        return 1
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "compare":
+        return compare_main(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("example", help="example folder holding golden.py")
     parser.add_argument("--out", required=True, help="folder for the .npy files and manifest")
-    parser.add_argument("--case", help="only this case: an index, or a name of ALL_CASES")
+    parser.add_argument("--case", action="append",
+                        help="only this case: an index, or a name of ALL_CASES (a scene test: "
+                        "Foo, Cls::Foo, Cls:: or ::Foo, repeatable)")
+    parser.add_argument("--platform", default="a2a3sim",
+                        help="a scene test's cases run where their platforms say")
+    parser.add_argument("--manual", default="exclude", choices=("exclude", "include", "only"),
+                        help="a scene test's manual cases: left out, run too, or run alone")
     parser.add_argument("--all-cases", action="store_true",
                         help="every case, also where golden.py names a DEFAULT_CASE")
     parser.add_argument("--timeout", type=int, default=600,

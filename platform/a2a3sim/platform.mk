@@ -75,7 +75,18 @@ cxx23_ok = $(shell printf 'int main(){}' | $(1) -std=c++23 -x c++ -fsyntax-only 
 PTO_CXX ?= $(firstword $(foreach c,clang++ g++ c++,$(if $(shell command -v $(c) 2>/dev/null),$(if $(call cxx23_ok,$(c)),$(c)))))
 # (-Wno-pass-failed: clang reports loops of the library's CPU model it was
 # asked to vectorise and could not; -isystem does not cover that kind.)
-PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -D__CPU_SIM \
+# bfloat16: the PTO-ISA headers need C++23 <stdfloat>'s std::bfloat16_t, or
+# they compute bfloat16 as _Float16; a standard library without <stdfloat>
+# gets platform/a2a3sim/compat/stdfloat (the compiler's __bf16). Probed once
+# per make, and only when a PTO-ISA kernel is built.
+pto_bf16_probe = $(shell printf '\043include <stdfloat>\n\043ifndef __STDCPP_BFLOAT16_T__\n\043error no bfloat16\n\043endif\n' \
+	| $(PTO_CXX) -std=c++23 -x c++ -fsyntax-only - >/dev/null 2>&1 && echo native)
+PTO_BF16_FLAGS = $(eval PTO_BF16_FLAGS := $(if $(pto_bf16_probe),,-isystem platform/a2a3sim/compat -D__STDCPP_BFLOAT16_T__=1))$(PTO_BF16_FLAGS)
+# A bfloat16 conversion compiles to a call (__truncsfbf2) that libgcc 12
+# lacks: a PTO-ISA kernel links clang's builtins archive statically when the
+# compiler has one (only the routines it calls are taken).
+PTO_KERNEL_BUILTINS = $(eval PTO_KERNEL_BUILTINS := $(if $(findstring clang,$(PTO_CXX)),$(wildcard $(shell $(PTO_CXX) --rtlib=compiler-rt -print-libgcc-file-name 2>/dev/null))))$(PTO_KERNEL_BUILTINS)
+PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -D__CPU_SIM $(PTO_BF16_FLAGS) \
 	$(if $(findstring clang,$(PTO_CXX)),-Wno-pass-failed) \
 	-DPTO_CPU_MAX_THREADS=1 -include aicore_qualifiers.h -Iplatform/include/aicore \
 	-Iplatform/include/common -isystem $(PTO_ISA_ROOT)/include -isystem $(PTO_ISA_ROOT)/include/pto
@@ -98,7 +109,7 @@ endef
 platform_kernel_outputs = $(EX_KERNEL_$(1)_OUT) $(EX_KERNEL_$(1)_OBJ)
 # What every kernel's build depends on, recorded per example (a changed
 # PTO_ISA_ROOT or PTO_CXX rebuilds the kernels).
-PLATFORM_KERNEL_COMMAND = $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(PTO_CXX) $(PTO_KERNEL_CXXFLAGS) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS)
+PLATFORM_KERNEL_COMMAND = $(KERNEL_CXX) $(KERNEL_CXXFLAGS) | $(PTO_CXX) $(PTO_KERNEL_CXXFLAGS) | $(PLATFORM_LDFLAGS) $(PLATFORM_LDLIBS) | $(PTO_KERNEL_BUILTINS)
 
 # A PTO-ISA kernel's dependencies include the system headers (-MD): the
 # PTO-ISA headers come in as system headers, and an update of them must
@@ -120,5 +131,6 @@ $$(EX_KERNEL_$(1)_OBJ): $$(EX_KERNEL_$(1)_SRC) $$(EX_KERNEL_CMD)
 	$$(Q)$$(call escape_depfile_colons,$$(@:.o=.od))
 
 $$(EX_KERNEL_$(1)_OUT): $$(EX_KERNEL_$(1)_OBJ)
-	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX),$$(KERNEL_CXX)) $$(PLATFORM_LDFLAGS) -o $$@ $$< $$(PLATFORM_LDLIBS)
+	$$(Q)$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_CXX),$$(KERNEL_CXX)) $$(PLATFORM_LDFLAGS) -o $$@ $$< \
+		$(if $(EX_KERNEL_$(1)_PTO),$$(PTO_KERNEL_BUILTINS)) $$(PLATFORM_LDLIBS)
 endef

@@ -9,7 +9,9 @@ public struct RunSettings: Sendable {
     public var device: Int32 = 0
     public var aicpuThreads: Int32 = 3
     public var blockDim: Int32 = 3
-    public var caseChoice: String?
+    /// The user gave --aicpu-threads / --ring-*: a scene test case's own
+    /// config then does not replace them.
+    public var threadsFromCommandLine = false
     public var timeoutSeconds: Double?
     public var verbose = false
     public var python: String?
@@ -61,6 +63,8 @@ public struct CaseResult: Sendable {
     public var graph: TaskGraph?
     public var summary: RunSummary?
 
+    /// A scene test's own compare_outputs passed on these outputs.
+    public var comparedByTest: [String]?
     public var passed: Bool { failure == nil && notRun == nil && comparisons.allSatisfy(\.passed) }
 }
 
@@ -307,6 +311,7 @@ public struct ExampleRunner {
         case .uint32: return 9
         case .uint64: return 10
         case .bool: return 11
+        case .bfloat16: return 2
         case .float64: return nil
         }
     }
@@ -338,7 +343,7 @@ public struct ExampleRunner {
             memory = initialized
         }
         let notCopiedBack = outputsNotCopiedBack(c, buffers, runtime: runtime, memory: memory)
-        if let failure = prepareLaunch(runtime: runtime, memory: memory) {
+        if let failure = prepareLaunch(c, runtime: runtime, memory: memory) {
             result.failure = failure
             try? runtime.finalize(memory)
             return result
@@ -346,8 +351,56 @@ public struct ExampleRunner {
         launchCase(c, runtime: runtime, memory: memory, aicpu: aicpu, aicore: aicore, into: &result)
         if result.failure != nil { return result }
         log(String(format: "case %d ran in %.3f s", c.index, Date().timeIntervalSince(start)))
-        result.comparisons = compareOutputs(c, buffers, notCopiedBack: notCopiedBack)
+        if let state = c.compareState {
+            result.failure = compareByTest(c, state: state, buffers)
+            if result.failure == nil { result.comparedByTest = c.tensors.filter(\.comparedByTest).map(\.name) }
+        } else {
+            result.comparisons = compareOutputs(c, buffers, notCopiedBack: notCopiedBack)
+        }
         return result
+    }
+
+    /// A scene test that compares itself: its outputs written as .npy, its
+    /// compare_outputs called by the golden helper; nil when it passed, else
+    /// what it said.
+    private func compareByTest(_ c: GoldenCase, state: [UInt8], _ buffers: [HostTensorBuffer]) -> String? {
+        guard let how = golden.pythonCompare else { return "the compare step has no Python to run it" }
+        let scratch: String
+        do {
+            scratch = try makeScratchDirectory()
+        } catch {
+            return "\(error)"
+        }
+        RunnerCleanup.made(folder: scratch)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch)
+            RunnerCleanup.removed(folder: scratch)
+        }
+        var arguments = [how.helper, "compare", how.folder, "--state", scratch + "/state.pt"]
+        guard FileManager.default.createFile(atPath: scratch + "/state.pt", contents: Data(state)) else {
+            return "cannot write the compare state into \(scratch)"
+        }
+        for (position, (tensor, buffer)) in zip(c.tensors, buffers).enumerated() where tensor.comparedByTest {
+            let actual = NpyArray(elementType: tensor.input.elementType, shape: tensor.input.shape, data: buffer.bytes)
+            let path = scratch + "/\(position)_actual.npy"
+            guard FileManager.default.createFile(atPath: path, contents: Data(actual.npyBytes)) else {
+                return "cannot write \(tensor.name)'s output into \(scratch)"
+            }
+            arguments.append("\(tensor.name)=\(path)")
+        }
+        let child = ChildProcess(executable: how.interpreter, arguments: arguments)
+        let result: ChildProcess.Result
+        do {
+            result = try child.run(captureOutput: true)
+        } catch {
+            return "running the test's compare_outputs: \(error)"
+        }
+        let said = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch result.exitCode {
+        case 0: return nil
+        case 1: return "compare_outputs: \(said)"
+        default: return "running the test's compare_outputs failed (exit \(result.exitCode)); the message above says why"
+        }
     }
 
     /// A handle for the case, its graph built (init_runtime), or why not.
@@ -403,8 +456,8 @@ public struct ExampleRunner {
     }
 
     /// Ring sizes set and core types checked before the launch; why not.
-    private func prepareLaunch(runtime: HostRuntime, memory: RuntimeMemory) -> String? {
-        if let sizes = settings.ringSizes {
+    private func prepareLaunch(_ c: GoldenCase, runtime: HostRuntime, memory: RuntimeMemory) -> String? {
+        if let sizes = settings.ringSizes ?? c.overrides.ringSizes {
             do {
                 try runtime.setRingSizes(memory, sizes)
             } catch {
@@ -412,6 +465,12 @@ public struct ExampleRunner {
             }
         }
         return coreTypeMismatch(runtime, memory)
+    }
+
+    /// The case's own AICPU threads (a scene test's config) unless the user
+    /// chose them.
+    private func aicpuThreads(of c: GoldenCase) -> Int32 {
+        settings.threadsFromCommandLine ? settings.aicpuThreads : c.overrides.aicpuThreads ?? settings.aicpuThreads
     }
 
     /// Launches the case, with a progress line for a long run, and collects
@@ -431,7 +490,7 @@ public struct ExampleRunner {
         do {
             defer { progress?.stop() }
             try runtime.launch(
-                memory, aicpuThreads: settings.aicpuThreads,
+                memory, aicpuThreads: aicpuThreads(of: c),
                 blockDim: settings.blockDim, device: settings.device,
                 aicpuBinary: aicpu, aicoreBinary: aicore)
             if let graph = try? runtime.graph(memory) {
@@ -480,7 +539,7 @@ public struct ExampleRunner {
                     label: "case \(c.index): comparing \(tensor.name)", unit: "elements",
                     poll: { (compared.value, total) }) : nil
             var comparison = TensorComparison.compare(
-                name: tensor.name, actual: actual, expected: expected, tolerance: golden.tolerance,
+                name: tensor.name, actual: actual, expected: expected, tolerance: c.overrides.tolerance ?? golden.tolerance,
                 progress: { compared.value = $0 })
             if let bytes = notCopiedBack[tensor.name], !comparison.passed {
                 comparison.copyBackNote =

@@ -1,4 +1,5 @@
 import Foundation
+import PTORuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +13,9 @@ public struct CaseTensor: Sendable {
     public var name: String
     public var input: NpyArray
     public var golden: NpyArray?
-    public var isOutput: Bool { golden != nil }
+    public var isOutput: Bool { golden != nil || comparedByTest }
+    /// An output a scene test compares itself (compare_outputs): no golden here.
+    public var comparedByTest = false
 }
 
 /// One argument of the orchestration in the list form of generate_inputs.
@@ -22,6 +25,12 @@ public enum CaseArgument: Sendable, Equatable {
 }
 
 public struct GoldenCase: Sendable {
+    /// A scene test's own settings for this case (nil: the run's).
+    public struct Overrides: Sendable {
+        public var tolerance: Tolerance?
+        public var aicpuThreads: Int32?
+        public var ringSizes: RingSizes?
+    }
     public var index: Int
     /// The case's name in ALL_CASES, if golden.py names its cases.
     public var name: String?
@@ -30,13 +39,24 @@ public struct GoldenCase: Sendable {
     /// nil for the dict form (pointers, byte sizes, element count); the
     /// list form's arguments, one per item, in order.
     public var listArguments: [CaseArgument]?
+    public var overrides = Overrides()
+    /// A scene test that compares this case itself: the saved arguments
+    /// its compare_outputs gets after the run.
+    public var compareState: [UInt8]?
 
     /// How the case is called in output: its name, else its index.
     public var label: String { name ?? String(index) }
 }
 
 public struct GoldenCases: Sendable {
+    /// How the compare step of a scene test that compares itself is run.
+    public struct PythonCompare: Sendable {
+        public var interpreter: String
+        public var helper: String
+        public var folder: String
+    }
     public var goldenFile: String
+    public var pythonCompare: PythonCompare?
     public var tolerance: Tolerance
     public var caseCount: Int
     public var cases: [GoldenCase]
@@ -46,8 +66,8 @@ public struct GoldenCases: Sendable {
     /// whatever happens, so nothing is left behind even if a kernel later
     /// takes the process down.
     public static func prepare(
-        example folder: String, layout: ProjectLayout, caseChoice: String?, allCases: Bool = false,
-        python: String?, timeoutSeconds: Int = 600
+        example folder: String, layout: ProjectLayout, caseChoices: [String], allCases: Bool = false,
+        python: String?, timeoutSeconds: Int = 600, platform: String = "a2a3sim", manual: String = "exclude"
     ) throws(RunnerError) -> GoldenCases {
         guard let interpreter = python ?? ChildProcess.find("python3") else {
             throw .toolNotFound(name: "python3", hint: "install Python 3 with numpy, or pass --python")
@@ -62,8 +82,9 @@ public struct GoldenCases: Sendable {
         var arguments = [
             layout.toolsDirectory + "/example_golden.py", folder, "--out", scratch, "--timeout", String(timeoutSeconds),
         ]
-        if let choice = caseChoice { arguments += ["--case", choice] }
+        for choice in caseChoices { arguments += ["--case", choice] }
         if allCases { arguments.append("--all-cases") }
+        arguments += ["--platform", platform, "--manual", manual]
         let child = ChildProcess(executable: interpreter, arguments: arguments)
         let result = try child.run(captureOutput: true)
         guard result.exitCode == 0 else {
@@ -103,23 +124,56 @@ public struct GoldenCases: Sendable {
                 guard let file = t.input else {
                     throw .manifest(path: manifest.golden, reason: "tensor '\(t.name)' has no input file")
                 }
-                let input = try NpyArray(contentsOf: scratch + "/" + file)
-                let golden = try t.golden.map { (file) throws(RunnerError) in
+                var input = try NpyArray(contentsOf: scratch + "/" + file)
+                var golden = try t.golden.map { (file) throws(RunnerError) in
                     try NpyArray(contentsOf: scratch + "/" + file)
                 }
+                if let element = t.element {
+                    guard element == "bfloat16", input.elementType == .uint16 else {
+                        throw .manifest(path: manifest.golden, reason: "tensor '\(t.name)' is \(element), which the runner does not know")
+                    }
+                    input.elementType = .bfloat16
+                    golden?.elementType = .bfloat16
+                }
                 listArguments.append(.tensor(tensors.count))
-                tensors.append(CaseTensor(name: t.name, input: input, golden: golden))
+                var tensor = CaseTensor(name: t.name, input: input, golden: golden)
+                tensor.comparedByTest = c.compareState != nil && t.output
+                tensors.append(tensor)
             }
-            cases.append(
-                GoldenCase(
-                    index: c.index, name: c.name, parameters: c.params, tensors: tensors,
-                    listArguments: c.form == "list" ? listArguments : nil))
+            var one = GoldenCase(
+                index: c.index, name: c.name, parameters: c.params, tensors: tensors,
+                listArguments: c.form == "list" ? listArguments : nil)
+            one.overrides = overrides(of: c, equalNaN: manifest.equalNaN ?? false)
+            if let state = c.compareState {
+                guard let bytes = FileManager.default.contents(atPath: scratch + "/" + state) else {
+                    throw .manifest(path: manifest.golden, reason: "case \(c.index)'s compare state is missing")
+                }
+                one.compareState = [UInt8](bytes)
+            }
+            cases.append(one)
         }
         return GoldenCases(
             goldenFile: manifest.golden,
+            pythonCompare: PythonCompare(
+                interpreter: interpreter, helper: layout.toolsDirectory + "/example_golden.py", folder: folder),
             tolerance: Tolerance(rtol: manifest.rtol, atol: manifest.atol, equalNaN: manifest.equalNaN ?? false),
             caseCount: manifest.caseCount, cases: cases)
     }
+}
+
+/// A scene test case's own tolerances, AICPU threads and ring sizes.
+private func overrides(of c: GoldenManifest.Case, equalNaN: Bool) -> GoldenCase.Overrides {
+    var o = GoldenCase.Overrides()
+    if let rtol = c.rtol, let atol = c.atol { o.tolerance = Tolerance(rtol: rtol, atol: atol, equalNaN: equalNaN) }
+    o.aicpuThreads = c.aicpuThreads
+    if let rings = c.ringSizes {
+        var sizes = RingSizes()
+        if let v = rings.taskWindow, v.count == 4 { sizes.taskWindow = v }
+        if let v = rings.heapBytes, v.count == 4 { sizes.heapBytes = v }
+        if let v = rings.depPool, v.count == 4 { sizes.depPool = v }
+        o.ringSizes = sizes
+    }
+    return o
 }
 
 /// A fresh private folder under $TMPDIR (mkdtemp: unique name, mode 0700).

@@ -82,6 +82,20 @@ public struct GoldenManifest: Decodable, Sendable {
         public var golden: String?
         public var bits: String?
         public var ctype: String?
+        /// What the bytes are when numpy has no type for them ("bfloat16":
+        /// raw 16-bit words in a uint16 file).
+        public var element: String?
+    }
+    /// A scene test's ring sizes for one case: four values each.
+    public struct Rings: Decodable, Sendable {
+        public var taskWindow: [UInt32]?
+        public var heapBytes: [UInt64]?
+        public var depPool: [UInt32]?
+        enum CodingKeys: String, CodingKey {
+            case taskWindow = "task_window"
+            case heapBytes = "heap_bytes"
+            case depPool = "dep_pool"
+        }
     }
     public struct Case: Decodable, Sendable {
         public var index: Int
@@ -89,6 +103,21 @@ public struct GoldenManifest: Decodable, Sendable {
         public var params: String
         public var form: String?
         public var tensors: [Tensor]
+        /// A scene test's per-case settings: its class's tolerances, its
+        /// config's AICPU threads and ring sizes.
+        public var rtol: Double?
+        public var atol: Double?
+        public var aicpuThreads: Int32?
+        public var ringSizes: Rings?
+        /// The test compares this case itself (compare_outputs): its saved
+        /// arguments, for the compare step after the run.
+        public var compareState: String?
+        enum CodingKeys: String, CodingKey {
+            case index, name, params, form, tensors, rtol, atol
+            case aicpuThreads = "aicpu_threads"
+            case ringSizes = "ring_sizes"
+            case compareState = "compare_state"
+        }
     }
 
     public var golden: String

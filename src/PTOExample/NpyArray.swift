@@ -14,9 +14,12 @@ public enum ElementType: String, Sendable, Equatable {
     case uint32 = "u4"
     case uint64 = "u8"
     case bool = "b1"
+    /// numpy has none: a scene test's bfloat16 tensor comes as uint16 words
+    /// and its manifest entry says what they are.
+    case bfloat16 = "bf16"
 
-    public var byteSize: Int { Int(rawValue.dropFirst()) ?? 1 }
-    public var isFloatingPoint: Bool { rawValue.hasPrefix("f") }
+    public var byteSize: Int { self == .bfloat16 ? 2 : Int(rawValue.dropFirst()) ?? 1 }
+    public var isFloatingPoint: Bool { rawValue.hasPrefix("f") || self == .bfloat16 }
 
     /// Parses a numpy dtype string such as "<f4" or "|b1" (little endian or
     /// byte-order free only: that is what the host here is).
@@ -45,7 +48,13 @@ public enum ElementType: String, Sendable, Equatable {
         case .uint32: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
         case .uint64: return Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         case .bool: return bytes[offset] == 0 ? 0 : 1
+        case .bfloat16: return Double(Self.bfloat16Value(bytes, at: offset))
         }
+    }
+
+    /// A bfloat16 word's value: the high half of a float32.
+    static func bfloat16Value(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Float {
+        Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) << 16)
     }
 }
 
@@ -61,6 +70,21 @@ public struct NpyArray: Equatable, Sendable {
         self.elementType = elementType
         self.shape = shape
         self.data = data
+    }
+
+    /// The array as a .npy file (format 1.0; bfloat16 as its uint16 words).
+    public var npyBytes: [UInt8] {
+        let code = elementType == .bfloat16 ? "u2" : elementType.rawValue
+        let order = elementType.byteSize == 1 ? "|" : "<"
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '\(order)\(code)', 'fortran_order': False, 'shape': (\(dims)), }"
+        // Magic, version and length take 10 bytes; the whole header ends
+        // with a newline on a 64-byte boundary.
+        let padding = (64 - (10 + header.utf8.count + 1) % 64) % 64
+        header += String(repeating: " ", count: padding) + "\n"
+        let length = UInt16(header.utf8.count)
+        return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
+            + Array(header.utf8) + data
     }
 
     public init(contentsOf path: String) throws(RunnerError) {

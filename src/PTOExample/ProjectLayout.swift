@@ -49,6 +49,9 @@ public struct ProjectLayout: Sendable {
             throw .pathSyntax(path: folder, character: character)
         }
         let config = folder + "/kernels/kernel_config.py"
+        if !fm.fileExists(atPath: config), Self.isSceneTest(folder) {
+            return folder  // an upstream scene test: its test_*.py says everything
+        }
         guard fm.fileExists(atPath: config) else {
             throw .exampleFileMissing(
                 path: config,
@@ -64,6 +67,13 @@ public struct ProjectLayout: Sendable {
     }
 
     public var toolsDirectory: String { root + "/tools" }
+
+    /// An upstream scene-test folder: a test_*.py and no kernels/kernel_config.py.
+    public static func isSceneTest(_ folder: String) -> Bool {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return files.contains { $0.hasPrefix("test_") && $0.hasSuffix(".py") }
+            && !FileManager.default.fileExists(atPath: folder + "/kernels/kernel_config.py")
+    }
 
     /// A generated skeleton whose task-creation section is still unwritten
     /// builds but adds no tasks: say so before building.

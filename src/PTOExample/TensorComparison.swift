@@ -100,6 +100,15 @@ public struct TensorComparison: Sendable {
                 case .uint32: result.compareExactly(a, e, as: UInt32.self, progress)
                 case .uint64: result.compareExactly(a, e, as: UInt64.self, progress)
                 case .bool: result.compareBooleans(a, e, progress)
+                case .bfloat16:
+                    // Widened to float32 (exact): the same loop, one copy each.
+                    let wide = { (raw: UnsafeRawBufferPointer) in
+                        (0..<expected.elementCount).map { ElementType.bfloat16Value(raw, at: $0 * 2) }
+                    }
+                    let (wa, we) = (wide(a), wide(e))
+                    wa.withUnsafeBytes { a32 in
+                        we.withUnsafeBytes { e32 in result.compareFloats(a32, e32, as: Float.self, progress) }
+                    }
                 }
             }
         }

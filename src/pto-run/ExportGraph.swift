@@ -19,7 +19,8 @@ struct ExportGraph: ParsableCommand {
     func run() throws {
         try reportingRunnerErrors {
             var options = example
-            if options.case == nil { options.case = "0" }
+            // One case: the first (a scene test: the first its selection keeps).
+            if options.case.isEmpty, !ProjectLayout.isSceneTest(options.exampleDir) { options.case = ["0"] }
             let (folder, manifest, golden) = try options.prepare()
             guard let c = golden.cases.first else { return }
             var settings = RunSettings()

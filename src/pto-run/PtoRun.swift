@@ -26,8 +26,16 @@ struct ExampleOptions: ParsableArguments {
     @Option(help: "Runtime implementation under runtime/ (default: the one the example's RUNTIME_CONFIG names, else host_build_graph).")
     var runtime: String?
 
-    @Option(help: "Run only this case: an index of PARAMS_LIST or ALL_CASES, or a name of ALL_CASES.")
-    var `case`: String?
+    @Option(
+        help:
+            "Run only this case: an index of PARAMS_LIST or ALL_CASES, or a name of ALL_CASES; for a scene test (test_*.py) Foo, Cls::Foo, Cls:: or ::Foo, repeatable."
+    )
+    var `case`: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "A scene test's manual cases: exclude (default), include, or only.", valueName: "mode"))
+    var manual: String = "exclude"
 
     @Flag(help: "Run every case, also when golden.py names a DEFAULT_CASE.")
     var allCases = false
@@ -63,10 +71,13 @@ struct ExampleOptions: ParsableArguments {
     var maxArgs: Int32?
 
     func validate() throws {
-        if let c = `case`, c.isEmpty || c.hasPrefix("-") {
+        for c in `case` where c.isEmpty || c.hasPrefix("-") {
             throw ValidationError("--case '\(c)' is not a case: give an index (0, 1, ...) or a name of ALL_CASES")
         }
-        if allCases && `case` != nil { throw ValidationError("--case and --all-cases do not go together") }
+        if allCases && !`case`.isEmpty { throw ValidationError("--case and --all-cases do not go together") }
+        if !["exclude", "include", "only"].contains(manual) {
+            throw ValidationError("--manual \(manual): choose exclude, include or only")
+        }
         if kernelSource != nil && artifacts != nil {
             throw ValidationError(
                 "--kernel-source chooses what Make builds, but --artifacts names a build made already (make run "
@@ -117,8 +128,8 @@ struct ExampleOptions: ParsableArguments {
         }
         let manifest = try ArtifactsManifest.load(from: manifestPath)
         let golden = try GoldenCases.prepare(
-            example: folder, layout: layout, caseChoice: `case`, allCases: allCases, python: python,
-            timeoutSeconds: goldenTimeout)
+            example: folder, layout: layout, caseChoices: `case`, allCases: allCases, python: python,
+            timeoutSeconds: goldenTimeout, platform: platform, manual: manual)
         return (folder, manifest, golden)
     }
 }

@@ -148,7 +148,7 @@ struct RunExample: ParsableCommand {
         settings.device = device
         settings.aicpuThreads = aicpuThreads ?? manifest.runtimeConfig?.aicpuThreadNum ?? 3
         settings.blockDim = blockDim ?? manifest.runtimeConfig?.blockDim ?? 3
-        settings.caseChoice = example.case
+        settings.threadsFromCommandLine = aicpuThreads != nil
         settings.timeoutSeconds = timeout
         // Checked in validate(): no error is left here.
         settings.ringSizes = (try? ringSizeOptions.sizes()) ?? nil
@@ -214,6 +214,8 @@ struct RunExample: ParsableCommand {
             Console.out("NOT RUN \(label): \(reason)")
         } else if let failure = result.failure {
             Console.out("FAIL \(label): \(failure)")
+        } else if result.passed, let own = result.comparedByTest {
+            Console.out("PASS \(label): the test's compare_outputs on \(own.joined(separator: ", "))")
         } else if result.passed {
             let tensors = result.comparisons.map { "\($0.name) (\($0.elementCount) elements)" }
             Console.out("PASS \(label): \(tensors.joined(separator: ", "))")

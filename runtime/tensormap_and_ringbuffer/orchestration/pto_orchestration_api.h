@@ -132,6 +132,47 @@ enum class PTO2ArgKind : uint8_t {
     NO_DEP = 4
 };
 
+// ---- the cluster model's names (CLUSTER.md) ----------------------------------
+// Declared so upstream orchestrations compile; this runtime does not run
+// them yet (one kernel on one core per task). A task that asks for one of
+// them is refused at submit with one line naming the feature.
+
+constexpr int32_t INVALID_KERNEL_ID = -1;
+
+// The kernels of one task on the cores of a cluster.
+struct MixedKernels {
+    int32_t aic_kernel_id = INVALID_KERNEL_ID;
+    int32_t aiv0_kernel_id = INVALID_KERNEL_ID;
+    int32_t aiv1_kernel_id = INVALID_KERNEL_ID;
+};
+
+// How a task is launched: its block count and whether its blocks start
+// together.
+class LaunchSpec {
+public:
+    void set_block_num(int32_t n) { block_num_ = n; }
+    void set_core_num(int32_t n) { block_num_ = n; }  // a5's name for the same field
+    int32_t block_num() const { return block_num_; }
+    void set_require_sync_start(bool on) { sync_start_ = on; }
+    bool require_sync_start() const { return sync_start_; }
+
+private:
+    int32_t block_num_ = 1;
+    bool sync_start_ = false;
+};
+
+enum class PredicateOp : uint8_t { NONE = 0, EQ, NE, GT, LT, GE, LE };
+struct CorePredicateOperand {
+    const ChipTensor* tensor = nullptr;
+    uint32_t ndims = 0;
+    uint32_t indices[PTO2_MAX_TENSOR_DIMS] = {};
+};
+struct CoreTaskPredicate {
+    CorePredicateOperand operand;
+    PredicateOp op = PredicateOp::NONE;
+    int64_t target = 0;
+};
+
 // One task's arguments: tensors (each with how the task uses it) in the
 // order the kernel receives their descriptors, then scalars. A mistake
 // (a tensor after a scalar, too many) is kept and refused at submit with
@@ -185,6 +226,25 @@ public:
         }
         deps_[dep_count_++] = id;
         return *this;
+    }
+
+    LaunchSpec launch_spec;
+    // Accepted: with one block per task there is nothing to resolve early.
+    CoreTaskArgs& set_allow_early_resolve(bool on) {
+        allow_early_resolve_ = on;
+        return *this;
+    }
+    CoreTaskArgs& set_predicate(const CoreTaskPredicate& p) {
+        predicate_ = p;
+        return *this;
+    }
+    const CoreTaskPredicate& predicate() const { return predicate_; }
+    // The cluster-model feature these arguments ask for, or nullptr.
+    const char* cluster_feature() const {
+        if (launch_spec.block_num() != 1) return "SPMD blocks (launch_spec.set_block_num(n) with n != 1)";
+        if (launch_spec.require_sync_start()) return "sync-start cohorts (launch_spec.set_require_sync_start)";
+        if (predicate_.op != PredicateOp::NONE) return "dispatch predicates (set_predicate)";
+        return nullptr;
     }
 
     int tensor_count() const { return tensor_count_; }
@@ -247,6 +307,8 @@ private:
     CreateSlot create_[PTO2_MAX_TENSOR_ARGS];
     uint64_t scalars_[PTO2_MAX_SCALAR_ARGS];
     PTO2TaskId deps_[PTO2_MAX_EXPLICIT_DEPS];
+    CoreTaskPredicate predicate_;
+    bool allow_early_resolve_ = false;
 };
 
 // What a submit returns: the task's id and the descriptors of its OUTPUT
@@ -322,12 +384,27 @@ inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
     return outputs_[i];
 }
 
+inline void rt_report_fatal(int32_t code, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// Refuses a task that needs the cluster model: one fatal line naming the
+// feature and the kernel; true when refused.
+inline bool pto2_refuse_cluster_feature(const char* feature, int32_t kernel_id) {
+    if (feature == nullptr) return false;
+    rt_report_fatal(PTO2_ERROR_INVALID_ARGS,
+                    "the task of func_id %d needs %s, part of the cluster model, which "
+                    "tensormap_and_ringbuffer does not run yet (see docs/guide/upstream-scene-tests.md)",
+                    kernel_id, feature);
+    return true;
+}
+
 inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
     if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    if (pto2_refuse_cluster_feature(args.cluster_feature(), kernel_id)) return TaskOutputTensors();
     return pto2_tls_ops->submit(pto2_tls_runtime, 0, kernel_id, &args);
 }
 inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArgs& args) {
     if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    if (pto2_refuse_cluster_feature(args.cluster_feature(), kernel_id)) return TaskOutputTensors();
     return pto2_tls_ops->submit(pto2_tls_runtime, 1, kernel_id, &args);
 }
 
@@ -479,7 +556,10 @@ public:
     using CoreTaskArgs::add_no_dep;
     using CoreTaskArgs::add_output;
     using CoreTaskArgs::add_scalar;
+    using CoreTaskArgs::launch_spec;
     using CoreTaskArgs::mistakes;
+    using CoreTaskArgs::set_allow_early_resolve;
+    using CoreTaskArgs::set_predicate;
     using CoreTaskArgs::tensor;
 
     template <typename... Ids>
@@ -514,3 +594,46 @@ inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArg
     return rt_submit_aiv_task(kernel_id, args.args());
 }
 
+// The cluster model's submit: a task whose MixedKernels name one kernel, of
+// AIC or AIV0, is that kernel's plain submit; MIX tasks (two or three
+// kernels on one cluster, or AIV1 alone) are refused with one line.
+inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgs& args) {
+    const bool aic = mk.aic_kernel_id != INVALID_KERNEL_ID;
+    const bool aiv0 = mk.aiv0_kernel_id != INVALID_KERNEL_ID;
+    const bool aiv1 = mk.aiv1_kernel_id != INVALID_KERNEL_ID;
+    if (aic && !aiv0 && !aiv1) return rt_submit_aic_task(mk.aic_kernel_id, args);
+    if (aiv0 && !aic && !aiv1) return rt_submit_aiv_task(mk.aiv0_kernel_id, args);
+    const int32_t first = aic ? mk.aic_kernel_id : aiv0 ? mk.aiv0_kernel_id : mk.aiv1_kernel_id;
+    pto2_refuse_cluster_feature(
+        (aic || aiv0 || aiv1) ? "a MIX task (MixedKernels with kernels on more than one core of a "
+                                "cluster, or on AIV1 alone)"
+                              : "a task with no kernel (MixedKernels with none set; use "
+                                "rt_submit_dummy_task)",
+        first);
+    return TaskOutputTensors();
+}
+template <int N>
+inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgsWithDeps<N>& args) {
+    return rt_submit_task(mk, args.args());
+}
+
+// A task that orders without running a kernel: refused (cluster model).
+inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgs&) {
+    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("a dummy task (rt_submit_dummy_task)", -1);
+    return TaskOutputTensors();
+}
+template <int N>
+inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgsWithDeps<N>& args) {
+    return rt_submit_dummy_task(args.args());
+}
+
+// The cores a run has, as the cluster model counts them: refused until it
+// is here (a count that did not match how tasks run would size a test wrong).
+inline int32_t rt_available_cluster_count() {
+    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("rt_available_cluster_count()", -1);
+    return 0;
+}
+inline int32_t rt_available_aiv_count() {
+    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("rt_available_aiv_count()", -1);
+    return 0;
+}

@@ -1,0 +1,1 @@
+"""Upstream's `simpler` names that scene tests import (task_interface)."""

@@ -1,0 +1,1 @@
+"""Golden helpers upstream scene tests import."""
