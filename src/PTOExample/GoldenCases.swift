@@ -109,6 +109,18 @@ public struct GoldenCases: Sendable {
                     + "must return its values, not end the process")
         }
         let manifest = try decodeJSON(GoldenManifest.self, at: scratch + "/manifest.json")
+        let cases = try readCases(manifest, scratch: scratch)
+        return GoldenCases(
+            goldenFile: manifest.golden,
+            pythonCompare: PythonCompare(
+                interpreter: interpreter, helper: layout.toolsDirectory + "/example_golden.py", folder: folder),
+            tolerance: Tolerance(rtol: manifest.rtol, atol: manifest.atol, equalNaN: manifest.equalNaN ?? false),
+            caseCount: manifest.caseCount, cases: cases)
+    }
+
+    /// The cases the helper wrote: tensors read into memory, a scene test's
+    /// own settings and compare state kept.
+    private static func readCases(_ manifest: GoldenManifest, scratch: String) throws(RunnerError) -> [GoldenCase] {
         var cases: [GoldenCase] = []
         for c in manifest.cases {
             var tensors: [CaseTensor] = []
@@ -152,12 +164,7 @@ public struct GoldenCases: Sendable {
             }
             cases.append(one)
         }
-        return GoldenCases(
-            goldenFile: manifest.golden,
-            pythonCompare: PythonCompare(
-                interpreter: interpreter, helper: layout.toolsDirectory + "/example_golden.py", folder: folder),
-            tolerance: Tolerance(rtol: manifest.rtol, atol: manifest.atol, equalNaN: manifest.equalNaN ?? false),
-            caseCount: manifest.caseCount, cases: cases)
+        return cases
     }
 }
 
