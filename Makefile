@@ -395,7 +395,8 @@ run: | $(DEPS_STAMP)
 		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
 	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) $(if $(AICPU_THREADS),--aicpu-threads $(AICPU_THREADS)) \
-		$(if $(BLOCK_DIM),--block-dim $(BLOCK_DIM)) $(PTO_RUN_FLAGS)
+		$(if $(BLOCK_DIM),--block-dim $(BLOCK_DIM)) \
+		$(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON)) $(PTO_RUN_FLAGS)
 endif
 else
 .PHONY: example run

@@ -84,6 +84,16 @@ TORCH_INSTALL = ("pip install torch (a CPU-only build is enough: pip install tor
                  "https://download.pytorch.org/whl/cpu); make deps does not install it, it is large")
 
 
+def user_line(exc: BaseException, path: Path) -> str:
+    """golden.py:LINE of the last frame of `exc` in golden.py (the line that
+    raised, or called what raised), else the file alone."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if Path(f.filename).resolve() == path.resolve()]
+    return f"{path}:{frames[-1].lineno}" if frames else str(path)
+
+
 def call_user(path: Path, step: str, where: str, function, *args):
     """Calls golden.py's code; whatever ends it early, an exception or an
     exit (sys.exit raises SystemExit, which is no Exception), is one error
@@ -103,7 +113,8 @@ def call_user(path: Path, step: str, where: str, function, *args):
                               f"{TORCH_INSTALL}") from exc
         raise GoldenError(f"{path}: {step} failed{where}: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:
-        raise GoldenError(f"{path}: {step} failed{where}: {type(exc).__name__}: {exc}") from exc
+        raise GoldenError(f"{user_line(exc, path)}: {step} failed{where}: {type(exc).__name__}: "
+                          f"{exc}") from exc
     except BaseException as exc:  # KeyboardInterrupt raised by the code itself, say
         raise GoldenError(f"{path}: {step} raised {type(exc).__name__}{where}; golden.py must "
                           "return its values") from exc

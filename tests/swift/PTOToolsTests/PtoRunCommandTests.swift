@@ -109,13 +109,14 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("--case 9 is out of range; PARAMS_LIST has 3 case(s)"), r.stderr)
     }
 
-    func testGoldenThatRaisesNamesTheFile() throws {
+    func testGoldenThatRaisesNamesTheFileAndLine() throws {
         let dir = try Project.copyExample("vector_example", as: "raising_golden")
         try replaceInFile(
             dir + "/golden.py", "c = tensors[\"a\"] + tensors[\"b\"]", "raise ValueError(\"broken golden\")")
         let r = try ptoRun([dir])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("golden.py: compute_golden failed for case 0"), r.stderr)
+        // The line that raised, in the user's file (issue: a KeyError with no line).
+        XCTAssertTrue(r.stderr.contains("golden.py:30: compute_golden failed for case 0"), r.stderr)
         XCTAssertTrue(r.stderr.contains("broken golden"), r.stderr)
     }
 

@@ -155,6 +155,23 @@ final class RunnerBoundsTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("says hello"), r.stdout)
     }
 
+    func testMakeRunsEveryPythonStepWithThePythonGiven() throws {
+        let dir = Project.root + "/build/tests/python-choice-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A Python that notes each script it runs, then runs it.
+        let wrapper = dir + "/python"
+        try "#!/bin/sh\necho \"$1\" >> \(dir)/ran\nexec python3 \"$@\"\n"
+            .write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        let r = try runCommand(
+            "/usr/bin/env", ["make", "-C", Project.root, "--no-print-directory", "run", "EXAMPLE=vector_example",
+                             "PYTHON=" + wrapper, "PTO_RUN_FLAGS=--case 2 --quiet"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        let ran = (try? String(contentsOfFile: dir + "/ran", encoding: .utf8)) ?? ""
+        XCTAssertTrue(ran.contains("example_golden.py"), "the golden step ran another Python: \(ran)")
+    }
+
     func testPathsWithShellOrMakeSyntaxAreRefusedNamingTheCharacter() throws {
         for (name, what) in [("has#hash", "'#'"), ("has'quote", "a quote (')"), ("has$dollar", "'$'")] {
             let dir = try Project.copyExample("vector_example", as: name)
