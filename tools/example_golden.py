@@ -438,8 +438,10 @@ def prepare_scene_test(args, example_dir: Path) -> None:
 
     out_dir = Path(args.out)
     try:
+        # --all-cases: every case of the platform, the manual ones included.
+        manual = "include" if args.all_cases else args.manual
         manifest = scene_golden.prepare(example_dir, out_dir, args.platform, args.case or [],
-                                        args.manual, save)
+                                        manual, save)
     except scene_golden.SceneError as exc:
         raise GoldenError(str(exc)) from exc
     except _OutOfTime as exc:

@@ -2,7 +2,7 @@
 # Upstream scene tests, unmodified from ../shared/third_party/simpler, through
 # all three entry points: pto-run <folder>, make run EXAMPLE=<folder>,
 # python <folder>/test_x.py -p a2a3sim, and pytest <folders> --platform
-# a2a3sim (the project's plugin, no conftest.py). The folders the cluster
+# a2a3sim (the project's plugin, no conftest.py). The 14 folders the cluster
 # model is needed for report the feature by name. Then the bad inputs
 # (check_scene_bad_input.py). Needs torch (make deps installs a CPU build):
 # without it, one line says so and the suite is skipped.
@@ -81,7 +81,9 @@ fi
 
 echo "== folders that need the cluster model name the feature"
 for name in mixed_example dummy_task predicated_dispatch spmd_basic spmd_multiblock_aiv \
-    spmd_multiblock_mix spmd_starvation spmd_batch_dispatch_oob; do
+    spmd_multiblock_mix spmd_starvation spmd_batch_dispatch_oob available_aicore_counts \
+    spmd_sync_start spmd_sync_start_aiv spmd_sync_start_early_dispatch spmd_sync_start_edge \
+    spmd_sync_start_mix_spill; do
     "$PTO_RUN" "$st/$name" --manual include --quiet >"$log" 2>&1
     code=$?
     if [ "$code" -eq 1 ] && grep -q "part of the cluster model, which tensormap_and_ringbuffer does not run yet" "$log"; then
