@@ -348,6 +348,8 @@ $(EX_FRAGMENT): $(EX_CONFIG_FILE) tools/example_config.py tools/scene_golden.py 
 		--runtime $(RUNTIME) --runtimes '$(RUNTIMES)' --arguments $(or $($(RUNTIME)_ARGUMENTS),words) \
 		--fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
+		--orch-include-dirs '$(patsubst -I%,%,$(filter -I%,$(ORCH_INCLUDES)))' \
+		--orchestrator-threads $(or $($(RUNTIME)_ORCHESTRATOR_THREADS),0) \
 		--runtime-out $(abspath $(OUT)) --aicore-binary $(notdir $(AICORE_LIB)) \
 		--kernel-source $(KERNEL_SOURCE) --pto-isa $(if $(PTO_ISA_USABLE),yes,no)
 	$(Q)test -f $@ || { echo "error: $(EX_CONFIG_FILE) ended the config step before it finished (does it call os._exit()?); kernel_config.py must only define ORCHESTRATION and KERNELS" >&2; exit 2; }

@@ -327,6 +327,8 @@ def make_fragment(args) -> None:
                           f"(RUNTIME_CONFIG) and RUNTIME={args.runtime} was asked for; its "
                           f"orchestration does not run there: run it with RUNTIME={declared} (or "
                           "without RUNTIME=)")
+    check_orchestration_runtime(config_path, orch_source, args.runtime, args.runtimes.split(),
+                                args.orch_include_dirs.split())
     kernel_dir = Path(args.kernel_out)
     runtime_dir = Path(args.runtime_out)
     orch_out = Path(args.orch_out)
@@ -355,6 +357,7 @@ def make_fragment(args) -> None:
         "platform": args.platform,
         "runtime": args.runtime,
         "arguments": args.arguments,
+        "orchestrator_threads": args.orchestrator_threads,
         "orchestration": {"source": str(orch_source), "function_name": orch_function,
                           "binary": str(orch_out)},
         "kernels": manifest_kernels,
@@ -365,6 +368,29 @@ def make_fragment(args) -> None:
     }
     write_whole(Path(args.fragment), "\n".join(lines) + "\n")
     write_whole(Path(args.manifest), json.dumps(manifest, indent=2) + "\n")
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def check_orchestration_runtime(config_path: Path, orch_source: Path, runtime: str, runtimes,
+                                include_dirs) -> None:
+    """An orchestration written for another runtime: a header it includes
+    with quotes is found in another runtime's orchestration/ folder and
+    nowhere this build looks. Said up front, instead of a compiler's
+    'No such file'."""
+    text = orch_source.read_text(errors="replace")
+    searched = [orch_source.parent] + [PROJECT / d for d in include_dirs]
+    for header in LOCAL_INCLUDE.findall(text):
+        if any((d / header).is_file() for d in searched):
+            continue
+        owners = [r for r in runtimes if r != runtime
+                  and (PROJECT / "runtime" / r / "orchestration" / header).is_file()]
+        if owners:
+            raise ConfigError(f"{orch_source}: includes \"{header}\", {owners[0]}'s orchestration "
+                              f"API: the orchestration is written for {owners[0]} and RUNTIME={runtime} "
+                              f"was asked for; run it with RUNTIME={owners[0]} (or give "
+                              f"{config_path.name} RUNTIME_CONFIG = {{'runtime': '{owners[0]}'}})")
 
 
 def write_whole(path: Path, text: str) -> None:
@@ -391,6 +417,10 @@ def main() -> int:
     frag.add_argument("--kernel-out", required=True)
     frag.add_argument("--orch-out", required=True)
     frag.add_argument("--runtime-out", required=True)
+    frag.add_argument("--orchestrator-threads", type=int, default=0,
+                      help="AICPU threads that orchestrate instead of scheduling (runtime.mk)")
+    frag.add_argument("--orch-include-dirs", default="",
+                      help="the folders the orchestration's compile searches, space-separated")
     frag.add_argument("--kernel-source", choices=("auto", "source", "sim_source"), default="auto",
                       help="which source of a kernel with a sim_source twin to build")
     frag.add_argument("--pto-isa", choices=("yes", "no"), default="no",

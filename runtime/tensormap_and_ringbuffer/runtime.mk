@@ -24,6 +24,9 @@ tensormap_and_ringbuffer_AICPU_INCLUDE_DIRS := orchestration common aicpu kernel
 tensormap_and_ringbuffer_AICORE_INCLUDE_DIRS := common kernel ../shared
 tensormap_and_ringbuffer_ORCH_INCLUDE_DIRS := orchestration
 tensormap_and_ringbuffer_KERNEL_INCLUDE_DIRS := orchestration kernel
+# One AICPU thread of a launch with more than one runs the orchestration;
+# the others schedule, and the blocks must split evenly over them.
+tensormap_and_ringbuffer_ORCHESTRATOR_THREADS := 1
 
 # What make check and make bench run for this runtime (the names are
 # explained in runtime/host_build_graph/runtime.mk). One AICPU thread

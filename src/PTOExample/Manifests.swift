@@ -44,6 +44,16 @@ public struct ArtifactsManifest: Decodable, Sendable {
     /// How the runtime takes the orchestration's arguments (its runtime.mk's
     /// <name>_ARGUMENTS): "words" or "typed".
     public var arguments: String?
+    /// AICPU threads of a launch that orchestrate instead of scheduling,
+    /// when there is more than one (its runtime.mk's
+    /// <name>_ORCHESTRATOR_THREADS): the schedulers share the blocks.
+    public var orchestratorThreads: Int32?
+
+    /// Scheduler threads of a launch with `threads` AICPU threads.
+    public func schedulerThreads(of threads: Int32) -> Int32 {
+        let orchestrators = orchestratorThreads ?? 0
+        return threads > orchestrators ? threads - orchestrators : threads
+    }
 
     public struct RuntimeConfig: Decodable, Sendable {
         public var aicpuThreadNum: Int32?
@@ -59,6 +69,7 @@ public struct ArtifactsManifest: Decodable, Sendable {
         case runtimeBinaries = "runtime_binaries"
         case runtimeConfig = "runtime_config"
         case arguments
+        case orchestratorThreads = "orchestrator_threads"
     }
 
     /// Whether the runtime takes typed arguments (tensors in device memory,

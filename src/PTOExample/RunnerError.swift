@@ -17,6 +17,8 @@ public enum RunnerError: Error, CustomStringConvertible {
     case toolNotFound(name: String, hint: String)
     case runtime(stage: String, HostRuntimeError)
     case invalidOption(String)
+    /// A launch configuration the runtime cannot split: a usage error (exit 64).
+    case launchConfiguration(String)
     case kernelNotLoadable(source: String, object: String, reasons: [String])
 
     public var description: String {
@@ -51,7 +53,7 @@ public enum RunnerError: Error, CustomStringConvertible {
             return "\(name) not found; \(hint)"
         case .runtime(let stage, let error):
             return "\(stage): \(error)"
-        case .invalidOption(let message):
+        case .invalidOption(let message), .launchConfiguration(let message):
             return message
         case .kernelNotLoadable(let source, let object, let reasons):
             return "kernel \(source) cannot be loaded as raw .text (\(object)):\n"

@@ -140,6 +140,7 @@ func reportingRunnerErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as RunnerError {
         Console.error("pto-run: error: \(error)")
+        if case .launchConfiguration = error { throw ExitCode(64) }
         throw ExitCode(2)
     }
 }

@@ -70,11 +70,11 @@ struct RunExample: ParsableCommand {
         if let blockDim, !(1...24).contains(blockDim) {
             throw ValidationError("--block-dim \(blockDim) is out of range; use 1..24")
         }
-        // host_build_graph's split is checked here; the other runtime's by
-        // its library, which knows its thread roles.
+        // host_build_graph's split is checked here when the runtime is
+        // named; every runtime's is checked once the example is built (its
+        // runtime.mk says how many threads orchestrate).
         let runtime =
             example.runtime ?? example.artifacts.flatMap { try? ArtifactsManifest.load(from: $0).runtime }
-            ?? "host_build_graph"
         if let aicpuThreads, let blockDim, runtime == "host_build_graph", blockDim % aicpuThreads != 0 {
             throw ValidationError(
                 "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
@@ -148,6 +148,14 @@ struct RunExample: ParsableCommand {
         settings.device = device
         settings.aicpuThreads = aicpuThreads ?? manifest.runtimeConfig?.aicpuThreadNum ?? 3
         settings.blockDim = blockDim ?? manifest.runtimeConfig?.blockDim ?? 3
+        let schedulers = manifest.schedulerThreads(of: settings.aicpuThreads)
+        if settings.blockDim % schedulers != 0 {
+            throw .launchConfiguration(
+                "block_dim \(settings.blockDim) does not split over \(schedulers) scheduler thread(s): "
+                    + "\(manifest.runtime) runs \(settings.aicpuThreads) AICPU thread(s), "
+                    + "\(settings.aicpuThreads - schedulers) of them orchestrating; give a block_dim that is a multiple of "
+                    + "\(schedulers), or other --aicpu-threads")
+        }
         settings.threadsFromCommandLine = aicpuThreads != nil
         settings.timeoutSeconds = timeout
         // Checked in validate(): no error is left here.

@@ -98,9 +98,25 @@ final class PtoRunCommandTests: XCTestCase {
     }
 
     func testUnevenThreadSplitIsRejected() throws {
+        let named = try ptoRun(["vector_example", "--runtime", "host_build_graph", "--block-dim", "4", "--aicpu-threads", "3"])
+        XCTAssertEqual(named.status, 64, named.combined)
+        XCTAssertTrue(named.stderr.contains("--block-dim 4 does not split over --aicpu-threads 3"), named.stderr)
         let r = try ptoRun(["vector_example", "--block-dim", "4", "--aicpu-threads", "3"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("--block-dim 4 does not split over --aicpu-threads 3"), r.stderr)
+        XCTAssertEqual(r.status, 64, r.combined)
+        XCTAssertTrue(r.stderr.contains("block_dim 4 does not split over 3 scheduler thread(s)"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("case 0"), r.stdout)
+    }
+
+    func testTensorMapSplitCountsItsOrchestratorThread() throws {
+        // 4 threads are one orchestrator and 3 schedulers: 8 blocks do not
+        // split, refused before any case; 6 do (host_build_graph's rule,
+        // 6 % 4, must not be applied to it).
+        let bad = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "8", "--case", "0"])
+        XCTAssertEqual(bad.status, 64, bad.combined)
+        XCTAssertTrue(bad.stderr.contains("block_dim 8 does not split over 3 scheduler thread(s)"), bad.stderr)
+        XCTAssertFalse(bad.stdout.contains("PASS") || bad.stdout.contains("FAIL"), bad.stdout)
+        let good = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "6", "--case", "0"])
+        XCTAssertEqual(good.status, 0, good.combined)
     }
 
     func testCaseOutOfRange() throws {

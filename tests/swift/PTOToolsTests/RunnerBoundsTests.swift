@@ -172,6 +172,20 @@ final class RunnerBoundsTests: XCTestCase {
         XCTAssertTrue(ran.contains("example_golden.py"), "the golden step ran another Python: \(ran)")
     }
 
+    func testAnOrchestrationForAnotherRuntimeIsNamedBeforeAnyCompile() throws {
+        let dir = try Project.copyExample("vector_example", as: "other_runtime")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runCommand(
+            "/usr/bin/env", ["make", "-C", Project.root, "--no-print-directory", "run", "EXAMPLE=" + dir,
+                             "RUNTIME=tensormap_and_ringbuffer"])
+        XCTAssertNotEqual(r.status, 0, r.combined)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "includes \"runtime.h\", host_build_graph's orchestration API: the orchestration is written for "
+                    + "host_build_graph and RUNTIME=tensormap_and_ringbuffer was asked for"), r.stderr)
+        XCTAssertFalse(r.combined.contains("No such file"), r.combined)
+    }
+
     func testPathsWithShellOrMakeSyntaxAreRefusedNamingTheCharacter() throws {
         for (name, what) in [("has#hash", "'#'"), ("has'quote", "a quote (')"), ("has$dollar", "'$'")] {
             let dir = try Project.copyExample("vector_example", as: name)
