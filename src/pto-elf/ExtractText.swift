@@ -5,7 +5,11 @@ import PTOElf
 struct ExtractText: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text",
-        abstract: "Write the .text bytes of OBJECT to a file and print the entry symbol's offset.")
+        abstract: "Write the .text bytes of OBJECT to a file and print the entry symbol's offset.",
+        discussion: """
+            When the .text cannot run alone (what `pto-elf check` reports), the bytes are \
+            still written and each problem is printed on stderr as a warning.
+            """)
 
     @OptionGroup var file: FileOptions
 
@@ -29,6 +33,13 @@ struct ExtractText: ParsableCommand {
             let elf = try ElfFile(path: file.object)
             let text = try TextSection(of: elf, entrySymbol: symbol)
             try writeBytes(text.bytes, to: output)
+            // The bytes are written as asked; that they cannot run alone is
+            // said, as `check` would say it.
+            let check = try LoadabilityCheck(file: elf, entrySymbol: symbol, allowEntryOffset: true)
+            if !check.loadable {
+                printError("pto-elf: warning: \(file.object) is not loadable as raw .text (pto-elf check):")
+                for problem in check.problems { printError("  \(problem.message)") }
+            }
             found = text.entryOffset != nil
             let report = Report(
                 file: file.object, output: output, size: text.bytes.count, symbol: symbol,

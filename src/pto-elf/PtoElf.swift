@@ -58,3 +58,8 @@ func padded(_ text: String, _ width: Int, right: Bool = false) -> String {
     let pad = String(repeating: " ", count: max(0, width - text.count))
     return right ? pad + text : text + pad
 }
+
+/// One line on stderr.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

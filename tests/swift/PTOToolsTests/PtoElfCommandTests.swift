@@ -284,6 +284,27 @@ final class PtoElfCommandTests: XCTestCase {
         }
     }
 
+    func testAddr2lineNamesAnAddressOutsideText() throws {
+        let obj = try compile("outside.o", Self.selfContained, flags: ["-O0", "-g", "-c"])
+        let r = try elf(["addr2line", obj, "0x0", "0x100000"])
+        XCTAssertEqual(r.status, 1, r.combined)
+        XCTAssertTrue(r.stdout.contains("0x0: kernel_entry at "), r.stdout)
+        XCTAssertFalse(r.stdout.contains("0x100000"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("0x100000 is outside .text of \(obj) (0x0..<0x"), r.stderr)
+    }
+
+    func testTextWarnsWhenCheckWouldReject() throws {
+        let obj = try compile(
+            "libm_text.o", "#include <cmath>\nextern \"C\" void kernel_entry(double* a) { a[0] = std::sin(a[1]); }\n")
+        let r = try elf(["text", obj, "-o", obj + ".bin"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: obj + ".bin"))
+        XCTAssertTrue(r.stderr.contains("warning: \(obj) is not loadable as raw .text (pto-elf check)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("`sin`"), r.stderr)
+        let clean = try elf(["text", try compile("clean_text.o", Self.selfContained), "-o", obj + ".clean.bin"])
+        XCTAssertFalse(clean.stderr.contains("warning"), clean.stderr)
+    }
+
     // MARK: bad input
 
     func testBadInputIsOneLineAndExitTwo() throws {
