@@ -858,11 +858,19 @@ TEST(a_fault_outside_kernels_ends_the_device_and_is_reported) {
     run_and_check(*spec, 1, 1);
     int device_pid = pto_device_process_id(0);
     REQUIRE(device_pid > 0);
+    // Under a sanitizer the device prints its report of this crash: say it
+    // is the one this test causes, so a passing run's log is not mistaken
+    // for a failure.
+    std::fprintf(stderr,
+                 "[expected] this test sends SIGSEGV to the device process (pid %d); a "
+                 "sanitizer's SEGV report from it may follow\n",
+                 device_pid);
     REQUIRE(kill(device_pid, SIGSEGV) == 0);
     // Until the host has seen the process end, a launch would still go to
     // it (and be told the device ended during that launch); under a
     // sanitizer the process takes a while to end after its report.
     REQUIRE(noticed_gone_within(0, device_pid, std::chrono::seconds(10)));
+    std::fprintf(stderr, "[expected] end of the deliberate crash of pid %d\n", device_pid);
     StderrCapture capture;
     auto next = make_spec();
     diamond(*next);
