@@ -179,9 +179,6 @@ def cases_of(path: Path, module) -> list:
             raise GoldenError(f"{path}: DEFAULT_CASE is set but there is no ALL_CASES to take it "
                               "from; define ALL_CASES = {name: params, ...}")
         return [(None, p) for p in params_list_of(path, module)]
-    if hasattr(module, "PARAMS_LIST"):
-        raise GoldenError(f"{path}: defines both PARAMS_LIST and ALL_CASES; keep one (ALL_CASES "
-                          "names its cases, PARAMS_LIST numbers them)")
     if not isinstance(named, dict) or not named:
         raise GoldenError(f"{path}: ALL_CASES = {named!r} is not a non-empty dict of named cases; "
                           "write ALL_CASES = {'small': {...}, 'large': {...}}")
@@ -196,9 +193,28 @@ def cases_of(path: Path, module) -> list:
     return list(named.items())
 
 
+def listed_cases(path: Path, module, cases: list) -> list:
+    """With both ALL_CASES and PARAMS_LIST (upstream's older folders derive
+    the list from the named cases): the indices of ALL_CASES that
+    PARAMS_LIST holds, in its order. A PARAMS_LIST entry that is none of
+    ALL_CASES' cases is a contradiction, refused naming it."""
+    chosen = []
+    for position, params in enumerate(params_list_of(path, module)):
+        matches = [i for i, (_, p) in enumerate(cases) if p == params]
+        if not matches:
+            raise GoldenError(f"{path}: PARAMS_LIST[{position}] = {params!r} is none of ALL_CASES' "
+                              f"cases ({', '.join(repr(n) for n, _ in cases)}); with both, PARAMS_LIST "
+                              "picks the cases that run by default from ALL_CASES")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
 def default_cases(path: Path, module, cases: list) -> list:
     """The indices a run without --case or --all-cases prepares."""
     if not hasattr(module, "DEFAULT_CASE"):
+        if hasattr(module, "ALL_CASES") and hasattr(module, "PARAMS_LIST"):
+            return listed_cases(path, module, cases)
         return list(range(len(cases)))
     default = getattr(module, "DEFAULT_CASE")
     names = [name for name, _ in cases]

@@ -56,6 +56,27 @@ final class GoldenSettingsTests: XCTestCase {
         try expectRefused("PARAMS_LIST = [{1: 2}]", "PARAMS_LIST[0] has key(s) [1] that are not strings")
     }
 
+    func testBothParamsListAndAllCasesRunTheListedCasesByName() throws {
+        // Upstream's older folders derive PARAMS_LIST from ALL_CASES.
+        let cases = "ALL_CASES = {'small': {'n': 1}, 'big': {'n': 2}, 'odd': {'n': 3}}\n"
+        let dir = Project.root + "/build/tests/golden-both-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (Self.base + cases + "PARAMS_LIST = [ALL_CASES['odd'], ALL_CASES['small']]\n")
+            .write(toFile: dir + "/golden.py", atomically: true, encoding: .utf8)
+        let r = try runCommand(
+            "/usr/bin/env", ["python3", Project.root + "/tools/example_golden.py", dir, "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 0, r.combined)
+        let data = FileManager.default.contents(atPath: dir + "/out/manifest.json") ?? Data()
+        let manifest = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let names = (manifest?["cases"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        XCTAssertEqual(names, ["odd", "small"])
+        XCTAssertEqual(manifest?["case_count"] as? Int, 3)
+        try expectRefused(
+            cases + "PARAMS_LIST = [{'n': 9}]",
+            "PARAMS_LIST[0] = {'n': 9} is none of ALL_CASES' cases ('small', 'big', 'odd')")
+    }
+
     func testNameListsMustBeListsOfNames() throws {
         try expectRefused(
             "__outputs__ = 'out'", "__outputs__ = 'out' is a string, not a list of names; write a list, e.g. __outputs__ = ['out']")
