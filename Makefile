@@ -382,7 +382,9 @@ ifeq ($(PRINT_ARTIFACTS),1)
 endif
 
 # The build step holds build/.build.lock, so two runs started together never
-# compile the same files at once; the runs themselves go in parallel.
+# compile the same files at once; the runs themselves go in parallel. It
+# stops at its first error (-S) whatever -k the caller's make has: after a
+# failed config step there is no description of what to build.
 # PTO_RUN_ENV: environment for the runner alone (the sanitizer checks preload
 # their runtime into it this way).
 BUILD_LOCK := $(BUILD_ROOT)/.build.lock
@@ -393,7 +395,7 @@ export PTO_RUN_CALLER_DIR := $(or $(value PWD),$(CURDIR))
 FLOCK := $(shell command -v flock 2>/dev/null)
 run: | $(DEPS_STAMP)
 	@mkdir -p $(BUILD_ROOT)
-	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory example swift-tools \
+	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory -S example swift-tools \
 		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
 	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) $(if $(AICPU_THREADS),--aicpu-threads $(AICPU_THREADS)) \

@@ -131,7 +131,6 @@ def is_scene_test(example_dir: Path) -> bool:
             and any(example_dir.glob("test_*.py")))
 
 
-SCENE_RUNTIME = re.compile(r'@scene_test\s*\([^)]*runtime\s*=\s*["\']([A-Za-z0-9_]+)["\']')
 # A scene test's geometry: upstream's simulator runs 8 clusters; of its
 # default 4 AICPU threads this runtime needs the schedulers to divide the
 # clusters, so 3 (one orchestrator, two schedulers of 4 clusters each).
@@ -140,10 +139,36 @@ SCENE_AICPU_THREADS = 3
 
 
 def scene_runtime_of(test_file: Path) -> str:
-    """The runtime a scene test names, read from its text (no import: make
-    asks on every call, and the test imports torch)."""
-    found = SCENE_RUNTIME.search(test_file.read_text(errors="replace"))
-    return found.group(1) if found else ""
+    """The runtime a scene test names in @scene_test(level, runtime), read
+    from its syntax tree (no import: make asks on every call, and the test
+    imports torch): a string given by keyword or position, or the name of a
+    module-level string constant."""
+    import ast
+
+    try:
+        tree = ast.parse(test_file.read_text(errors="replace"))
+    except SyntaxError:
+        return ""  # the config step reports it, with the line
+    constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                 and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+                 for t in n.targets if isinstance(t, ast.Name)}
+
+    def value(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return constants.get(node.id, "") if isinstance(node, ast.Name) else ""
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for d in node.decorator_list:
+            if isinstance(d, ast.Call) and getattr(d.func, "id", getattr(d.func, "attr", "")) == "scene_test":
+                for k in d.keywords:
+                    if k.arg == "runtime":
+                        return value(k.value)
+                if len(d.args) >= 2:
+                    return value(d.args[1])
+    return ""
 
 
 def include_dirs(test_file: Path, where: str, incore: dict) -> list:
@@ -182,6 +207,14 @@ def read_scene_config(example_dir: Path, runtimes=None):
     if len(callables) > 1:
         raise ConfigError(f"{test_file}: its classes have different CALLABLEs; one folder builds "
                           "one callable here")
+    runtimes_named = sorted({c._st_runtime for c in classes})
+    if len(runtimes_named) > 1:
+        raise ConfigError(f"{test_file}: its classes name different runtimes ({', '.join(runtimes_named)}); "
+                          "one folder runs on one runtime here")
+    for c in classes:
+        if c._st_level != 2:
+            raise ConfigError(f"{test_file}: {c.__name__} is @scene_test(level={c._st_level}); only level 2 "
+                              "(one chip) runs here")
     spec, runtime = classes[0].CALLABLE, classes[0]._st_runtime
     if runtimes and runtime not in runtimes:
         raise ConfigError(f"{test_file}: @scene_test runtime {runtime!r} is not a runtime of this "

@@ -5,6 +5,9 @@ manual mode. The same code decides for python test_x.py, pytest and pto-run."""
 import inspect
 
 MANUAL_MODES = ("exclude", "include", "only")
+MODE_TEXT = {"exclude": "with manual cases left out (--manual runs them too)",
+             "include": "with manual cases included",
+             "only": "with only manual cases (--manual only)"}
 
 
 class SelectionError(ValueError):
@@ -88,7 +91,7 @@ def select(classes, platform: str, selectors=(), manual_mode: str = "exclude") -
         every = [f"{c.__name__}::{case['name']} ({', '.join(case.get('platforms', []))}"
                  f"{', manual' if is_manual(case, platform) else ''})"
                  for c in classes for case in c.CASES]
-        raise SelectionError(f"no case to run on {platform} with --manual {manual_mode}"
+        raise SelectionError(f"no case to run on {platform} {MODE_TEXT[manual_mode]}"
                              f"{' and --case ' + ' '.join(selectors) if selectors else ''}; the "
                              f"cases are: {'; '.join(every)}")
     return chosen

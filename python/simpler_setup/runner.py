@@ -39,8 +39,8 @@ def runner_path() -> str:
 
 def run_folder(folder: Path, platform: str, selectors, manual_mode: str, extra=()) -> int:
     """pto-run on the folder with the same selection; its exit code."""
-    command = [runner_path(), str(folder), "--platform", platform, "--manual", manual_mode,
-               "--python", sys.executable]
+    command = [runner_path(), str(folder), "--platform", platform, "--python", sys.executable]
+    command += {"include": ["--manual"], "only": ["--manual-only"]}.get(manual_mode, [])
     for selector in selectors:
         command += ["--case", selector]
     command += list(extra)
@@ -92,10 +92,13 @@ def main(module_name: str, argv=None) -> int:
 
 def run_class_under_pytest(cls, platform, selectors, manual_mode) -> None:
     """A pytest item: the class's selected cases through pto-run; skipped
-    when the selection leaves none of this class's cases."""
+    when the selection leaves none of this class's cases (a selector naming
+    another class, or nothing, selects none of them)."""
     import pytest
 
     mine = [s for s in selectors if "::" not in s or s.split("::", 1)[0] in ("", cls.__name__)]
+    if selectors and not mine:
+        pytest.skip(f"--case {' '.join(selectors)} selects no case of {cls.__name__}")
     try:
         scene_cases.select([cls], platform, mine, manual_mode)
     except scene_cases.SelectionError as exc:
@@ -108,5 +111,4 @@ def run_class_under_pytest(cls, platform, selectors, manual_mode) -> None:
     except RunError as exc:
         pytest.fail(str(exc), pytrace=False)
     if code != 0:
-        pytest.fail(f"pto-run {folder} exited {code} (the case lines above say which failed)",
-                    pytrace=False)
+        pytest.fail(f"pto-run {folder} exited {code}; its output above says why", pytrace=False)

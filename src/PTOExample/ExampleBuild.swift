@@ -21,8 +21,10 @@ public struct ExampleBuild: Sendable {
         guard let make = ChildProcess.find("make") else {
             throw .toolNotFound(name: "make", hint: "install it with apt-get install make")
         }
+        // -S: a caller's -k (make check's, in MAKEFLAGS) must not carry the
+        // build past a failed config step into rules it never described.
         var arguments = [
-            "--no-print-directory", "-C", layout.root, "example",
+            "--no-print-directory", "-S", "-C", layout.root, "example",
             "EXAMPLE=\(folder)", "PLATFORM=\(platform)", "PRINT_ARTIFACTS=1",
         ]
         if let runtime { arguments.append("RUNTIME=\(runtime)") }

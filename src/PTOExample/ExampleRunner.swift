@@ -322,6 +322,10 @@ public struct ExampleRunner {
     ) -> CaseResult {
         var result = CaseResult(
             index: c.index, label: c.label, parameters: c.parameters, comparisons: [], failure: nil)
+        if let problem = c.preparationError {
+            result.failure = problem
+            return result
+        }
         let buffers = c.tensors.map { HostTensorBuffer(copying: $0.input) }
         defer { withExtendedLifetime(buffers) {} }  // used through raw addresses, as above
         // Named for the runtime's reports: a device buffer filled from a

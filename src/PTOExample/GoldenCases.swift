@@ -43,6 +43,8 @@ public struct GoldenCase: Sendable {
     /// A scene test that compares this case itself: the saved arguments
     /// its compare_outputs gets after the run.
     public var compareState: [UInt8]?
+    /// The case failed before it could run (its golden step), and why.
+    public var preparationError: String?
 
     /// How the case is called in output: its name, else its index.
     public var label: String { name ?? String(index) }
@@ -156,6 +158,7 @@ public struct GoldenCases: Sendable {
                 index: c.index, name: c.name, parameters: c.params, tensors: tensors,
                 listArguments: c.form == "list" ? listArguments : nil)
             one.overrides = overrides(of: c, equalNaN: manifest.equalNaN ?? false)
+            one.preparationError = c.error
             if let state = c.compareState {
                 guard let bytes = FileManager.default.contents(atPath: scratch + "/" + state) else {
                     throw .manifest(path: manifest.golden, reason: "case \(c.index)'s compare state is missing")

@@ -123,8 +123,11 @@ public struct GoldenManifest: Decodable, Sendable {
         /// The test compares this case itself (compare_outputs): its saved
         /// arguments, for the compare step after the run.
         public var compareState: String?
+        /// Why the case could not be prepared (a scene test's own code
+        /// failed for it): the case fails with this, the others run.
+        public var error: String?
         enum CodingKeys: String, CodingKey {
-            case index, name, params, form, tensors, rtol, atol
+            case index, name, params, form, tensors, rtol, atol, error
             case aicpuThreads = "aicpu_threads"
             case ringSizes = "ring_sizes"
             case compareState = "compare_state"

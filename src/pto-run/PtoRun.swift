@@ -32,10 +32,14 @@ struct ExampleOptions: ParsableArguments {
     )
     var `case`: [String] = []
 
-    @Option(
-        help: ArgumentHelp(
-            "A scene test's manual cases: exclude (default), include, or only.", valueName: "mode"))
-    var manual: String = "exclude"
+    @Flag(help: "A scene test's manual cases run too (by default they are left out).")
+    var manual = false
+
+    @Flag(help: "Only a scene test's manual cases run.")
+    var manualOnly = false
+
+    /// The manual mode the golden step applies.
+    var manualMode: String { manualOnly ? "only" : manual ? "include" : "exclude" }
 
     @Flag(help: "Run every case, also when golden.py names a DEFAULT_CASE.")
     var allCases = false
@@ -75,9 +79,7 @@ struct ExampleOptions: ParsableArguments {
             throw ValidationError("--case '\(c)' is not a case: give an index (0, 1, ...) or a name of ALL_CASES")
         }
         if allCases && !`case`.isEmpty { throw ValidationError("--case and --all-cases do not go together") }
-        if !["exclude", "include", "only"].contains(manual) {
-            throw ValidationError("--manual \(manual): choose exclude, include or only")
-        }
+        if manual && manualOnly { throw ValidationError("--manual and --manual-only do not go together") }
         if kernelSource != nil && artifacts != nil {
             throw ValidationError(
                 "--kernel-source chooses what Make builds, but --artifacts names a build made already (make run "
@@ -129,7 +131,7 @@ struct ExampleOptions: ParsableArguments {
         let manifest = try ArtifactsManifest.load(from: manifestPath)
         let golden = try GoldenCases.prepare(
             example: folder, layout: layout, caseChoices: `case`, allCases: allCases, python: python,
-            timeoutSeconds: goldenTimeout, platform: platform, manual: manual)
+            timeoutSeconds: goldenTimeout, platform: platform, manual: manualMode)
         return (folder, manifest, golden)
     }
 }

@@ -224,6 +224,8 @@ struct RunExample: ParsableCommand {
             Console.out("FAIL \(label): \(failure)")
         } else if result.passed, let own = result.comparedByTest {
             Console.out("PASS \(label): the test's compare_outputs on \(own.joined(separator: ", "))")
+        } else if result.passed, result.comparisons.isEmpty {
+            Console.out("PASS \(label): ran; no output compared (no golden: skip_golden, or no OUT/INOUT tensor)")
         } else if result.passed {
             let tensors = result.comparisons.map { "\($0.name) (\($0.elementCount) elements)" }
             Console.out("PASS \(label): \(tensors.joined(separator: ", "))")

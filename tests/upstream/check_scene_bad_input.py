@@ -33,8 +33,24 @@ def replace(old, new):
 
 
 def pto_run(folder, *extra):
-    return subprocess.run([PTO_RUN, str(folder), "--manual", "include", *extra],
+    return subprocess.run([PTO_RUN, str(folder), "--manual", *extra],
                           capture_output=True, text=True, env=ENV)
+
+
+def pytest_run(folder, *extra):
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
+                           str(folder), "--platform", "a2a3sim", *extra],
+                          capture_output=True, text=True, env=ENV)
+
+
+# A second class in the same file: a selector of one class leaves the other.
+SECOND_CLASS = '''
+
+@scene_test(level=2, runtime="tensormap_and_ringbuffer")
+class TestOther(TestVectorExample):
+    CASES = [{"name": "other", "platforms": ["a2a3sim"], "params": {}}]
+
+'''
 
 
 def standalone(folder, *extra):
@@ -67,22 +83,30 @@ CASES = [
     ("unknown config key", replace('"params": {},', '"params": {},\n            "config": {"block_dim": 4},'),
      pto_run, (), 2, ["config has the unknown key(s) ['block_dim']"]),
     ("generate_args returns a dict", replace("        return TaskArgsBuilder(", "        return dict(x=1) or TaskArgsBuilder("),
-     pto_run, (), 2, ["generate_args for case default returned dict; return a TaskArgsBuilder"]),
+     pto_run, (), 1, ["FAIL ", "generate_args for case default returned dict; return a TaskArgsBuilder"]),
     ("compute_golden raises", replace("        args.f[:] =", "        {}['out']\n        args.f[:] ="),
-     pto_run, (), 2, [f"{TEST}:", "compute_golden for case default failed: KeyError: 'out'"]),
+     pto_run, (), 1, ["FAIL ", f"{TEST}:", "compute_golden for case default failed: KeyError: 'out'"]),
     ("golden leaves an output untouched", replace("        args.f[:] =", "        _ ="),
-     pto_run, (), 2, ["left the output 'f' as generate_args made it"]),
+     pto_run, (), 1, ["FAIL ", "compute_golden for case default never wrote the output 'f'"]),
     ("compare_outputs override called on a pass", replace("\n\nif __name__", OWN_COMPARE.format(
         check="assert torch.equal(test_args.f, golden_args.f), 'f differs'") + "\n\nif __name__"),
      pto_run, (), 0, ["PASS ", "the test's compare_outputs on f"]),
     ("compare_outputs override reports a mismatch", replace("\n\nif __name__", OWN_COMPARE.format(
         check="raise AssertionError(\"Golden mismatch on 'f': on purpose\")") + "\n\nif __name__"),
      pto_run, (), 1, ["FAIL ", "compare_outputs: Golden mismatch on 'f': on purpose"]),
+    ("runtime given through a constant", replace('@scene_test(level=2, runtime="tensormap_and_ringbuffer")',
+                                                 'RT = "tensormap_and_ringbuffer"\n\n\n@scene_test(level=2, runtime=RT)'),
+     pto_run, (), 0, ["PASS "]),
+    ("level 3 is named", replace("@scene_test(level=2,", "@scene_test(level=3,"),
+     pto_run, (), 2, ["is @scene_test(level=3); only level 2 (one chip) runs here"]),
+    ("pytest --case of one class leaves the other", replace("\n\nif __name__", SECOND_CLASS + "\nif __name__"),
+     pytest_run, ("--case", "TestVectorExample::default", "--manual"), 0,
+     ["1 passed, 1 skipped", "selects no case of TestOther"]),
     ("unknown platform", lambda t: t, standalone, ("-p", "a9sim"), 2, ["invalid choice: 'a9sim'"]),
     ("case names no case", lambda t: t, standalone, ("-p", "a2a3sim", "--case", "nope"), 2,
      ["ERROR: --case nope: no case 'nope'"]),
     ("nothing selected", lambda t: t, standalone, ("-p", "a2a3sim"), 2,
-     ["ERROR: no case to run on a2a3sim with --manual exclude"]),
+     ["ERROR: no case to run on a2a3sim with manual cases left out (--manual runs them too)"]),
 ]
 
 passed = failed = 0

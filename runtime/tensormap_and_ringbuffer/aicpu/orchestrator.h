@@ -28,6 +28,9 @@ public:
     TaskOutputTensors alloc(const TensorCreateInfo* infos, int32_t count);
     void scope_begin(PTO2ScopeMode mode);
     void scope_end();
+    // The orchestration's own scope_end (rt_scope_end, a guard's end): one
+    // with none of its scopes open would end the runtime's outer scope.
+    void user_scope_end();
     int32_t read_element(const ChipTensor& t, uint64_t element, void* value);
     int32_t write_element(const ChipTensor& t, uint64_t element, const void* value);
     void log(int32_t level, const char* fmt, va_list args);

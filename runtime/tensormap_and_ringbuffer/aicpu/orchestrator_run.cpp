@@ -28,7 +28,7 @@ void op_scope_begin(void* rt, PTO2ScopeMode mode) {
     self(rt)->scope_begin(mode);
 }
 void op_scope_end(void* rt) {
-    self(rt)->scope_end();
+    self(rt)->user_scope_end();
 }
 int32_t op_read(void* rt, const ChipTensor* t, uint64_t element, void* value) {
     return self(rt)->read_element(*t, element, value);
@@ -51,6 +51,9 @@ int32_t op_failed(void* rt) {
 int32_t op_outputs_held(void* rt, PTO2TaskId id) {
     return self(rt)->outputs_held(id.raw) ? 1 : 0;
 }
+void op_refuse(void* rt, int32_t code, const char* text) {
+    self(rt)->fatal(code, "%s", text);
+}
 
 const PTO2RuntimeOps kOps = {
     PTO2_RUNTIME_OPS_ABI,
@@ -65,6 +68,7 @@ const PTO2RuntimeOps kOps = {
     op_fatal,
     op_failed,
     op_outputs_held,
+    op_refuse,
 };
 
 using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);
@@ -138,8 +142,15 @@ int Orchestrator::run() {
         fatal(PTO2_ERROR_EXPLICIT_ORCH_FATAL,
               "the orchestration threw an exception that is not a std::exception");
     }
-    // Scopes the entry left open (a return from inside one is fine: the
-    // guard closed it) end here with the outer one.
+    // A guard closes its scope however the entry leaves it; what is still
+    // open was begun with rt_scope_begin and never ended. They end here with
+    // the outer one, and the run fails naming the call.
+    if (depth_ > 1 && !failed()) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "the orchestration returned with %u scope(s) it began with rt_scope_begin() still "
+              "open; end each with rt_scope_end() (or use PTO2_SCOPE / PTO2_SCOPE_GUARD)",
+              depth_ - 1);
+    }
     while (depth_ > 0) scope_end();
     bind(nullptr, nullptr);
     finish();

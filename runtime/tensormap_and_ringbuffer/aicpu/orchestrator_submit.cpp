@@ -409,6 +409,16 @@ void Orchestrator::scope_begin(PTO2ScopeMode mode) {
     ++depth_;
 }
 
+void Orchestrator::user_scope_end() {
+    if (depth_ <= 1) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "rt_scope_end() with no scope of the orchestration's open: every rt_scope_end "
+              "needs an rt_scope_begin before it");
+        return;
+    }
+    scope_end();
+}
+
 void Orchestrator::scope_end() {
     if (depth_ == 0) return;
     return_prepaid_refs();

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdarg>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -362,8 +363,11 @@ struct PTO2RuntimeOps {
     int32_t (*failed)(void* rt);
     // 1 while task `id` still holds its memory; else 0, reported as INVALID_ARGS.
     int32_t (*outputs_held)(void* rt, PTO2TaskId id);
+    // A call this header refuses (a cluster-model feature): the run fails
+    // with `code` and the text, as a refusal of the runtime's own.
+    void (*refuse)(void* rt, int32_t code, const char* text);
 };
-constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 2;
+constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 3;
 
 inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
 inline thread_local void* pto2_tls_runtime = nullptr;
@@ -384,16 +388,17 @@ inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
     return outputs_[i];
 }
 
-inline void rt_report_fatal(int32_t code, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-
 // Refuses a task that needs the cluster model: one fatal line naming the
 // feature and the kernel; true when refused.
 inline bool pto2_refuse_cluster_feature(const char* feature, int32_t kernel_id) {
     if (feature == nullptr) return false;
-    rt_report_fatal(PTO2_ERROR_INVALID_ARGS,
-                    "the task of func_id %d needs %s, part of the cluster model, which "
-                    "tensormap_and_ringbuffer does not run yet (see docs/guide/upstream-scene-tests.md)",
-                    kernel_id, feature);
+    if (pto2_tls_ops == nullptr) return true;
+    char text[512];
+    std::snprintf(text, sizeof text,
+                  "the task of func_id %d needs %s, part of the cluster model, which "
+                  "tensormap_and_ringbuffer does not run yet (see docs/guide/upstream-scene-tests.md)",
+                  kernel_id, feature);
+    pto2_tls_ops->refuse(pto2_tls_runtime, PTO2_ERROR_INVALID_ARGS, text);
     return true;
 }
 
