@@ -311,20 +311,30 @@ EX_PATH_SYNTAX := $(firstword $(if $(word 2,$(ex_raw)),a-space) $(if $(findstrin
 ifneq ($(EX_PATH_SYNTAX),)
 $(error example path '$(ex_raw)' contains $(subst -, ,$(EX_PATH_SYNTAX)), which make or the shell would read as syntax; move or rename the folder)
 endif
-EXAMPLE_DIR := $(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))
+# A scene test may be named by its file instead of its folder (a folder
+# with several test_*.py): the folder is the file's.
+EX_SCENE_FILE := $(if $(filter %.py,$(EXAMPLE)),$(abspath $(EXAMPLE)))
+ifneq ($(EX_SCENE_FILE),)
+ifeq ($(wildcard $(EX_SCENE_FILE)),)
+$(error example '$(EXAMPLE)' not found: there is no file $(EX_SCENE_FILE); give a scene test's test_*.py, or a folder)
+endif
+endif
+EXAMPLE_DIR := $(if $(EX_SCENE_FILE),$(patsubst %/,%,$(dir $(EX_SCENE_FILE))),$(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE)))
 EX_ABS := $(abspath $(EXAMPLE_DIR))
+# What make hands the config step and the runner: the file, else the folder.
+EX_ARG := $(or $(EX_SCENE_FILE),$(EX_ABS))
 ifeq ($(wildcard $(EX_ABS)/.),)
 $(error example '$(EXAMPLE)' not found: there is no folder kernels/$(EXAMPLE) nor $(EX_ABS); give a name under kernels/ or a path to an example folder)
 endif
 # What describes the example: its kernels/kernel_config.py, or an upstream
 # scene test's test_*.py (tools/example_config.py reads either).
-EX_CONFIG_FILE := $(or $(wildcard $(EX_ABS)/kernels/kernel_config.py),$(wildcard $(EX_ABS)/test_*.py))
+EX_CONFIG_FILE := $(or $(EX_SCENE_FILE),$(wildcard $(EX_ABS)/kernels/kernel_config.py),$(wildcard $(EX_ABS)/test_*.py))
 ifeq ($(EX_CONFIG_FILE),)
 $(error example '$(EXAMPLE)' has no kernels/kernel_config.py ($(EX_ABS)/kernels/kernel_config.py) and no test_*.py; an example needs one of them, see docs/guide/writing-an-example.md and docs/guide/upstream-scene-tests.md)
 endif
 # Examples outside kernels/ get the path's checksum in their build folder so
 # two folders with the same name never share outputs.
-EX_ID := $(if $(filter $(ROOT)/kernels/%,$(EX_ABS)),$(notdir $(EX_ABS)),$(notdir $(EX_ABS))-$(firstword $(shell printf '%s' '$(EX_ABS)' | cksum)))
+EX_ID := $(if $(filter $(ROOT)/kernels/%,$(EX_ABS)),$(notdir $(EX_ABS)),$(notdir $(EX_ABS))$(if $(EX_SCENE_FILE),-$(basename $(notdir $(EX_SCENE_FILE))))-$(firstword $(shell printf '%s' '$(EX_ARG)' | cksum)))
 EX_OUT := $(ROOT)/$(PLATFORM_OUT)/examples/$(EX_ID)
 # Which source of a kernel with two the simulator builds: sim_source (its
 # plain C++ twin; the default, which needs nothing more), source (the device
@@ -344,7 +354,7 @@ EX_ORCH_OUT := $(EX_OUT)/$(RUNTIME)/orchestration.so
 # config (or the tool that reads it) changes.
 $(EX_FRAGMENT): $(EX_CONFIG_FILE) tools/example_config.py tools/scene_golden.py | $(DEPS_STAMP)
 	$(call say,CONFIG,$<)
-	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ABS) --platform $(PLATFORM) \
+	$(Q)$(PYTHON) tools/example_config.py make-fragment $(EX_ARG) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --runtimes '$(RUNTIMES)' --arguments $(or $($(RUNTIME)_ARGUMENTS),words) \
 		--fragment $@ --manifest $(EX_ARTIFACTS) \
 		--kernel-out $(EX_OUT)/kernels --orch-out $(EX_ORCH_OUT) \
@@ -396,8 +406,8 @@ FLOCK := $(shell command -v flock 2>/dev/null)
 run: | $(DEPS_STAMP)
 	@mkdir -p $(BUILD_ROOT)
 	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory -S example swift-tools \
-		EXAMPLE=$(EX_ABS) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
-	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ABS) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
+		EXAMPLE=$(EX_ARG) PLATFORM=$(PLATFORM) RUNTIME=$(RUNTIME) SANITIZE=$(SANITIZE)
+	$(Q)env $(PTO_RUN_ENV) $(PTO_RUN) $(EX_ARG) --artifacts $(EX_ARTIFACTS) --platform $(PLATFORM) \
 		--runtime $(RUNTIME) --device $(DEVICE) $(if $(AICPU_THREADS),--aicpu-threads $(AICPU_THREADS)) \
 		$(if $(BLOCK_DIM),--block-dim $(BLOCK_DIM)) \
 		$(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON)) $(PTO_RUN_FLAGS)

@@ -125,10 +125,13 @@ def source_key(config_path: Path, where: str, kernel: dict, platform: str, choic
     return "source" if pto_isa and uses_pto_isa(device) else "sim_source"
 
 
-def is_scene_test(example_dir: Path) -> bool:
-    """An upstream scene-test folder: a test_*.py and no kernel_config.py."""
-    return (not (example_dir / "kernels" / "kernel_config.py").is_file()
-            and any(example_dir.glob("test_*.py")))
+def is_scene_test(example: Path) -> bool:
+    """An upstream scene test: its test_*.py named, or a folder with one and
+    no kernel_config.py."""
+    if example.is_file():
+        return example.name.startswith("test_") and example.suffix == ".py"
+    return (not (example / "kernels" / "kernel_config.py").is_file()
+            and any(example.glob("test_*.py")))
 
 
 # A scene test's geometry: upstream's simulator runs 8 clusters; of its
@@ -242,10 +245,10 @@ def read_scene_config(example_dir: Path, runtimes=None):
 def read_config(example_dir: Path, platform: str, kernel_source: str = "auto",
                 pto_isa: bool = False, runtimes=None):
     config_path = example_dir / "kernels" / "kernel_config.py"
-    if not example_dir.is_dir():
-        raise ConfigError(f"{example_dir}: example folder not found")
     if is_scene_test(example_dir):
         return read_scene_config(example_dir, runtimes)
+    if not example_dir.is_dir():
+        raise ConfigError(f"{example_dir}: example folder not found")
     if not config_path.is_file():
         raise ConfigError(f"{config_path}: missing; an example needs kernels/kernel_config.py "
                           "defining ORCHESTRATION and KERNELS")
@@ -467,7 +470,7 @@ def main() -> int:
         if args.command == "runtime-of":
             folder = Path(args.example).resolve()
             if is_scene_test(folder):
-                tests = sorted(folder.glob("test_*.py"))
+                tests = [folder] if folder.is_file() else sorted(folder.glob("test_*.py"))
                 print(scene_runtime_of(tests[0]) if len(tests) == 1 else "")
                 return 0
             module = load_module(folder / "kernels" / "kernel_config.py", "pto_kernel_config")

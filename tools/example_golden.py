@@ -470,7 +470,8 @@ def prepare_scene_test(args, example_dir: Path) -> None:
 
 def prepare(args) -> None:
     example_dir = Path(args.example).resolve()
-    if not (example_dir / "golden.py").is_file() and any(example_dir.glob("test_*.py")):
+    if example_dir.is_file() or (not (example_dir / "golden.py").is_file()
+                                 and any(example_dir.glob("test_*.py"))):
         prepare_scene_test(args, example_dir)
         return
     if args.case and len(args.case) > 1:

@@ -36,12 +36,16 @@ def test_files(folder: Path) -> list:
     return sorted(folder.glob("test_*.py"))
 
 
-def the_test_file(folder: Path) -> Path:
-    found = test_files(folder)
+def the_test_file(path: Path) -> Path:
+    """The scene test a path names: the file itself, or a folder's one
+    test_*.py."""
+    if path.is_file():
+        return path
+    found = test_files(path)
     if len(found) != 1:
         names = ", ".join(f.name for f in found) or "none"
-        raise SceneError(f"{folder}: a scene-test folder holds one test_*.py (found {names}); run "
-                         "a folder with one")
+        raise SceneError(f"{path}: the folder holds {len(found)} test_*.py files ({names}); name "
+                         f"the one to run, e.g. {path / (found[0].name if found else 'test_x.py')}")
     return found[0]
 
 

@@ -80,7 +80,8 @@ def main(module_name: str, argv=None) -> int:
     if not args.device.isdigit():
         print(f"ERROR: -d {args.device}: give one device id (0, 1, ...)", file=sys.stderr)
         return 2
-    folder = Path(module.__file__).resolve().parent
+    # The test's own file: its folder may hold others.
+    folder = Path(module.__file__).resolve()
     try:
         code = run_folder(folder, args.platform, args.case, args.manual,
                           ["--device", args.device])
@@ -103,7 +104,7 @@ def run_class_under_pytest(cls, platform, selectors, manual_mode) -> None:
         scene_cases.select([cls], platform, mine, manual_mode)
     except scene_cases.SelectionError as exc:
         pytest.skip(str(exc))
-    folder = Path(sys.modules[cls.__module__].__file__).resolve().parent
+    folder = Path(sys.modules[cls.__module__].__file__).resolve()
     class_selectors = [f"{cls.__name__}::{s.split('::', 1)[-1]}" if "::" in s else
                        f"{cls.__name__}::{s}" for s in mine] or [f"{cls.__name__}::"]
     try:

@@ -36,7 +36,13 @@ public struct ProjectLayout: Sendable {
         let asName = URL(fileURLWithPath: root).appendingPathComponent("kernels")
             .appendingPathComponent(argument).standardizedFileURL.path
         let folder: String
-        if fm.fileExists(atPath: asPath, isDirectory: &isDir), isDir.boolValue {
+        if Self.isSceneTestFile(asPath) {
+            // A scene test named by its file (its folder may hold several).
+            if let character = Self.pathSyntax(in: asPath) {
+                throw .pathSyntax(path: asPath, character: character)
+            }
+            return asPath
+        } else if fm.fileExists(atPath: asPath, isDirectory: &isDir), isDir.boolValue {
             folder = asPath
         } else if !argument.contains("/"), fm.fileExists(atPath: asName, isDirectory: &isDir),
             isDir.boolValue
@@ -67,6 +73,20 @@ public struct ProjectLayout: Sendable {
     }
 
     public var toolsDirectory: String { root + "/tools" }
+
+    /// A scene test's own file: test_*.py, there.
+    public static func isSceneTestFile(_ path: String) -> Bool {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        var isDir: ObjCBool = false
+        return name.hasPrefix("test_") && name.hasSuffix(".py")
+            && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+    }
+
+    /// The name output calls an example by: its folder's.
+    public static func exampleName(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return isSceneTestFile(path) ? url.deletingLastPathComponent().lastPathComponent : url.lastPathComponent
+    }
 
     /// An upstream scene-test folder: a test_*.py and no kernels/kernel_config.py.
     public static func isSceneTest(_ folder: String) -> Bool {

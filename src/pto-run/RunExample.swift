@@ -135,7 +135,7 @@ struct RunExample: ParsableCommand {
 
     private func runExample() throws(RunnerError) -> Bool {
         let (folder, manifest, golden) = try example.prepare()
-        let name = URL(fileURLWithPath: folder).lastPathComponent
+        let name = ProjectLayout.exampleName(folder)
         let verbose = example.verbose
         let log: (String) -> Void = { message in if verbose { Console.error("pto-run: \(message)") } }
         log(

@@ -125,5 +125,26 @@ for name, edit, run, extra, code, expected in CASES:
             print(f"ok: {name}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+# A folder with two test files: naming the folder is refused, listing them;
+# naming a file runs that one, through pto-run and python.
+folder = broken(lambda t: t, "two_files")
+try:
+    (folder / "test_second.py").write_text(
+        (folder / TEST).read_text().replace("class TestVectorExample", "class TestSecond"))
+    checks = [("a folder with two test files is refused, naming them", pto_run(folder), 2,
+               ["holds 2 test_*.py files (test_second.py, test_vector_example.py); name the one to run"]),
+              ("naming one of the two files runs it", pto_run(folder / "test_second.py"), 0, ["PASS "]),
+              ("python runs its own file beside another", standalone(folder, "-p", "a2a3sim", "--manual"), 0,
+               ["1 passed, 0 failed"])]
+    for name, r, code, expected in checks:
+        said = r.stdout + r.stderr
+        if r.returncode == code and all(e in said for e in expected):
+            passed += 1
+            print(f"ok: {name}")
+        else:
+            failed += 1
+            print(f"FAIL {name}: exit {r.returncode}, expected {code}\n{said[-1500:]}")
+finally:
+    shutil.rmtree(folder, ignore_errors=True)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -93,3 +93,8 @@ func replaceInFile(_ path: String, _ old: String, _ new: String) throws {
     XCTAssertTrue(text.contains(old), "\(path) does not contain \(old)")
     try text.replacingOccurrences(of: old, with: new).write(toFile: path, atomically: true, encoding: .utf8)
 }
+
+/// `make run ...` in the project, as a user types it.
+func makeRun(_ arguments: [String]) throws -> CommandResult {
+    try runCommand("/usr/bin/env", ["make", "-C", Project.root, "--no-print-directory", "run"] + arguments)
+}
