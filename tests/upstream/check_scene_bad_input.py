@@ -110,19 +110,26 @@ CASES = [
 ]
 
 passed = failed = 0
+
+
+def judge(name, r, code, expected):
+    """Counts one check: the exit code and every expected text."""
+    global passed, failed
+    said = r.stdout + r.stderr
+    problems = [f"exit {r.returncode}, expected {code}"] if r.returncode != code else []
+    problems += [f"no {e!r} in what it said" for e in expected if e not in said]
+    if problems:
+        failed += 1
+        print(f"FAIL {name}: {'; '.join(problems)}\n{said[-1500:]}")
+    else:
+        passed += 1
+        print(f"ok: {name}")
+
+
 for name, edit, run, extra, code, expected in CASES:
     folder = broken(edit, name.replace(" ", "_"))
     try:
-        r = run(folder, *extra)
-        said = r.stdout + r.stderr
-        problems = [f"exit {r.returncode}, expected {code}"] if r.returncode != code else []
-        problems += [f"no {e!r} in what it said" for e in expected if e not in said]
-        if problems:
-            failed += 1
-            print(f"FAIL {name}: {'; '.join(problems)}\n{said[-1500:]}")
-        else:
-            passed += 1
-            print(f"ok: {name}")
+        judge(name, run(folder, *extra), code, expected)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 # A folder with two test files: naming the folder is refused, listing them;
@@ -137,13 +144,7 @@ try:
               ("python runs its own file beside another", standalone(folder, "-p", "a2a3sim", "--manual"), 0,
                ["1 passed, 0 failed"])]
     for name, r, code, expected in checks:
-        said = r.stdout + r.stderr
-        if r.returncode == code and all(e in said for e in expected):
-            passed += 1
-            print(f"ok: {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}: exit {r.returncode}, expected {code}\n{said[-1500:]}")
+        judge(name, r, code, expected)
 finally:
     shutil.rmtree(folder, ignore_errors=True)
 print(f"{passed} passed, {failed} failed")
