@@ -316,7 +316,7 @@ final class PtoElfCommandTests: XCTestCase {
         let bytes = [UInt8](FileManager.default.contents(atPath: good) ?? Data())
         func write(_ name: String, _ data: [UInt8]) -> String {
             let path = dir + "/" + name
-            FileManager.default.createFile(atPath: path, contents: Data(data))
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(data)), path)
             return path
         }
         func patched(_ offset: Int, _ value: UInt64, width: Int) -> [UInt8] {
