@@ -21,11 +21,9 @@ from simpler_setup import cases as scene_cases  # noqa: E402
 from simpler_setup.scene_test import SceneTestCase, SceneTestError, TaskArgsBuilder, TensorArg  # noqa: E402
 
 TORCH_INSTALL = "make deps installs a CPU build of torch (or: pip install torch==2.13.0+cpu)"
-# torch dtype name -> numpy dtype the bytes are written as (bfloat16 as its
-# raw 16-bit words; the manifest says what they are).
-TORCH_TYPES = {"float32": "float32", "float16": "float16", "bfloat16": "uint16", "int8": "int8",
-               "int16": "int16", "int32": "int32", "int64": "int64", "uint8": "uint8",
-               "uint16": "uint16", "uint32": "uint32", "bool": "bool"}
+# The torch dtypes a tensor argument may have.
+TORCH_TYPES = {"float32", "float16", "bfloat16", "int8", "int16", "int32", "int64", "uint8",
+               "uint16", "uint32", "bool"}
 
 
 class SceneError(Exception):
@@ -104,11 +102,11 @@ def as_array(path: Path, where: str, name: str, value):
                          "float16, bfloat16, (u)int8..32, int64 or bool")
     if value.device.type != "cpu" or not value.is_contiguous():
         raise SceneError(f"{path}: {where}: tensor '{name}' must be a contiguous CPU tensor")
-    import torch
+    if dtype != "bfloat16":
+        return np.ascontiguousarray(value.detach().numpy()), None
+    import torch  # numpy has no bfloat16: its 16-bit words, and the manifest says what they are
 
-    raw = value.detach().view(torch.int16) if dtype == "bfloat16" else value.detach()
-    array = raw.numpy().view(TORCH_TYPES[dtype]) if dtype == "bfloat16" else raw.numpy()
-    return np.ascontiguousarray(array), ("bfloat16" if dtype == "bfloat16" else None)
+    return np.ascontiguousarray(value.detach().view(torch.int16).numpy().view(np.uint16)), "bfloat16"
 
 
 def ring_sizes(config: dict) -> dict:

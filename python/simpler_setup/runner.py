@@ -23,17 +23,16 @@ class RunError(Exception):
 
 
 def runner_path() -> str:
-    """pto-run, built through make if it is not yet."""
-    make = ["make", "-C", str(PROJECT), "--no-print-directory", "-s"]
-    built = subprocess.run(make + ["swift-tools"], stdout=subprocess.DEVNULL)
-    if built.returncode != 0:
+    """pto-run, built through make if it is not yet (one make call: build,
+    then say where it is)."""
+    asked = subprocess.run(["make", "-C", str(PROJECT), "--no-print-directory", "-s",
+                            "--eval", "print-pto-run: swift-tools ; @echo PTO_RUN=$(PTO_RUN)",
+                            "print-pto-run"], stdout=subprocess.PIPE, text=True)
+    found = [line[len("PTO_RUN="):] for line in asked.stdout.splitlines() if line.startswith("PTO_RUN=")]
+    if asked.returncode != 0 or not found:
         raise RunError(f"building pto-run failed (make -C {PROJECT} swift-tools, exit "
-                       f"{built.returncode}); the lines above say why")
-    asked = subprocess.run(make + ["--eval", "print-pto-run: ; @echo $(PTO_RUN)", "print-pto-run"],
-                           capture_output=True, text=True)
-    path = asked.stdout.strip()
-    if asked.returncode != 0 or not path:
-        raise RunError(f"could not ask make where pto-run is: {asked.stderr.strip()}")
+                       f"{asked.returncode}); the lines above say why")
+    path = found[-1].strip()
     return path if os.path.isabs(path) else str(PROJECT / path)
 
 
