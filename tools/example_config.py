@@ -134,11 +134,12 @@ def is_scene_test(example: Path) -> bool:
             and any(example.glob("test_*.py")))
 
 
-# A scene test's geometry: upstream's simulator runs 8 clusters; of its
-# default 4 AICPU threads this runtime needs the schedulers to divide the
-# clusters, so 3 (one orchestrator, two schedulers of 4 clusters each).
+# A scene test's geometry, upstream's simulator's (CLUSTER.md section 1): 8
+# clusters, and 4 AICPU threads (one orchestrator; three schedulers owning
+# 2, 3 and 3 clusters). A case's config (aicpu_thread_num) overrides the
+# threads.
 SCENE_BLOCK_DIM = 8
-SCENE_AICPU_THREADS = 3
+SCENE_AICPU_THREADS = 4
 
 
 def scene_runtime_of(test_file: Path) -> str:

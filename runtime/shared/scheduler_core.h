@@ -8,13 +8,24 @@
 //
 // What differs between runtimes is a policy type, called statically:
 //   bool may_dispatch()                       false while nothing may run yet
+//   void dispatch_pass(SchedulerCore&, PassResult&)
+//                                             hands ready work to the idle
+//                                             workers (dispatch_singles() is
+//                                             one kernel per core; a policy
+//                                             may place work on whole
+//                                             clusters, hold workers for a
+//                                             cohort, retire work that runs
+//                                             no kernel, counted in the result)
 //   bool pop_ready(CoreType, uint64_t* token) the next ready work of a type
+//                                             (what dispatch_singles() takes)
 //   DispatchWords prepare_dispatch(const Dispatch&)
 //                                             records the dispatch; the words
 //                                             the worker's mailbox gets
-//   int complete(const Completion&, uint64_t now)
-//                                             what finishing releases; returns
-//                                             how many tasks became ready
+//   int complete(const Completion&, uint64_t now, bool* task_done)
+//                                             what finishing one unit releases;
+//                                             returns how many tasks became
+//                                             ready; *task_done when the unit
+//                                             was its task's last
 //   uint64_t add_completed(uint64_t n)        counts completions; the total
 //   bool all_done(uint64_t completed)         the run is over
 //   bool outstanding(uint64_t completed)      work is submitted and not done
@@ -28,9 +39,13 @@
 //   bool arm(int self, uint64_t idle_types) / void disarm(int self)
 //                                             announce idleness before the
 //                                             last look (arm: true when the
-//                                             policy wants that last look)
+//                                             policy wants that last look);
+//                                             idle_types: bit per core type
+//                                             with an idle worker, bit 2 when
+//                                             a whole cluster is idle
 // A dispatch hands one worker one unit of work named by a 64-bit token; the
-// policy decides what the token means (a task, one block of a task).
+// policy decides what the token means (a task, one kernel of one block of a
+// task). The run's completed count counts tasks, not units.
 #pragma once
 
 #include <atomic>
@@ -77,9 +92,10 @@ struct PassResult {
     int status = 0;          // < 0: the run failed and was stopped
     bool done = false;       // the run is over
     bool progress = false;   // anything moved
-    uint64_t finished = 0;   // completions this pass
+    uint64_t finished = 0;   // tasks completed this pass
     uint64_t released = 0;   // tasks those completions made ready
     uint64_t idle[2] = {0, 0};        // per core type: workers left without work
+    bool idle_cluster = false;        // a whole cluster of this thread's is idle
     uint64_t dispatched[2] = {0, 0};  // per core type
 };
 
@@ -124,8 +140,31 @@ public:
         : p_(policy), slice_(slice), mailboxes_(mailboxes), block_dim_(block_dim), bell_(bell) {}
 
     int thread_index() const { return slice_.thread_index; }
+    const SchedulerSlice& slice() const { return slice_; }
+    int block_dim() const { return block_dim_; }
     CoreType type_of(int w) const { return w < block_dim_ ? CoreType::AIC : CoreType::AIV; }
-    bool has_idle_worker(int w) const { return workers_[w].answered && workers_[w].token == 0; }
+    // Cluster c's cores: slot 0 its AIC, slots 1 and 2 its AIV lanes 0 and 1.
+    int worker_of(int cluster, int slot) const {
+        return slot == 0 ? cluster : block_dim_ + PLATFORM_AIV_PER_BLOCK * cluster + (slot - 1);
+    }
+    // Free for work: answered discovery, running nothing, held for nobody.
+    bool has_idle_worker(int w) const {
+        const Worker& o = workers_[w];
+        return o.answered && o.token == 0 && !o.held;
+    }
+    // Which of cluster c's cores (bit per slot) are free for work.
+    uint32_t idle_slots(int cluster) const {
+        uint32_t m = 0;
+        for (int slot = 0; slot < PLATFORM_CORES_PER_BLOCK; ++slot) {
+            if (has_idle_worker(worker_of(cluster, slot))) m |= 1u << slot;
+        }
+        return m;
+    }
+    // A worker held for work that starts later (a cohort gathering its
+    // cores) stays idle but takes nothing else.
+    void hold(int w) { workers_[w].held = true; }
+    void unhold(int w) { workers_[w].held = false; }
+    bool held(int w) const { return workers_[w].held; }
 
     // Core discovery: tells every worker of the slice to start; a pass takes
     // each into service once it answered.
@@ -164,23 +203,30 @@ public:
         s.args.store(words.args, std::memory_order_relaxed);
         s.args_bytes.store(words.args_bytes, std::memory_order_relaxed);
         o.token = token + 1;
+        o.held = false;
         o.dispatch_ns = now;
         o.seq += 1;
+        ++dispatched_[static_cast<int>(type_of(w))];
         // Publishes task/kernel/args; pairs with the worker's acquire load of
         // dispatch_seq.
         s.dispatch_seq.store(o.seq, std::memory_order_release);
         pto_notify(&s.bell);
     }
 
-    // Hands ready work to this thread's idle workers; true if any was handed.
-    bool dispatch_to_idle_workers() {
+    // Hands ready work to this thread's idle workers, one unit per worker
+    // from pop_ready; true if any was handed.
+    bool dispatch_singles() {
         bool any = false;
+        bool empty[2] = {false, false};
         slice_.for_each_worker([&](int w) {
-            if (!has_idle_worker(w)) return;
+            const int type = static_cast<int>(type_of(w));
+            if (empty[type] || !has_idle_worker(w)) return;
             uint64_t token;
             if (p_.pop_ready(type_of(w), &token)) {
                 dispatch(w, token);
                 any = true;
+            } else {
+                empty[type] = true;
             }
         });
         return any;
@@ -192,7 +238,6 @@ public:
     // wherever it would wait.
     PassResult step() {
         PassResult r;
-        const bool may_dispatch = p_.may_dispatch();
         int faulted = -1, wrong_core = 0;
         uint64_t now = 0;  // read once per pass, only if something completed
         slice_.for_each_worker([&](int w) {
@@ -204,37 +249,43 @@ public:
                 if (answer <= 0) return;
                 r.progress = true;
             }
-            if (o.token != 0) {
-                const WorkerLine& k = mailboxes_[w].work;
-                // Pairs with the worker's release store of done_seq: its
-                // stamps and fault fields are visible once it matches.
-                if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;  // busy
-                if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
-                    faulted = w;  // the host reads the mailbox to report it
-                    return;
-                }
-                if (now == 0) now = pto_now_ns();
-                const Completion c{o.token - 1,
-                                   w,
-                                   slice_.thread_index,
-                                   o.dispatch_ns,
-                                   k.start_time.load(std::memory_order_relaxed),
-                                   k.end_time.load(std::memory_order_relaxed)};
-                o.token = 0;
-                r.released += static_cast<uint64_t>(p_.complete(c, now));
-                ++r.finished;
-                r.progress = true;
+            if (o.token == 0) return;
+            const WorkerLine& k = mailboxes_[w].work;
+            // Pairs with the worker's release store of done_seq: its stamps
+            // and fault fields are visible once it matches.
+            if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;  // busy
+            if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
+                faulted = w;  // the host reads the mailbox to report it
+                return;
             }
-            const int type = static_cast<int>(type_of(w));
-            uint64_t token;
-            if (may_dispatch && p_.pop_ready(type_of(w), &token)) {
-                dispatch(w, token);
-                ++r.dispatched[type];
-                r.progress = true;
-            } else {
-                ++r.idle[type];
-            }
+            if (now == 0) now = pto_now_ns();
+            const Completion c{o.token - 1,
+                               w,
+                               slice_.thread_index,
+                               o.dispatch_ns,
+                               k.start_time.load(std::memory_order_relaxed),
+                               k.end_time.load(std::memory_order_relaxed)};
+            o.token = 0;
+            bool task_done = false;
+            r.released += static_cast<uint64_t>(p_.complete(c, now, &task_done));
+            if (task_done) ++r.finished;
+            r.progress = true;
         });
+        if (faulted < 0 && wrong_core == 0 && p_.may_dispatch()) {
+            dispatched_[0] = dispatched_[1] = 0;
+            p_.dispatch_pass(*this, r);
+            r.dispatched[0] = dispatched_[0];
+            r.dispatched[1] = dispatched_[1];
+            if (dispatched_[0] + dispatched_[1] > 0) r.progress = true;
+        }
+        slice_.for_each_worker([&](int w) {
+            if (has_idle_worker(w)) ++r.idle[static_cast<int>(type_of(w))];
+        });
+        if (r.idle[0] > 0 && r.idle[1] > 1) {
+            for (int c = slice_.cluster_begin; c < slice_.cluster_end && !r.idle_cluster; ++c) {
+                r.idle_cluster = idle_slots(c) == (1u << PLATFORM_CORES_PER_BLOCK) - 1;
+            }
+        }
         if (faulted >= 0) {
             stop_run(PTO_ERR_KERNEL_FAULT, 0);
             r.status = PTO_ERR_KERNEL_FAULT;
@@ -280,7 +331,8 @@ public:
             }
             if (!armed_) {
                 armed_ = true;
-                idle_types_ = (r.idle[0] ? 1u : 0u) | (r.idle[1] ? 2u : 0u);
+                idle_types_ = (r.idle[0] ? 1u : 0u) | (r.idle[1] ? 2u : 0u) |
+                              (r.idle_cluster ? 4u : 0u);
                 if (p_.arm(slice_.thread_index, idle_types_)) continue;  // one last look
             }
             const uint64_t completed = p_.add_completed(0);
@@ -301,6 +353,7 @@ private:
     // finding finished work reads only the workers' lines.
     struct Worker {
         bool answered = false;  // answered core discovery
+        bool held = false;      // idle, kept for work that starts later
         uint64_t token = 0;     // the running unit's token + 1, 0 when idle
         uint32_t seq = 0;       // dispatch_seq of the last dispatch
         uint64_t dispatch_ns = 0;
@@ -330,5 +383,6 @@ private:
     EventCount& bell_;
     bool armed_ = false;
     uint32_t idle_types_ = 0;
+    uint64_t dispatched_[2] = {0, 0};  // this pass, per core type
     Worker workers_[PLATFORM_MAX_WORKERS];
 };

@@ -75,11 +75,10 @@ struct RunExample: ParsableCommand {
         // runtime.mk says how many threads orchestrate).
         let runtime =
             example.runtime ?? example.artifacts.flatMap { try? ArtifactsManifest.load(from: $0).runtime }
-        if let aicpuThreads, let blockDim, runtime == "host_build_graph", blockDim % aicpuThreads != 0 {
+        if let aicpuThreads, let blockDim, runtime == "host_build_graph", blockDim < aicpuThreads {
             throw ValidationError(
-                "--block-dim \(blockDim) does not split over --aicpu-threads \(aicpuThreads): "
-                    + "\(blockDim) AIC and \(2 * blockDim) AIV workers must divide evenly over the "
-                    + "scheduler threads; use a block_dim that is a multiple of \(aicpuThreads)")
+                "--block-dim \(blockDim) gives \(blockDim) cluster(s), fewer than --aicpu-threads \(aicpuThreads): "
+                    + "each scheduler thread owns at least one whole cluster; use a block_dim of \(aicpuThreads) or more")
         }
         if let t = timeout, !(t >= 0.001 && t <= 86400) {
             throw ValidationError(
@@ -149,12 +148,12 @@ struct RunExample: ParsableCommand {
         settings.aicpuThreads = aicpuThreads ?? manifest.runtimeConfig?.aicpuThreadNum ?? 3
         settings.blockDim = blockDim ?? manifest.runtimeConfig?.blockDim ?? 3
         let schedulers = manifest.schedulerThreads(of: settings.aicpuThreads)
-        if settings.blockDim % schedulers != 0 {
+        if settings.blockDim < schedulers {
             throw .launchConfiguration(
-                "block_dim \(settings.blockDim) does not split over \(schedulers) scheduler thread(s): "
-                    + "\(manifest.runtime) runs \(settings.aicpuThreads) AICPU thread(s), "
-                    + "\(settings.aicpuThreads - schedulers) of them orchestrating; give a block_dim that is a multiple of "
-                    + "\(schedulers), or other --aicpu-threads")
+                "block_dim \(settings.blockDim) gives \(settings.blockDim) cluster(s), fewer than the \(schedulers) scheduler thread(s) "
+                    + "\(manifest.runtime) runs with \(settings.aicpuThreads) AICPU thread(s) "
+                    + "(\(settings.aicpuThreads - schedulers) of them orchestrating); each scheduler thread owns at least one whole "
+                    + "cluster: give a block_dim of \(schedulers) or more, or fewer --aicpu-threads")
         }
         settings.threadsFromCommandLine = aicpuThreads != nil
         settings.timeoutSeconds = timeout

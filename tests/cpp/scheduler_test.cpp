@@ -184,10 +184,11 @@ struct Config {
 // which the widest and the narrowest launches show) a few of them.
 const std::vector<Config>& configs() {
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-    static const std::vector<Config> all = {{1, 1}, {2, 4}, {4, 8}};
+    static const std::vector<Config> all = {{1, 1}, {2, 4}, {3, 8}, {4, 8}};
 #else
-    static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 4},
-                                            {3, 3}, {3, 6}, {4, 4}, {4, 8}};
+    // Uneven splits too: 3 threads over 4 and 8 clusters, 2 over 3.
+    static const std::vector<Config> all = {{1, 1}, {1, 2}, {1, 3}, {2, 2}, {2, 3}, {2, 4},
+                                            {3, 3}, {3, 4}, {3, 6}, {3, 8}, {4, 4}, {4, 8}};
 #endif
     return all;
 }
@@ -342,13 +343,13 @@ TEST(invalid_thread_and_block_dim_combinations_are_rejected) {
     struct Bad {
         int threads, block_dim;
         const char* message;
-    } bad[] = {{3, 4, "do not split evenly over 3 scheduler threads"},
+    } bad[] = {{3, 2, "block_dim 2 gives 2 cluster(s), fewer than the 3 scheduler threads"},
                {0, 3, "aicpu_thread_num 0 is out of range"},
                {5, 5, "aicpu_thread_num 5 is out of range"},
                {1, 0, "block_dim 0 is out of range"},
                {1, 25, "block_dim 25 is out of range"},
-               {2, 3, "do not split evenly over 2 scheduler threads"},
-               {4, 6, "do not split evenly over 4 scheduler threads"}};
+               {2, 1, "fewer than the 2 scheduler threads"},
+               {4, 3, "fewer than the 4 scheduler threads"}};
     for (const Bad& b : bad) {
         auto spec = make_spec();
         diamond(*spec);

@@ -109,11 +109,11 @@ expect_error view_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error output_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error set_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error get_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0
-expect_error bad_core_type INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error no_kernel INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error alloc_no_tensor INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error unmatched_scope_end INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error scope_left_open INVALID_ARGS PTO2_ORCH_SERIAL=0
-expect_error mix_task INVALID_ARGS PTO2_ORCH_SERIAL=0
+expect_error mix_aiv_kernel_in_aic_slot INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error aiv_kernel_as_aic INVALID_ARGS PTO2_ORCH_SERIAL=0
 # Ring sizes through the C API (pto_set_ring_sizes, which pto-run's --ring-*
 # options call): a stream through a window of 8, the deadlock a window of 8

@@ -17,13 +17,13 @@ int check_launch_config(int threads, int block_dim, char* message, size_t messag
                       PLATFORM_MAX_BLOCK_DIM);
         return PTO_ERR_BAD_LAUNCH_CONFIG;
     }
-    if (block_dim % threads != 0) {
+    // Clusters are dealt out whole (scheduler_slice.h): each thread needs one.
+    if (block_dim < threads) {
         std::snprintf(message, message_size,
-                      "block_dim %d gives %d AIC and %d AIV workers, which do not split evenly "
-                      "over %d scheduler threads; choose a block_dim that is a multiple of %d, or "
-                      "a thread count that divides %d",
-                      block_dim, block_dim, block_dim * PLATFORM_AIV_PER_BLOCK, threads, threads,
-                      block_dim);
+                      "block_dim %d gives %d cluster(s), fewer than the %d scheduler threads: "
+                      "each scheduler thread owns at least one whole cluster; give a block_dim "
+                      "of %d or more, or fewer threads",
+                      block_dim, block_dim, threads, threads);
         return PTO_ERR_BAD_LAUNCH_CONFIG;
     }
     return 0;

@@ -55,9 +55,13 @@ public:
                              static_cast<uint32_t>(g.num_args * sizeof(uint64_t))};
     }
 
+    // One kernel per task, on one core.
+    void dispatch_pass(Core& core, PassResult&) const { core.dispatch_singles(); }
+
     // Records the finished task and releases its successors; returns how
     // many became ready.
-    int complete(const Completion& c, uint64_t now) const {
+    int complete(const Completion& c, uint64_t now, bool* task_done) const {
+        *task_done = true;
         const int32_t id = static_cast<int32_t>(c.token);
         TaskRun& run = v_.runs[id];
         run.start_time = c.start_ns;
@@ -112,7 +116,7 @@ public:
     // the other schedulers are woken only for what is left.
     void after_pass(Core& core, const PassResult& r) const {
         if (r.released == 0) return;
-        core.dispatch_to_idle_workers();
+        core.dispatch_singles();
         if (v_.ready_queue(CoreType::AIC).size() > 0 || v_.ready_queue(CoreType::AIV).size() > 0) {
             ring_others(core.thread_index());
         }

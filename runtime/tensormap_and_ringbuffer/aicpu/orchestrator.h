@@ -24,7 +24,10 @@ public:
     // and marks the orchestration done. Returns 0 or the launch's status.
     int run();
 
-    TaskOutputTensors submit(int32_t core_type, int32_t kernel_id, const CoreTaskArgs& args);
+    // A task of the kernels `mk` names, or with `dummy` of none.
+    TaskOutputTensors submit(const MixedKernels& mk, const CoreTaskArgs& args, bool dummy);
+    // This run's clusters (what = 0) or AIV cores (what = 1).
+    int32_t available(int32_t what) const;
     TaskOutputTensors alloc(const TensorCreateInfo* infos, int32_t count);
     void scope_begin(PTO2ScopeMode mode);
     void scope_end();
@@ -142,6 +145,7 @@ private:
     const KernelEntry* resolve_kernel(int32_t func_id) const;
     // Submitting, step by step (orchestrator_submit.cpp).
     struct ArgumentLayout {
+        uint64_t cluster_bytes = 0;  // a ClusterTask before the words, or none
         uint64_t words_bytes = 0, desc_bytes = 0, head_bytes = 0, outputs_bytes = 0;
         int output_count = 0;
     };
@@ -150,13 +154,34 @@ private:
         ChipTensor* descs = nullptr;
         ChipTensor* copies = nullptr;
     };
-    const KernelEntry* checked_kernel(int32_t core_type, int32_t kernel_id,
-                                      const CoreTaskArgs& args);
+    // What a submit asks of the cluster model (orchestrator_cluster.cpp).
+    struct TaskPlan {
+        int8_t shape = kShapeAic;
+        uint8_t mask = 0;  // active KernelSlots
+        uint64_t kernels[kSlotCount] = {0, 0, 0};
+        int32_t func_ids[kSlotCount] = {-1, -1, -1};
+        int32_t block_num = 1;
+        bool sync_start = false;
+        uint8_t predicate_op = 0, predicate_bytes = 0;
+        int64_t predicate_target = 0;
+        uint64_t predicate_addr = 0;
+        // Anything beyond one kernel on one core: the task carries a ClusterTask.
+        bool clustered() const {
+            return shape != kShapeDummy &&
+                   (block_num > 1 || shape == kShapeMix || predicate_op != 0);
+        }
+    };
+    bool classify(const MixedKernels& mk, const CoreTaskArgs& args, bool dummy, TaskPlan* plan);
+    bool checked_slot_kernel(int slot, int32_t id, uint64_t* entry);
+    bool checked_launch(const CoreTaskArgs& args, TaskPlan* plan);
+    bool checked_predicate(const CoreTaskArgs& args, TaskPlan* plan);
+    void write_cluster_task(ClusterTask* ct, const TaskPlan& plan, const CoreTaskArgs& args);
+    bool checked_arguments(const CoreTaskArgs& args);
     bool measure_arguments(int32_t kernel_id, const CoreTaskArgs& args, AccessRegion* regions,
                            ArgumentLayout* layout);
     LaidOut lay_out_arguments(const Allocation& a, const CoreTaskArgs& args,
                               const ArgumentLayout& layout);
-    void describe_task(const Allocation& a, uint64_t kernel, int32_t core_type, int32_t kernel_id,
+    void describe_task(const Allocation& a, uint64_t kernel, const TaskPlan& plan,
                        const ArgumentLayout& layout, const uint64_t* words);
     void find_producers(const Allocation& a, const CoreTaskArgs& args, const ChipTensor* descs,
                         const AccessRegion* regions);

@@ -51,11 +51,11 @@ constexpr uint64_t kRoomSettleNs = 200'000;
 // the orchestrator once per batch of submissions, not once per retirement.
 constexpr uint64_t kBatchShare = 8;
 
-// Whether producer `p` is done. An alloc_tensors task (no kernel, in the
+// Whether producer `p` is done. An alloc_tensors task (no shape, in the
 // slot's line this thread writes) is done once published: its state line,
 // which the schedulers' reference releases keep taking, is not read.
 inline bool producer_done(const TaskSlot& p) {
-    return p.kernel == 0 ||
+    return p.shape < 0 ||
            p.state.load(std::memory_order_acquire) == static_cast<int32_t>(SlotState::kDone);
 }
 
@@ -99,6 +99,8 @@ inline const char* error_name(int32_t code) {
             return "TENSOR_WAIT_TIMEOUT";
         case PTO2_ERROR_SCHEDULER_TIMEOUT:
             return "SCHEDULER_TIMEOUT";
+        case PTO2_ERROR_REQUIRE_SYNC_START_INVALID:
+            return "REQUIRE_SYNC_START_INVALID";
         default:
             return "ORCHESTRATION_FATAL";
     }

@@ -60,7 +60,7 @@ TaskSlot& Orchestrator::claim_slot(int ring, uint64_t number) {
     s.kernel = 0;
     s.args = 0;
     s.func_id = -1;
-    s.core_type = -1;
+    s.shape = -1;  // alloc_tensors; a submit sets it
     s.pending.store(1, std::memory_order_relaxed);
     s.refs.store(2, std::memory_order_relaxed);  // scope + own completion
     s.state.store(static_cast<int32_t>(SlotState::kPending), std::memory_order_relaxed);

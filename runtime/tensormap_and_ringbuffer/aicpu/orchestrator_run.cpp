@@ -17,9 +17,9 @@ Orchestrator* self(void* rt) {
     return static_cast<Orchestrator*>(rt);
 }
 
-TaskOutputTensors op_submit(void* rt, int32_t core_type, int32_t kernel_id,
-                            const CoreTaskArgs* args) {
-    return self(rt)->submit(core_type, kernel_id, *args);
+TaskOutputTensors op_submit(void* rt, const MixedKernels* mk, const CoreTaskArgs* args,
+                            int32_t dummy) {
+    return self(rt)->submit(*mk, *args, dummy != 0);
 }
 TaskOutputTensors op_alloc(void* rt, const TensorCreateInfo* infos, int32_t count) {
     return self(rt)->alloc(infos, count);
@@ -51,8 +51,8 @@ int32_t op_failed(void* rt) {
 int32_t op_outputs_held(void* rt, PTO2TaskId id) {
     return self(rt)->outputs_held(id.raw) ? 1 : 0;
 }
-void op_refuse(void* rt, int32_t code, const char* text) {
-    self(rt)->fatal(code, "%s", text);
+int32_t op_available(void* rt, int32_t what) {
+    return self(rt)->available(what);
 }
 
 const PTO2RuntimeOps kOps = {
@@ -68,7 +68,7 @@ const PTO2RuntimeOps kOps = {
     op_fatal,
     op_failed,
     op_outputs_held,
-    op_refuse,
+    op_available,
 };
 
 using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);

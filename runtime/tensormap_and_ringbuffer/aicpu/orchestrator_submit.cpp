@@ -103,10 +103,10 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
         ready = s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1;
     }
     if (ready) {
-        lifecycle::make_ready(v_, s, pto_now_ns());
+        const int queue = lifecycle::make_ready(v_, s, pto_now_ns());
         // Serialised, no scheduler dispatches before the orchestration is
         // done (which rings them all): waking one per task only costs.
-        if (b->serial == 0) lifecycle::wake_idle_scheduler(v_, s.core_type, -1);
+        if (b->serial == 0) lifecycle::wake_idle_scheduler(v_, queue, -1);
     }
     // A lone thread keeps its workers fed while it submits.
     if (step_ != nullptr && ++since_step_ >= kSubmitsPerStep) {
@@ -118,21 +118,36 @@ void Orchestrator::publish(const Allocation& a, bool has_kernel) {
 // A task: checked, its arguments laid out in its heap piece, its producers
 // found and linked, then published. Each step stops the run with a named
 // error when it finds one.
-TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
-                                       const CoreTaskArgs& args) {
+TaskOutputTensors Orchestrator::submit(const MixedKernels& mk, const CoreTaskArgs& args,
+                                       bool dummy) {
     if (failed()) return TaskOutputTensors();
-    current_func_ = kernel_id;
-    const KernelEntry* kernel = checked_kernel(core_type, kernel_id, args);
-    if (kernel == nullptr) return TaskOutputTensors();
+    TaskPlan plan;
+    if (!checked_arguments(args) || !classify(mk, args, dummy, &plan)) return TaskOutputTensors();
+    const int32_t kernel_id = current_func_;
     ArgumentLayout layout;
     AccessRegion regions[PTO2_MAX_TENSOR_ARGS];  // of the tensors that exist, found once
+    if (plan.clustered()) layout.cluster_bytes = sizeof(ClusterTask);
     if (!measure_arguments(kernel_id, args, regions, &layout)) return TaskOutputTensors();
+    const int ring = ring_now();
+    if (plan.clustered() && next_[ring] >= kUnitNumberLimit) {
+        fatal(PTO2_ERROR_INVALID_ARGS,
+              "task #%" PRIu64 " (func_id %d): ring %d has numbered 2^40 tasks in this launch, "
+              "the most a task with blocks or several kernels can be numbered; split the run",
+              next_seq_, kernel_id, ring);
+        return TaskOutputTensors();
+    }
     Allocation a;
-    if (!allocate(ring_now(), layout.head_bytes + layout.outputs_bytes, &a)) {
+    if (!allocate(ring, layout.head_bytes + layout.outputs_bytes, &a)) {
         return TaskOutputTensors();
     }
     const LaidOut laid = lay_out_arguments(a, args, layout);
-    describe_task(a, kernel->entry, core_type, kernel_id, layout, laid.words);
+    if (plan.clustered()) {
+        write_cluster_task(reinterpret_cast<ClusterTask*>(a.memory), plan, args);
+    }
+    const uint64_t entry = plan.shape == kShapeDummy ? 0
+                           : plan.mask & 1           ? plan.kernels[kSlotAic]
+                                                     : plan.kernels[kSlotAiv0];
+    describe_task(a, entry, plan, layout, laid.words);
     find_producers(a, args, laid.descs, regions);
     if (!failed()) link(a);
     if (TaskRecord* r = lifecycle::record_of(v_, next_seq_)) {
@@ -148,50 +163,20 @@ TaskOutputTensors Orchestrator::submit(int32_t core_type, int32_t kernel_id,
     return TaskOutputTensors(PTO2TaskId{a.id}, laid.copies, layout.output_count);
 }
 
-// The kernel a submit names, checked against how it is submitted; null when
-// the run stopped naming the mistake.
-const KernelEntry* Orchestrator::checked_kernel(int32_t core_type, int32_t kernel_id,
-                                                const CoreTaskArgs& args) {
+// The argument mistakes CoreTaskArgs kept while it was filled.
+bool Orchestrator::checked_arguments(const CoreTaskArgs& args) {
     const uint32_t mistakes = args.mistakes();
-    if (mistakes != 0) {
-        const char* what = (mistakes & 1) ? "a tensor was added after a scalar (tensors come first)"
-                           : (mistakes & 2) ? "more than 32 tensor arguments"
-                           : (mistakes & 4) ? "more than 16 scalar arguments"
-                                            : "more than 16 explicit dependencies";
-        fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 " (func_id %d): %s", next_seq_, kernel_id,
-              what);
-        return nullptr;
-    }
-    // The ready queues are indexed by core type: anything but AIC (0) or
-    // AIV (1) would index past them.
-    if (core_type != 0 && core_type != 1) {
-        fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64 " (func_id %d): core type %d is neither AIC (0) nor AIV (1); "
-              "submit with rt_submit_aic_task or rt_submit_aiv_task",
-              next_seq_, kernel_id, core_type);
-        return nullptr;
-    }
-    const KernelEntry* entry = resolve_kernel(kernel_id);
-    if (entry == nullptr) {
-        fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64
-              " uses func_id %d, which has no registered kernel; register it "
-              "(kernel_config.py KERNELS) before launching",
-              next_seq_, kernel_id);
-        return nullptr;
-    }
-    if (entry->core_type != 0 && entry->core_type - 1 != core_type) {
-        const char* as = core_type == 0 ? "AIC" : "AIV";
-        const char* built = entry->core_type == 1 ? "AIC" : "AIV";
-        fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64
-              " (func_id %d) was submitted for %s (rt_submit_%s_task), but its kernel is built for "
-              "%s (kernel_config.py core_type): submit it with rt_submit_%s_task",
-              next_seq_, kernel_id, as, core_type == 0 ? "aic" : "aiv", built,
-              entry->core_type == 1 ? "aic" : "aiv");
-        return nullptr;
-    }
-    return entry;
+    if (mistakes == 0) return true;
+    const char* what = (mistakes & 1) ? "a tensor was added after a scalar (tensors come first)"
+                       : (mistakes & 2) ? "more than 32 tensor arguments"
+                       : (mistakes & 4) ? "more than 16 scalar arguments"
+                       : (mistakes & 8) ? "more than 16 explicit dependencies added one at a time "
+                                          "(add_dependency, or add_dep past CoreTaskArgsWithDeps<N>)"
+                                        : "set_dependencies was given a negative count or no array, "
+                                          "or add_dependency followed a set_dependencies of more "
+                                          "than 16";
+    fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 ": %s", next_seq_, what);
+    return false;
 }
 
 // Checks every tensor argument (regions[i] for those that exist) and sizes
@@ -242,8 +227,8 @@ bool Orchestrator::measure_arguments(int32_t kernel_id, const CoreTaskArgs& args
                                    alignof(ChipTensor));
     layout->desc_bytes = static_cast<uint64_t>(tensors) * sizeof(ChipTensor);
     const uint64_t copies_bytes = static_cast<uint64_t>(output_count) * sizeof(ChipTensor);
-    layout->head_bytes =
-        align_up(layout->words_bytes + layout->desc_bytes + copies_bytes, kHeapAlign);
+    layout->head_bytes = align_up(
+        layout->cluster_bytes + layout->words_bytes + layout->desc_bytes + copies_bytes, kHeapAlign);
     layout->outputs_bytes = outputs_bytes;
     layout->output_count = output_count;
     return true;
@@ -255,9 +240,10 @@ Orchestrator::LaidOut Orchestrator::lay_out_arguments(const Allocation& a,
                                                       const CoreTaskArgs& args,
                                                       const ArgumentLayout& layout) {
     LaidOut laid;
-    laid.words = reinterpret_cast<uint64_t*>(a.memory);
-    laid.descs = reinterpret_cast<ChipTensor*>(a.memory + layout.words_bytes);
-    laid.copies = reinterpret_cast<ChipTensor*>(a.memory + layout.words_bytes + layout.desc_bytes);
+    uint8_t* const head = a.memory + layout.cluster_bytes;
+    laid.words = reinterpret_cast<uint64_t*>(head);
+    laid.descs = reinterpret_cast<ChipTensor*>(head + layout.words_bytes);
+    laid.copies = reinterpret_cast<ChipTensor*>(head + layout.words_bytes + layout.desc_bytes);
     uint8_t* out_at = a.memory + layout.head_bytes;
     const int tensors = args.tensor_count();
     int o = 0;
@@ -287,9 +273,9 @@ Orchestrator::LaidOut Orchestrator::lay_out_arguments(const Allocation& a,
 }
 
 // The slot's and the record's description of the task.
-void Orchestrator::describe_task(const Allocation& a, uint64_t kernel, int32_t core_type,
-                                 int32_t kernel_id, const ArgumentLayout& layout,
-                                 const uint64_t* words) {
+void Orchestrator::describe_task(const Allocation& a, uint64_t kernel, const TaskPlan& plan,
+                                 const ArgumentLayout& layout, const uint64_t* words) {
+    const int32_t kernel_id = current_func_;
     TaskSlot& s = *a.slot;
     s.seq = next_seq_;
     s.kernel = kernel;
@@ -297,10 +283,12 @@ void Orchestrator::describe_task(const Allocation& a, uint64_t kernel, int32_t c
     s.args_lines =
         static_cast<uint16_t>((layout.words_bytes + layout.desc_bytes) / PLATFORM_CACHE_LINE);
     s.func_id = kernel_id;
-    s.core_type = static_cast<int8_t>(core_type);
+    s.shape = static_cast<int8_t>(plan.shape | (plan.clustered() ? kShapeClustered : 0));
     if (TaskRecord* r = lifecycle::record_of(v_, next_seq_)) {
         r->func_id = kernel_id;
-        r->core_type = core_type;
+        r->core_type = plan.shape;
+        r->block_num = plan.block_num;
+        r->slot_mask = plan.mask;
         r->worker = -1;
         r->scheduler = -1;
         r->fanin.store(0, std::memory_order_relaxed);

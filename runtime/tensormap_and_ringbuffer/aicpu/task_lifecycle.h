@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "device_log.h"
+#include "pto_orchestration_api.h"
 #include "launch_stop.h"
 #include "pto_status.h"
 #include "ring_layout.h"
@@ -35,33 +36,59 @@ inline void ring_schedulers(const TmView& v) {
 }
 
 // A scheduler's armed word: 0 while it works; while it idles, kArmed plus
-// a bit per core type it has an idle worker of (it could take such a task).
+// a bit per core type it has an idle worker of (it could take such a task)
+// and kArmedCluster when a whole cluster of its is idle (it can place any
+// MIX block).
 constexpr uint64_t kArmed = 1ull << 63;
+constexpr uint64_t kArmedCluster = 1ull << 2;
 inline constexpr uint64_t armed_for(int core_type) {
     return 1ull << core_type;
 }
 
-// A task of `core_type` was made ready: rings the first scheduler (other
-// than `self`, -1 for none) that idles with a worker of that type free.
-// One is enough: it takes the task, or leaves it for a scheduler that is
-// awake anyway, and rings the next idle one if it had fewer free workers
-// than the queue has tasks (Scheduler::step). Ringing the lowest index
-// first keeps a trickle of tasks on few schedulers, so the rest park
-// instead of sharing the cores with the orchestration. A scheduler that is
-// not armed polls the queues before it waits; the fence pairs with the one
-// after a scheduler arms: of its arming and this thread's push, at least
-// one sees the other.
-inline void wake_idle_scheduler(const TmView& v, int core_type, int self) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+inline const char* queue_name(int queue) {
+    static const char* const names[kQueueCount] = {"AIC", "AIV", "MIX", "sync-start", "retire"};
+    return queue >= 0 && queue < kQueueCount ? names[queue] : "?";
+}
+
+inline void ring_one_armed(const TmView& v, uint64_t bits, int self) {
     int threads = v.block->aicpu_thread_num;
     int n = threads > 1 ? threads - 1 : 1;
     for (int i = 0; i < n; ++i) {
         if (i == self) continue;
-        if ((v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) &
-             armed_for(core_type)) != 0) {
+        if ((v.block->scheduler_armed[i].value.load(std::memory_order_relaxed) & bits) != 0) {
             pto_notify(&v.block->scheduler_bells[i].bell);
             return;
         }
+    }
+}
+
+// A task was queued on `queue`: rings the first scheduler (other than
+// `self`, -1 for none) that idles and can take it: with a worker of its
+// core type free, with a whole cluster free for a MIX task, any idle one
+// for a task to retire; a sync-start task rings them all (each holds its
+// share of the cohort's cores). One is enough otherwise: it takes the task,
+// or leaves it for a scheduler that is awake anyway, and rings the next
+// idle one if it had fewer free workers than the queue has tasks
+// (RingPolicy::after_pass). Ringing the lowest index first keeps a trickle
+// of tasks on few schedulers, so the rest park instead of sharing the cores
+// with the orchestration. A scheduler that is not armed polls the queues
+// before it waits; the fence pairs with the one after a scheduler arms: of
+// its arming and this thread's push, at least one sees the other.
+inline void wake_idle_scheduler(const TmView& v, int queue, int self) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    switch (queue) {
+        case kQueueAic:
+        case kQueueAiv:
+            ring_one_armed(v, armed_for(queue), self);
+            return;
+        case kQueueMix:
+            ring_one_armed(v, kArmedCluster, self);
+            return;
+        case kQueueRetire:
+            ring_one_armed(v, kArmed, self);
+            return;
+        default:
+            ring_schedulers(v);
     }
 }
 
@@ -70,10 +97,9 @@ inline void wake_idle_scheduler(const TmView& v, int core_type, int self) {
 // stalled popper no longer blocks it). Were it ever full the task would be
 // lost and the run would stall blaming its producers: the run stops at
 // once, naming the task, instead.
-inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s) {
+inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s, int queue) {
     DEV_ERROR("ready queue %s is full (%llu cells) while queueing task #%llu: the run stops",
-              s.core_type == 0 ? "AIC" : "AIV",
-              static_cast<unsigned long long>(v.ready(s.core_type).capacity()),
+              queue_name(queue), static_cast<unsigned long long>(v.ready(queue).capacity()),
               static_cast<unsigned long long>(s.seq));
     stop_launch(LaunchStopFields{v.block->abort_status, v.block->stall_ns, v.block->stopped_ns},
                 PTO_ERR_SCHEDULER, 0);
@@ -81,14 +107,53 @@ inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s) {
     pto_notify(&v.block->orchestrator_bell.bell);
 }
 
-// The task's pending count reached zero: queue it for its core type.
-inline void make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
+// Whether a ready task's predicate holds: its element, sign-extended, with
+// floats compared as their bits (upstream's rule).
+inline bool predicate_holds(const ClusterTask& ct) {
+    int64_t value = 0;
+    const void* at = reinterpret_cast<const void*>(ct.predicate_addr);
+    switch (ct.predicate_bytes) {
+        case 1: value = *static_cast<const int8_t*>(at); break;
+        case 2: value = *static_cast<const int16_t*>(at); break;
+        case 4: value = *static_cast<const int32_t*>(at); break;
+        default: value = *static_cast<const int64_t*>(at); break;
+    }
+    const int64_t t = ct.predicate_target;
+    switch (static_cast<PredicateOp>(ct.predicate_op)) {
+        case PredicateOp::EQ: return value == t;
+        case PredicateOp::NE: return value != t;
+        case PredicateOp::GT: return value > t;
+        case PredicateOp::LT: return value < t;
+        case PredicateOp::GE: return value >= t;
+        case PredicateOp::LE: return value <= t;
+        default: return true;
+    }
+}
+
+// Where a task that just became ready goes. A predicate is read now, once:
+// its producers are done, and the runtime adds no edge to its writer (the
+// orchestration must).
+inline int queue_of(const TaskSlot& s) {
+    const int shape = shape_of(s);
+    if (shape == kShapeDummy) return kQueueRetire;
+    if (!is_clustered(s)) return shape;
+    const ClusterTask& ct = cluster_of(s);
+    if (ct.predicate_op != 0 && !predicate_holds(ct)) return kQueueRetire;
+    if (ct.sync_start) return kQueueCohort;
+    return shape;
+}
+
+// The task's pending count reached zero: queue it. Returns the queue (the
+// task may be gone once it is queued: nothing reads it after the push).
+inline int make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
     s.state.store(static_cast<int32_t>(SlotState::kReady), std::memory_order_relaxed);
     if (TaskRecord* r = record_of(v, s.seq)) {
         r->ready_ns = now;
         r->state.store(static_cast<int32_t>(SlotState::kReady) + 1, std::memory_order_relaxed);
     }
-    if (!v.ready(s.core_type).push(s.id)) stop_on_full_ready_queue(v, s);
+    const int queue = queue_of(s);
+    if (!v.ready(queue).push(s.id)) stop_on_full_ready_queue(v, s, queue);
+    return queue;
 }
 
 // A task completed: wakes the orchestrator if it waits for tensor data (a

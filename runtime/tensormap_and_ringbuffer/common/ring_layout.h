@@ -8,9 +8,10 @@
 //     TaskSlot   slots[window_r]         a task's state; slot = number mod window
 //     DepEntry   deps[dep_pool_r]        one per dependency edge, in submit order
 //     uint8_t    heap[heap_r]            task arguments, descriptors, OUTPUT tensors
-//   ReadyCell  ready[2][ready_capacity]  ready queues (AIC, AIV)
+//   ReadyCell  ready[5][ready_capacity]  ready queues (AIC, AIV, MIX, cohort, retire)
 //   KernelEntry kernels[kernel_count]    registered kernels, by func_id
 //   Handshake  mailboxes[worker_count]
+//   WorkerArgs worker_args[worker_count] a block's argument copy per worker
 //   TaskRecord records[record_capacity]  the first tasks' traces
 //   EdgeRecord edges[edge_capacity]      the first edges
 //   orchestrator-only: tensor map buckets and entries, scope stack,
@@ -42,6 +43,24 @@ inline constexpr uint64_t number_of(uint64_t id) {
 
 enum class SlotState : int32_t { kPending = 0, kReady = 1, kRunning = 2, kDone = 3 };
 
+// What a task occupies (CLUSTER.md section 2): one AIC core, one AIV core,
+// the active cores of one cluster (MIX), or nothing (a dummy task).
+enum TaskShape : int8_t { kShapeAic = 0, kShapeAiv = 1, kShapeMix = 2, kShapeDummy = 3 };
+// The ready queues: one per shape that runs a kernel, then the sync-start
+// tasks (served first, as a cohort), then tasks retired without a kernel
+// (dummies, and tasks whose predicate was false when they became ready).
+enum ReadyQueueIndex : int {
+    kQueueAic = 0,
+    kQueueAiv = 1,
+    kQueueMix = 2,
+    kQueueCohort = 3,
+    kQueueRetire = 4,
+    kQueueCount = 5
+};
+// A task slot's `shape` byte: the TaskShape, and this bit when the task
+// carries a ClusterTask (blocks, a MIX, sync start or a predicate).
+constexpr int8_t kShapeClustered = 0x40;
+
 // One task in its ring's window, two cache lines. The orchestrator writes
 // the first before the task is published (its pending count dropping to
 // zero, or the first edge to it from a producer's completion) and never
@@ -56,7 +75,7 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
     uint64_t kernel;  // entry address; 0 for alloc_tensors (no kernel)
     uint64_t args;    // device address of the kernel's int64 argument words
     int32_t func_id;
-    int8_t core_type;
+    int8_t shape;           // TaskShape, | kShapeClustered
     uint8_t scope_depth;    // the scope instance the task was submitted in:
     uint16_t args_lines;    // cache lines from args the kernel reads (words, descriptors)
     uint32_t scope_serial;  // its depth and serial (the orchestrator's own)
@@ -79,6 +98,93 @@ struct alignas(PLATFORM_CACHE_LINE) TaskSlot {
 };
 constexpr uint64_t kFanoutClosed = ~0ull;
 static_assert(sizeof(TaskSlot) == 2 * PLATFORM_CACHE_LINE, "a task slot is two cache lines");
+
+inline int shape_of(const TaskSlot& s) {
+    return s.shape & ~kShapeClustered;
+}
+inline bool is_clustered(const TaskSlot& s) {
+    return (s.shape & kShapeClustered) != 0;
+}
+
+// What a task beyond one kernel on one core carries, in its heap piece
+// just before its argument words (cluster_of). The first line is written
+// by the orchestrator before the task is published and only read after;
+// the second is the blocks' progress.
+enum KernelSlot : int { kSlotAic = 0, kSlotAiv0 = 1, kSlotAiv1 = 2, kSlotCount = 3 };
+struct alignas(PLATFORM_CACHE_LINE) ClusterTask {
+    uint64_t kernels[kSlotCount];  // entry per slot; 0 = the slot is unused
+    int32_t func_ids[kSlotCount];  // -1 = unused
+    int32_t block_num;
+    uint8_t slot_mask;             // bit per active KernelSlot
+    uint8_t sync_start;            // all blocks start together (a cohort)
+    uint8_t predicate_op;          // PredicateOp; 0 = none
+    uint8_t predicate_bytes;       // width of the predicate's element
+    uint8_t tensor_count, scalar_count;
+    int64_t predicate_target;
+    uint64_t predicate_addr;       // the element the predicate reads
+
+    // The next block index to hand out: advanced by the one scheduler that
+    // holds the task (popped from its queue; pushing it back publishes the
+    // value), or, for a cohort, by every scheduler starting its share.
+    alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> next_block;
+    // Units (block x active slot) not finished yet; the one that brings it
+    // to zero completes the task.
+    std::atomic<int32_t> units_left;
+    std::atomic<uint64_t> first_start_ns, last_end_ns;  // over all units
+};
+static_assert(sizeof(ClusterTask) == 2 * PLATFORM_CACHE_LINE, "a cluster task is two lines");
+
+inline ClusterTask& cluster_of(const TaskSlot& s) {
+    return *(reinterpret_cast<ClusterTask*>(s.args) - 1);
+}
+inline int slot_count(uint8_t mask) {
+    return (mask & 1) + ((mask >> 1) & 1) + ((mask >> 2) & 1);
+}
+
+// One worker's copy of a block's arguments: what the kernel of a clustered
+// task gets in place of the task's own words, so that slots 48 and 49
+// point at this block's context and this core's lane. The descriptors are
+// copied after the words, so one range from `words` covers what the kernel
+// reads (handshake.h, step 2).
+struct alignas(PLATFORM_CACHE_LINE) WorkerArgs {
+    uint64_t words[PTO2_KERNEL_ARG_SLOTS];
+    LocalContext local;
+    GlobalContext global;  // the lane of the worker, written by the host
+    alignas(PLATFORM_CACHE_LINE) uint8_t descs[32 * 128];
+};
+constexpr uint32_t kWorkerArgsHead = offsetof(WorkerArgs, descs);
+
+// A scheduler hands out units of work by token (scheduler_core.h). A task
+// of one kernel on one core is its task id. A unit of a clustered task,
+// one kernel of one block, sets kUnitBit and packs the task's ring and
+// number (below 2^40, checked at submit), the slot and the block index.
+constexpr uint64_t kUnitBit = 1ull << 62;
+constexpr uint64_t kUnitNumberLimit = 1ull << 40;
+inline constexpr uint64_t unit_token(uint64_t id, int slot, int block) {
+    return kUnitBit | number_of(id) | (static_cast<uint64_t>(ring_of(id)) << 40) |
+           (static_cast<uint64_t>(slot) << 42) | (static_cast<uint64_t>(block) << 44);
+}
+inline constexpr bool is_unit(uint64_t token) {
+    return (token & kUnitBit) != 0;
+}
+inline constexpr uint64_t unit_task(uint64_t token) {
+    return task_id_of(static_cast<int>((token >> 40) & 3), token & (kUnitNumberLimit - 1));
+}
+inline constexpr int unit_slot(uint64_t token) {
+    return static_cast<int>((token >> 42) & 3);
+}
+inline constexpr int unit_block(uint64_t token) {
+    return static_cast<int>((token >> 44) & 0xffff);
+}
+
+// The sync-start cohort being gathered (one at a time). `word` holds a
+// generation in its high half (odd while a cohort gathers) and the units
+// held for it in its low half; `task` is the cohort's task id + 1.
+struct alignas(PLATFORM_CACHE_LINE) CohortState {
+    std::atomic<uint64_t> task;
+    std::atomic<uint64_t> word;
+    std::atomic<int32_t> started;  // units of the cohort dispatched
+};
 
 // Where and when a task ran, kept by the scheduler that dispatched it and
 // copied into the task's record when it completes.
@@ -123,7 +229,7 @@ struct TaskRecord {
     std::atomic<int32_t> state;  // SlotState + 1, 0 = never submitted
     int32_t func_id, core_type, worker, scheduler;
     std::atomic<int32_t> fanin;
-    int32_t reserved[2];
+    int32_t block_num, slot_mask;  // its blocks and active KernelSlots
     uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
 };
 struct EdgeRecord {
@@ -159,7 +265,8 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     RingSettings rings[kRingCount];
     uint32_t ready_capacity;  // power of two
     uint32_t kernel_count;
-    uint64_t ready_offset[2];
+    uint64_t ready_offset[kQueueCount];
+    uint64_t worker_args_offset;  // WorkerArgs[worker_count]
     uint64_t kernels_offset;         // KernelEntry[kernel_count], by func_id
     uint64_t kernel_entries_offset;  // uint64_t[kernel_count]: the same entries, for the platform
     uint64_t mailboxes_offset;
@@ -209,7 +316,8 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     // be rung for a task made ready); 0 while it polls the ready queues.
     PaddedCounter scheduler_armed[PLATFORM_MAX_AICPU_THREADS];
     PaddedDoorbell orchestrator_bell;
-    PaddedCounter ready_head[2], ready_tail[2];
+    PaddedCounter ready_head[kQueueCount], ready_tail[kQueueCount];
+    CohortState cohort;
 };
 
 // Typed access to a launch block at `base` (the device address on the
@@ -242,6 +350,7 @@ struct TmView {
     }
     KernelEntry* kernels() const { return at<KernelEntry>(block->kernels_offset); }
     Handshake* mailboxes() const { return at<Handshake>(block->mailboxes_offset); }
+    WorkerArgs* worker_args() const { return at<WorkerArgs>(block->worker_args_offset); }
     TaskRecord* records() const { return at<TaskRecord>(block->records_offset); }
     EdgeRecord* edges() const { return at<EdgeRecord>(block->edges_offset); }
 };

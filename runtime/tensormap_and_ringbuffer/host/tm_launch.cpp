@@ -34,7 +34,8 @@ namespace {
 // kernels; `bytes` in all.
 struct TmBlockLayout {
     RingSettings rings[kRingCount];
-    uint64_t kernels, kernel_entries, mailboxes, ready[2], records, edges, fanouts;
+    uint64_t kernels, kernel_entries, mailboxes, worker_args, ready[kQueueCount], records, edges,
+        fanouts;
     uint64_t buckets, entries, boxes, scope_tasks, producers, seen, bytes;
     uint64_t live_tasks;
     uint32_t ready_capacity, record_capacity, edge_capacity, producer_capacity;
@@ -73,10 +74,11 @@ TmBlockLayout lay_out_block(const RingSizes& sizes, int workers, int kernels) {
     place(&l.kernels, static_cast<uint64_t>(kernels) * sizeof(KernelEntry));
     place(&l.kernel_entries, static_cast<uint64_t>(kernels) * sizeof(uint64_t));
     place(&l.mailboxes, static_cast<uint64_t>(workers) * sizeof(Handshake));
+    place(&l.worker_args, static_cast<uint64_t>(workers) * sizeof(WorkerArgs));
     uint32_t largest_pool = 1;
     at = lay_out_rings(sizes, at, &l, &largest_pool);
     l.ready_capacity = next_power_of_two(l.live_tasks);
-    for (int q = 0; q < 2; ++q) {
+    for (int q = 0; q < kQueueCount; ++q) {
         place(&l.ready[q], static_cast<uint64_t>(l.ready_capacity) * sizeof(ReadyCell));
     }
     l.record_capacity = sizes.record_tasks;
@@ -115,8 +117,14 @@ void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& siz
     for (int r = 0; r < kRingCount; ++r) b->rings[r] = l.rings[r];
     b->ready_capacity = l.ready_capacity;
     b->kernel_count = static_cast<uint32_t>(settings.registered_count);
-    b->ready_offset[0] = l.ready[0];
-    b->ready_offset[1] = l.ready[1];
+    for (int q = 0; q < kQueueCount; ++q) b->ready_offset[q] = l.ready[q];
+    b->worker_args_offset = l.worker_args;
+    // Each AIV worker's lane in its cluster: what get_sub_block_id returns
+    // to the kernels of clustered tasks it runs (AIC workers: 0).
+    auto* worker_args = reinterpret_cast<WorkerArgs*>(reinterpret_cast<uint8_t*>(b) + l.worker_args);
+    for (int w = settings.block_dim; w < settings.block_dim * PLATFORM_CORES_PER_BLOCK; ++w) {
+        worker_args[w].global.sub_block_id = (w - settings.block_dim) % PLATFORM_AIV_PER_BLOCK;
+    }
     b->kernels_offset = l.kernels;
     b->kernel_entries_offset = l.kernel_entries;
     b->mailboxes_offset = l.mailboxes;

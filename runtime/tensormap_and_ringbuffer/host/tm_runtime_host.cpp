@@ -119,10 +119,9 @@ int runtime_host_check_launch_config(int threads, int block_dim, char* message,
         std::snprintf(
             message, message_size,
             "tensormap_and_ringbuffer runs the orchestration on one of the %d AICPU threads "
-            "and schedules on the other %d; block_dim %d does not split over %d scheduler "
-            "thread(s): choose a block_dim that is a multiple of %d, or aicpu_thread_num "
-            "= 1 + a divisor of %d",
-            threads, schedulers, block_dim, schedulers, schedulers, block_dim);
+            "and schedules on the other %d, each owning at least one whole cluster; block_dim "
+            "%d gives %d cluster(s): give a block_dim of %d or more, or fewer AICPU threads",
+            threads, schedulers, block_dim, block_dim, schedulers);
     }
     return rc;
 }

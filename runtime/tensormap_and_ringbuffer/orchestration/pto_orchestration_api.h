@@ -39,6 +39,8 @@ enum PTO2ErrorCode : int32_t {
     PTO2_ERROR_EXPLICIT_ORCH_FATAL = 7,
     PTO2_ERROR_TENSOR_WAIT_TIMEOUT = 8,
     PTO2_ERROR_SCHEDULER_TIMEOUT = 9,
+    // A sync-start task with more blocks than the device holds at once.
+    PTO2_ERROR_REQUIRE_SYNC_START_INVALID = 10,
 };
 
 struct PTO2OrchestrationConfig {
@@ -133,10 +135,9 @@ enum class PTO2ArgKind : uint8_t {
     NO_DEP = 4
 };
 
-// ---- the cluster model's names (CLUSTER.md) ----------------------------------
-// Declared so upstream orchestrations compile; this runtime does not run
-// them yet (one kernel on one core per task). A task that asks for one of
-// them is refused at submit with one line naming the feature.
+// ---- the cluster model (docs/runtimes/tensormap_and_ringbuffer.md) -----------
+// A task runs one kernel on one AIC or AIV core, or kernels on two or three
+// cores of one cluster (MIX), as `block_num` blocks; a dummy task runs none.
 
 constexpr int32_t INVALID_KERNEL_ID = -1;
 
@@ -147,8 +148,8 @@ struct MixedKernels {
     int32_t aiv1_kernel_id = INVALID_KERNEL_ID;
 };
 
-// How a task is launched: its block count and whether its blocks start
-// together.
+// How a task is launched: its block count (1..32767; anything else is
+// refused at submit) and whether its blocks start together.
 class LaunchSpec {
 public:
     void set_block_num(int32_t n) { block_num_ = n; }
@@ -210,19 +211,24 @@ public:
         scalars_[scalar_count_++] = bits;
         return *this;
     }
-    // Explicit edges: the task runs after each of these.
+    // Explicit edges: the task runs after each of these. Up to 16 are
+    // copied; a longer list is read from `ids` at submit (upstream's
+    // contract: the array lives until the task is submitted).
     CoreTaskArgs& set_dependencies(const PTO2TaskId* ids, int n) {
-        if (n < 0 || n > PTO2_MAX_EXPLICIT_DEPS) {
+        if (n < 0 || (n > 0 && ids == nullptr)) {
             note(4);
             return *this;
         }
         dep_count_ = n;
-        for (int i = 0; i < n; ++i) deps_[i] = ids[i];
+        external_deps_ = n > PTO2_MAX_EXPLICIT_DEPS ? ids : nullptr;
+        if (external_deps_ == nullptr) {
+            for (int i = 0; i < n; ++i) deps_[i] = ids[i];
+        }
         return *this;
     }
     CoreTaskArgs& add_dependency(PTO2TaskId id) {
-        if (dep_count_ >= PTO2_MAX_EXPLICIT_DEPS) {
-            note(4);
+        if (external_deps_ != nullptr || dep_count_ >= PTO2_MAX_EXPLICIT_DEPS) {
+            note(external_deps_ != nullptr ? 4 : 3);
             return *this;
         }
         deps_[dep_count_++] = id;
@@ -230,23 +236,22 @@ public:
     }
 
     LaunchSpec launch_spec;
-    // Accepted: with one block per task there is nothing to resolve early.
-    CoreTaskArgs& set_allow_early_resolve(bool on) {
+    // Accepted; it changes when a consumer may be staged on a core, never
+    // what it computes, and the simulator starts a task only once its
+    // producers completed.
+    CoreTaskArgs& set_allow_early_resolve(bool on = true) {
         allow_early_resolve_ = on;
         return *this;
     }
+    bool allow_early_resolve() const { return allow_early_resolve_; }
+    // Run the task only if the element the predicate names compares true
+    // with its target when the task becomes ready; else it retires without
+    // running (its consumers are released as if it had run).
     CoreTaskArgs& set_predicate(const CoreTaskPredicate& p) {
         predicate_ = p;
         return *this;
     }
     const CoreTaskPredicate& predicate() const { return predicate_; }
-    // The cluster-model feature these arguments ask for, or nullptr.
-    const char* cluster_feature() const {
-        if (launch_spec.block_num() != 1) return "SPMD blocks (launch_spec.set_block_num(n) with n != 1)";
-        if (launch_spec.require_sync_start()) return "sync-start cohorts (launch_spec.set_require_sync_start)";
-        if (predicate_.op != PredicateOp::NONE) return "dispatch predicates (set_predicate)";
-        return nullptr;
-    }
 
     int tensor_count() const { return tensor_count_; }
     int scalar_count() const { return scalar_count_; }
@@ -255,7 +260,9 @@ public:
     const ChipTensor& tensor_at(int i) const { return tensors_[i]; }
     const TensorCreateInfo& create_info(int i) const { return create_[i].info; }
     uint64_t scalar_at(int i) const { return scalars_[i]; }
-    PTO2TaskId dependency(int i) const { return deps_[i]; }
+    PTO2TaskId dependency(int i) const {
+        return external_deps_ != nullptr ? external_deps_[i] : deps_[i];
+    }
     // Upstream's accessor: the i-th tensor argument, as added.
     class TensorRef {
     public:
@@ -271,7 +278,8 @@ public:
     };
     TensorRef tensor(int i) const { return TensorRef(&tensors_[i], &create_[i].info); }
     // Bit 0: tensor after a scalar; 1: too many tensors; 2: too many scalars;
-    // 3: too many explicit dependencies.
+    // 3: too many explicit dependencies added one at a time; 4: a bad
+    // set_dependencies (negative count, no array), or an add after a long one.
     uint32_t mistakes() const { return mistakes_; }
 
 private:
@@ -308,6 +316,7 @@ private:
     CreateSlot create_[PTO2_MAX_TENSOR_ARGS];
     uint64_t scalars_[PTO2_MAX_SCALAR_ARGS];
     PTO2TaskId deps_[PTO2_MAX_EXPLICIT_DEPS];
+    const PTO2TaskId* external_deps_ = nullptr;  // set_dependencies of more than 16
     CoreTaskPredicate predicate_;
     bool allow_early_resolve_ = false;
 };
@@ -350,8 +359,9 @@ enum PTO2LogLevel : int32_t {
 struct PTO2RuntimeOps {
     uint32_t abi_version;
     uint32_t size;
-    TaskOutputTensors (*submit)(void* rt, int32_t core_type, int32_t kernel_id,
-                                const CoreTaskArgs* args);
+    // A task of the kernels `mk` names; with `dummy`, of none.
+    TaskOutputTensors (*submit)(void* rt, const MixedKernels* mk, const CoreTaskArgs* args,
+                                int32_t dummy);
     TaskOutputTensors (*alloc)(void* rt, const TensorCreateInfo* infos, int32_t count);
     void (*scope_begin)(void* rt, PTO2ScopeMode mode);
     void (*scope_end)(void* rt);
@@ -363,11 +373,10 @@ struct PTO2RuntimeOps {
     int32_t (*failed)(void* rt);
     // 1 while task `id` still holds its memory; else 0, reported as INVALID_ARGS.
     int32_t (*outputs_held)(void* rt, PTO2TaskId id);
-    // A call this header refuses (a cluster-model feature): the run fails
-    // with `code` and the text, as a refusal of the runtime's own.
-    void (*refuse)(void* rt, int32_t code, const char* text);
+    // This run's clusters (what = 0) or AIV cores (what = 1).
+    int32_t (*available)(void* rt, int32_t what);
 };
-constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 3;
+constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 4;
 
 inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
 inline thread_local void* pto2_tls_runtime = nullptr;
@@ -388,29 +397,36 @@ inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
     return outputs_[i];
 }
 
-// Refuses a task that needs the cluster model: one fatal line naming the
-// feature and the kernel; true when refused.
-inline bool pto2_refuse_cluster_feature(const char* feature, int32_t kernel_id) {
-    if (feature == nullptr) return false;
-    if (pto2_tls_ops == nullptr) return true;
-    char text[512];
-    std::snprintf(text, sizeof text,
-                  "the task of func_id %d needs %s, part of the cluster model, which "
-                  "tensormap_and_ringbuffer does not run yet (see docs/guide/upstream-scene-tests.md)",
-                  kernel_id, feature);
-    pto2_tls_ops->refuse(pto2_tls_runtime, PTO2_ERROR_INVALID_ARGS, text);
-    return true;
-}
-
-inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
+// Submits: the cluster model's rt_submit_task, and its one-kernel forms.
+inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgs& args) {
     if (pto2_tls_ops == nullptr) return TaskOutputTensors();
-    if (pto2_refuse_cluster_feature(args.cluster_feature(), kernel_id)) return TaskOutputTensors();
-    return pto2_tls_ops->submit(pto2_tls_runtime, 0, kernel_id, &args);
+    return pto2_tls_ops->submit(pto2_tls_runtime, &mk, &args, 0);
+}
+inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
+    MixedKernels mk;
+    mk.aic_kernel_id = kernel_id;
+    return rt_submit_task(mk, args);
 }
 inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArgs& args) {
+    MixedKernels mk;
+    mk.aiv0_kernel_id = kernel_id;
+    return rt_submit_task(mk, args);
+}
+// A task that takes part in dependencies (its tensors are looked up and
+// recorded, its OUTPUTs allocated, its explicit edges kept) and runs no
+// kernel: it completes as soon as it is ready.
+inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgs& args) {
     if (pto2_tls_ops == nullptr) return TaskOutputTensors();
-    if (pto2_refuse_cluster_feature(args.cluster_feature(), kernel_id)) return TaskOutputTensors();
-    return pto2_tls_ops->submit(pto2_tls_runtime, 1, kernel_id, &args);
+    const MixedKernels none;
+    return pto2_tls_ops->submit(pto2_tls_runtime, &none, &args, 1);
+}
+// The cores of this run, as the cluster model counts them: its clusters
+// (one AIC and two AIV each) and its AIV cores.
+inline int32_t rt_available_cluster_count() {
+    return pto2_tls_ops == nullptr ? 0 : pto2_tls_ops->available(pto2_tls_runtime, 0);
+}
+inline int32_t rt_available_aiv_count() {
+    return pto2_tls_ops == nullptr ? 0 : pto2_tls_ops->available(pto2_tls_runtime, 1);
 }
 
 // Tensors from the current scope's ring heap, without a kernel.
@@ -599,46 +615,14 @@ inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArg
     return rt_submit_aiv_task(kernel_id, args.args());
 }
 
-// The cluster model's submit: a task whose MixedKernels name one kernel, of
-// AIC or AIV0, is that kernel's plain submit; MIX tasks (two or three
-// kernels on one cluster, or AIV1 alone) are refused with one line.
-inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgs& args) {
-    const bool aic = mk.aic_kernel_id != INVALID_KERNEL_ID;
-    const bool aiv0 = mk.aiv0_kernel_id != INVALID_KERNEL_ID;
-    const bool aiv1 = mk.aiv1_kernel_id != INVALID_KERNEL_ID;
-    if (aic && !aiv0 && !aiv1) return rt_submit_aic_task(mk.aic_kernel_id, args);
-    if (aiv0 && !aic && !aiv1) return rt_submit_aiv_task(mk.aiv0_kernel_id, args);
-    const int32_t first = aic ? mk.aic_kernel_id : aiv0 ? mk.aiv0_kernel_id : mk.aiv1_kernel_id;
-    pto2_refuse_cluster_feature(
-        (aic || aiv0 || aiv1) ? "a MIX task (MixedKernels with kernels on more than one core of a "
-                                "cluster, or on AIV1 alone)"
-                              : "a task with no kernel (MixedKernels with none set; use "
-                                "rt_submit_dummy_task)",
-        first);
-    return TaskOutputTensors();
-}
 template <int N>
 inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgsWithDeps<N>& args) {
     return rt_submit_task(mk, args.args());
 }
 
-// A task that orders without running a kernel: refused (cluster model).
-inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgs&) {
-    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("a dummy task (rt_submit_dummy_task)", -1);
-    return TaskOutputTensors();
-}
+// Upstream has no CoreTaskArgsWithDeps form of rt_submit_dummy_task; this
+// one is harmless and saves a copy.
 template <int N>
 inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgsWithDeps<N>& args) {
     return rt_submit_dummy_task(args.args());
-}
-
-// The cores a run has, as the cluster model counts them: refused until it
-// is here (a count that did not match how tasks run would size a test wrong).
-inline int32_t rt_available_cluster_count() {
-    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("rt_available_cluster_count()", -1);
-    return 0;
-}
-inline int32_t rt_available_aiv_count() {
-    if (pto2_tls_ops != nullptr) pto2_refuse_cluster_feature("rt_available_aiv_count()", -1);
-    return 0;
 }

@@ -42,11 +42,11 @@ final class HostRuntimeBindingTests: XCTestCase {
         }
         XCTAssertThrowsError(
             try runtime.launch(
-                memory, aicpuThreads: 3, blockDim: 4, device: 0, aicpuBinary: [1],
+                memory, aicpuThreads: 3, blockDim: 2, device: 0, aicpuBinary: [1],
                 aicoreBinary: [1])
         ) { error in
             XCTAssertTrue("\(error)".contains("PTO_ERR_BAD_LAUNCH_CONFIG"), "\(error)")
-            XCTAssertTrue("\(error)".contains("do not split evenly over 3 scheduler threads"), "\(error)")
+            XCTAssertTrue("\(error)".contains("block_dim 2 gives 2 cluster(s), fewer than the 3 scheduler threads"), "\(error)")
         }
         XCTAssertThrowsError(try runtime.finalize(memory)) { error in
             XCTAssertTrue("\(error)".contains("PTO_ERR_NOT_INITIALIZED"), "\(error)")

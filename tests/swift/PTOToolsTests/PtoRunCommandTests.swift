@@ -97,26 +97,27 @@ final class PtoRunCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("`kernel_entry` not found"), r.stderr)
     }
 
-    func testUnevenThreadSplitIsRejected() throws {
-        let named = try ptoRun(["vector_example", "--runtime", "host_build_graph", "--block-dim", "4", "--aicpu-threads", "3"])
+    func testTooFewClustersForTheThreadsAreRejected() throws {
+        let named = try ptoRun(["vector_example", "--runtime", "host_build_graph", "--block-dim", "2", "--aicpu-threads", "3"])
         XCTAssertEqual(named.status, 64, named.combined)
-        XCTAssertTrue(named.stderr.contains("--block-dim 4 does not split over --aicpu-threads 3"), named.stderr)
-        let r = try ptoRun(["vector_example", "--block-dim", "4", "--aicpu-threads", "3"])
+        XCTAssertTrue(named.stderr.contains("--block-dim 2 gives 2 cluster(s), fewer than --aicpu-threads 3"), named.stderr)
+        let r = try ptoRun(["vector_example", "--block-dim", "2", "--aicpu-threads", "3"])
         XCTAssertEqual(r.status, 64, r.combined)
-        XCTAssertTrue(r.stderr.contains("block_dim 4 does not split over 3 scheduler thread(s)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("block_dim 2 gives 2 cluster(s), fewer than the 3 scheduler thread(s)"), r.stderr)
         XCTAssertFalse(r.stdout.contains("case 0"), r.stdout)
     }
 
-    func testTensorMapSplitCountsItsOrchestratorThread() throws {
-        // 4 threads are one orchestrator and 3 schedulers: 8 blocks do not
-        // split, refused before any case; 6 do (host_build_graph's rule,
-        // 6 % 4, must not be applied to it).
-        let bad = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "8", "--case", "0"])
+    func testTensorMapSplitCountsItsOrchestratorThreadAndDealsClustersUnevenly() throws {
+        // 4 threads are one orchestrator and 3 schedulers: 2 clusters are
+        // too few, refused before any case; 8 clusters deal out 2, 3 and 3.
+        let bad = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "2", "--case", "0"])
         XCTAssertEqual(bad.status, 64, bad.combined)
-        XCTAssertTrue(bad.stderr.contains("block_dim 8 does not split over 3 scheduler thread(s)"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("block_dim 2 gives 2 cluster(s), fewer than the 3 scheduler thread(s)"), bad.stderr)
         XCTAssertFalse(bad.stdout.contains("PASS") || bad.stdout.contains("FAIL"), bad.stdout)
-        let good = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "6", "--case", "0"])
+        let good = try ptoRun(["vector_example_tensormap", "--aicpu-threads", "4", "--block-dim", "8", "--case", "0"])
         XCTAssertEqual(good.status, 0, good.combined)
+        let hbg = try ptoRun(["vector_example", "--aicpu-threads", "3", "--block-dim", "4", "--case", "0"])
+        XCTAssertEqual(hbg.status, 0, hbg.combined)
     }
 
     func testCaseOutOfRange() throws {
