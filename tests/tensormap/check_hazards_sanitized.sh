@@ -2,7 +2,8 @@
 # tensormap_and_ringbuffer's hazard scenarios under a sanitizer (make
 # check-asan, make check-tsan): discovery through views and aliases, memory kept past its
 # scope while a heap of 64 KiB wraps under it, many producers, rings of 8
-# tasks wrapping, and named deadlocks, at two thread configurations, built
+# tasks wrapping, named deadlocks and the cluster model's cases, at two
+# thread configurations, built
 # with SANITIZE and run with the sanitizer runtime preloaded into pto-run.
 # Usage: check_hazards_sanitized.sh MAKE PTO_RUN SANITIZE ENV...
 set -u
@@ -35,6 +36,12 @@ set -- "$@"
 expect_error scope_deadlock SCOPE_DEADLOCK "$@" PTO2_RING_TASK_WINDOW=8
 expect_error heap_ring_deadlock HEAP_RING_DEADLOCK "$@" PTO2_RING_HEAP=64K
 expect_error dep_pool_overflow DEP_POOL_OVERFLOW "$@" PTO2_RING_DEP_POOL=4
+
+# The cluster model's cases (cohorts, MIX, waves, predicates, dummies).
+cluster_out=$(sh "$(dirname "$0")/check_cluster_model.sh" "$make_cmd" "$pto_run" "$sanitize" "$@" 2>&1)
+printf '%s\n' "$cluster_out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+passed=$((passed + $(printf '%s\n' "$cluster_out" | grep -c '^ok:')))
+failed=$((failed + $(printf '%s\n' "$cluster_out" | grep -c '^FAILED')))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,8 +3,8 @@
 # examples at their thread/block pairs run in check-examples): the examples
 # through tiny rings and on one AICPU thread, dependency discovery scenarios
 # whose kernels act late enough that a missed edge changes the result, the
-# serialised switch, ring sizes through the C API, and every named
-# orchestration error.
+# serialised switch, ring sizes through the C API, every named
+# orchestration error, and the cluster model (check_cluster_model.sh).
 # Usage: check_tensormap.sh MAKE PTO_RUN EXAMPLES...
 set -u
 make_cmd=$1
@@ -139,6 +139,12 @@ fi
 
 # The same wait, serialised: nothing can run before the orchestration returns.
 expect_error get_tensor_data TENSOR_WAIT_TIMEOUT PTO2_ORCH_SERIAL=1
+
+# The cluster model: its own script, its counts added to these.
+cluster_out=$(sh "$(dirname "$0")/check_cluster_model.sh" "$make_cmd" "$pto_run" 2>&1)
+printf '%s\n' "$cluster_out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+passed=$((passed + $(printf '%s\n' "$cluster_out" | grep -c '^ok:')))
+failed=$((failed + $(printf '%s\n' "$cluster_out" | grep -c '^FAILED')))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,8 +2,8 @@
 # Upstream scene tests, unmodified from ../shared/third_party/simpler, through
 # all three entry points: pto-run <folder>, make run EXAMPLE=<folder>,
 # python <folder>/test_x.py -p a2a3sim, and pytest <folders> --platform
-# a2a3sim (the project's plugin, no conftest.py). The 14 folders the cluster
-# model is needed for report the feature by name. Then the bad inputs
+# a2a3sim (the project's plugin, no conftest.py); the 14 folders of the
+# cluster model through pto-run, and some through the others. Then the bad inputs
 # (check_scene_bad_input.py). Needs torch (make deps installs a CPU build):
 # without it, one line says so and the suite is skipped.
 # Usage: sh check_scene_tests.sh MAKE PTO_RUN
@@ -79,22 +79,29 @@ else
     echo "FAIL pytest without --platform"
 fi
 
-echo "== folders that need the cluster model name the feature"
+echo "== the cluster-model folders (MIX, SPMD blocks, sync start, predicates, dummies)"
+# Each at its own configuration (upstream's 4 AICPU threads, or the case's
+# aicpu_thread_num), manual cases included; those that leave the threads
+# open also at 2 and 3 (one and two scheduler threads over 8 clusters).
 for name in mixed_example dummy_task predicated_dispatch spmd_basic spmd_multiblock_aiv \
     spmd_multiblock_mix spmd_starvation spmd_batch_dispatch_oob available_aicore_counts \
     spmd_sync_start spmd_sync_start_aiv spmd_sync_start_early_dispatch spmd_sync_start_edge \
     spmd_sync_start_mix_spill; do
-    "$PTO_RUN" "$st/$name" --manual --quiet >"$log" 2>&1
-    code=$?
-    if [ "$code" -eq 1 ] && grep -q "part of the cluster model, which tensormap_and_ringbuffer does not run yet" "$log"; then
-        passed=$((passed + 1))
-        echo "PASS $name: $(grep -o 'needs [^,]*' "$log" | head -1)"
-    else
-        tail -20 "$log"
-        failed=$((failed + 1))
-        echo "FAIL $name (exit $code) did not name the cluster-model feature it needs"
-    fi
+    check "$name through pto-run" "$PTO_RUN" "$st/$name" --manual --quiet
 done
+for name in spmd_multiblock_aiv spmd_multiblock_mix spmd_starvation spmd_sync_start \
+    spmd_sync_start_aiv spmd_sync_start_edge; do
+    for t in 2 3; do
+        check "$name through pto-run, --aicpu-threads $t" "$PTO_RUN" "$st/$name" --manual --quiet \
+            --aicpu-threads "$t"
+    done
+done
+check "spmd_basic through make run" $MAKE -C "$root" --no-print-directory -s run \
+    EXAMPLE="$st/spmd_basic" "PTO_RUN_FLAGS=--quiet"
+check "spmd_multiblock_mix through python test_*.py" "$PYTHON" "$st/spmd_multiblock_mix"/test_*.py \
+    -p a2a3sim
+check "pytest on three cluster folders" "$PYTHON" -m pytest -p no:cacheprovider -q \
+    "$st/dummy_task" "$st/predicated_dispatch" "$st/spmd_sync_start" --platform a2a3sim --manual
 
 echo "== bad scene tests"
 out=$("$PYTHON" "$root/tests/upstream/check_scene_bad_input.py" "$PTO_RUN" "$ex/vector_example" 2>&1)

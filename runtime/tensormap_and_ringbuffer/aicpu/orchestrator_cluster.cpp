@@ -82,7 +82,7 @@ bool Orchestrator::checked_slot_kernel(int slot, int32_t id, uint64_t* entry) {
         fatal(PTO2_ERROR_INVALID_ARGS,
               "task #%" PRIu64 " (func_id %d): the kernel in its %s slot is built for %s "
               "(core_type in the kernel list), but the slot runs on an %s core; put an %s kernel "
-              "there, or submit the kernel in a %s slot",
+              "there, or submit the kernel in an %s slot",
               next_seq_, id, slot_name(slot), k->core_type == 1 ? "AIC" : "AIV",
               wanted == 0 ? "AIC" : "AIV", wanted == 0 ? "AIC" : "AIV",
               k->core_type == 1 ? "AIC" : "AIV");

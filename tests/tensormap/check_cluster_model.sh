@@ -1,0 +1,62 @@
+#!/bin/sh
+# The cluster model of tensormap_and_ringbuffer (tests/fixtures/cluster_model):
+# AIC, AIV and MIX tasks of 1..96 blocks in waves, MIX blocks of two and
+# three kernels, AIV and MIX blocks competing, sync-start cohorts of the
+# whole device whose kernels prove they were on cores together, a cohort
+# amid a stream of small tasks, predicates true and false chained, dummy
+# barriers and dummy-only graphs; at 1..4 AICPU threads (one to three
+# scheduler threads) over 1, 3, 5 and 8 clusters. Then each mistake a
+# submit refuses, named with the task, func_id and value. Sourced by
+# check_tensormap.sh (expect.sh's counters), or run alone.
+# Usage: check_cluster_model.sh MAKE PTO_RUN [SANITIZE ENV...]
+set -u
+make_cmd=$1
+pto_run=$2
+sanitize=${3:-}
+[ $# -ge 3 ] && shift 3 || shift $#
+. "$(dirname "$0")/expect.sh"
+
+cluster=tests/fixtures/cluster_model
+artifacts=$(artifacts_of "$cluster" "$sanitize")
+[ -n "$artifacts" ] || { echo "building $cluster${sanitize:+ with SANITIZE=$sanitize} failed"; exit 1; }
+if [ -n "$sanitize" ]; then
+    configs="4:8 2:3"
+else
+    configs="1:1 2:3 3:5 4:3 4:8"
+fi
+for cfg in $configs; do
+    t=${cfg%%:*}; b=${cfg##*:}
+    expect_pass "${sanitize:+$sanitize: }every cluster-model case at $t AICPU thread(s), $b cluster(s)" "$*" \
+        "$cluster" --artifacts "$artifacts" --aicpu-threads "$t" --block-dim "$b"
+done
+
+# CASE EXPECTED...: the case fails naming the error and each fragment.
+expect_refused() {
+    c=$1; shift
+    out=$(env "$pto_run" "$cluster" --artifacts "$artifacts" --case "$c" --quiet 2>&1)
+    status=$?
+    missing=""
+    for fragment in "$@"; do
+        printf '%s' "$out" | grep -qF -- "$fragment" || missing="$missing [$fragment]"
+    done
+    if [ $status -ne 0 ] && [ -z "$missing" ]; then
+        ok "$c refused, naming $1 and the value"
+    else
+        printf '%s\n' "$out" | grep -v passed
+        bad "$c: expected a failure naming$missing (exit $status)"
+    fi
+}
+if [ -z "$sanitize" ]; then
+    expect_refused block_num_zero "INVALID_ARGS" "task #0 (func_id 1)" "set_block_num(0)"
+    expect_refused block_num_too_big "INVALID_ARGS" "task #0 (func_id 1)" "set_block_num(40000)"
+    expect_refused no_kernel "INVALID_ARGS" "task #0" "name no kernel"
+    expect_refused aic_kernel_in_aiv_slot "INVALID_ARGS" "task #0 (func_id 0)" \
+        "the kernel in its AIV0 slot is built for AIC"
+    expect_refused sync_start_too_big "REQUIRE_SYNC_START_INVALID" "task #0 (func_id 1)" \
+        "a sync-start task of 17 AIV blocks" "at most 16"
+    expect_refused predicate_past_tensor "INVALID_ARGS" "task #0 (func_id 1)" "element [16]" \
+        "past the tensor"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
