@@ -194,6 +194,7 @@ bench-compare: $(DEPS_STAMP) swift-tools
 BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout,launch
 BENCH_SMOKE_CONFIGS := 1:1,3:3
 BENCH_SMOKE_CONFIGS_OF = $(or $($(RUNTIME)_BENCH_SMOKE_CONFIGS),$(BENCH_SMOKE_CONFIGS))
+BENCH_SMOKE_SHAPES_OF = $(or $($(RUNTIME)_BENCH_SMOKE_SHAPES),$(BENCH_SMOKE_SHAPES))
 .PHONY: check-bench
 # Each runtime's benchmark program: its binaries for every runtime measured.
 .PHONY: bench-binaries-all check-bench-runtime
@@ -203,10 +204,10 @@ check-bench:
 	$(Q)$(foreach r,$(BENCH_RUNTIMES),$(MAKE) --no-print-directory RUNTIME=$(r) check-bench-runtime &&) true
 check-bench-runtime: bench-binaries $(DEPS_STAMP)
 	@echo "== benchmark program, $(RUNTIME): every shape at 200 tasks, 2 runs; a 1-task launch, 3 runs"
-	$(Q)mkdir -p $(TEST_OUT) && $(BENCH) --sizes 200 --shapes $(BENCH_SMOKE_SHAPES) \
+	$(Q)mkdir -p $(TEST_OUT) && $(BENCH) --sizes 200 --shapes $(BENCH_SMOKE_SHAPES_OF) \
 		--configs $(BENCH_SMOKE_CONFIGS_OF) --repeat 2 --launch-repeat 3 --json $(TEST_OUT)/bench-smoke.json >/dev/null
 	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-smoke.json \
-		$(BENCH_SMOKE_SHAPES) $(BENCH_SMOKE_CONFIGS_OF) 200 2 3
+		$(BENCH_SMOKE_SHAPES_OF) $(BENCH_SMOKE_CONFIGS_OF) 200 2 3
 
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"

@@ -160,6 +160,15 @@ public:
         }
         return m;
     }
+    // A busy worker whose next unit can be queued behind its current one
+    // (in this thread's memory: the mailbox is rewritten only once the
+    // worker is done with its arguments).
+    bool can_queue(int w) const {
+        const Worker& o = workers_[w];
+        return o.answered && o.token != 0 && o.queued == 0 && !o.held;
+    }
+    // Worker w runs `token` as soon as it finishes what it runs now.
+    void queue_behind(int w, uint64_t token) { workers_[w].queued = token + 1; }
     // A worker held for work that starts later (a cohort gathering its
     // cores) stays idle but takes nothing else.
     void hold(int w) { workers_[w].held = true; }
@@ -238,6 +247,7 @@ public:
     // wherever it would wait.
     PassResult step() {
         PassResult r;
+        dispatched_[0] = dispatched_[1] = 0;
         int faulted = -1, wrong_core = 0;
         uint64_t now = 0;  // read once per pass, only if something completed
         slice_.for_each_worker([&](int w) {
@@ -270,9 +280,13 @@ public:
             r.released += static_cast<uint64_t>(p_.complete(c, now, &task_done));
             if (task_done) ++r.finished;
             r.progress = true;
+            if (o.queued != 0) {
+                const uint64_t next = o.queued - 1;
+                o.queued = 0;
+                dispatch(w, next);
+            }
         });
         if (faulted < 0 && wrong_core == 0 && p_.may_dispatch()) {
-            dispatched_[0] = dispatched_[1] = 0;
             p_.dispatch_pass(*this, r);
             r.dispatched[0] = dispatched_[0];
             r.dispatched[1] = dispatched_[1];
@@ -354,6 +368,7 @@ private:
     struct Worker {
         bool answered = false;  // answered core discovery
         bool held = false;      // idle, kept for work that starts later
+        uint64_t queued = 0;    // the unit (token + 1) it runs after this one, 0 = none
         uint64_t token = 0;     // the running unit's token + 1, 0 when idle
         uint32_t seq = 0;       // dispatch_seq of the last dispatch
         uint64_t dispatch_ns = 0;

@@ -38,6 +38,8 @@ tensormap_and_ringbuffer_ASAN_CONFIGS := 3:2
 tensormap_and_ringbuffer_TSAN_CONFIGS := 4:6
 tensormap_and_ringbuffer_BENCH_CONFIGS := 1:1,2:3,4:3
 tensormap_and_ringbuffer_BENCH_SMOKE_CONFIGS := 1:1,4:3
+# Its benchmark also has the cluster model's blocks (the sizes count blocks).
+tensormap_and_ringbuffer_BENCH_SMOKE_SHAPES := independent,chain,layered,random,fanout,aiv-blocks,mix-blocks,launch
 tensormap_and_ringbuffer_CHECK_SCRIPT := tests/tensormap/check_tensormap.sh
 tensormap_and_ringbuffer_ASAN_SCRIPT := tests/tensormap/check_hazards_sanitized.sh
 tensormap_and_ringbuffer_TSAN_SCRIPT := tests/tensormap/check_hazards_sanitized.sh

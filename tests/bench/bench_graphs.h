@@ -12,7 +12,11 @@ enum BenchShape : uint64_t {
     kFanOut = 4,       // task 0 -> every other task
     kLongKernel = 5,   // one task whose kernel computes for a second: CPU use while waiting
     kLaunch = 6,       // one no-op task: the fixed cost of a launch
+    // The cluster model (tensormap_and_ringbuffer): the size counts blocks.
+    kAivBlocks = 7,  // independent AIV tasks of 64 no-op blocks each
+    kMixBlocks = 8,  // independent MIX tasks (AIC + AIV0 + AIV1) of 24 blocks each
 };
+constexpr uint64_t kShapeCount = 9;
 
 inline const char* bench_shape_name(uint64_t shape) {
     switch (shape) {
@@ -30,6 +34,10 @@ inline const char* bench_shape_name(uint64_t shape) {
             return "long-kernel";
         case kLaunch:
             return "launch";
+        case kAivBlocks:
+            return "aiv-blocks";
+        case kMixBlocks:
+            return "mix-blocks";
         default:
             return "?";
     }

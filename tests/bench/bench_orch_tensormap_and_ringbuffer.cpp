@@ -14,6 +14,8 @@
 //   random       65 slot tensors: task i reads up to 3 slots written by the
 //                64 tasks before it and writes slot i % 65
 //   fanout       task 0 writes a tensor every other task reads
+//   aiv-blocks   AIV tasks of 64 blocks, no edges (n counts blocks)
+//   mix-blocks   MIX tasks of 24 blocks on AIC + AIV0 + AIV1, no edges
 #include "bench_graphs.h"
 #include "pto_orchestration_api.h"
 
@@ -67,6 +69,22 @@ extern "C" void build_bench_graph(const ChipTaskArgs& args) {
         CoreTaskArgs busy;
         busy.add_scalar(uint64_t{1000});  // ms
         rt_submit_aiv_task(1, busy);
+        return;
+    }
+    if (shape == kAivBlocks || shape == kMixBlocks) {
+        const int32_t per = shape == kAivBlocks ? 64 : 24;
+        MixedKernels mk;
+        mk.aiv0_kernel_id = 0;
+        if (shape == kMixBlocks) mk.aic_kernel_id = mk.aiv1_kernel_id = 0;
+        for (uint64_t done = 0; done < n; done += per) {
+            PTO2_SCOPE() {
+                CoreTaskArgs a;
+                a.launch_spec.set_block_num(n - done < static_cast<uint64_t>(per)
+                                                ? static_cast<int32_t>(n - done)
+                                                : per);
+                rt_submit_task(mk, a);
+            }
+        }
         return;
     }
     const TensorCreateInfo cell({16}, DataType::FLOAT32);

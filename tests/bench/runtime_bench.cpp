@@ -118,7 +118,8 @@ long pss_kb(pid_t pid) {
     return 0;
 }
 
-// Runs one cell in this (child) process; writes
+// Runs one cell in this (child) process (for the block shapes the figures
+// are per block); writes
 // "first_us|us,cpu,total_us,orch_us;...|memory_kb" or "error:...". The first launch of a
 // process also starts the simulator's threads and loads the runtime objects;
 // it is reported on its own, not counted among the repeats.
@@ -174,9 +175,12 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
             return why;
         }
         finalize_runtime(rt);
-        if (orch_stats.tasks != static_cast<uint64_t>(size)) {
+        // Block shapes: `size` blocks in tasks of 64 (AIV) or 24 (MIX).
+        const uint64_t per = shape == kAivBlocks ? 64 : shape == kMixBlocks ? 24 : 1;
+        const uint64_t tasks = (static_cast<uint64_t>(size) + per - 1) / per;
+        if (orch_stats.tasks != tasks) {
             return "error:the orchestration reported " + std::to_string(orch_stats.tasks) +
-                   " tasks, expected " + std::to_string(size);
+                   " tasks, expected " + std::to_string(tasks);
         }
         double us = std::chrono::duration<double, std::micro>(t1 - t0).count() / size;
         double total_us = std::chrono::duration<double, std::micro>(t1 - t_init).count() / size;
@@ -311,6 +315,12 @@ std::vector<std::string> split(const std::string& text) {
 int main(int argc, char** argv) {
     std::vector<int> sizes = {4000, 65536, 1000000};
     std::vector<uint64_t> shapes = {kIndependent, kChain, kLayered, kRandomDag, kFanOut};
+    // Blocks are the cluster model's; host_build_graph has none.
+    const bool blocks = std::string(BENCH_RUNTIME) == "tensormap_and_ringbuffer";
+    if (blocks) {
+        shapes.push_back(kAivBlocks);
+        shapes.push_back(kMixBlocks);
+    }
     bool long_kernel = true;
     bool launch_cost = true;
     int launch_repeat = 51;
@@ -329,7 +339,9 @@ int main(int argc, char** argv) {
             long_kernel = false;  // only the shapes listed
             launch_cost = false;
             for (auto& s : split(value)) {
-                for (uint64_t k = 0; k < kLongKernel; ++k) {
+                for (uint64_t k = 0; k < kShapeCount; ++k) {
+                    if (k == kLongKernel || k == kLaunch) continue;
+                    if ((k == kAivBlocks || k == kMixBlocks) && !blocks) continue;
                     if (s == bench_shape_name(k)) shapes.push_back(k);
                 }
                 if (s == "long-kernel") long_kernel = true;
@@ -348,7 +360,8 @@ int main(int argc, char** argv) {
         } else {
             std::fprintf(stderr,
                          "usage: runtime_bench [--sizes N,..] [--shapes "
-                         "independent,chain,layered,random,fanout,long-kernel,launch] "
+                         "independent,chain,layered,random,fanout,aiv-blocks,mix-blocks,"
+                         "long-kernel,launch] "
                          "[--configs T:B,..] [--repeat N] [--launch-repeat N] [--json FILE]\n");
             return 2;
         }

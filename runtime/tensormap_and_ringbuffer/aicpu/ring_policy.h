@@ -10,9 +10,12 @@
 //   1. the retire queue: dummy tasks, and tasks whose predicate was false,
 //      complete here without a kernel;
 //   2. the sync-start cohort (cohort.h); while one gathers, nothing else;
-//   3. MIX blocks, each on a cluster whose cores the task uses are all idle;
-//      one that finds none keeps the cluster closest to free for itself this
-//      pass, so single-core work cannot keep a MIX task waiting forever;
+//   3. MIX blocks, each on one cluster: one whose used cores are all idle,
+//      else one where each used core is idle or busy with nothing queued
+//      behind it (the block's kernel there starts when the core finishes:
+//      CLUSTER.md section 4, no start order between a block's kernels);
+//      one that finds neither keeps the cluster closest to free for itself
+//      this pass, so single-core work cannot keep a MIX task waiting forever;
 //   4. AIC and AIV work, one unit per idle worker.
 // A clustered task popped from its queue is held by this thread for the
 // pass: it hands out the next block indices, in order, to as many cores as
@@ -242,7 +245,7 @@ private:
                 h.id = 0;
                 continue;
             }
-            int best = -1, best_free = -1;
+            int best = -1, best_free = -1, later = -1;
             bool placed = false;
             for (int c = sl.cluster_begin; c < sl.cluster_end; ++c) {
                 const uint32_t free = core.idle_slots(c) & h.mask;
@@ -251,11 +254,16 @@ private:
                     placed = true;
                     break;
                 }
+                if (later < 0 && can_follow(core, c, h.mask)) later = c;
                 const int n = slot_count(static_cast<uint8_t>(free));
                 if (n > best_free) {
                     best_free = n;
                     best = c;
                 }
+            }
+            if (!placed && later >= 0) {
+                place_block(core, h, later);
+                placed = true;
             }
             if (placed) continue;
             if (best >= 0) {
@@ -268,11 +276,26 @@ private:
         }
     }
 
+    // Each used core of the cluster idle, or busy with nothing queued.
+    static bool can_follow(const Core& core, int cluster, uint8_t mask) {
+        for (int slot = 0; slot < kSlotCount; ++slot) {
+            if ((mask & (1u << slot)) == 0) continue;
+            const int w = core.worker_of(cluster, slot);
+            if (!core.has_idle_worker(w) && !core.can_queue(w)) return false;
+        }
+        return true;
+    }
+
     void place_block(Core& core, Held& h, int cluster) {
         const int block = h.next++;
         for (int slot = 0; slot < kSlotCount; ++slot) {
-            if (h.mask & (1u << slot)) {
-                core.dispatch(core.worker_of(cluster, slot), unit_token(h.id - 1, slot, block));
+            if ((h.mask & (1u << slot)) == 0) continue;
+            const int w = core.worker_of(cluster, slot);
+            const uint64_t token = unit_token(h.id - 1, slot, block);
+            if (core.has_idle_worker(w)) {
+                core.dispatch(w, token);
+            } else {
+                core.queue_behind(w, token);
             }
         }
         h.placed = true;
