@@ -6,8 +6,9 @@
 # amid a stream of small tasks, predicates true and false chained, dummy
 # barriers and dummy-only graphs; at 1..4 AICPU threads (one to three
 # scheduler threads) over 1, 3, 5 and 8 clusters. Then each mistake a
-# submit refuses, named with the task, func_id and value. Sourced by
-# check_tensormap.sh (expect.sh's counters), or run alone.
+# submit refuses, named with the task, func_id and value. Run by
+# check_tensormap.sh and check_hazards_sanitized.sh (which add its counts
+# to theirs), or alone.
 # Usage: check_cluster_model.sh MAKE PTO_RUN [SANITIZE ENV...]
 set -u
 make_cmd=$1
