@@ -3,9 +3,11 @@ import PTORuntime
 
 /// A run as a Chrome trace-event file (opens in Perfetto and chrome://tracing):
 /// one process per case, one track per AICore worker (AIC n / AIV n) and per
-/// scheduler thread (AICPU n), a span per task named by its kernel, flow
-/// arrows from each task to its successors, and dispatch instants on the
-/// scheduler tracks. Times come from the workers' own stamps.
+/// scheduler thread (AICPU n), a span per task named by its kernel (for a
+/// task with blocks or several kernels, a span per kernel of each block on
+/// its core, the kernels of one MIX block linked by arrows), flow arrows
+/// from each task to its successors, and dispatch instants on the scheduler
+/// tracks. Times come from the workers' own stamps.
 public struct ChromeTrace {
     public struct Case {
         public var index: Int
@@ -40,6 +42,7 @@ public struct ChromeTrace {
             let ran = c.graph.tasks.filter(\.ran)
             let base = (ran.map(\.readyNs).filter { $0 > 0 } + ran.map(\.startNs)).min() ?? 0
             events += taskSpans(c, pid: pid, base: base)
+            events += blockSpans(c, pid: pid, base: base, flowId: &flowId)
             events += dependencyArrows(c, pid: pid, base: base, flowId: &flowId)
         }
         let document: [String: Any] = [
@@ -87,14 +90,15 @@ public struct ChromeTrace {
         func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
         var events: [[String: Any]] = []
         let successors = c.graph.successors
-        for t in c.graph.tasks where t.ran {
+        let withBlocks = Set(c.graph.blocks.map(\.taskId))
+        for t in c.graph.tasks where t.ran && !withBlocks.contains(t.taskId) {
             let name = kernelNames[t.funcId] ?? "func_\(t.funcId)"
             events.append([
                 "ph": "X", "cat": "task", "name": name, "pid": pid, "tid": Int(t.workerId) + 1,
                 "ts": us(t.startNs), "dur": Double(t.endNs - t.startNs) / 1000,
                 "args": [
                     "task": Int(t.taskId), "func_id": Int(t.funcId),
-                    "core": t.core == .aic ? "AIC" : "AIV",
+                    "core": t.slotNames,
                     "fanin": Int(t.fanin), "fanout": Int(t.fanout), "case": c.index,
                     "successors": successors[Int(t.taskId)].map(Int.init),
                     "ready_us": us(t.readyNs), "dispatch_us": us(t.dispatchNs),
@@ -106,6 +110,45 @@ public struct ChromeTrace {
                     "pid": pid, "tid": ChromeTrace.schedulerTrackBase + Int(t.schedulerThread),
                     "ts": us(t.dispatchNs), "args": ["task": Int(t.taskId), "worker": Int(t.workerId)],
                 ])
+            }
+        }
+        return events
+    }
+
+    /// A span per kernel of each block, and arrows from the first kernel of a
+    /// MIX block to its others.
+    private func blockSpans(_ c: Case, pid: Int, base: UInt64, flowId: inout Int) -> [[String: Any]] {
+        func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
+        var events: [[String: Any]] = []
+        for (taskId, kernels) in c.graph.blocksByTask.sorted(by: { $0.key < $1.key }) {
+            let task = Int(taskId) < c.graph.tasks.count ? c.graph.tasks[Int(taskId)] : nil
+            for k in kernels where k.startNs > 0 {
+                let name = kernelNames[k.funcId] ?? "func_\(k.funcId)"
+                events.append([
+                    "ph": "X", "cat": "block", "name": "\(name) [\(k.blockIdx)/\(k.blockNum)]",
+                    "pid": pid, "tid": Int(k.workerId) + 1, "ts": us(k.startNs),
+                    "dur": Double(k.endNs &- k.startNs) / 1000,
+                    "args": [
+                        "task": Int(taskId), "func_id": Int(k.funcId), "block": Int(k.blockIdx),
+                        "block_num": Int(k.blockNum),
+                        "slot": k.slotName, "case": c.index, "dispatch_us": us(k.dispatchNs),
+                        "shape": task?.slotNames ?? "",
+                    ],
+                ])
+            }
+            for (_, block) in Dictionary(grouping: kernels, by: \.blockIdx) where block.count > 1 {
+                let ordered = block.sorted { $0.slot < $1.slot }
+                for other in ordered.dropFirst() {
+                    flowId += 1
+                    events.append([
+                        "ph": "s", "cat": "block", "name": "same block", "id": flowId, "pid": pid,
+                        "tid": Int(ordered[0].workerId) + 1, "ts": us(ordered[0].startNs),
+                    ])
+                    events.append([
+                        "ph": "f", "bp": "e", "cat": "block", "name": "same block", "id": flowId, "pid": pid,
+                        "tid": Int(other.workerId) + 1, "ts": us(other.startNs),
+                    ])
+                }
             }
         }
         return events

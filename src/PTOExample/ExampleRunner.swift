@@ -211,7 +211,7 @@ public struct ExampleRunner {
         guard let graph = try? runtime.graph(memory) else { return nil }
         var declared: [Int32: ArtifactsManifest.Kernel] = [:]
         for kernel in artifacts.kernels { declared[kernel.funcId] = kernel }
-        for task in graph.tasks {
+        for task in graph.tasks where task.core == .aic || task.core == .aiv {
             guard let kernel = declared[task.funcId] else { continue }
             let added = task.core == .aic ? "aic" : "aiv"
             if kernel.coreType != added {

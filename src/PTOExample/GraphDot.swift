@@ -1,7 +1,9 @@
 import PTORuntime
 
-/// The task graph in Graphviz DOT: nodes labelled by task id and kernel,
-/// filled by core type (AIC orange, AIV blue), one edge per dependency.
+/// The task graph in Graphviz DOT: nodes labelled by task id and kernel
+/// (with its block count and the cluster slots it uses when it has blocks
+/// or several kernels), filled by what it occupies (AIC orange, AIV blue,
+/// MIX purple, none grey), one edge per dependency.
 public enum GraphDot {
     public static func render(_ graph: TaskGraph, title: String, kernelNames: [Int32: String]) -> String {
         var lines = [
@@ -12,10 +14,14 @@ public enum GraphDot {
             "  legend_aiv [label=\"AIV (vector)\", fillcolor=\"#9ecae1\"];",
             "  { rank=source; legend_aic; legend_aiv; }",
         ]
+        let colors: [TaskRecord.Core: String] = [.aic: "#fdae6b", .aiv: "#9ecae1", .mix: "#bcbddc", .none: "#d9d9d9"]
         for t in graph.tasks {
-            let kernel = kernelNames[t.funcId] ?? "func_\(t.funcId)"
-            let color = t.core == .aic ? "#fdae6b" : "#9ecae1"
-            lines.append("  t\(t.taskId) [label=\"\(t.taskId): \(escape(kernel))\", fillcolor=\"\(color)\"];")
+            let kernel = t.core == .none ? "dummy" : kernelNames[t.funcId] ?? "func_\(t.funcId)"
+            // DOT's own line break (\n) goes after the escaping.
+            var label = "\(t.taskId): \(escape(kernel))"
+            if t.hasBlocks { label += "\\n\(t.blockNum) block(s), \(t.slotNames)" }
+            let color = colors[t.core] ?? "#9ecae1"
+            lines.append("  t\(t.taskId) [label=\"\(label)\", fillcolor=\"\(color)\"];")
         }
         for e in graph.edges { lines.append("  t\(e.from) -> t\(e.to);") }
         lines.append("}")

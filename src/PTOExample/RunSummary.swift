@@ -13,6 +13,8 @@ public struct RunSummary: Sendable, Encodable {
 
     public var caseIndex: Int
     public var tasks: Int
+    /// Kernels of blocks recorded (tasks with blocks or several kernels).
+    public var blockKernels: Int
     public var edges: Int
     public var makespanUs: Double
     public var criticalPathUs: Double
@@ -24,6 +26,7 @@ public struct RunSummary: Sendable, Encodable {
     public init(caseIndex: Int, graph: TaskGraph, blockDim: Int) {
         self.caseIndex = caseIndex
         tasks = graph.tasks.count
+        blockKernels = graph.blocks.count
         edges = graph.edges.count
         let ran = graph.tasks.filter(\.ran)
         let first = ran.map(\.startNs).min() ?? 0
@@ -35,11 +38,15 @@ public struct RunSummary: Sendable, Encodable {
         }
         meanDispatchLatencyUs = latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count)
 
+        // A task with blocks is busy on each core its kernels ran on.
         var usage: [Int: (tasks: Int, busy: UInt64)] = [:]
-        for t in ran {
-            let current = usage[Int(t.workerId)] ?? (0, 0)
-            usage[Int(t.workerId)] = (current.tasks + 1, current.busy + (t.endNs - t.startNs))
+        func use(_ worker: Int32, _ start: UInt64, _ end: UInt64) {
+            let current = usage[Int(worker)] ?? (0, 0)
+            usage[Int(worker)] = (current.tasks + 1, current.busy + (end >= start ? end - start : 0))
         }
+        let withBlocks = Set(graph.blocks.map(\.taskId))
+        for t in ran where !withBlocks.contains(t.taskId) { use(t.workerId, t.startNs, t.endNs) }
+        for b in graph.blocks where b.workerId >= 0 && b.startNs > 0 { use(b.workerId, b.startNs, b.endNs) }
         let span = max(makespanUs, 1e-9)
         cores = (0..<(blockDim * 3)).map { w in
             let u = usage[w] ?? (0, 0)
@@ -97,8 +104,9 @@ public struct RunSummary: Sendable, Encodable {
         var out = [
             String(
                 format:
-                    "  summary: %d tasks, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
-                tasks, ms(makespanUs), ms(criticalPathUs), share, criticalPath.count, meanDispatchLatencyUs)
+                    "  summary: %d tasks%@, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
+                tasks, blockKernels > 0 ? " (\(blockKernels) block kernels)" : "", ms(makespanUs), ms(criticalPathUs),
+                share, criticalPath.count, meanDispatchLatencyUs)
         ]
         // Only workers that ran something: an AIV-only graph lists no AIC
         // worker at 0% (the JSON summary keeps every worker).
@@ -108,7 +116,7 @@ public struct RunSummary: Sendable, Encodable {
             out.append("  busy: " + cells[start..<min(start + 6, cells.count)].joined(separator: ", "))
         }
         if used.count < cores.count {
-            out.append("  idle: \(cores.count - used.count) of \(cores.count) workers ran no task")
+            out.append("  idle: \(cores.count - used.count) of \(cores.count) workers ran nothing")
         }
         return out
     }

@@ -38,6 +38,8 @@ public final class HostRuntime {
         -> Int32
     typealias TaskRecords =
         @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
+    typealias BlockRecords =
+        @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Int32
     typealias Edges =
         @convention(c) (
             UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32
@@ -69,6 +71,7 @@ public final class HostRuntime {
     private let lastKernelFaultFn: LastKernelFault?
     private let graphSizeFn: GraphSize?
     private let taskRecordsFn: TaskRecords?
+    private let blockRecordsFn: BlockRecords?
     private let edgesFn: Edges?
     private let progressFn: Progress?
     private let copiedBackBytesFn: CopiedBackBytes?
@@ -100,6 +103,7 @@ public final class HostRuntime {
         lastKernelFaultFn = library.optionalFunction("pto_last_kernel_fault", as: LastKernelFault.self)
         graphSizeFn = library.optionalFunction("pto_graph_size", as: GraphSize.self)
         taskRecordsFn = library.optionalFunction("pto_get_task_records", as: TaskRecords.self)
+        blockRecordsFn = library.optionalFunction("pto_get_block_records", as: BlockRecords.self)
         edgesFn = library.optionalFunction("pto_get_edges", as: Edges.self)
         progressFn = library.optionalFunction("pto_get_progress", as: Progress.self)
         copiedBackBytesFn = library.optionalFunction("pto_copied_back_bytes", as: CopiedBackBytes.self)
@@ -137,7 +141,28 @@ public final class HostRuntime {
             return nil
         }
         let edges = (0..<Int(edgesCopied)).map { TaskGraph.Edge(from: from[$0], to: to[$0]) }
-        return TaskGraph(tasks: tasks, edges: edges)
+        return TaskGraph(tasks: tasks, edges: edges, blocks: try blocks(runtime))
+    }
+
+    /// The block records of the last launch (none from a library without them).
+    private func blocks(_ runtime: RuntimeMemory) throws(HostRuntimeError) -> [BlockRecord] {
+        guard let fn = blockRecordsFn else { return [] }
+        let count = fn(runtime.pointer, nil, 0)
+        guard count > 0 else {
+            if count < 0 { try check("pto_get_block_records", count) }
+            return []
+        }
+        let stride = BlockRecord.cLayoutSize
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Int(count) * stride, alignment: 8)
+        defer { buffer.deallocate() }
+        let copied = fn(runtime.pointer, buffer, count)
+        guard copied >= 0 else {
+            try check("pto_get_block_records", copied)
+            return []
+        }
+        return (0..<Int(copied)).map { i in
+            BlockRecord(cLayout: UnsafeRawBufferPointer(start: buffer + i * stride, count: stride))
+        }
     }
 
     /// Tasks completed so far and in all; callable while `launch` runs on

@@ -145,6 +145,11 @@ void check_run(RuntimeBlock& block, GraphSpec& spec, int block_dim) {
         early += records[static_cast<size_t>(spec.edge_to[e])].start_ns <
                  records[static_cast<size_t>(spec.edge_from[e])].end_ns;
     }
+    // One kernel on one core per task: one block each, no block records;
+    // asking for records into no array is refused.
+    for (const PtoTaskRecord& r : records) EXPECT_EQ(r.block_num, 1);
+    EXPECT_EQ(pto_get_block_records(block.handle(), nullptr, 0), 0);
+    EXPECT_EQ(pto_get_block_records(block.handle(), nullptr, 4), PTO_ERR_INVALID_ARGUMENT);
     int done = 0, total = 0;
     EXPECT_EQ(pto_get_progress(block.handle(), &done, &total), 0);
     EXPECT_EQ(done, spec.num_tasks);

@@ -34,7 +34,7 @@ done
 # CASE EXPECTED...: the case fails naming the error and each fragment.
 expect_refused() {
     c=$1; shift
-    out=$(env "$pto_run" "$cluster" --artifacts "$artifacts" --case "$c" --quiet 2>&1)
+    out=$(env "$pto_run" "$cluster" --artifacts "$artifacts" --case "$c" --quiet --timeout 2 2>&1)
     status=$?
     missing=""
     for fragment in "$@"; do
@@ -57,6 +57,35 @@ if [ -z "$sanitize" ]; then
         "a sync-start task of 17 AIV blocks" "at most 16"
     expect_refused predicate_past_tensor "INVALID_ARGS" "task #0 (func_id 1)" "element [16]" \
         "past the tensor"
+fi
+
+if [ -z "$sanitize" ]; then
+    # A hung block: the stall report names its block and the task's blocks.
+    expect_refused hung_block "PTO_ERR_TIMEOUT" "runs block 3 of 40 of task #0" \
+        "task #0 has 40 block(s): 40 handed to cores, 0 waiting for a core, 1 kernel(s) unfinished"
+
+    # A trace draws each kernel of each block on its core, the kernels of one
+    # MIX block linked; the graph gives the task its blocks and slots.
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/cluster-trace.XXXXXX")
+    if "$pto_run" "$cluster" --artifacts "$artifacts" --case mix_aic_aiv1_3 --trace "$dir/t.json" \
+        --graph "$dir/g.dot" --quiet >/dev/null 2>&1 &&
+        python3 - "$dir/t.json" <<'PY' && grep -q '3 block(s), AIC+AIV1' "$dir/g.dot"
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+spans = sorted((e["args"]["block"], e["args"]["slot"], e["name"]) for e in events
+               if e.get("cat") == "block" and e["ph"] == "X")
+want = sorted((b, slot, f"{kernel} [{b}/3]") for b in range(3)
+              for slot, kernel in (("AIC", "kernel_mark_aic"), ("AIV1", "kernel_mark_aiv")))
+links = [e for e in events if e.get("cat") == "block" and e["ph"] == "s"]
+assert spans == want, spans
+assert len(links) == 3, links
+PY
+    then
+        ok "a trace has a span per kernel of each block (6), the MIX blocks linked; the graph says 3 block(s), AIC+AIV1"
+    else
+        bad "trace or graph of mix_aic_aiv1_3 (in $dir)"
+    fi
+    rm -rf "$dir"
 fi
 
 echo "$passed passed, $failed failed"

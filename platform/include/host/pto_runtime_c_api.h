@@ -154,7 +154,7 @@ int pto_last_kernel_fault(PtoKernelFault* out);
 typedef struct PtoTaskRecord {
     int32_t task_id;
     int32_t func_id;
-    int32_t core_type;  ///< 0 AIC, 1 AIV
+    int32_t core_type;  ///< 0 AIC, 1 AIV, 2 MIX (kernels on cores of one cluster), 3 none (a dummy task)
     int32_t worker_id;  ///< -1 if it never ran
     int32_t fanin;      ///< predecessors
     int32_t fanout;     ///< successors
@@ -164,7 +164,28 @@ typedef struct PtoTaskRecord {
     uint64_t dispatch_ns;      ///< handed to a worker
     uint64_t start_ns;         ///< kernel entered (stamped by the worker)
     uint64_t end_ns;           ///< kernel returned (stamped by the worker)
+    /// Blocks of the task (1 for one kernel on one core); for a task of
+    /// several blocks or kernels the times above span all of them, and
+    /// worker_id is the core of its last kernel to finish.
+    int32_t block_num;
+    int32_t slot_mask;  ///< cluster slots its kernels use: 1 AIC, 2 AIV0, 4 AIV1; 0: one kernel of core_type
 } PtoTaskRecord;
+
+/// One kernel of one block of a task with several blocks or kernels (the
+/// cluster model of tensormap_and_ringbuffer), as it ran.
+typedef struct PtoBlockRecord {
+    int32_t task_id;
+    int32_t block_idx;
+    int32_t block_num;
+    int32_t slot;              ///< 0 AIC, 1 AIV0, 2 AIV1 (a lone AIV block: 1)
+    int32_t worker_id;
+    int32_t scheduler_thread;  ///< which scheduler thread dispatched it
+    int32_t func_id;           ///< the kernel of its slot
+    int32_t reserved;
+    uint64_t dispatch_ns;
+    uint64_t start_ns;
+    uint64_t end_ns;
+} PtoBlockRecord;
 
 /// The task graph of an initialised Runtime (after init_runtime, before
 /// finalize_runtime; times after launch_runtime, from the last launch).
@@ -172,6 +193,12 @@ int pto_graph_size(RuntimeHandle rt, int* tasks, int* edges);
 /// Copies up to `capacity` task records, in task order; returns how many were
 /// copied.
 int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int capacity);
+/// Copies up to `capacity` block records of the last launch, in the order
+/// the kernels finished; returns how many were copied. With `out` null and
+/// `capacity` 0 it returns how many there are. A run keeps the blocks of its
+/// first recorded tasks (PTO2_RECORD_TASKS of them, at most 4 blocks' kernels
+/// per task on average); a runtime without blocks has none.
+int pto_get_block_records(RuntimeHandle rt, PtoBlockRecord* out, int capacity);
 /// Copies up to `capacity` edges (`from[i]` -> `to[i]`); returns how many
 /// were copied. Edges come grouped by source task, each group in the order
 /// it was added.

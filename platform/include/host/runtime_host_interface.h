@@ -58,6 +58,14 @@ struct TaskRecordView {
     int32_t task_id, func_id, core_type, worker_id;
     int32_t fanin, fanout, scheduler_thread, state;
     uint64_t ready_ns, dispatch_ns, start_ns, end_ns;
+    int32_t block_num = 1;  // blocks of the task
+    int32_t slot_mask = 0;  // cluster slots its kernels use (1 AIC, 2 AIV0, 4 AIV1); 0: one kernel
+};
+
+// One kernel of one block of a task with blocks or several kernels.
+struct BlockRecordView {
+    int32_t task_id, block_idx, block_num, slot, worker_id, scheduler_thread, func_id, reserved;
+    uint64_t dispatch_ns, start_ns, end_ns;
 };
 
 // One launch, from the host's side.
@@ -163,6 +171,9 @@ void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>&
 // after a launch). Return the number copied.
 int runtime_host_graph_size(void* handle, int* tasks, int* edges);
 int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity);
+// Copies up to `capacity` block records of the last launch; with a null `out`
+// and capacity 0, returns how many there are. A runtime without blocks has none.
+int runtime_host_block_records(void* handle, BlockRecordView* out, int capacity);
 int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity);
 // Tasks completed so far; safe to call from another thread during a launch.
 int runtime_host_progress(void* handle, int* done, int* total);

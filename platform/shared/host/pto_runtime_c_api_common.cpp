@@ -42,7 +42,9 @@ std::atomic<uint64_t> g_timeout_ns{static_cast<uint64_t>(kDefaultTimeoutSeconds 
 }  // namespace
 
 static_assert(sizeof(PtoTaskRecord) == sizeof(TaskRecordView), "task record layouts must match");
-static_assert(sizeof(PtoTaskRecord) == 64, "PtoTaskRecord layout");
+static_assert(sizeof(PtoTaskRecord) == 72, "PtoTaskRecord layout");
+static_assert(sizeof(PtoBlockRecord) == sizeof(BlockRecordView), "block record layouts must match");
+static_assert(sizeof(PtoBlockRecord) == 56, "PtoBlockRecord layout");
 
 extern "C" {
 
@@ -138,6 +140,17 @@ PTO_EXPORT int pto_get_task_records(RuntimeHandle rt, PtoTaskRecord* out, int ca
     return explained(
         "pto_get_task_records",
         runtime_host_task_records(rt, reinterpret_cast<TaskRecordView*>(out), capacity));
+}
+
+PTO_EXPORT int pto_get_block_records(RuntimeHandle rt, PtoBlockRecord* out, int capacity) {
+    clear_last_error();
+    if (capacity < 0 || (out == nullptr && capacity > 0)) {
+        return report(PTO_ERR_INVALID_ARGUMENT,
+                      "pto_get_block_records: out is null or capacity is negative");
+    }
+    return explained(
+        "pto_get_block_records",
+        runtime_host_block_records(rt, reinterpret_cast<BlockRecordView*>(out), capacity));
 }
 
 PTO_EXPORT int pto_get_edges(RuntimeHandle rt, int32_t* from, int32_t* to, int capacity) {

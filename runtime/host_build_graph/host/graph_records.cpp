@@ -129,3 +129,9 @@ int runtime_host_ring_sizes(void*, PtoRingSizes*, char* message, size_t message_
                   "before a launch)");
     return PTO_ERR_INVALID_ARGUMENT;
 }
+
+// Every task of this runtime is one kernel on one core: no block records.
+int runtime_host_block_records(void* handle, BlockRecordView*, int capacity) {
+    if (frozen_session_of(handle) == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    return capacity < 0 ? PTO_ERR_INVALID_ARGUMENT : 0;
+}

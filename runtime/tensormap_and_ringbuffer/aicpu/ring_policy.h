@@ -72,7 +72,7 @@ public:
                 h.placed = true;
                 return true;
             }
-            h.id = 0;  // every block handed out
+            drop(h);  // every block handed out
         }
     }
 
@@ -97,6 +97,7 @@ public:
         }
         TaskSlot& s = v_.slot(unit_task(c.token));
         ClusterTask& ct = cluster_of(s);
+        record_block(s, ct, c);
         lower_to(ct.first_start_ns, c.start_ns);
         raise_to(ct.last_end_ns, c.end_ns);
         // acq_rel: the unit that finishes the task sees every other unit's stamps.
@@ -195,6 +196,14 @@ private:
         return true;
     }
 
+    // Lets go of a task whose blocks are all handed out. The count is kept
+    // for the stall report; the task lives until its kernels finish, and
+    // those on this thread's cores finish in a later pass of this thread.
+    static void drop(Held& h) {
+        h.ct->next_block.store(h.next, std::memory_order_relaxed);
+        h.id = 0;
+    }
+
     // Pushes back every held task with blocks left, for this thread's next
     // pass or another thread's.
     void put_back_held() {
@@ -202,9 +211,9 @@ private:
             Held& h = held_[q];
             if (h.id == 0) continue;
             const uint64_t id = h.id - 1;
-            h.id = 0;
-            if (h.next >= h.block_num) continue;
-            h.ct->next_block.store(h.next, std::memory_order_relaxed);
+            const bool left = h.next < h.block_num;
+            drop(h);
+            if (!left) continue;
             // Publishes next_block; pairs with the acquire of the next pop.
             if (!v_.ready(q).push(id)) {
                 lifecycle::stop_on_full_ready_queue(v_, v_.slot(id), q);
@@ -242,7 +251,7 @@ private:
                 if (h.id == 0) continue;
             }
             if (h.next >= h.block_num) {
-                h.id = 0;
+                drop(h);
                 continue;
             }
             int best = -1, best_free = -1, later = -1;
@@ -343,6 +352,25 @@ private:
         return DispatchWords{s.seq + 1, ct.kernels[unit_slot(d.token)],
                              reinterpret_cast<uint64_t>(wa.words),
                              static_cast<uint32_t>(kWorkerArgsHead + tensors * sizeof(ChipTensor))};
+    }
+
+    // The block record of a kernel of a recorded task (the first
+    // record_capacity tasks), while there is room.
+    void record_block(const TaskSlot& s, const ClusterTask& ct, const Completion& c) const {
+        if (s.seq >= b_->record_capacity) return;
+        const uint32_t i = b_->block_records_seen.fetch_add(1, std::memory_order_relaxed);
+        if (i >= b_->block_record_capacity) return;
+        BlockRecord& r = v_.block_records()[i];
+        r.seq = static_cast<int32_t>(s.seq);
+        r.block_idx = unit_block(c.token);
+        r.block_num = ct.block_num;
+        r.slot = unit_slot(c.token);
+        r.func_id = ct.func_ids[r.slot];
+        r.worker = c.worker;
+        r.scheduler = c.scheduler;
+        r.dispatch_ns = c.dispatch_ns;
+        r.start_ns = c.start_ns;
+        r.end_ns = c.end_ns;
     }
 
     static void lower_to(std::atomic<uint64_t>& at, uint64_t v) {

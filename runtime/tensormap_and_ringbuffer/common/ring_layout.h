@@ -235,6 +235,12 @@ struct TaskRecord {
 struct EdgeRecord {
     uint32_t from, to;  // seq
 };
+// One kernel of one block of a recorded clustered task, as it ran
+// (BlockRecordView's layout: the host copies them as they are).
+struct BlockRecord {
+    int32_t seq, block_idx, block_num, slot, worker, scheduler, func_id, reserved;
+    uint64_t dispatch_ns, start_ns, end_ns;
+};
 
 struct RingSettings {
     uint32_t window;    // power of two
@@ -272,6 +278,8 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint64_t mailboxes_offset;
     uint32_t record_capacity, edge_capacity;
     uint64_t records_offset, edges_offset;
+    uint32_t block_record_capacity;
+    uint64_t block_records_offset;  // BlockRecord[block_record_capacity]
     // uint32_t[record_capacity]: consumers found per recorded task, counted
     // by the orchestrator alone (apart from the records the schedulers write).
     uint64_t fanouts_offset;
@@ -299,6 +307,9 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     // Written by the orchestrator per task, read by the host after the run.
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> seq_count;  // alloc_tensors included
     std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)
+    // Kernels of blocks finished (recorded up to block_record_capacity), by
+    // the schedulers.
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> block_records_seen;
     // What the orchestrator waits for (OrchestratorWait): a scheduler that
     // completes a task rings it only while it waits for tensor data.
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestrator_waiting;
@@ -353,4 +364,5 @@ struct TmView {
     WorkerArgs* worker_args() const { return at<WorkerArgs>(block->worker_args_offset); }
     TaskRecord* records() const { return at<TaskRecord>(block->records_offset); }
     EdgeRecord* edges() const { return at<EdgeRecord>(block->edges_offset); }
+    BlockRecord* block_records() const { return at<BlockRecord>(block->block_records_offset); }
 };

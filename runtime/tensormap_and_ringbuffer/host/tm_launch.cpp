@@ -35,10 +35,10 @@ namespace {
 struct TmBlockLayout {
     RingSettings rings[kRingCount];
     uint64_t kernels, kernel_entries, mailboxes, worker_args, ready[kQueueCount], records, edges,
-        fanouts;
+        fanouts, block_records;
     uint64_t buckets, entries, boxes, scope_tasks, producers, seen, bytes;
     uint64_t live_tasks;
-    uint32_t ready_capacity, record_capacity, edge_capacity, producer_capacity;
+    uint32_t ready_capacity, record_capacity, edge_capacity, producer_capacity, block_capacity;
 };
 
 // The rings from `at` on: each ring's slots, dependency pool and heap.
@@ -86,6 +86,8 @@ TmBlockLayout lay_out_block(const RingSizes& sizes, int workers, int kernels) {
     place(&l.records, static_cast<uint64_t>(l.record_capacity) * sizeof(TaskRecord));
     place(&l.edges, static_cast<uint64_t>(l.edge_capacity) * sizeof(EdgeRecord));
     place(&l.fanouts, static_cast<uint64_t>(l.record_capacity) * sizeof(uint32_t));
+    l.block_capacity = sizes.record_tasks * 4;
+    place(&l.block_records, static_cast<uint64_t>(l.block_capacity) * sizeof(BlockRecord));
     place(&l.buckets, static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t));
     place(&l.entries, static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry));
     place(&l.boxes, static_cast<uint64_t>(sizes.map_entries) * sizeof(AccessBox));
@@ -133,6 +135,8 @@ void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& siz
     b->records_offset = l.records;
     b->edges_offset = l.edges;
     b->fanouts_offset = l.fanouts;
+    b->block_record_capacity = l.block_capacity;
+    b->block_records_offset = l.block_records;
     b->map_buckets = sizes.map_buckets;
     b->map_entries = sizes.map_entries;
     b->map_buckets_offset = l.buckets;
@@ -297,7 +301,21 @@ TaskRecordView TmLaunch::record(int seq) const {
         r.ready_ns,
         r.dispatch_ns,
         r.start_ns,
-        r.end_ns};
+        r.end_ns,
+        r.block_num,
+        r.slot_mask};
+}
+
+int TmLaunch::recorded_blocks() const {
+    uint64_t n = view_.block->block_records_seen.load(std::memory_order_acquire);
+    return static_cast<int>(std::min<uint64_t>(n, view_.block->block_record_capacity));
+}
+
+BlockRecordView TmLaunch::block_record(int i) const {
+    const BlockRecord& r = view_.block_records()[i];
+    return BlockRecordView{r.seq,       r.block_idx, r.block_num,   r.slot,
+                           r.worker,    r.scheduler, r.func_id,     0,
+                           r.dispatch_ns, r.start_ns, r.end_ns};
 }
 
 int32_t TmLaunch::func_id_of_seq(uint64_t seq) const {
@@ -309,6 +327,27 @@ int32_t TmLaunch::func_id_of_seq(uint64_t seq) const {
         }
     }
     return -1;
+}
+
+// The live slot of task `seq`, or null once it is reclaimed.
+const TaskSlot* TmLaunch::slot_of_seq(uint64_t seq) const {
+    for (int r = 0; r < kRingCount; ++r) {
+        const TaskSlot* slots = view_.slots(r);
+        for (uint32_t i = 0; i < view_.block->rings[r].window; ++i) {
+            if (slots[i].seq == seq && slots[i].shape >= 0) return &slots[i];
+        }
+    }
+    return nullptr;
+}
+
+// The ClusterTask of a live clustered task, through the host's view of the
+// block (the slot holds device addresses).
+const ClusterTask* TmLaunch::cluster_task_of(const TaskSlot& s) const {
+    if (!is_clustered(s) || s.args < block_.device + sizeof(ClusterTask) ||
+        s.args >= block_.device + block_.size) {
+        return nullptr;
+    }
+    return reinterpret_cast<const ClusterTask*>(view_.base + (s.args - block_.device)) - 1;
 }
 
 int TmLaunch::running_tasks(RunningTask* out, int capacity) const {
@@ -416,18 +455,45 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                  done ? "had returned"
                       : waiting_text(b->orchestrator_waiting.load(std::memory_order_acquire)));
     std::fprintf(out,
-                 "ready, waiting for a worker: %" PRIu64 " AIC task(s), %" PRIu64 " AIV task(s)\n",
-                 view_.ready(0).size(), view_.ready(1).size());
+                 "ready, waiting for a worker: %" PRIu64 " AIC task(s), %" PRIu64
+                 " AIV task(s), %" PRIu64 " MIX task(s), %" PRIu64 " sync-start task(s)\n",
+                 view_.ready(kQueueAic).size(), view_.ready(kQueueAiv).size(),
+                 view_.ready(kQueueMix).size(), view_.ready(kQueueCohort).size());
+    report_cohort(out, names);
     RunningTask running[PLATFORM_MAX_WORKERS];
     int n = running_tasks(running, PLATFORM_MAX_WORKERS);
+    uint64_t blocked[PLATFORM_MAX_WORKERS];
+    int clustered = 0;
     for (int i = 0; i < n; ++i) {
         const RunningTask& r = running[i];
         bool aic = r.worker_id < b->block_dim;
         const int index = aic ? r.worker_id : r.worker_id - b->block_dim;
-        std::fprintf(out, "  busy: worker %d (%s %d) runs task #%d, %s, for %.1f s%s\n",
-                     r.worker_id, aic ? "AIC" : "AIV", index, r.task_id,
+        const TaskSlot* s = slot_of_seq(static_cast<uint64_t>(r.task_id));
+        std::string block;
+        if (s != nullptr && cluster_task_of(*s) != nullptr) {
+            const LocalContext& local = view_.worker_args()[r.worker_id].local;
+            block = " block " + std::to_string(local.block_idx) + " of " +
+                    std::to_string(local.block_num) + " of";
+            bool listed = false;
+            for (int k = 0; k < clustered; ++k) listed = listed || blocked[k] == s->seq;
+            if (!listed) blocked[clustered++] = s->seq;
+        }
+        std::fprintf(out, "  busy: worker %d (%s %d) runs%s task #%d, %s, for %.1f s%s\n",
+                     r.worker_id, aic ? "AIC" : "AIV", index, block.c_str(), r.task_id,
                      kernel_text(r.func_id, names).c_str(), r.running_ns / 1e9,
                      r.started ? "" : " (not yet started by the worker)");
+    }
+    // Each task with blocks running: how many are still to start.
+    for (int k = 0; k < clustered; ++k) {
+        const TaskSlot* s = slot_of_seq(blocked[k]);
+        const ClusterTask* ct = s != nullptr ? cluster_task_of(*s) : nullptr;
+        if (ct == nullptr) continue;
+        const int32_t handed = std::min(ct->next_block.load(std::memory_order_acquire), ct->block_num);
+        std::fprintf(out,
+                     "  blocks: task #%" PRIu64 " has %d block(s): %d handed to cores, %d waiting "
+                     "for a core, %d kernel(s) unfinished\n",
+                     s->seq, ct->block_num, handed, ct->block_num - handed,
+                     ct->units_left.load(std::memory_order_acquire));
     }
     report_waiting(out, names);
     // Per ring with a live task: the oldest, which holds the ring's
@@ -449,6 +515,21 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                      "diagnosis: deadlock: no worker is busy; submitted tasks wait on producers "
                      "that never finish\n");
     }
+}
+
+// A sync-start cohort gathering its cores, if one is.
+void TmLaunch::report_cohort(FILE* out, KernelNameLookup names) const {
+    const CohortState& c = view_.block->cohort;
+    const uint64_t word = c.word.load(std::memory_order_acquire);
+    const uint64_t task = c.task.load(std::memory_order_acquire);
+    if (((word >> 32) & 1) == 0 || task == 0) return;
+    const TaskSlot& s = view_.slot(task - 1);
+    const ClusterTask* ct = cluster_task_of(s);
+    std::fprintf(out,
+                 "  cohort: sync-start task #%" PRIu64 ", %s, holds %u of its %d block(s)' cores; "
+                 "nothing else starts until it has all\n",
+                 s.seq, kernel_text(s.func_id, names).c_str(), static_cast<uint32_t>(word),
+                 ct != nullptr ? ct->block_num : -1);
 }
 
 // Recorded tasks still waiting for producers, with the producers not done

@@ -47,6 +47,11 @@ public:
     int recorded_tasks() const;
     int recorded_edges() const;
     TaskRecordView record(int seq) const;
+    int recorded_blocks() const;
+    const TaskSlot* slot_of_seq(uint64_t seq) const;
+    const ClusterTask* cluster_task_of(const TaskSlot& s) const;
+    void report_cohort(FILE* out, KernelNameLookup names) const;
+    BlockRecordView block_record(int i) const;
     const EdgeRecord& edge(int i) const { return view_.edges()[i]; }
     int submitted() const;
     int completed() const;

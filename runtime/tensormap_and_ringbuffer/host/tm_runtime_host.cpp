@@ -322,6 +322,17 @@ int runtime_host_task_records(void* handle, TaskRecordView* out, int capacity) {
     return n;
 }
 
+int runtime_host_block_records(void* handle, BlockRecordView* out, int capacity) {
+    if (tm_session_of(handle) == nullptr) return PTO_ERR_NOT_INITIALIZED;
+    if (capacity < 0) return PTO_ERR_INVALID_ARGUMENT;
+    auto l = last_launch(handle);
+    if (!l) return 0;
+    if (out == nullptr) return l->recorded_blocks();
+    int n = std::min(capacity, l->recorded_blocks());
+    for (int i = 0; i < n; ++i) out[i] = l->block_record(i);
+    return n;
+}
+
 int runtime_host_edges(void* handle, int32_t* from, int32_t* to, int capacity) {
     if (tm_session_of(handle) == nullptr) return PTO_ERR_NOT_INITIALIZED;
     auto l = last_launch(handle);

@@ -184,7 +184,7 @@ final class TraceAndGraphTests: XCTestCase {
         // no AIC worker at 0%, and counts the idle ones.
         XCTAssertTrue(loud.stdout.contains("busy: AIV "), loud.stdout)
         XCTAssertFalse(loud.stdout.contains("AIC 0"), loud.stdout)
-        XCTAssertTrue(loud.stdout.contains("workers ran no task"), loud.stdout)
+        XCTAssertTrue(loud.stdout.contains("workers ran nothing"), loud.stdout)
     }
 
     func testProgressLineForLongRunsWhenNotATerminal() throws {
