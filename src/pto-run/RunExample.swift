@@ -21,10 +21,10 @@ struct RunExample: ParsableCommand {
     @Option(help: "Device id passed to set_device and launch_runtime.")
     var device: Int32 = 0
 
-    @Option(help: "AICPU threads (1..4; default: the example's RUNTIME_CONFIG, else 3). host_build_graph schedules on all of them and they must divide block_dim; tensormap_and_ringbuffer orchestrates on one and schedules on the rest.")
+    @Option(help: "AICPU threads (1..4; default: the example's RUNTIME_CONFIG, else 3). host_build_graph schedules on all of them; tensormap_and_ringbuffer orchestrates on one and schedules on the rest; each scheduling thread owns at least one whole cluster.")
     var aicpuThreads: Int32?
 
-    @Option(help: "Blocks of 1 AIC + 2 AIV workers (1..24; default: the example's RUNTIME_CONFIG, else 3).")
+    @Option(help: "Clusters of 1 AIC + 2 AIV workers (1..24; default: the example's RUNTIME_CONFIG, else 3).")
     var blockDim: Int32?
 
     @Option(help: "Seconds a run may go without any task completing before it is stopped.")
@@ -50,6 +50,9 @@ struct RunExample: ParsableCommand {
 
     @Flag(help: "Print only PASS/FAIL lines: no summary, no progress line.")
     var quiet = false
+
+    @Flag(help: "tensormap_and_ringbuffer: run each task's blocks one at a time and fail naming every byte two blocks of one task both changed (on the device, a race); sets PTO2_CHECK_BLOCKS=1.")
+    var checkBlocks = false
 
     @Option(
         help:
@@ -154,6 +157,14 @@ struct RunExample: ParsableCommand {
                     + "\(manifest.runtime) runs with \(settings.aicpuThreads) AICPU thread(s) "
                     + "(\(settings.aicpuThreads - schedulers) of them orchestrating); each scheduler thread owns at least one whole "
                     + "cluster: give a block_dim of \(schedulers) or more, or fewer --aicpu-threads")
+        }
+        if checkBlocks {
+            guard manifest.runtime != "host_build_graph" else {
+                throw .launchConfiguration(
+                    "--check-blocks checks the blocks of tensormap_and_ringbuffer's tasks; host_build_graph runs one kernel per task")
+            }
+            // Read by the host runtime (in this process) as each launch is prepared.
+            setenv("PTO2_CHECK_BLOCKS", "1", 1)
         }
         settings.threadsFromCommandLine = aicpuThreads != nil
         settings.timeoutSeconds = timeout

@@ -31,10 +31,18 @@ for cfg in $configs; do
         "$cluster" --artifacts "$artifacts" --aicpu-threads "$t" --block-dim "$b"
 done
 
-# CASE EXPECTED...: the case fails naming the error and each fragment.
+# The block checker: every case passes run block by block (sync-start
+# cohorts are let through unchecked, which it says).
+expect_pass "${sanitize:+$sanitize: }every cluster-model case under --check-blocks at 4:8" "$*" "$cluster" \
+    --artifacts "$artifacts" --aicpu-threads 4 --block-dim 8 --check-blocks
+
+# CASE EXPECTED...: the case fails naming the error and each fragment
+# (with $extra added to pto-run's arguments).
+extra=""
 expect_refused() {
     c=$1; shift
-    out=$(env "$pto_run" "$cluster" --artifacts "$artifacts" --case "$c" --quiet --timeout 2 2>&1)
+    # shellcheck disable=SC2086 # extra holds separate words
+    out=$(env "$pto_run" "$cluster" --artifacts "$artifacts" --case "$c" --quiet --timeout 2 $extra 2>&1)
     status=$?
     missing=""
     for fragment in "$@"; do
@@ -63,6 +71,21 @@ if [ -z "$sanitize" ]; then
     # A hung block: the stall report names its block and the task's blocks.
     expect_refused hung_block "PTO_ERR_TIMEOUT" "runs block 3 of 40 of task #0" \
         "task #0 has 40 block(s): 40 handed to cores, 0 waiting for a core, 1 kernel(s) unfinished"
+
+    # Blocks overlapping by one element, found and named by the block checker.
+    extra=--check-blocks
+    expect_refused racy_blocks "PTO_ERR_BLOCK_RACE" "3 range(s) of bytes were changed by two blocks" \
+        "task #0 (func_id 6, kernel_racy.cpp): blocks 0 and 1 both changed bytes 12..12 of tensor 'out' (element 3)" \
+        "blocks 2 and 3 both changed bytes 36..36"
+    extra=""
+    if out=$("$pto_run" vector_example --check-blocks --quiet 2>&1); then
+        bad "--check-blocks on host_build_graph was accepted"
+    elif printf '%s' "$out" | grep -q "host_build_graph runs one kernel per task"; then
+        ok "--check-blocks on a host_build_graph example is refused, saying why"
+    else
+        printf '%s\n' "$out"
+        bad "--check-blocks on host_build_graph: expected the refusal"
+    fi
 
     # A trace draws each kernel of each block on its core, the kernels of one
     # MIX block linked; the graph gives the task its blocks and slots.

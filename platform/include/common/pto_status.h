@@ -28,6 +28,8 @@ enum PtoStatus {
     PTO_ERR_BUSY = -15,                ///< the handle or the device is in use
     PTO_ERR_DEVICE_LOST = -16,         ///< the device went away during the call (simulator: its
                                        ///< process ended); the next launch starts a fresh one
+    PTO_ERR_BLOCK_RACE = -17,          ///< two blocks of one task changed the same bytes
+                                       ///< (found by the block checker, PTO2_CHECK_BLOCKS=1)
 };
 
 /// The symbolic name of a status code ("PTO_ERR_TIMEOUT"), or

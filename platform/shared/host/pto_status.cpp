@@ -38,6 +38,8 @@ extern "C" PTO_EXPORT const char* pto_status_name(int code) {
             return "PTO_ERR_BUSY";
         case PTO_ERR_DEVICE_LOST:
             return "PTO_ERR_DEVICE_LOST";
+        case PTO_ERR_BLOCK_RACE:
+            return "PTO_ERR_BLOCK_RACE";
         default:
             return "PTO_ERR_UNKNOWN";
     }

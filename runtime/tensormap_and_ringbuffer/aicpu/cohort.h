@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "block_check.h"
 #include "ring_layout.h"
 #include "scheduler_core.h"
 #include "task_lifecycle.h"
@@ -75,6 +76,9 @@ private:
                 lifecycle::stop_on_full_ready_queue(v_, v_.slot(id), kQueueCohort);
             }
             return false;
+        }
+        if (v_.block->check_arena_bytes != 0) {
+            BlockChecker::skip(v_, v_.slot(id), cluster_of(v_.slot(id)), BlockChecker::kSyncStartWhy);
         }
         const uint64_t opened = static_cast<uint64_t>(generation(*word) + 1) << 32;
         // Publishes `task`; pairs with the acquire loads of the word in pass().

@@ -182,6 +182,13 @@ void Orchestrator::write_cluster_task(ClusterTask* ct, const TaskPlan& plan,
     ct->predicate_target = plan.predicate_target;
     ct->predicate_addr = plan.predicate_addr;
     ct->tensor_count = static_cast<uint8_t>(args.tensor_count());
+    ct->written_mask = 0;
+    for (int i = 0; i < args.tensor_count(); ++i) {
+        const PTO2ArgKind k = args.kind(i);
+        if (k == PTO2ArgKind::OUTPUT || k == PTO2ArgKind::OUTPUT_EXISTING || k == PTO2ArgKind::INOUT)
+            ct->written_mask |= 1u << i;
+    }
+    ct->check_units_left.store(0, std::memory_order_relaxed);
     ct->scalar_count = static_cast<uint8_t>(args.scalar_count());
     ct->next_block.store(0, std::memory_order_relaxed);
     ct->units_left.store(plan.block_num * slot_count(plan.mask), std::memory_order_relaxed);

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "block_check.h"
 #include "cohort.h"
 #include "orchestrator.h"
 #include "ring_layout.h"
@@ -41,7 +42,8 @@ static_assert(sizeof(WorkerArgs::descs) == PTO2_MAX_TENSOR_ARGS * sizeof(ChipTen
 class RingPolicy {
 public:
     using Core = SchedulerCore<RingPolicy>;
-    RingPolicy(const TmView& v, int self) : v_(v), b_(v.block), self_(self), cohort_(v) {}
+    RingPolicy(const TmView& v, int self)
+        : v_(v), b_(v.block), self_(self), cohort_(v), checker_(v) {}
 
     // Serialised (PTO2_ORCH_SERIAL): nothing runs before the orchestration
     // returned. Acquire pairs with the orchestrator's release store of
@@ -68,8 +70,10 @@ public:
             if (h.id == 0 && !take(q, &h, token)) return false;
             if (h.id == 0) return true;  // one kernel on one core: the task itself
             if (h.next < h.block_num) {
+                if (h.one_only) checker_.before_block(*h.ct);
                 *token = unit_token(h.id - 1, q == kQueueAic ? kSlotAic : kSlotAiv0, h.next++);
                 h.placed = true;
+                if (h.one_only) drop(h);  // back on its queue once the block is checked
                 return true;
             }
             drop(h);  // every block handed out
@@ -84,7 +88,7 @@ public:
                              static_cast<uint32_t>(s.args_lines) * PLATFORM_CACHE_LINE};
     }
 
-    int complete(const Completion& c, uint64_t now, bool* task_done) const {
+    int complete(const Completion& c, uint64_t now, bool* task_done) {
         TaskTrace trace;
         trace.worker = c.worker;
         trace.scheduler = c.scheduler;
@@ -98,6 +102,7 @@ public:
         TaskSlot& s = v_.slot(unit_task(c.token));
         ClusterTask& ct = cluster_of(s);
         record_block(s, ct, c);
+        checker_.after_unit(s, ct, unit_block(c.token), shape_of(s), self_);
         lower_to(ct.first_start_ns, c.start_ns);
         raise_to(ct.last_end_ns, c.end_ns);
         // acq_rel: the unit that finishes the task sees every other unit's stamps.
@@ -172,11 +177,14 @@ private:
         ClusterTask* ct = nullptr;
         int32_t next = 0, block_num = 0;
         uint8_t mask = 0;
-        bool placed = false;  // a block of it was placed this pass
+        bool placed = false;    // a block of it was placed this pass
+        bool one_only = false;  // under the block checker: one block, then let go
     };
 
     // Pops queue q: a plain task is returned as its token (h stays empty);
-    // a clustered one is held in h. False when the queue is empty.
+    // a clustered one is held in h. False when the queue is empty, or (the
+    // block checker) when its task must wait for another's check: then the
+    // queue rests for this pass.
     bool take(int q, Held* h, uint64_t* token) {
         uint64_t id;
         if (!v_.ready(q).pop(&id)) return false;
@@ -193,6 +201,18 @@ private:
         h->block_num = ct.block_num;
         h->mask = ct.slot_mask;
         h->placed = false;
+        h->one_only = false;
+        switch (checker_.turn(id, s, ct)) {
+            case BlockChecker::Turn::kFree:
+                break;
+            case BlockChecker::Turn::kOneBlock:
+                h->one_only = true;
+                break;
+            case BlockChecker::Turn::kWait:
+                h->id = 0;
+                if (!v_.ready(q).push(id)) lifecycle::stop_on_full_ready_queue(v_, s, q);
+                return false;
+        }
         return true;
     }
 
@@ -296,6 +316,7 @@ private:
     }
 
     void place_block(Core& core, Held& h, int cluster) {
+        if (h.one_only) checker_.before_block(*h.ct);
         const int block = h.next++;
         for (int slot = 0; slot < kSlotCount; ++slot) {
             if ((h.mask & (1u << slot)) == 0) continue;
@@ -308,6 +329,7 @@ private:
             }
         }
         h.placed = true;
+        if (h.one_only) drop(h);  // back on its queue once the block is checked
     }
 
     void release_reserved(Core& core, int cluster) const {
@@ -389,4 +411,5 @@ private:
     int self_;
     Held held_[kQueueMix + 1];
     CohortGatherer<Core> cohort_;
+    BlockChecker checker_;
 };

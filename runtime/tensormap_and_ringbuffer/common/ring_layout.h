@@ -131,6 +131,11 @@ struct alignas(PLATFORM_CACHE_LINE) ClusterTask {
     // to zero completes the task.
     std::atomic<int32_t> units_left;
     std::atomic<uint64_t> first_start_ns, last_end_ns;  // over all units
+    // The block checker (block_check.h): the tensor arguments the task may
+    // write (bit per argument: OUTPUT, INOUT), written by the orchestrator;
+    // and the kernels of the block under check not finished yet.
+    uint32_t written_mask;
+    std::atomic<int32_t> check_units_left;
 };
 static_assert(sizeof(ClusterTask) == 2 * PLATFORM_CACHE_LINE, "a cluster task is two lines");
 
@@ -176,6 +181,26 @@ inline constexpr int unit_slot(uint64_t token) {
 inline constexpr int unit_block(uint64_t token) {
     return static_cast<int>((token >> 44) & 0xffff);
 }
+
+// Two blocks of one task changed the same bytes (the block checker):
+// device addresses [begin, end) of tensor argument `tensor`.
+struct BlockRace {
+    int32_t seq, func_id, block_a, block_b, tensor, elem_size;
+    uint64_t begin, end;
+};
+
+// The task the block checker runs one block at a time (one task at a time),
+// and where its written tensors' bytes lie in the arena: a snapshot taken
+// before each block, then who changed each byte (block + 1, uint16 each).
+struct alignas(PLATFORM_CACHE_LINE) BlockCheckState {
+    std::atomic<uint64_t> task;  // task id + 1 under check, 0 = none
+    uint32_t spans;
+    struct Span {
+        uint64_t addr, bytes, at;  // device address, length, offset in the snapshot
+        int32_t tensor, elem_size;
+    } span[32];
+    uint64_t total;  // snapshot bytes (the owner map follows: 2 per byte)
+};
 
 // The sync-start cohort being gathered (one at a time). `word` holds a
 // generation in its high half (odd while a cohort gathers) and the units
@@ -280,6 +305,10 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint64_t records_offset, edges_offset;
     uint32_t block_record_capacity;
     uint64_t block_records_offset;  // BlockRecord[block_record_capacity]
+    // The block checker (pto-run --check-blocks): on when the arena has bytes.
+    uint64_t check_arena_offset, check_arena_bytes;
+    uint32_t race_capacity;
+    uint64_t races_offset;  // BlockRace[race_capacity]
     // uint32_t[record_capacity]: consumers found per recorded task, counted
     // by the orchestrator alone (apart from the records the schedulers write).
     uint64_t fanouts_offset;
@@ -329,6 +358,11 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     PaddedDoorbell orchestrator_bell;
     PaddedCounter ready_head[kQueueCount], ready_tail[kQueueCount];
     CohortState cohort;
+    BlockCheckState check;
+    // Races found (recorded up to race_capacity), and tasks the checker could
+    // not check (sync start, or more bytes to watch than its arena holds).
+    alignas(PLATFORM_CACHE_LINE) std::atomic<uint32_t> races_seen;
+    std::atomic<uint32_t> unchecked;
 };
 
 // Typed access to a launch block at `base` (the device address on the
@@ -365,4 +399,6 @@ struct TmView {
     TaskRecord* records() const { return at<TaskRecord>(block->records_offset); }
     EdgeRecord* edges() const { return at<EdgeRecord>(block->edges_offset); }
     BlockRecord* block_records() const { return at<BlockRecord>(block->block_records_offset); }
+    uint8_t* check_arena() const { return at<uint8_t>(block->check_arena_offset); }
+    BlockRace* races() const { return at<BlockRace>(block->races_offset); }
 };

@@ -191,6 +191,25 @@ static int read_ring_environment(RingSizes* out, char* message, size_t message_s
         return PTO_ERR_INVALID_ARGUMENT;
     if (!one_value("PTO2_RECORD_TASKS", 0, 1u << 24, &s.record_tasks))
         return PTO_ERR_INVALID_ARGUMENT;
+    s.check_bytes = 0;
+    if (const char* e = std::getenv("PTO2_CHECK_BLOCKS")) {
+        if (std::strcmp(e, "1") == 0) {
+            s.check_bytes = 64ull << 20;
+        } else if (std::strcmp(e, "0") != 0 && *e != '\0') {
+            std::snprintf(message, message_size, "PTO2_CHECK_BLOCKS=%s: give 1 (check) or 0", e);
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+    }
+    if (const char* e = std::getenv("PTO2_CHECK_BLOCKS_BYTES"); e != nullptr && s.check_bytes != 0) {
+        uint64_t four[4] = {};
+        if (std::strchr(e, ',') != nullptr || !parse_four(e, true, four) || four[0] < 4096 ||
+            four[0] > (16ull << 30)) {
+            std::snprintf(message, message_size,
+                          "PTO2_CHECK_BLOCKS_BYTES=%s: give bytes from 4096 to 16G (K/M/G suffixes)", e);
+            return PTO_ERR_INVALID_ARGUMENT;
+        }
+        s.check_bytes = four[0];
+    }
     if (const char* e = std::getenv("PTO2_ORCH_SERIAL")) {
         if (std::strcmp(e, "1") == 0) {
             s.serial = true;

@@ -10,6 +10,10 @@
 //   PTO2_ORCH_SERIAL       1: the orchestration finishes before any task runs
 //   PTO2_RECORD_TASKS      how many tasks' traces a launch keeps (graph
 //                          export, traces, summaries); edges up to 4x that
+//   PTO2_CHECK_BLOCKS      1: run each task's blocks one at a time and report
+//                          bytes two blocks both changed (pto-run --check-blocks)
+//   PTO2_CHECK_BLOCKS_BYTES  the most bytes of one task's written tensors the
+//                          check watches (default 64M; K/M/G)
 #pragma once
 
 #include <cstddef>
@@ -25,6 +29,7 @@ struct RingSizes {
     uint32_t map_buckets;
     bool serial;
     uint32_t record_tasks;
+    uint64_t check_bytes;  // 0: the block checker is off
 };
 
 // 0, or PTO_ERR_INVALID_ARGUMENT naming the variable or field and what it

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "device_memory.h"
 #include "kernel_names.h"
 #include "launch_stop.h"
 #include "platform_limits.h"
@@ -19,6 +20,9 @@ namespace {
 uint64_t align_to(uint64_t n, uint64_t a) {
     return (n + a - 1) / a * a;
 }
+
+// Races the block checker keeps (it counts all it finds).
+constexpr uint32_t kRaceCapacity = 1024;
 
 uint32_t next_power_of_two(uint64_t n) {
     uint32_t p = 1;
@@ -35,7 +39,7 @@ namespace {
 struct TmBlockLayout {
     RingSettings rings[kRingCount];
     uint64_t kernels, kernel_entries, mailboxes, worker_args, ready[kQueueCount], records, edges,
-        fanouts, block_records;
+        fanouts, block_records, check_arena, races;
     uint64_t buckets, entries, boxes, scope_tasks, producers, seen, bytes;
     uint64_t live_tasks;
     uint32_t ready_capacity, record_capacity, edge_capacity, producer_capacity, block_capacity;
@@ -88,6 +92,10 @@ TmBlockLayout lay_out_block(const RingSizes& sizes, int workers, int kernels) {
     place(&l.fanouts, static_cast<uint64_t>(l.record_capacity) * sizeof(uint32_t));
     l.block_capacity = sizes.record_tasks * 4;
     place(&l.block_records, static_cast<uint64_t>(l.block_capacity) * sizeof(BlockRecord));
+    // The block checker's arena: a snapshot of the bytes it watches and
+    // their owners (2 bytes each); none when it is off.
+    place(&l.check_arena, sizes.check_bytes * 3);
+    place(&l.races, sizes.check_bytes != 0 ? kRaceCapacity * sizeof(BlockRace) : 0);
     place(&l.buckets, static_cast<uint64_t>(sizes.map_buckets) * sizeof(uint32_t));
     place(&l.entries, static_cast<uint64_t>(sizes.map_entries) * sizeof(MapEntry));
     place(&l.boxes, static_cast<uint64_t>(sizes.map_entries) * sizeof(AccessBox));
@@ -137,6 +145,10 @@ void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& siz
     b->fanouts_offset = l.fanouts;
     b->block_record_capacity = l.block_capacity;
     b->block_records_offset = l.block_records;
+    b->check_arena_offset = l.check_arena;
+    b->check_arena_bytes = sizes.check_bytes * 3;
+    b->race_capacity = sizes.check_bytes != 0 ? kRaceCapacity : 0;
+    b->races_offset = l.races;
     b->map_buckets = sizes.map_buckets;
     b->map_entries = sizes.map_entries;
     b->map_buckets_offset = l.buckets;
@@ -268,8 +280,12 @@ int TmLaunch::task_count() const {
     return submitted();
 }
 
+// A run that ended well but whose block checker found races fails with them.
 int TmLaunch::status() const {
-    return view_.block->abort_status.load(std::memory_order_acquire);
+    const int status = view_.block->abort_status.load(std::memory_order_acquire);
+    if (status == 0 && view_.block->races_seen.load(std::memory_order_acquire) > 0)
+        return PTO_ERR_BLOCK_RACE;
+    return status;
 }
 
 double TmLaunch::stalled_seconds() const {
@@ -387,7 +403,9 @@ bool TmLaunch::find_fault(KernelFaultRecord* record) const {
 }
 
 bool TmLaunch::describe_failure(char* message, size_t message_size) const {
-    if (view_.block->fatal_code.load(std::memory_order_acquire) == 0) return false;
+    if (view_.block->fatal_code.load(std::memory_order_acquire) == 0) {
+        return describe_races(message, message_size);
+    }
     int n = std::snprintf(message, message_size, "the orchestration stopped the run: %.*s",
                           static_cast<int>(kFatalMessageBytes), view_.block->fatal_message);
     // The device knows the func_id of the task it refused, the host its
@@ -398,6 +416,47 @@ bool TmLaunch::describe_failure(char* message, size_t message_size) const {
         std::snprintf(message + n, message_size - static_cast<size_t>(n), " (func_id %d is %s)",
                       func_id, name);
     }
+    return true;
+}
+
+// What the block checker found: each range of bytes two blocks of one task
+// both changed, with the task, its kernel, the blocks, the tensor argument
+// and where in its device buffer (by name when the runner named it).
+bool TmLaunch::describe_races(char* message, size_t message_size) const {
+    const uint32_t seen = view_.block->races_seen.load(std::memory_order_acquire);
+    if (seen == 0) return false;
+    std::string text = std::to_string(seen) +
+                       " range(s) of bytes were changed by two blocks of one task (on the device "
+                       "those blocks run at once, and the result depends on which writes last):";
+    const uint32_t kept = std::min(seen, view_.block->race_capacity);
+    for (uint32_t i = 0; i < kept && i < 16; ++i) {
+        const BlockRace& r = view_.races()[i];
+        const char* name = kernel_name(r.func_id);
+        std::string where;
+        DeviceAllocation a{};
+        if (device_allocation_containing(reinterpret_cast<const void*>(r.begin), &a)) {
+            const uint64_t first = r.begin - a.base, last = r.end - a.base - 1;
+            where = "bytes " + std::to_string(first) + ".." + std::to_string(last) + " of " +
+                    (a.name != nullptr ? "tensor '" + std::string(a.name) + "'"
+                                       : "device_malloc #" + std::to_string(a.id));
+            if (r.elem_size > 0) {
+                const uint64_t e0 = first / r.elem_size, e1 = last / r.elem_size;
+                where += e0 == e1 ? " (element " + std::to_string(e0) + ")"
+                                  : " (elements " + std::to_string(e0) + ".." + std::to_string(e1) + ")";
+            }
+        } else {
+            char at[64];
+            std::snprintf(at, sizeof at, "%" PRIu64 " bytes at 0x%" PRIx64, r.end - r.begin, r.begin);
+            where = std::string(at) + " (runtime-allocated memory)";
+        }
+        text += "\n  task #" + std::to_string(r.seq) + " (func_id " + std::to_string(r.func_id) +
+                (name ? std::string(", ") + name : "") + "): blocks " + std::to_string(r.block_a) +
+                " and " + std::to_string(r.block_b) + " both changed " + where +
+                " (tensor argument " + std::to_string(r.tensor) + ")";
+    }
+    if (seen > 16) text += "\n  ... and " + std::to_string(seen - 16) + " more";
+    text += "\ngive each block its own bytes (index by get_block_idx(args)), or one block the shared ones";
+    std::snprintf(message, message_size, "%s", text.c_str());
     return true;
 }
 

@@ -51,6 +51,7 @@ public:
     const TaskSlot* slot_of_seq(uint64_t seq) const;
     const ClusterTask* cluster_task_of(const TaskSlot& s) const;
     void report_cohort(FILE* out, KernelNameLookup names) const;
+    bool describe_races(char* message, size_t message_size) const;
     BlockRecordView block_record(int i) const;
     const EdgeRecord& edge(int i) const { return view_.edges()[i]; }
     int submitted() const;
