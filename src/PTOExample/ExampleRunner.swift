@@ -500,7 +500,8 @@ public struct ExampleRunner {
             if let graph = try? runtime.graph(memory) {
                 result.graph = graph
                 result.summary = RunSummary(
-                    caseIndex: c.index, graph: graph, blockDim: Int(settings.blockDim))
+                    caseIndex: c.index, graph: graph, blockDim: Int(settings.blockDim),
+                    totalTasks: runtime.progress(memory)?.total)
             }
         } catch {
             var failure = "running the task graph: \(error)"

@@ -3,7 +3,8 @@ import PTORuntime
 /// The task graph in Graphviz DOT: nodes labelled by task id and kernel
 /// (with its block count and the cluster slots it uses when it has blocks
 /// or several kernels), filled by what it occupies (AIC orange, AIV blue,
-/// MIX purple, none grey), one edge per dependency.
+/// MIX purple, none grey; dashed when a false predicate retired it without
+/// running), one edge per dependency.
 public enum GraphDot {
     public static func render(_ graph: TaskGraph, title: String, kernelNames: [Int32: String]) -> String {
         var lines = [
@@ -20,8 +21,12 @@ public enum GraphDot {
             // DOT's own line break (\n) goes after the escaping.
             var label = "\(t.taskId): \(escape(kernel))"
             if t.hasBlocks { label += "\\n\(t.blockNum) block(s), \(t.slotNames)" }
+            // Done without a kernel having run: its predicate was false.
+            let skipped = t.core != .none && t.state == 3 && !t.ran && t.workerId < 0
+            if skipped { label += "\\n(not run: predicate false)" }
             let color = colors[t.core] ?? "#9ecae1"
-            lines.append("  t\(t.taskId) [label=\"\(label)\", fillcolor=\"\(color)\"];")
+            let style = skipped ? ", style=\"rounded,filled,dashed\"" : ""
+            lines.append("  t\(t.taskId) [label=\"\(label)\", fillcolor=\"\(color)\"\(style)];")
         }
         for e in graph.edges { lines.append("  t\(e.from) -> t\(e.to);") }
         lines.append("}")

@@ -13,6 +13,9 @@ public struct RunSummary: Sendable, Encodable {
 
     public var caseIndex: Int
     public var tasks: Int
+    /// Tasks the run had, when more than were recorded (PTO2_RECORD_TASKS):
+    /// the figures below cover the recorded ones only.
+    public var totalTasks: Int?
     /// Kernels of blocks recorded (tasks with blocks or several kernels).
     public var blockKernels: Int
     public var edges: Int
@@ -23,9 +26,10 @@ public struct RunSummary: Sendable, Encodable {
     public var cores: [CoreUsage]
 
     /// - Parameter blockDim: to name workers (AIC n / AIV n) and count idle ones.
-    public init(caseIndex: Int, graph: TaskGraph, blockDim: Int) {
+    public init(caseIndex: Int, graph: TaskGraph, blockDim: Int, totalTasks: Int? = nil) {
         self.caseIndex = caseIndex
         tasks = graph.tasks.count
+        self.totalTasks = totalTasks.flatMap { $0 > graph.tasks.count ? $0 : nil }
         blockKernels = graph.blocks.count
         edges = graph.edges.count
         let ran = graph.tasks.filter(\.ran)
@@ -104,8 +108,10 @@ public struct RunSummary: Sendable, Encodable {
         var out = [
             String(
                 format:
-                    "  summary: %d tasks%@, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
-                tasks, blockKernels > 0 ? " (\(blockKernels) block kernels)" : "", ms(makespanUs), ms(criticalPathUs),
+                    "  summary: %@%@, makespan %@, critical path %@ (%.0f%% of makespan, %d tasks), mean dispatch latency %.1f us",
+                totalTasks.map { "the first \(tasks) of \($0) tasks (the ones recorded; PTO2_RECORD_TASKS)" }
+                    ?? "\(tasks) tasks",
+                blockKernels > 0 ? " (\(blockKernels) block kernels)" : "", ms(makespanUs), ms(criticalPathUs),
                 share, criticalPath.count, meanDispatchLatencyUs)
         ]
         // Only workers that ran something: an AIV-only graph lists no AIC

@@ -33,6 +33,7 @@ public struct TaskRecord: Sendable, Equatable {
     public var hasBlocks: Bool { blockNum > 1 || core == .mix }
     /// The slots its kernels use, e.g. "AIC+AIV0+AIV1".
     public var slotNames: String {
+        if slotMask == 2 { return "AIV" }  // a lone AIV kernel runs on either lane
         let names = ["AIC", "AIV0", "AIV1"].enumerated().filter { slotMask & (1 << Int32($0.offset)) != 0 }
         return names.isEmpty ? (core == .aic ? "AIC" : core == .none ? "none" : "AIV") : names.map(\.element).joined(separator: "+")
     }

@@ -205,8 +205,7 @@ void Orchestrator::report_no_room(int ring, Room what, uint64_t need, const Task
 bool Orchestrator::memory_gone(uint64_t owner, const char* what) {
     char who[64] = "";
     if (current_ != PTO2_INVALID_TASK_ID.raw) {
-        std::snprintf(who, sizeof who, "task #%" PRIu64 " (func_id %d): ", next_seq_,
-                      current_func_);
+        std::snprintf(who, sizeof who, "task #%" PRIu64 " (%s): ", next_seq_, func_text());
     }
     fatal(PTO2_ERROR_INVALID_ARGS,
           "%s%s uses memory the runtime allocated for task %" PRIu64

@@ -143,6 +143,9 @@ private:
     bool take_entries(const Allocation& a, uint32_t n);
     bool push_fanout(TaskSlot& p, TaskSlot& c, DepEntry& e, uint64_t ref);
     const KernelEntry* resolve_kernel(int32_t func_id) const;
+    // "func_id N" of the task being submitted, or "a dummy task".
+    const char* func_text();
+    char func_text_[32] = "";
     // Submitting, step by step (orchestrator_submit.cpp).
     struct ArgumentLayout {
         uint64_t cluster_bytes = 0;  // a ClusterTask before the words, or none

@@ -60,6 +60,7 @@ bool Orchestrator::classify(const MixedKernels& mk, const CoreTaskArgs& args, bo
         plan->func_ids[slot] = id;
         if (!checked_slot_kernel(slot, id, &plan->kernels[slot])) return false;
     }
+    current_func_ = first_kernel(mk);  // the task's func_id in records and reports
     plan->shape = plan->mask == (1u << kSlotAic)    ? kShapeAic
                   : plan->mask == (1u << kSlotAiv0) ? kShapeAiv
                                                     : kShapeMix;
@@ -70,6 +71,7 @@ bool Orchestrator::classify(const MixedKernels& mk, const CoreTaskArgs& args, bo
 // type of `slot`.
 bool Orchestrator::checked_slot_kernel(int slot, int32_t id, uint64_t* entry) {
     const KernelEntry* k = resolve_kernel(id);
+    current_func_ = id;  // the report names this kernel
     if (k == nullptr) {
         fatal(PTO2_ERROR_INVALID_ARGS,
               "task #%" PRIu64 " uses func_id %d (its %s kernel), which has no registered kernel; "
@@ -128,9 +130,9 @@ bool Orchestrator::checked_predicate(const CoreTaskArgs& args, TaskPlan* plan) {
     if (p.op == PredicateOp::NONE) return true;
     if (static_cast<uint8_t>(p.op) > static_cast<uint8_t>(PredicateOp::LE)) {
         fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64 " (func_id %d): predicate op %u is not a PredicateOp (EQ, NE, GT, "
+              "task #%" PRIu64 " (%s): predicate op %u is not a PredicateOp (EQ, NE, GT, "
               "LT, GE, LE)",
-              next_seq_, current_func_, static_cast<unsigned>(p.op));
+              next_seq_, func_text(), static_cast<unsigned>(p.op));
         return false;
     }
     const ChipTensor* t = p.operand.tensor;
@@ -154,10 +156,10 @@ bool Orchestrator::checked_predicate(const CoreTaskArgs& args, TaskPlan* plan) {
         }
         std::snprintf(where + at, sizeof where - at, "]");
         fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64 " (func_id %d): its predicate reads element %s (%u index(es)) of "
+              "task #%" PRIu64 " (%s): its predicate reads element %s (%u index(es)) of "
               "a tensor of %u dimension(s) and %" PRIu64 " bytes, past the tensor; give one index "
               "per dimension, each below its shape",
-              next_seq_, current_func_, where, p.operand.ndims, t->ndims, t->buffer.size);
+              next_seq_, func_text(), where, p.operand.ndims, t->ndims, t->buffer.size);
         return false;
     }
     plan->predicate_op = static_cast<uint8_t>(p.op);
@@ -194,6 +196,12 @@ void Orchestrator::write_cluster_task(ClusterTask* ct, const TaskPlan& plan,
     ct->units_left.store(plan.block_num * slot_count(plan.mask), std::memory_order_relaxed);
     ct->first_start_ns.store(~0ull, std::memory_order_relaxed);
     ct->last_end_ns.store(0, std::memory_order_relaxed);
+}
+
+const char* Orchestrator::func_text() {
+    if (current_func_ < 0) return "a dummy task";
+    std::snprintf(func_text_, sizeof func_text_, "func_id %d", current_func_);
+    return func_text_;
 }
 
 int32_t Orchestrator::available(int32_t what) const {

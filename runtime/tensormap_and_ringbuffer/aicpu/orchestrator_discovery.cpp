@@ -47,9 +47,9 @@ bool Orchestrator::note_producer(uint64_t id, bool owns_memory) {
     if (producer_count_ >= cap) {
         fatal(PTO2_ERROR_DEP_POOL_OVERFLOW,
               "task #%" PRIu64
-              " (func_id %d) depends on more than %u earlier tasks, the largest "
+              " (%s) depends on more than %u earlier tasks, the largest "
               "dependency pool of a ring; raise PTO2_RING_DEP_POOL",
-              next_seq_, current_func_, cap);
+              next_seq_, func_text(), cap);
         return false;
     }
     if (slot != nullptr) *slot = SeenSlot{id, seen_stamp_, producer_count_};

@@ -61,8 +61,8 @@ bool Orchestrator::check_tensor(const ChipTensor& t, int index, const char* what
         }
     }
     if (problem == nullptr) return true;
-    fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 " (func_id %d): tensor argument %d (%s) %s%s",
-          next_seq_, current_func_, index, what, problem, detail);
+    fatal(PTO2_ERROR_INVALID_ARGS, "task #%" PRIu64 " (%s): tensor argument %d (%s) %s%s",
+          next_seq_, func_text(), index, what, problem, detail);
     return false;
 }
 
@@ -131,9 +131,9 @@ TaskOutputTensors Orchestrator::submit(const MixedKernels& mk, const CoreTaskArg
     const int ring = ring_now();
     if (plan.clustered() && next_[ring] >= kUnitNumberLimit) {
         fatal(PTO2_ERROR_INVALID_ARGS,
-              "task #%" PRIu64 " (func_id %d): ring %d has numbered 2^40 tasks in this launch, "
+              "task #%" PRIu64 " (%s): ring %d has numbered 2^40 tasks in this launch, "
               "the most a task with blocks or several kernels can be numbered; split the run",
-              next_seq_, kernel_id, ring);
+              next_seq_, func_text(), ring);
         return TaskOutputTensors();
     }
     Allocation a;
@@ -203,17 +203,17 @@ bool Orchestrator::measure_arguments(int32_t kernel_id, const CoreTaskArgs& args
             get_element_size(info.dtype) == 0) {
             fatal(PTO2_ERROR_INVALID_ARGS,
                   "task #%" PRIu64
-                  " (func_id %d): output %d has %u dimensions and dtype %d; "
+                  " (%s): output %d has %u dimensions and dtype %d; "
                   "use 1..5 dimensions and a DataType",
-                  next_seq_, kernel_id, i, info.ndims, static_cast<int>(info.dtype));
+                  next_seq_, func_text(), i, info.ndims, static_cast<int>(info.dtype));
             return false;
         }
         if (!created_bytes(info, &bytes)) {
             fatal(PTO2_ERROR_INVALID_ARGS,
                   "task #%" PRIu64
-                  " (func_id %d): output %d's shape holds more than 2^56 bytes (its "
+                  " (%s): output %d's shape holds more than 2^56 bytes (its "
                   "element count overflows); give a shape that fits the ring heap",
-                  next_seq_, kernel_id, i);
+                  next_seq_, func_text(), i);
             return false;
         }
         outputs_bytes += bytes;
@@ -319,9 +319,9 @@ void Orchestrator::find_producers(const Allocation& a, const CoreTaskArgs& args,
             number_of(dep) >= next_[ring_of(dep)]) {
             fatal(PTO2_ERROR_INVALID_ARGS,
                   "task #%" PRIu64
-                  " (func_id %d): explicit dependency %d is not the id of a task "
+                  " (%s): explicit dependency %d is not the id of a task "
                   "submitted before it (0x%" PRIx64 ")",
-                  next_seq_, current_func_, d, dep);
+                  next_seq_, func_text(), d, dep);
             break;
         }
         if (maybe_alive(dep) && !note_producer(dep, false)) break;
