@@ -149,13 +149,14 @@ public struct Generator {
             let t = v.inputTypes[i].cType
             lines.append(
                 discovers
-                    ? "    const \(t)* in\(i) = reinterpret_cast<const ChipTensor*>(args[\(i)])->data_as<const \(t)>();"
+                    ? "    const ChipTensor* in\(i)_desc = reinterpret_cast<const ChipTensor*>(args[\(i)]);\n"
+                        + "    const \(t)* in\(i) = in\(i)_desc->data_as<const \(t)>() + in\(i)_desc->start_offset;"
                     : "    const \(t)* in\(i) = reinterpret_cast<const \(t)*>(args[\(i)]);")
         }
         if discovers {
             lines += [
                 "    const ChipTensor* out_desc = reinterpret_cast<const ChipTensor*>(args[\(outIndex)]);",
-                "    \(out)* out = out_desc->data_as<\(out)>();",
+                "    \(out)* out = out_desc->data_as<\(out)>() + out_desc->start_offset;",
                 "    const int64_t n = static_cast<int64_t>(out_desc->numel());",
             ]
         } else {

@@ -16,7 +16,8 @@ struct Tile {
     static Tile of(int64_t* args, int i) {
         const ChipTensor* t = reinterpret_cast<const ChipTensor*>(args[i]);
         const uint32_t r = t->ndims >= 2 ? t->ndims - 2 : 0;
-        return Tile{t->data_as<T>(), t->ndims >= 2 ? t->shapes[r] : 1, t->shapes[t->ndims - 1],
+        // data_as is the buffer's start (upstream's), the view starts start_offset in.
+        return Tile{t->data_as<T>() + t->start_offset, t->ndims >= 2 ? t->shapes[r] : 1, t->shapes[t->ndims - 1],
                     t->ndims >= 2 ? t->strides[r] : 0};
     }
     T* row(uint64_t i) const { return data + static_cast<int64_t>(i) * ld; }

@@ -8,6 +8,12 @@
 
 #include "tensor.h"
 
+// The view's first element (data_as gives the buffer's start, as upstream).
+template <typename T>
+inline T* first_element(const ChipTensor* t) {
+    return t->data_as<T>() + t->start_offset;
+}
+
 template <typename T>
 struct MatrixView {
     T* data;
@@ -15,7 +21,7 @@ struct MatrixView {
     int64_t row_stride, col_stride;
 
     static MatrixView of(const ChipTensor* t) {
-        MatrixView v{t->data_as<T>(), 1, 1, 0, 1};
+        MatrixView v{first_element<T>(t), 1, 1, 0, 1};
         if (t->ndims == 0) return v;
         const uint32_t last = t->ndims - 1;
         v.cols = t->shapes[last];

@@ -93,7 +93,7 @@ public:
         compare(s, ct, block);
         if (ct.next_block.load(std::memory_order_relaxed) < ct.block_num) {
             // Publishes the owners and next_block; pairs with the next pop.
-            if (!v_.ready(queue).push(s.id)) lifecycle::stop_on_full_ready_queue(v_, s, queue);
+            lifecycle::push_ready(v_, s, queue);
             lifecycle::wake_idle_scheduler(v_, queue, self);
             return;
         }

@@ -65,16 +65,14 @@ private:
     // Takes a task from the sync-start queue and opens its cohort; false
     // when there is none (or another thread is opening one).
     bool open(uint64_t* word) {
-        if (v_.ready(kQueueCohort).size() == 0) return false;
+        if (!lifecycle::special_queued(v_) || v_.ready(kQueueCohort).size() == 0) return false;
         if (st_.task.load(std::memory_order_acquire) != 0) return false;
         uint64_t id;
-        if (!v_.ready(kQueueCohort).pop(&id)) return false;
+        if (!lifecycle::pop_ready(v_, kQueueCohort, &id)) return false;
         uint64_t none = 0;
         if (!st_.task.compare_exchange_strong(none, id + 1, std::memory_order_acq_rel)) {
             // Another thread opened one first: the task waits its turn.
-            if (!v_.ready(kQueueCohort).push(id)) {
-                lifecycle::stop_on_full_ready_queue(v_, v_.slot(id), kQueueCohort);
-            }
+            lifecycle::push_ready(v_, v_.slot(id), kQueueCohort);
             return false;
         }
         if (v_.block->check_arena_bytes != 0) {

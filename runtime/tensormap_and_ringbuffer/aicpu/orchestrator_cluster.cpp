@@ -26,7 +26,20 @@ int32_t first_kernel(const MixedKernels& mk) {
 
 bool Orchestrator::classify(const MixedKernels& mk, const CoreTaskArgs& args, bool dummy,
                             TaskPlan* plan) {
-    *plan = TaskPlan();
+    // Most tasks: one kernel on one core, one block, no predicate.
+    if (!dummy && mk.aiv1_kernel_id == INVALID_KERNEL_ID &&
+        (mk.aic_kernel_id == INVALID_KERNEL_ID) != (mk.aiv0_kernel_id == INVALID_KERNEL_ID) &&
+        args.launch_spec.block_num() == 1 && args.predicate().op == PredicateOp::NONE) {
+        const int slot = mk.aic_kernel_id != INVALID_KERNEL_ID ? kSlotAic : kSlotAiv0;
+        const int32_t id = slot == kSlotAic ? mk.aic_kernel_id : mk.aiv0_kernel_id;
+        if (id >= 0) {
+            current_func_ = id;
+            plan->shape = slot == kSlotAic ? kShapeAic : kShapeAiv;
+            plan->mask = static_cast<uint8_t>(1u << slot);
+            plan->func_ids[slot] = id;
+            return checked_slot_kernel(slot, id, &plan->kernels[slot]);
+        }
+    }
     const int32_t ids[kSlotCount] = {mk.aic_kernel_id, mk.aiv0_kernel_id, mk.aiv1_kernel_id};
     current_func_ = first_kernel(mk);
     if (dummy) {

@@ -53,9 +53,12 @@ public:
     }
 
     void dispatch_pass(Core& core, PassResult& r) {
-        retire_ready(r);
+        // Most passes find no MIX, sync-start or retiring task anywhere: one
+        // line read says so (a gathering cohort is seen through its own).
+        const bool special = lifecycle::special_queued(v_) || held_[kQueueMix].id != 0;
+        if (special) retire_ready(r);
         if (cohort_.pass(core)) return;
-        const int reserved = place_mix(core);
+        const int reserved = special ? place_mix(core) : -1;
         core.dispatch_singles();
         if (reserved >= 0) release_reserved(core, reserved);
         put_back_held();
@@ -187,7 +190,7 @@ private:
     // queue rests for this pass.
     bool take(int q, Held* h, uint64_t* token) {
         uint64_t id;
-        if (!v_.ready(q).pop(&id)) return false;
+        if (!lifecycle::pop_ready(v_, q, &id)) return false;
         TaskSlot& s = v_.slot(id);
         if (!is_clustered(s)) {
             *token = id;
@@ -210,7 +213,7 @@ private:
                 break;
             case BlockChecker::Turn::kWait:
                 h->id = 0;
-                if (!v_.ready(q).push(id)) lifecycle::stop_on_full_ready_queue(v_, s, q);
+                lifecycle::push_ready(v_, s, q);
                 return false;
         }
         return true;
@@ -235,10 +238,7 @@ private:
             drop(h);
             if (!left) continue;
             // Publishes next_block; pairs with the acquire of the next pop.
-            if (!v_.ready(q).push(id)) {
-                lifecycle::stop_on_full_ready_queue(v_, v_.slot(id), q);
-                continue;
-            }
+            lifecycle::push_ready(v_, v_.slot(id), q);
             lifecycle::wake_idle_scheduler(v_, q, self_);
         }
     }
@@ -247,7 +247,7 @@ private:
     void retire_ready(PassResult& r) const {
         uint64_t id;
         uint64_t now = 0;
-        while (v_.ready(kQueueRetire).pop(&id)) {
+        while (lifecycle::pop_ready(v_, kQueueRetire, &id)) {
             if (now == 0) now = pto_now_ns();
             r.released += static_cast<uint64_t>(
                 lifecycle::complete_task(v_, v_.slot(id), TaskTrace(), now));
@@ -369,6 +369,10 @@ private:
         for (int j = 0; j < ct.scalar_count; ++j) wa.words[tensors + j] = words[tensors + j];
         wa.local.block_idx = unit_block(d.token);
         wa.local.block_num = ct.block_num;
+        // The core's lane in its cluster (AIC: 0); written here, not by the
+        // host, so a launch that runs no block touches none of these pages.
+        const int32_t dim = b_->block_dim;
+        wa.global.sub_block_id = d.worker < dim ? 0 : (d.worker - dim) % PLATFORM_AIV_PER_BLOCK;
         wa.words[SPMD_LOCAL_CONTEXT_INDEX] = reinterpret_cast<uint64_t>(&wa.local);
         wa.words[SPMD_GLOBAL_CONTEXT_INDEX] = reinterpret_cast<uint64_t>(&wa.global);
         return DispatchWords{s.seq + 1, ct.kernels[unit_slot(d.token)],

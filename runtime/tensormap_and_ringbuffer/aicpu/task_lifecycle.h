@@ -107,6 +107,30 @@ inline void stop_on_full_ready_queue(const TmView& v, const TaskSlot& s, int que
     pto_notify(&v.block->orchestrator_bell.bell);
 }
 
+inline bool is_special_queue(int queue) {
+    return queue >= kQueueMix;
+}
+
+// Queues task `id` (its slot `s`) on `queue`; stops the run if it is full.
+inline void push_ready(const TmView& v, const TaskSlot& s, int queue) {
+    // Raised first: a pass that reads 0 has no task of these queues to miss
+    // (the push and its wake-up come after).
+    if (is_special_queue(queue)) v.block->special_queued.value.fetch_add(1, std::memory_order_release);
+    if (!v.ready(queue).push(s.id)) stop_on_full_ready_queue(v, s, queue);
+}
+
+// Pops `queue`; false when it is empty.
+inline bool pop_ready(const TmView& v, int queue, uint64_t* id) {
+    if (!v.ready(queue).pop(id)) return false;
+    if (is_special_queue(queue)) v.block->special_queued.value.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+}
+
+// Whether a task may wait on the MIX, sync-start or retire queue.
+inline bool special_queued(const TmView& v) {
+    return v.block->special_queued.value.load(std::memory_order_acquire) != 0;
+}
+
 // Whether a ready task's predicate holds: its element, sign-extended, with
 // floats compared as their bits (upstream's rule).
 inline bool predicate_holds(const ClusterTask& ct) {
@@ -152,7 +176,7 @@ inline int make_ready(const TmView& v, TaskSlot& s, uint64_t now) {
         r->state.store(static_cast<int32_t>(SlotState::kReady) + 1, std::memory_order_relaxed);
     }
     const int queue = queue_of(s);
-    if (!v.ready(queue).push(s.id)) stop_on_full_ready_queue(v, s, queue);
+    push_ready(v, s, queue);
     return queue;
 }
 

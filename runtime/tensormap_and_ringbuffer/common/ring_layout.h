@@ -154,7 +154,7 @@ inline int slot_count(uint8_t mask) {
 struct alignas(PLATFORM_CACHE_LINE) WorkerArgs {
     uint64_t words[PTO2_KERNEL_ARG_SLOTS];
     LocalContext local;
-    GlobalContext global;  // the lane of the worker, written by the host
+    GlobalContext global;  // the lane of the worker, written with each block
     alignas(PLATFORM_CACHE_LINE) uint8_t descs[32 * 128];
 };
 constexpr uint32_t kWorkerArgsHead = offsetof(WorkerArgs, descs);
@@ -358,6 +358,10 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     PaddedDoorbell orchestrator_bell;
     PaddedCounter ready_head[kQueueCount], ready_tail[kQueueCount];
     CohortState cohort;
+    // Tasks queued on the MIX, sync-start and retire queues (at least: it
+    // is raised before a push and lowered after a pop), so a pass with none
+    // looks at one line instead of probing each of those queues.
+    PaddedCounter special_queued;
     BlockCheckState check;
     // Races found (recorded up to race_capacity), and tasks the checker could
     // not check (sync start, or more bytes to watch than its arena holds).

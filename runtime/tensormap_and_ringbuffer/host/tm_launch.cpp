@@ -129,12 +129,6 @@ void write_header(TmLaunchBlock* b, const TmBlockLayout& l, const RingSizes& siz
     b->kernel_count = static_cast<uint32_t>(settings.registered_count);
     for (int q = 0; q < kQueueCount; ++q) b->ready_offset[q] = l.ready[q];
     b->worker_args_offset = l.worker_args;
-    // Each AIV worker's lane in its cluster: what get_sub_block_id returns
-    // to the kernels of clustered tasks it runs (AIC workers: 0).
-    auto* worker_args = reinterpret_cast<WorkerArgs*>(reinterpret_cast<uint8_t*>(b) + l.worker_args);
-    for (int w = settings.block_dim; w < settings.block_dim * PLATFORM_CORES_PER_BLOCK; ++w) {
-        worker_args[w].global.sub_block_id = (w - settings.block_dim) % PLATFORM_AIV_PER_BLOCK;
-    }
     b->kernels_offset = l.kernels;
     b->kernel_entries_offset = l.kernel_entries;
     b->mailboxes_offset = l.mailboxes;

@@ -111,12 +111,12 @@ struct alignas(64) ChipTensor {
         }
         return true;
     }
-    // The view's first element as T*. start_offset counts elements of the
-    // tensor's dtype: data_as<void>() (and any T of another size) steps over
-    // start_offset * element_size() bytes, never start_offset bytes.
+    // The buffer's first byte as T*, as upstream's data_as: it does not add
+    // start_offset. The view's first element is data_as<T>() + start_offset
+    // (elements of the tensor's dtype, for a T of that size).
     template <typename T>
     T* data_as() const {
-        return reinterpret_cast<T*>(buffer.addr + start_offset * element_size());
+        return reinterpret_cast<T*>(buffer.addr);
     }
 
     // A sub-box of this view: same strides, `shapes` elements per dimension

@@ -5,7 +5,7 @@
 
 extern "C" __aicore__ void kernel_entry(__gm__ int64_t* args) {
     MatrixView<const float> acc = MatrixView<const float>::of(descriptor(args, 0));
-    const float* l = descriptor(args, 1)->data_as<const float>();
+    const float* l = first_element<const float>(descriptor(args, 1));
     MatrixView<float> out = MatrixView<float>::of(descriptor(args, 2));
     for (uint64_t i = 0; i < out.rows; ++i) {
         for (uint64_t x = 0; x < out.cols; ++x) out.at(i, x) = acc.at(i, x) / l[i];

@@ -10,11 +10,11 @@
 #include "../matrix_view.h"
 
 extern "C" __aicore__ void kernel_entry(__gm__ int64_t* args) {
-    float* m = descriptor(args, 0)->data_as<float>();
-    float* l = descriptor(args, 1)->data_as<float>();
+    float* m = first_element<float>(descriptor(args, 0));
+    float* l = first_element<float>(descriptor(args, 1));
     MatrixView<float> acc = MatrixView<float>::of(descriptor(args, 2));
-    const float* mj = descriptor(args, 3)->data_as<const float>();
-    const float* lj = descriptor(args, 4)->data_as<const float>();
+    const float* mj = first_element<const float>(descriptor(args, 3));
+    const float* lj = first_element<const float>(descriptor(args, 4));
     MatrixView<const float> oj = MatrixView<const float>::of(descriptor(args, 5));
     for (uint64_t i = 0; i < acc.rows; ++i) {
         const float mn = std::fmax(m[i], mj[i]);

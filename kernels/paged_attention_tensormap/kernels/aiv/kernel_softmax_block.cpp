@@ -11,8 +11,8 @@
 extern "C" __aicore__ void kernel_entry(__gm__ int64_t* args) {
     MatrixView<const float> s = MatrixView<const float>::of(descriptor(args, 0));
     MatrixView<_Float16> p = MatrixView<_Float16>::of(descriptor(args, 1));
-    float* m = descriptor(args, 2)->data_as<float>();
-    float* l = descriptor(args, 3)->data_as<float>();
+    float* m = first_element<float>(descriptor(args, 2));
+    float* l = first_element<float>(descriptor(args, 3));
     const uint64_t valid = static_cast<uint64_t>(args[4]);
     const uint32_t bits = static_cast<uint32_t>(args[5]);
     float scale;

@@ -13,7 +13,7 @@ struct RowView {
 
     static RowView of(const ChipTensor* t) {
         RowView v;
-        v.data = t->data_as<float>();
+        v.data = t->data_as<float>() + t->start_offset;  // data_as is the buffer's start
         if (t->ndims >= 2) {
             v.rows = t->shapes[0];
             v.cols = t->shapes[1];
