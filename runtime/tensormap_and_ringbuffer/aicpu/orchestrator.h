@@ -180,7 +180,7 @@ private:
     bool checked_predicate(const CoreTaskArgs& args, TaskPlan* plan);
     void write_cluster_task(ClusterTask* ct, const TaskPlan& plan, const CoreTaskArgs& args);
     bool checked_arguments(const CoreTaskArgs& args);
-    bool measure_arguments(int32_t kernel_id, const CoreTaskArgs& args, AccessRegion* regions,
+    bool measure_arguments(const CoreTaskArgs& args, AccessRegion* regions,
                            ArgumentLayout* layout);
     LaidOut lay_out_arguments(const Allocation& a, const CoreTaskArgs& args,
                               const ArgumentLayout& layout);

@@ -123,11 +123,10 @@ TaskOutputTensors Orchestrator::submit(const MixedKernels& mk, const CoreTaskArg
     if (failed()) return TaskOutputTensors();
     TaskPlan plan;
     if (!checked_arguments(args) || !classify(mk, args, dummy, &plan)) return TaskOutputTensors();
-    const int32_t kernel_id = current_func_;
     ArgumentLayout layout;
     AccessRegion regions[PTO2_MAX_TENSOR_ARGS];  // of the tensors that exist, found once
     if (plan.clustered()) layout.cluster_bytes = sizeof(ClusterTask);
-    if (!measure_arguments(kernel_id, args, regions, &layout)) return TaskOutputTensors();
+    if (!measure_arguments(args, regions, &layout)) return TaskOutputTensors();
     const int ring = ring_now();
     if (plan.clustered() && next_[ring] >= kUnitNumberLimit) {
         fatal(PTO2_ERROR_INVALID_ARGS,
@@ -186,8 +185,8 @@ bool Orchestrator::checked_arguments(const CoreTaskArgs& args) {
 // the words covers them: a device worker invalidates its cache over it),
 // copies of the outputs' descriptors (what TaskOutputTensors hands back),
 // the outputs.
-bool Orchestrator::measure_arguments(int32_t kernel_id, const CoreTaskArgs& args,
-                                     AccessRegion* regions, ArgumentLayout* layout) {
+bool Orchestrator::measure_arguments(const CoreTaskArgs& args, AccessRegion* regions,
+                                     ArgumentLayout* layout) {
     const int tensors = args.tensor_count();
     uint64_t outputs_bytes = 0;
     int output_count = 0;
