@@ -81,7 +81,7 @@ fi
 
 echo "== the cluster-model folders (MIX, SPMD blocks, sync start, predicates, dummies)"
 # Each at its own configuration (upstream's 4 AICPU threads, or the case's
-# aicpu_thread_num), manual cases included; those that leave the threads
+# aicpu_thread_num), manual cases included; the 11 that leave the threads
 # open also at 2 and 3 (one and two scheduler threads over 8 clusters).
 for name in mixed_example dummy_task predicated_dispatch spmd_basic spmd_multiblock_aiv \
     spmd_multiblock_mix spmd_starvation spmd_batch_dispatch_oob available_aicore_counts \
@@ -89,8 +89,9 @@ for name in mixed_example dummy_task predicated_dispatch spmd_basic spmd_multibl
     spmd_sync_start_mix_spill; do
     check "$name through pto-run" "$PTO_RUN" "$st/$name" --manual --quiet
 done
-for name in spmd_multiblock_aiv spmd_multiblock_mix spmd_starvation spmd_sync_start \
-    spmd_sync_start_aiv spmd_sync_start_edge; do
+for name in mixed_example spmd_basic spmd_multiblock_aiv spmd_multiblock_mix spmd_starvation \
+    spmd_batch_dispatch_oob available_aicore_counts spmd_sync_start spmd_sync_start_aiv \
+    spmd_sync_start_early_dispatch spmd_sync_start_edge; do
     for t in 2 3; do
         check "$name through pto-run, --aicpu-threads $t" "$PTO_RUN" "$st/$name" --manual --quiet \
             --aicpu-threads "$t"
