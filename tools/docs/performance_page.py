@@ -102,6 +102,13 @@ def scheduler_section(data):
                        fmt(c["memory_mb"], 1), fmt(c["cache_line_round_trip_ns"], 0)],
             lead=2,
         )
+    if any(c["graph"] in ("aiv-blocks", "mix-blocks") for c in graphs):
+        lines += [
+            "aiv-blocks and mix-blocks are the cluster model's rows: their sizes count blocks "
+            "(AIV tasks of 64 blocks; MIX tasks of 24 blocks on AIC, AIV0 and AIV1), and their "
+            "figures are per block, to set beside independent's per task.",
+            "",
+        ]
     lines += cell_table(
         "One kernel computing for 1 s: the CPU a waiting run uses",
         ["threads:blocks", "run s", "CPU s", "rt ns"],
