@@ -90,7 +90,7 @@ public struct ChromeTrace {
         func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
         var events: [[String: Any]] = []
         let successors = c.graph.successors
-        let withBlocks = Set(c.graph.blocks.map(\.taskId))
+        let withBlocks = Set(drawnAsBlocks(c).keys)
         for t in c.graph.tasks where t.ran && !withBlocks.contains(t.taskId) {
             let name = kernelNames[t.funcId] ?? "func_\(t.funcId)"
             events.append([
@@ -115,13 +115,23 @@ public struct ChromeTrace {
         return events
     }
 
-    /// A span per kernel of each block, and arrows from the first kernel of a
-    /// MIX block to its others.
+    /// The block kernels of each task drawn block by block: tasks of several
+    /// blocks or several kernels (a one-block task of one kernel is drawn as
+    /// a task).
+    private func drawnAsBlocks(_ c: Case) -> [Int32: [BlockRecord]] {
+        c.graph.blocksByTask.filter { id, _ in
+            Int(id) < c.graph.tasks.count && c.graph.tasks[Int(id)].hasBlocks
+        }
+    }
+
+    /// A span per kernel of each block, a dispatch instant per kernel, and
+    /// arrows from the first kernel of a MIX block to start to its others.
     private func blockSpans(_ c: Case, pid: Int, base: UInt64, flowId: inout Int) -> [[String: Any]] {
         func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
         var events: [[String: Any]] = []
-        for (taskId, kernels) in c.graph.blocksByTask.sorted(by: { $0.key < $1.key }) {
-            let task = Int(taskId) < c.graph.tasks.count ? c.graph.tasks[Int(taskId)] : nil
+        let successors = c.graph.successors
+        for (taskId, kernels) in drawnAsBlocks(c).sorted(by: { $0.key < $1.key }) {
+            let task = c.graph.tasks[Int(taskId)]
             for k in kernels where k.startNs > 0 {
                 let name = kernelNames[k.funcId] ?? "func_\(k.funcId)"
                 events.append([
@@ -130,14 +140,23 @@ public struct ChromeTrace {
                     "dur": Double(k.endNs &- k.startNs) / 1000,
                     "args": [
                         "task": Int(taskId), "func_id": Int(k.funcId), "block": Int(k.blockIdx),
-                        "block_num": Int(k.blockNum),
-                        "slot": k.slotName, "case": c.index, "dispatch_us": us(k.dispatchNs),
-                        "shape": task?.slotNames ?? "",
+                        "block_num": Int(k.blockNum), "slot": k.slotName, "case": c.index,
+                        "dispatch_us": us(k.dispatchNs), "shape": task.slotNames,
+                        "fanin": Int(task.fanin), "fanout": Int(task.fanout),
+                        "successors": successors[Int(taskId)].map(Int.init),
                     ],
                 ])
+                if k.schedulerThread >= 0, k.dispatchNs > 0 {
+                    events.append([
+                        "ph": "i", "s": "t", "cat": "dispatch",
+                        "name": "dispatch \(name) #\(taskId) [\(k.blockIdx)]", "pid": pid,
+                        "tid": ChromeTrace.schedulerTrackBase + Int(k.schedulerThread),
+                        "ts": us(k.dispatchNs), "args": ["task": Int(taskId), "worker": Int(k.workerId)],
+                    ])
+                }
             }
             for (_, block) in Dictionary(grouping: kernels, by: \.blockIdx) where block.count > 1 {
-                let ordered = block.sorted { $0.slot < $1.slot }
+                let ordered = block.sorted { $0.startNs < $1.startNs }
                 for other in ordered.dropFirst() {
                     flowId += 1
                     events.append([
@@ -154,23 +173,38 @@ public struct ChromeTrace {
         return events
     }
 
-    /// A flow arrow from each task to each successor that ran.
+    /// A flow arrow from each task to each successor that ran: from where
+    /// the task ended (its last kernel to finish) to where the successor
+    /// began (its first kernel to start).
     private func dependencyArrows(_ c: Case, pid: Int, base: UInt64, flowId: inout Int) -> [[String: Any]] {
         func us(_ ns: UInt64) -> Double { Double(ns &- base) / 1000 }
         var events: [[String: Any]] = []
+        let blocks = drawnAsBlocks(c)
+        func exit(_ t: TaskRecord) -> (Int32, UInt64) {
+            guard let last = blocks[t.taskId]?.filter({ $0.startNs > 0 }).max(by: { $0.endNs < $1.endNs })
+            else { return (t.workerId, t.endNs) }
+            return (last.workerId, last.endNs)
+        }
+        func entry(_ t: TaskRecord) -> (Int32, UInt64) {
+            guard let first = blocks[t.taskId]?.filter({ $0.startNs > 0 }).min(by: { $0.startNs < $1.startNs })
+            else { return (t.workerId, t.startNs) }
+            return (first.workerId, first.startNs)
+        }
         for e in c.graph.edges {
             guard Int(e.from) < c.graph.tasks.count, Int(e.to) < c.graph.tasks.count else { continue }
             let from = c.graph.tasks[Int(e.from)]
             let to = c.graph.tasks[Int(e.to)]
             guard from.ran, to.ran else { continue }
+            let (fromWorker, fromEnd) = exit(from)
+            let (toWorker, toStart) = entry(to)
             flowId += 1
             events.append([
                 "ph": "s", "cat": "dependency", "name": "dependency", "id": flowId, "pid": pid,
-                "tid": Int(from.workerId) + 1, "ts": us(from.endNs) - 0.001,
+                "tid": Int(fromWorker) + 1, "ts": us(fromEnd) - 0.001,
             ])
             events.append([
                 "ph": "f", "bp": "e", "cat": "dependency", "name": "dependency", "id": flowId,
-                "pid": pid, "tid": Int(to.workerId) + 1, "ts": us(to.startNs),
+                "pid": pid, "tid": Int(toWorker) + 1, "ts": us(toStart),
             ])
         }
         return events

@@ -509,6 +509,9 @@ public struct ExampleRunner {
                 failure += "\n  faulting instruction: \(line)"
             }
             result.failure = failure
+            // What ran before the launch failed still belongs in a trace (a
+            // hung block's finished neighbours, a race's blocks).
+            result.graph = try? runtime.graph(memory)
             if case .callFailed(_, let code, _, _) = error,
                 [HostRuntimeError.deviceLostCode, HostRuntimeError.deviceCode, HostRuntimeError.timeoutCode]
                     .contains(code)

@@ -13,11 +13,20 @@ public enum GraphDot {
             "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];",
             "  legend_aic [label=\"AIC (cube)\", fillcolor=\"#fdae6b\"];",
             "  legend_aiv [label=\"AIV (vector)\", fillcolor=\"#9ecae1\"];",
-            "  { rank=source; legend_aic; legend_aiv; }",
+            "  legend_mix [label=\"MIX (cores of one cluster)\", fillcolor=\"#bcbddc\"];",
+            "  legend_none [label=\"dummy (no kernel)\", fillcolor=\"#d9d9d9\"];",
+            "  { rank=source; legend_aic; legend_aiv; legend_mix; legend_none; }",
         ]
+        // A MIX task's kernel per slot, from its block records.
+        var slotKernels: [Int32: [Int32: Int32]] = [:]
+        for b in graph.blocks { slotKernels[b.taskId, default: [:]][b.slot] = b.funcId }
         let colors: [TaskRecord.Core: String] = [.aic: "#fdae6b", .aiv: "#9ecae1", .mix: "#bcbddc", .none: "#d9d9d9"]
         for t in graph.tasks {
-            let kernel = t.core == .none ? "dummy" : kernelNames[t.funcId] ?? "func_\(t.funcId)"
+            func name(_ id: Int32) -> String { kernelNames[id] ?? "func_\(id)" }
+            var kernel = t.core == .none ? "dummy" : name(t.funcId)
+            if t.core == .mix, let slots = slotKernels[t.taskId], slots.count > 1 {
+                kernel = slots.sorted { $0.key < $1.key }.map { name($0.value) }.joined(separator: " + ")
+            }
             // DOT's own line break (\n) goes after the escaping.
             var label = "\(t.taskId): \(escape(kernel))"
             if t.hasBlocks { label += "\\n\(t.blockNum) block(s), \(t.slotNames)" }

@@ -108,6 +108,32 @@ PY
     else
         bad "trace or graph of mix_aic_aiv1_3 (in $dir)"
     fi
+    # A block task's arrows start and end on its spans; each block kernel
+    # has its dispatch instant; a hung run's trace keeps what finished.
+    if "$pto_run" "$cluster" --artifacts "$artifacts" --case dummies --trace "$dir/d.json" \
+        --quiet >/dev/null 2>&1 &&
+        "$pto_run" "$cluster" --artifacts "$artifacts" --case hung_block --timeout 1 \
+            --trace "$dir/h.json" --quiet >/dev/null 2>&1
+    [ $? -ne 0 ] && python3 - "$dir/d.json" "$dir/h.json" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))["traceEvents"]
+spans = [e for e in events if e["ph"] == "X"]
+ends = [e for e in events if e["ph"] in ("s", "f") and e["cat"] == "dependency"]
+assert ends, "no dependency arrows"
+for e in ends:
+    assert any(s["tid"] == e["tid"] and s["ts"] - 0.01 <= e["ts"] <= s["ts"] + s["dur"] + 0.01
+               for s in spans), e
+blocks = [e for e in spans if e.get("cat") == "block"]
+dispatches = [e for e in events if e.get("cat") == "dispatch" and "[" in e["name"]]
+assert len(dispatches) == len(blocks), (len(dispatches), len(blocks))
+hung = json.load(open(sys.argv[2]))["traceEvents"]
+assert len([e for e in hung if e.get("cat") == "block" and e["ph"] == "X"]) == 39
+PY
+    then
+        ok "trace arrows start and end on block spans; a dispatch instant per block kernel; a hung run's trace keeps its 39 finished blocks"
+    else
+        bad "trace of dummies / hung_block (in $dir)"
+    fi
     rm -rf "$dir"
 fi
 

@@ -119,9 +119,15 @@ private:
             const uint64_t es = get_element_size(t->dtype);
             uint64_t last = 0;  // the view's last element, from its first
             for (uint32_t d = 0; d < t->ndims; ++d) last += (t->shapes[d] - 1) * t->strides[d];
+            const uint64_t addr = t->buffer.addr + t->start_offset * es;
+            const uint64_t bytes = (last + 1) * es;
+            // The same view passed twice is watched once.
+            bool seen = false;
+            for (uint32_t k = 0; k < n && !seen; ++k) seen = st_.span[k].addr == addr && st_.span[k].bytes == bytes;
+            if (seen) continue;
             BlockCheckState::Span& sp = st_.span[n++];
-            sp.addr = t->buffer.addr + t->start_offset * es;
-            sp.bytes = (last + 1) * es;
+            sp.addr = addr;
+            sp.bytes = bytes;
             sp.at = at;
             sp.tensor = i;
             sp.elem_size = static_cast<int32_t>(es);
@@ -168,10 +174,15 @@ private:
             return;
         }
         flush();
-        open_ = BlockRace{static_cast<int32_t>(s.seq), ct.func_ids[0] >= 0 ? ct.func_ids[0]
-                                                       : ct.func_ids[1] >= 0 ? ct.func_ids[1]
-                                                                             : ct.func_ids[2],
-                          a, b, sp.tensor, sp.elem_size, addr, addr + 1};
+        open_ = BlockRace{static_cast<int32_t>(s.seq),
+                          a,
+                          b,
+                          sp.tensor,
+                          sp.elem_size,
+                          {ct.func_ids[0], ct.func_ids[1], ct.func_ids[2]},
+                          addr,
+                          addr + 1,
+                          sp.addr};
     }
 
     void flush() {

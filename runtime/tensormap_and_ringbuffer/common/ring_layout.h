@@ -185,8 +185,10 @@ inline constexpr int unit_block(uint64_t token) {
 // Two blocks of one task changed the same bytes (the block checker):
 // device addresses [begin, end) of tensor argument `tensor`.
 struct BlockRace {
-    int32_t seq, func_id, block_a, block_b, tensor, elem_size;
+    int32_t seq, block_a, block_b, tensor, elem_size;
+    int32_t func_ids[kSlotCount];  // the task's kernels (-1: slot unused)
     uint64_t begin, end;
+    uint64_t view;  // where the tensor's view starts
 };
 
 // The task the block checker runs one block at a time (one task at a time),

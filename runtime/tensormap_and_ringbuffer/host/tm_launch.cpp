@@ -425,7 +425,6 @@ bool TmLaunch::describe_races(char* message, size_t message_size) const {
     const uint32_t kept = std::min(seen, view_.block->race_capacity);
     for (uint32_t i = 0; i < kept && i < 16; ++i) {
         const BlockRace& r = view_.races()[i];
-        const char* name = kernel_name(r.func_id);
         std::string where;
         DeviceAllocation a{};
         if (device_allocation_containing(reinterpret_cast<const void*>(r.begin), &a)) {
@@ -439,14 +438,30 @@ bool TmLaunch::describe_races(char* message, size_t message_size) const {
                                   : " (elements " + std::to_string(e0) + ".." + std::to_string(e1) + ")";
             }
         } else {
-            char at[64];
-            std::snprintf(at, sizeof at, "%" PRIu64 " bytes at 0x%" PRIx64, r.end - r.begin, r.begin);
-            where = std::string(at) + " (runtime-allocated memory)";
+            // Memory the runtime allocated (an OUTPUT it made): the place in the view.
+            const uint64_t first = r.begin - r.view, last = r.end - r.view - 1;
+            where = "bytes " + std::to_string(first) + ".." + std::to_string(last) +
+                    " of the output the runtime allocated";
+            if (r.elem_size > 0) {
+                const uint64_t e0 = first / r.elem_size, e1 = last / r.elem_size;
+                where += e0 == e1 ? " (element " + std::to_string(e0) + ")"
+                                  : " (elements " + std::to_string(e0) + ".." + std::to_string(e1) + ")";
+            }
         }
-        text += "\n  task #" + std::to_string(r.seq) + " (func_id " + std::to_string(r.func_id) +
-                (name ? std::string(", ") + name : "") + "): blocks " + std::to_string(r.block_a) +
-                " and " + std::to_string(r.block_b) + " both changed " + where +
-                " (tensor argument " + std::to_string(r.tensor) + ")";
+        std::string kernels;
+        static const char* const slot_names[kSlotCount] = {"AIC", "AIV0", "AIV1"};
+        int used = 0;
+        for (int k = 0; k < kSlotCount; ++k) used += r.func_ids[k] >= 0;
+        for (int k = 0; k < kSlotCount; ++k) {
+            if (r.func_ids[k] < 0) continue;
+            const char* name = kernel_name(r.func_ids[k]);
+            if (!kernels.empty()) kernels += "; ";
+            if (used > 1) kernels += std::string(slot_names[k]) + " ";
+            kernels += "func_id " + std::to_string(r.func_ids[k]) + (name ? std::string(", ") + name : "");
+        }
+        text += "\n  task #" + std::to_string(r.seq) + " (" + kernels + "): blocks " +
+                std::to_string(r.block_a) + " and " + std::to_string(r.block_b) + " both changed " +
+                where + " (tensor argument " + std::to_string(r.tensor) + ")";
     }
     if (seen > 16) text += "\n  ... and " + std::to_string(seen - 16) + " more";
     text += "\ngive each block its own bytes (index by get_block_idx(args)), or one block the shared ones";
@@ -544,8 +559,10 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
         const int32_t handed = std::min(ct->next_block.load(std::memory_order_acquire), ct->block_num);
         std::fprintf(out,
                      "  blocks: task #%" PRIu64 " has %d block(s): %d handed to cores, %d waiting "
-                     "for a core, %d kernel(s) unfinished\n",
+                     "%s, %d kernel(s) unfinished\n",
                      s->seq, ct->block_num, handed, ct->block_num - handed,
+                     b->check_arena_bytes != 0 ? "(--check-blocks runs one block at a time)"
+                                               : "for a core",
                      ct->units_left.load(std::memory_order_acquire));
     }
     report_waiting(out, names);
