@@ -105,6 +105,8 @@ expect_error flow_control_deadlock FLOW_CONTROL_DEADLOCK PTO2_RING_TASK_WINDOW=8
 expect_error output_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
 expect_error get_ref_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
 expect_error get_tensor_data_after_scope INVALID_ARGS PTO2_RING_HEAP=64K
+# The same mistake with the default rings, nothing wrapped: refused at submit.
+expect_error output_after_scope_default_rings INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error view_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error output_overflow INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error set_tensor_data_before_start INVALID_ARGS PTO2_ORCH_SERIAL=0

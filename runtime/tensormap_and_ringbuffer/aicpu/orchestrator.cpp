@@ -209,9 +209,9 @@ bool Orchestrator::memory_gone(uint64_t owner, const char* what) {
     }
     fatal(PTO2_ERROR_INVALID_ARGS,
           "%s%s uses memory the runtime allocated for task %" PRIu64
-          " of ring %d (an OUTPUT or alloc_tensors), which has retired: its scope ended and no "
-          "running task held it, so the heap may have handed it out again; use such a tensor "
-          "only while the scope that made it is open (make it in an outer scope to keep it)",
+          " of ring %d (an OUTPUT or alloc_tensors), whose scope has ended: the heap hands it "
+          "out again once no running task holds it; use such a tensor only while the scope "
+          "that made it is open (make it in an outer scope to keep it)",
           who, what, number_of(owner), ring_of(owner));
     return true;
 }

@@ -81,6 +81,12 @@ bool Orchestrator::discover(uint64_t id, PTO2ArgKind kind, const ChipTensor& t,
     if (t.owner_task != 0) {
         if (!maybe_alive(t.owner_task - 1))
             return !memory_gone(t.owner_task - 1, "a tensor argument");
+        // Memory of a task whose scope has ended is refused now, whatever the
+        // ring sizes: it stays only while running tasks hold it, so whether
+        // it is still there would depend on timing and on when the ring wraps.
+        const TaskSlot& owner = v_.slot(t.owner_task - 1);
+        if (owner.id == t.owner_task - 1 && !scope_open(owner.scope_depth, owner.scope_serial))
+            return !memory_gone(t.owner_task - 1, "a tensor argument");
         if (!note_producer(t.owner_task - 1, true)) return false;
     }
     if (t.manual_dep != 0 || kind == PTO2ArgKind::NO_DEP) return true;
