@@ -89,7 +89,9 @@ if [ -z "$sanitize" ]; then
 
     # A trace draws each kernel of each block on its core, the kernels of one
     # MIX block linked; the graph gives the task its blocks and slots.
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/cluster-trace.XXXXXX")
+    # mktemp fills in the Xs; the folder goes at the end or on any exit.
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/cluster-trace.XXXXXX") || exit 1
+    trap 'rm -rf "$dir"' EXIT
     if "$pto_run" "$cluster" --artifacts "$artifacts" --case mix_aic_aiv1_3 --trace "$dir/t.json" \
         --graph "$dir/g.dot" --quiet >/dev/null 2>&1 &&
         python3 - "$dir/t.json" <<'PY' && grep -q '3 block(s), AIC+AIV1' "$dir/g.dot"

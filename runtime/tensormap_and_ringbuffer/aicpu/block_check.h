@@ -49,7 +49,8 @@ public:
         }
     }
 
-    // How the thread holding task `id` may hand out its blocks: as usual,
+    // How the thread holding task `id` may hand out its blocks (sync-start
+    // tasks never come here: the cohort takes them, cohort.h): as usual,
     // one block now (then it lets the task go without pushing it back), or
     // not yet (another task is under check: it puts this one back).
     Turn turn(uint64_t id, const TaskSlot& s, ClusterTask& ct) {
@@ -57,7 +58,6 @@ public:
             ct.check_units_left.load(std::memory_order_relaxed) == kUnchecked) {
             return Turn::kFree;
         }
-        if (ct.sync_start) return skip(s, ct, kSyncStartWhy);
         const uint64_t mine = id + 1;
         uint64_t current = st_.task.load(std::memory_order_acquire);
         if (current == mine) return Turn::kOneBlock;

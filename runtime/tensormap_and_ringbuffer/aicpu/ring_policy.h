@@ -75,7 +75,6 @@ public:
             if (h.next < h.block_num) {
                 if (h.one_only) checker_.before_block(*h.ct);
                 *token = unit_token(h.id - 1, q == kQueueAic ? kSlotAic : kSlotAiv0, h.next++);
-                h.placed = true;
                 if (h.one_only) drop(h);  // back on its queue once the block is checked
                 return true;
             }
@@ -154,7 +153,8 @@ public:
                 lifecycle::wake_idle_scheduler(v_, t, core.thread_index());
             }
         }
-        if (r.released > 0 && !r.idle_cluster && v_.ready(kQueueMix).size() > 0) {
+        if (r.released > 0 && !r.idle_cluster && lifecycle::special_queued(v_) &&
+            v_.ready(kQueueMix).size() > 0) {
             lifecycle::wake_idle_scheduler(v_, kQueueMix, core.thread_index());
         }
     }
@@ -180,7 +180,6 @@ private:
         ClusterTask* ct = nullptr;
         int32_t next = 0, block_num = 0;
         uint8_t mask = 0;
-        bool placed = false;    // a block of it was placed this pass
         bool one_only = false;  // under the block checker: one block, then let go
     };
 
@@ -203,7 +202,6 @@ private:
         h->next = ct.next_block.load(std::memory_order_relaxed);
         h->block_num = ct.block_num;
         h->mask = ct.slot_mask;
-        h->placed = false;
         h->one_only = false;
         switch (checker_.turn(id, s, ct)) {
             case BlockChecker::Turn::kFree:
@@ -328,7 +326,6 @@ private:
                 core.queue_behind(w, token);
             }
         }
-        h.placed = true;
         if (h.one_only) drop(h);  // back on its queue once the block is checked
     }
 

@@ -330,13 +330,8 @@ BlockRecordView TmLaunch::block_record(int i) const {
 
 int32_t TmLaunch::func_id_of_seq(uint64_t seq) const {
     if (seq < view_.block->record_capacity) return view_.records()[seq].func_id;
-    for (int r = 0; r < kRingCount; ++r) {
-        const TaskSlot* slots = view_.slots(r);
-        for (uint32_t i = 0; i < view_.block->rings[r].window; ++i) {
-            if (slots[i].seq == seq) return slots[i].func_id;
-        }
-    }
-    return -1;
+    const TaskSlot* s = slot_of_seq(seq);
+    return s != nullptr ? s->func_id : -1;
 }
 
 // The live slot of task `seq`, or null once it is reclaimed.
