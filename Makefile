@@ -21,13 +21,20 @@
 .SUFFIXES:
 
 PLATFORM ?= a2a3sim
+# A program on PATH, found without starting a shell.
+path_find = $(firstword $(wildcard $(addsuffix /$(1),$(subst :, ,$(PATH)))))
+# The Python of every step (the config, golden and scene-test steps):
+# PYTHON=/path/to/python on the command line decides for all of them.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,python3 python,$(call path_find,$(p))))
+endif
 # An example names the runtime it is written for (kernel_config.py
 # RUNTIME_CONFIG); without RUNTIME= that one is built and run. A RUNTIME=
 # that differs from the example's is refused by the config step.
 ifeq ($(origin RUNTIME),undefined)
 ifneq ($(strip $(EXAMPLE)),)
 ifeq ($(findstring ',$(EXAMPLE)),)
-RUNTIME := $(shell python3 tools/example_config.py runtime-of '$(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))' 2>/dev/null)
+RUNTIME := $(shell $(PYTHON) tools/example_config.py runtime-of '$(if $(wildcard kernels/$(EXAMPLE)/.),kernels/$(EXAMPLE),$(EXAMPLE))' 2>/dev/null)
 endif
 endif
 endif
@@ -230,7 +237,6 @@ runtime: $(RUNTIME_LIBS)
 
 # ---- dependencies of the build ---------------------------------------------
 DEPS_STAMP := $(BUILD_ROOT)/.deps-ok
-PYTHON ?= $(firstword $(foreach p,python3 python,$(shell command -v $(p) 2>/dev/null)))
 
 $(DEPS_STAMP): tools/install_deps.sh
 	$(Q)PYTHON=$(PYTHON) sh tools/install_deps.sh
@@ -242,7 +248,7 @@ deps:
 	@mkdir -p $(BUILD_ROOT) && touch $(DEPS_STAMP)
 
 # ---- Swift tools -------------------------------------------------------------
-SWIFT ?= $(firstword $(shell command -v swift 2>/dev/null) /opt/swift/usr/bin/swift)
+SWIFT ?= $(firstword $(call path_find,swift) /opt/swift/usr/bin/swift)
 SWIFT_CONFIG ?= debug
 SWIFT_OUT := $(BUILD_ROOT)/swift
 SWIFT_BIN := $(SWIFT_OUT)/$(SWIFT_CONFIG)
@@ -402,7 +408,7 @@ BUILD_LOCK := $(BUILD_ROOT)/.build.lock
 # relative --trace/--graph/--json-summary paths from there. Passed in the
 # environment, unexpanded and unquoted, whatever characters the folder has.
 export PTO_RUN_CALLER_DIR := $(or $(value PWD),$(CURDIR))
-FLOCK := $(shell command -v flock 2>/dev/null)
+FLOCK := $(call path_find,flock)
 run: | $(DEPS_STAMP)
 	@mkdir -p $(BUILD_ROOT)
 	$(Q)$(if $(FLOCK),$(FLOCK) $(BUILD_LOCK)) $(MAKE) --no-print-directory -S example swift-tools \

@@ -4,7 +4,10 @@
 #   2. a header touched: exactly the objects that include it rebuild;
 #   3. another compiler or another flag: every output they build rebuilds;
 #   4. another PTO_ISA_ROOT: the example's kernels rebuild, its
-#      orchestration does not.
+#      orchestration does not;
+#   5. a warm make starts no compiler at all, its probes included (they
+#      are cached in the build tree; tests/build/check_probe_cache.sh tests
+#      the cache on its own).
 # 2-4 are dry runs (make -n, -W to pretend a header changed): they modify
 # nothing, so other suites may build beside this one. Prints a count line.
 set -eu
@@ -62,16 +65,38 @@ passed=$((passed + 1))
 # Another checkout of the same headers (a link to the real ones, when they
 # are there: the PTO-ISA kernels rebuild against it), or a missing one.
 headers=$(cd "$(dirname "$0")/.." && pwd)/../shared/third_party/pto-isa
-elsewhere=/elsewhere/pto-isa
+elsewhere=
 if [ -d "$headers/include/pto" ]; then
     elsewhere=$(mktemp -d)/pto-isa
     ln -s "$headers" "$elsewhere"
     trap 'rm -rf "$(dirname "$elsewhere")"' EXIT
 fi
-out=$(dry example EXAMPLE=vector_example PTO_ISA_ROOT="$elsewhere")
+out=$(dry example EXAMPLE=vector_example PTO_ISA_ROOT="${elsewhere:-/elsewhere/pto-isa}")
 [ "$(count "$out" ' -c .*kernels/aiv[a-z_]*/kernel_[a-z_]*\.cpp')" -eq 3 ] || fail "another PTO_ISA_ROOT does not recompile the 3 kernels:" "$out"
 [ "$(count "$out" ' -o [^ ]*_kernel_[a-z_]*\.so ')" -eq 3 ] || fail "another PTO_ISA_ROOT does not relink the 3 kernels:" "$out"
 has "$out" ' -o [^ ]*orchestration\.so' && fail "another PTO_ISA_ROOT rebuilds the orchestration:" "$out"
 echo "another PTO_ISA_ROOT rebuilds the kernels, not the orchestration"
+passed=$((passed + 1))
+
+# Stand-ins for the compilers that log each start: the first make may probe
+# them (they are new compilers to the cache), the second must start none.
+wrap=$(mktemp -d "${TMPDIR:-/tmp}/incremental-cc.XXXXXX")
+trap 'rm -rf "$wrap" ${elsewhere:+"$(dirname "$elsewhere")"}' EXIT
+real_cxx=$(command -v g++ || command -v c++)
+for name in g++ clang++ c++; do
+    real=$(command -v "$name" || true)
+    [ -n "$real" ] || continue
+    printf '#!/bin/sh\necho "%s $*" >> "%s/log"\nexec "%s" "$@"\n' "$name" "$wrap" "$real" > "$wrap/$name"
+    chmod +x "$wrap/$name"
+done
+warm() {
+    PATH="$wrap:$PATH" $make_cmd --no-print-directory PLATFORM="$platform" RUNTIME="$runtime" \
+        CXX="$real_cxx" example EXAMPLE=vector_example 2>&1
+}
+out=$(warm) || fail "make example with logging compilers failed:" "$out"
+rm -f "$wrap/log"
+out=$(warm) || fail "make example with logging compilers failed:" "$out"
+[ ! -f "$wrap/log" ] || fail "a warm make example started a compiler:" "$(cat "$wrap/log")"
+echo "a warm make starts no compiler (probes cached)"
 passed=$((passed + 1))
 echo "$passed passed, 0 failed"

@@ -316,6 +316,7 @@ check-docs: $(DEPS_STAMP) swift-tools $(DOCS_OUT)/c-api.md
 check-incremental: $(RUNTIME_LIBS)
 	@echo "== incremental build: what rebuilds, and what does not"
 	$(Q)sh tests/check_incremental.sh "$(MAKE)" $(PLATFORM) $(RUNTIME)
+	$(Q)sh tests/build/check_probe_cache.sh "$(MAKE)"
 
 # A short fuzzing run of the ELF library; `make fuzz-elf SECONDS=N` for longer.
 CHECK_FUZZ_SECONDS ?= 15

@@ -25,7 +25,7 @@ endif
 
 ASCEND := $(ASCEND_HOME_PATH)
 ifeq ($(origin CXX),default)
-CXX := $(firstword $(foreach c,g++ clang++ c++,$(shell command -v $(c) 2>/dev/null)))
+CXX := $(firstword $(foreach c,g++ clang++ c++,$(call path_find,$(c))))
 endif
 CCEC := $(ASCEND)/bin/ccec
 AICORE_LD := $(ASCEND)/bin/ld.lld

@@ -6,7 +6,7 @@
 
 # Compilers are found, not assumed; CXX=... on the command line wins.
 ifeq ($(origin CXX),default)
-CXX := $(firstword $(foreach c,g++ clang++ c++,$(shell command -v $(c) 2>/dev/null)))
+CXX := $(firstword $(foreach c,g++ clang++ c++,$(call path_find,$(c))))
 endif
 ifeq ($(strip $(CXX)),)
 $(error no C++ compiler found: install g++ (apt-get install g++) or pass CXX=/path/to/c++)
@@ -59,10 +59,12 @@ ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)
 # On an x86 CPU with F16C, float16 conversions compile to its instructions
 # instead of calls into libgcc (which a kernel loaded as raw .text, the
 # device's way, could not make).
-KERNEL_F16C := $(if $(filter x86_64,$(shell uname -m)),$(if $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && echo y),-mf16c))
 # Loops that zero or copy stay loops (g++ would call memset/memcpy, which
 # raw .text cannot reach either; a device compiler never calls them).
-KERNEL_NO_LIBCALLS := $(shell $(CXX) -fno-tree-loop-distribute-patterns -x c++ -fsyntax-only /dev/null >/dev/null 2>&1 && echo -fno-tree-loop-distribute-patterns)
+# Both, and the PTO-ISA compiler's probes, come from probes.mk's cache.
+include platform/a2a3sim/probes.mk
+KERNEL_F16C := $(PROBED_KERNEL_F16C)
+KERNEL_NO_LIBCALLS := $(PROBED_KERNEL_NO_LIBCALLS)
 KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(KERNEL_F16C) $(KERNEL_NO_LIBCALLS) -include aicore_qualifiers.h -Iplatform/include/aicore -Iplatform/include/common
 
 # Kernels written against the PTO-ISA tile library (they include <pto/...>)
@@ -71,21 +73,17 @@ KERNEL_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(KERNEL_F16C) $(KERNEL_NO_LIBCALLS) -in
 # The headers come in as system headers: a run shows warnings of the user's
 # kernel, not of the library.
 PTO_ISA_ROOT ?=
-cxx23_ok = $(shell printf 'int main(){}' | $(1) -std=c++23 -x c++ -fsyntax-only - >/dev/null 2>&1 && echo yes)
-PTO_CXX ?= $(firstword $(foreach c,clang++ g++ c++,$(if $(shell command -v $(c) 2>/dev/null),$(if $(call cxx23_ok,$(c)),$(c)))))
+PTO_CXX ?= $(PROBED_PTO_CXX)
 # (-Wno-pass-failed: clang reports loops of the library's CPU model it was
 # asked to vectorise and could not; -isystem does not cover that kind.)
 # bfloat16: the PTO-ISA headers need C++23 <stdfloat>'s std::bfloat16_t, or
 # they compute bfloat16 as _Float16; a standard library without <stdfloat>
-# gets platform/a2a3sim/compat/stdfloat (the compiler's __bf16). Probed once
-# per make, and only when a PTO-ISA kernel is built.
-pto_bf16_probe = $(shell printf '\043include <stdfloat>\n\043ifndef __STDCPP_BFLOAT16_T__\n\043error no bfloat16\n\043endif\n' \
-	| $(PTO_CXX) -std=c++23 -x c++ -fsyntax-only - >/dev/null 2>&1 && echo native)
-PTO_BF16_FLAGS = $(eval PTO_BF16_FLAGS := $(if $(pto_bf16_probe),,-isystem platform/a2a3sim/compat -D__STDCPP_BFLOAT16_T__=1))$(PTO_BF16_FLAGS)
+# gets platform/a2a3sim/compat/stdfloat (the compiler's __bf16).
+PTO_BF16_FLAGS := $(if $(PROBED_PTO_BF16_NATIVE),,-isystem platform/a2a3sim/compat -D__STDCPP_BFLOAT16_T__=1)
 # A bfloat16 conversion compiles to a call (__truncsfbf2) that libgcc 12
 # lacks: a PTO-ISA kernel links clang's builtins archive statically when the
 # compiler has one (only the routines it calls are taken).
-PTO_KERNEL_BUILTINS = $(eval PTO_KERNEL_BUILTINS := $(if $(findstring clang,$(PTO_CXX)),$(wildcard $(shell $(PTO_CXX) --rtlib=compiler-rt -print-libgcc-file-name 2>/dev/null))))$(PTO_KERNEL_BUILTINS)
+PTO_KERNEL_BUILTINS := $(PROBED_PTO_BUILTINS)
 PTO_KERNEL_CXXFLAGS = $(filter-out -std=c++17,$(PLATFORM_CXXFLAGS)) -std=c++23 -D__CPU_SIM $(PTO_BF16_FLAGS) \
 	$(if $(findstring clang,$(PTO_CXX)),-Wno-pass-failed) \
 	-DPTO_CPU_MAX_THREADS=1 -include aicore_qualifiers.h -Iplatform/include/aicore \
