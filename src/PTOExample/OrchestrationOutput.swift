@@ -10,18 +10,38 @@ import Foundation
 /// runner's thread, in the runner's process), held back and then written out
 /// as whole lines: a printf without a newline would otherwise run into the
 /// runner's next PASS/FAIL line.
+/// An orchestration that calls exit() ends the process inside `body`: an
+/// exit handler writes out what was held (its last lines, and the runtime's
+/// line naming it), which would otherwise go with the temporary files.
 enum OrchestrationOutput {
     static func capturing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         fflush(nil)
+        registerExitHandler
         let out = HeldStream(fd: 1)
         let err = HeldStream(fd: 2)
+        held = [out, err]
         defer {
             fflush(nil)
+            held = []
             out.release()
             err.release()
         }
         return try body()
     }
+
+    /// The streams held now. Set and cleared on the runner's thread; read by
+    /// the exit handler, which runs on whichever thread called exit() (the
+    /// runner's, for an orchestration of host_build_graph).
+    nonisolated(unsafe) private static var held: [HeldStream] = []
+
+    private static let registerExitHandler: Void = {
+        atexit {
+            fflush(nil)
+            let streams = OrchestrationOutput.held
+            OrchestrationOutput.held = []
+            for stream in streams { stream.release() }
+        }
+    }()
 }
 
 /// One descriptor redirected into an unlinked temporary file, then restored

@@ -64,6 +64,9 @@ struct GraphSpec {
     std::atomic<int> cpu[kSpecMaxTasks];
     std::atomic<int> cpus_allowed[kSpecMaxTasks];
     std::atomic<long> fault_thread_id{0};  // the thread the fault kernel ran on
+    // build_spec_graph_late_add's thread: what its add_task returned, once done.
+    std::atomic<int> late_add_result{0};
+    std::atomic<int> late_add_done{0};
 
     void finish() {
         for (int i = 0; i <= num_tasks; ++i) pred_begin[i] = 0;

@@ -484,6 +484,25 @@ TEST(calls_after_init_returned_fail_and_stop_the_launch) {
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 
+// The same call after the launch ended: the launch passed, finalize says
+// the call was dropped (the case is not a pass).
+TEST(calls_after_the_launch_ended_fail_finalize) {
+    register_noop_kernel();
+    auto p = std::make_unique<ApiProbe>();
+    RuntimeBlock block;
+    REQUIRE(init_probe(block, "probe_late_thread", *p) == 0);
+    EXPECT_EQ(launch(block, 1, 1), 0);
+    p->go = true;
+    while (!p->late_done.load()) std::this_thread::yield();
+    EXPECT_EQ(p->late_result.load(), -1);
+    EXPECT_EQ(finalize_runtime(block.handle()), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(pto_last_error(),
+                 "finalize_runtime: add_task (func_id 0) was called after init_runtime returned "
+                 "(1 such call(s), from a thread the orchestration probe_late_thread left "
+                 "running) and was dropped; add every task and edge before the orchestration "
+                 "function returns, and join its threads");
+}
+
 TEST(calls_from_another_thread_during_the_orchestration_fail_init) {
     auto p = std::make_unique<ApiProbe>();
     EXPECT_STREQ(init_failure("probe_foreign_thread", *p, PTO_ERR_INVALID_GRAPH),

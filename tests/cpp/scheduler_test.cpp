@@ -120,10 +120,10 @@ int addr2line(const std::string& object, uint64_t offset) {
     return colon ? std::atoi(colon + 1) : -1;
 }
 
-int init_with(RuntimeBlock& block, GraphSpec& spec) {
+int init_with(RuntimeBlock& block, GraphSpec& spec, const char* entry = "build_spec_graph") {
     uint64_t args[1] = {reinterpret_cast<uint64_t>(&spec)};
     const auto& orch = spec_orchestration();
-    return init_runtime(block.handle(), orch.data(), orch.size(), "build_spec_graph", args, 1);
+    return init_runtime(block.handle(), orch.data(), orch.size(), entry, args, 1);
 }
 
 // Checks everything a completed launch of `spec` must guarantee, from the
@@ -989,6 +989,29 @@ TEST(one_handle_runs_one_launch_at_a_time) {
     EXPECT_EQ(finalize_runtime(block.handle()), PTO_ERR_BUSY);
     runner.join();
     EXPECT_EQ(first.load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// A thread the orchestration left running adds a task while the launch
+// runs: the task cannot join the frozen graph, so the launch fails saying so
+// (it passed silently before).
+TEST(a_task_added_while_the_launch_runs_fails_the_launch) {
+    register_test_kernels();
+    auto spec = make_spec();
+    spec->add_task(1, kSleepKernel);
+    spec->sleep_ms = 1000;
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec, "build_spec_graph_late_add") == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_INVALID_GRAPH);
+    EXPECT_STREQ(pto_last_error(),
+                 "launch_runtime: add_task (func_id 2) was called while the launch ran (1 such "
+                 "call(s), from a thread the orchestration build_spec_graph_late_add left "
+                 "running) and was dropped; the launch ran the 1 tasks the graph was frozen "
+                 "with: add every task and edge before the orchestration function returns, and "
+                 "join its threads");
+    while (spec->late_add_done.load() == 0) std::this_thread::yield();
+    EXPECT_EQ(spec->late_add_result.load(), -1);
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 

@@ -163,9 +163,12 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
                               size_t message_size);
 // Releases the handle's claim; the launch stays the handle's "last launch"
 // (records, progress) until the next one or finalize. finalize copies
-// outputs back only when the last launch ended with status 0.
-void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
-                             int status);
+// outputs back only when the last launch ended with status 0. Returns the
+// launch's final status: `status`, or an error (with its message) when the
+// runtime saw a misuse while the launch ran (a task added to the frozen
+// graph from a thread the orchestration left running).
+int runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
+                            int status, char* message, size_t message_size);
 
 // The graph of an initialised handle: counts, then tasks and edges (times
 // after a launch). Return the number copied.

@@ -15,20 +15,33 @@ namespace {
 thread_local bool t_has_fault = false;
 thread_local PtoKernelFault t_fault;
 
-// Releases the handle's claim on every path out of a launch.
+// Releases the handle's claim on every path out of a launch; finish()
+// returns the launch's final status (the runtime may turn a pass into a
+// misuse it saw meanwhile, and says so in the message).
 class HandleClaim {
 public:
-    HandleClaim(void* handle, std::shared_ptr<RuntimeLaunch> launch)
-        : handle_(handle), launch_(std::move(launch)) {}
-    ~HandleClaim() { runtime_host_end_launch(handle_, launch_, status_); }
+    HandleClaim(void* handle, std::shared_ptr<RuntimeLaunch> launch, char* message,
+                size_t message_size)
+        : handle_(handle), launch_(std::move(launch)), message_(message),
+          message_size_(message_size) {}
+    ~HandleClaim() {
+        if (finished_) return;
+        char ignored[64];
+        runtime_host_end_launch(handle_, launch_, PTO_ERR_DEVICE, ignored, sizeof ignored);
+    }
     HandleClaim(const HandleClaim&) = delete;
     HandleClaim& operator=(const HandleClaim&) = delete;
-    int finish(int status) { return status_ = status; }
+    int finish(int status) {
+        finished_ = true;
+        return runtime_host_end_launch(handle_, launch_, status, message_, message_size_);
+    }
 
 private:
     void* handle_;
     std::shared_ptr<RuntimeLaunch> launch_;
-    int status_ = PTO_ERR_DEVICE;
+    char* message_;
+    size_t message_size_;
+    bool finished_ = false;
 };
 
 int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, int device_id, char* message,
@@ -203,7 +216,7 @@ int run_launch(void* handle, const LaunchParams& params, char* message, size_t m
                                    registered.data(), static_cast<int>(registered.size())};
     rc = runtime_host_begin_launch(handle, settings, &launch, message, message_size);
     if (rc != 0) return rc;
-    HandleClaim claim(handle, launch);
+    HandleClaim claim(handle, launch, message, message_size);
 
     if ((rc = resolve_kernels(backend, *launch, params.device_id, message, message_size)) != 0) {
         return claim.finish(rc);

@@ -18,6 +18,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "exit_watch.h"
 #include "host_launch.h"
 #include "launch_config.h"
 #include "pto_status.h"
@@ -71,6 +72,7 @@ int run_orchestration(OrchestrationFn fn, Runtime* rt, RuntimeSession& s, uint64
     // orchestration runs nested, and this one's building resumes after it.
     RuntimeSession* outer = building_session();
     set_building_session(&s);
+    OrchestrationExitWatch exit_watch(("orchestration " + s.orchestration_name).c_str());
     try {
         orch_rc = fn(rt, args, arg_count);
     } catch (const std::exception& e) {
@@ -299,10 +301,24 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
         out);
 }
 
-void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
-                             int status) {
+int runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
+                            int status, char* message, size_t message_size) {
     std::shared_ptr<RuntimeSession> s = session_of(handle);
-    if (s != nullptr) s->end_launch(launch, status);
+    if (s == nullptr) return status;
+    // begin_launch refused a graph misused before it: a count now means a
+    // call landed while the launch ran, and the graph it ran lacked it.
+    if (status == 0 && s->misuse_count() > 0) {
+        std::snprintf(message, message_size,
+                      "launch_runtime: %s was called while the launch ran (%d such call(s), from "
+                      "a thread the orchestration %s left running) and was dropped; the launch "
+                      "ran the %u tasks the graph was frozen with: add every task and edge before "
+                      "the orchestration function returns, and join its threads",
+                      s->first_misuse().c_str(), s->misuse_count(), s->orchestration_name.c_str(),
+                      s->graph->view().task_count());
+        status = PTO_ERR_INVALID_GRAPH;
+    }
+    s->end_launch(launch, status);
+    return status;
 }
 
 int runtime_host_finalize(void* handle, char* message, size_t message_size) {
@@ -341,6 +357,17 @@ int runtime_host_finalize(void* handle, char* message, size_t message_size) {
                 status = rc;
             }
         }
+    }
+    // A call on the frozen graph after the last launch ended (one during a
+    // launch failed that launch): dropped, so the case is not a pass.
+    if (status == 0 && s->last_status() == 0 && s->misuse_count() > 0) {
+        std::snprintf(message, message_size,
+                      "finalize_runtime: %s was called after init_runtime returned (%d such "
+                      "call(s), from a thread the orchestration %s left running) and was dropped; "
+                      "add every task and edge before the orchestration function returns, and "
+                      "join its threads",
+                      s->first_misuse().c_str(), s->misuse_count(), s->orchestration_name.c_str());
+        status = PTO_ERR_INVALID_GRAPH;
     }
     // A launch whose worker was left inside a kernel holds what the kernel
     // uses (its block, the graph's device memory): that goes when the kernel

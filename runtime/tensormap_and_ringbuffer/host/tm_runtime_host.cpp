@@ -256,10 +256,11 @@ int runtime_host_begin_launch(void* handle, const RuntimeLaunchSettings& setting
         out);
 }
 
-void runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
-                             int status) {
+int runtime_host_end_launch(void* handle, const std::shared_ptr<RuntimeLaunch>& launch,
+                            int status, char* /*message*/, size_t /*message_size*/) {
     std::shared_ptr<TmSession> s = tm_session_of(handle);
     if (s != nullptr) s->end_launch(launch, status);
+    return status;
 }
 
 int runtime_host_finalize(void* handle, char* message, size_t message_size) {

@@ -1,5 +1,7 @@
 // Test orchestration: turns the GraphSpec at args[0] into tasks and edges.
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include "../graph_spec.h"
 #include "runtime.h"
@@ -27,4 +29,21 @@ extern "C" int build_spec_graph(Runtime* rt, uint64_t* args, int arg_count) {
     for (int e = 0; e < spec->num_edges; ++e)
         rt->add_successor(spec->edge_from[e], spec->edge_to[e]);
     return spec->orchestration_result;
+}
+
+// As build_spec_graph, and leaves a thread running that adds one more task
+// once task 0's kernel has started (the sleep kernel notes it), so the call
+// lands while the launch runs. Waits at most 10 s for the start.
+extern "C" int build_spec_graph_late_add(Runtime* rt, uint64_t* args, int arg_count) {
+    int rc = build_spec_graph(rt, args, arg_count);
+    if (rc != 0) return rc;
+    auto* spec = reinterpret_cast<GraphSpec*>(args[0]);
+    std::thread([rt, spec] {
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (spec->started[0].load() == 0 && std::chrono::steady_clock::now() < until)
+            std::this_thread::yield();
+        spec->late_add_result = rt->add_task(nullptr, 0, kSleepKernel, CoreType::AIV);
+        spec->late_add_done = 1;
+    }).detach();
+    return 0;
 }

@@ -234,6 +234,25 @@ final class RunnerMessageTests: XCTestCase {
         XCTAssertTrue(tiny.stderr.contains("--timeout 1e-06 is out of range"), tiny.stderr)
     }
 
+    /// An orchestration that ends the process: the status is kept (exit
+    /// handlers cannot change it), and the line before it names the
+    /// orchestration, where the runner used to end without a word.
+    func testAnOrchestrationThatCallsExitIsNamed() throws {
+        let dir = try Project.copyExample("vector_example", as: "exiting_orchestration")
+        try replaceInFile(
+            dir + "/kernels/orchestration/example_orch.cpp",
+            "extern \"C\" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {",
+            "#include <cstdlib>\nextern \"C\" int build_example_graph(Runtime* rt, uint64_t* args, int arg_count) {\n"
+                + "    std::exit(3);\n")
+        let r = try runCommand(Project.ptoRun, [dir])
+        XCTAssertEqual(r.status, 3, r.combined)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "pto runtime: orchestration build_example_graph called exit(3) while init_runtime ran it; "
+                    + "the process ends with status 3. An orchestration fails by returning a non-zero status"),
+            r.stderr)
+    }
+
     func testAMissingKernelSourceIsNamedOnce() throws {
         let dir = try Project.copyExample("vector_example", as: "missing_source")
         try FileManager.default.removeItem(atPath: dir + "/kernels/aiv/kernel_add.cpp")
