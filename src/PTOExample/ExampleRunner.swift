@@ -232,6 +232,8 @@ public struct ExampleRunner {
                 try runtime.setGraphLimits(
                     tasks: limits.tasks, successors: limits.successors, arguments: limits.arguments)
             }
+            // The cases initialise on this thread: their messages name the file.
+            try runtime.nameOrchestration(URL(fileURLWithPath: artifacts.orchestration.source).lastPathComponent)
         } catch {
             throw .runtime(stage: "configuring the runtime", error)
         }
@@ -506,7 +508,9 @@ public struct ExampleRunner {
         } catch {
             var failure = "running the task graph: \(error)"
             if let fault = runtime.lastKernelFault(), let line = sourceLine(of: fault) {
-                failure += "\n  faulting instruction: \(line)"
+                // An orchestration that ended the device: the line of the
+                // instruction, or of its exit()/abort() call.
+                failure += fault.taskId == -1 ? "\n  in the orchestration at: \(line)" : "\n  faulting instruction: \(line)"
             }
             result.failure = failure
             // What ran before the launch failed still belongs in a trace (a
@@ -596,11 +600,16 @@ public struct ExampleRunner {
     /// Where a kernel fault happened in the kernel's source, through the
     /// debug information of the kernel object Make built.
     private func sourceLine(of fault: KernelFault) -> String? {
-        guard fault.inKernelObject,
-            let kernel = artifacts.kernels.first(where: { $0.funcId == fault.funcId })
-        else { return nil }
-        // Offsets are into the .so for shared objects, into .text for raw .text.
-        let file = settings.kernelLoad == .text ? kernel.object ?? kernel.binary : kernel.binary
+        guard fault.inKernelObject else { return nil }
+        let file: String
+        if fault.taskId == -1 {
+            // The orchestration's code, at an offset into its shared object.
+            file = artifacts.orchestration.binary
+        } else {
+            guard let kernel = artifacts.kernels.first(where: { $0.funcId == fault.funcId }) else { return nil }
+            // Offsets are into the .so for shared objects, into .text for raw .text.
+            file = settings.kernelLoad == .text ? kernel.object ?? kernel.binary : kernel.binary
+        }
         guard let locator = try? SourceLocator(path: file) else { return nil }
         let location = locator.locate(fault.pcOffset)
         guard let file = location.file, let line = location.line else { return nil }

@@ -27,6 +27,7 @@ public final class HostRuntime {
     typealias SetRunTimeout = @convention(c) (Double) -> Int32
     typealias SetGraphLimits = @convention(c) (Int32, Int32, Int32) -> Int32
     typealias NameKernel = @convention(c) (Int32, UnsafePointer<CChar>?) -> Int32
+    typealias NameOrchestration = @convention(c) (UnsafePointer<CChar>?) -> Int32
     typealias SetKernelCoreType = @convention(c) (Int32, Int32) -> Int32
     typealias SetRingSizes = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Int32
     typealias NameHostBuffer = @convention(c) (UnsafeRawPointer?, Int, UnsafePointer<CChar>?) -> Int32
@@ -63,6 +64,7 @@ public final class HostRuntime {
     private let setRunTimeoutFn: SetRunTimeout?
     private let setGraphLimitsFn: SetGraphLimits?
     private let nameKernelFn: NameKernel?
+    private let nameOrchestrationFn: NameOrchestration?
     private let setKernelCoreTypeFn: SetKernelCoreType?
     private let setRingSizesFn: SetRingSizes?
     private let nameHostBufferFn: NameHostBuffer?
@@ -93,6 +95,7 @@ public final class HostRuntime {
         setRunTimeoutFn = library.optionalFunction("pto_set_run_timeout", as: SetRunTimeout.self)
         setGraphLimitsFn = library.optionalFunction("pto_set_graph_limits_ex", as: SetGraphLimits.self)
         nameKernelFn = library.optionalFunction("pto_name_kernel", as: NameKernel.self)
+        nameOrchestrationFn = library.optionalFunction("pto_name_orchestration", as: NameOrchestration.self)
         setKernelCoreTypeFn = library.optionalFunction(
             "pto_set_kernel_core_type", as: SetKernelCoreType.self)
         setRingSizesFn = library.optionalFunction("pto_set_ring_sizes", as: SetRingSizes.self)
@@ -224,6 +227,14 @@ public final class HostRuntime {
     public func setKernelCoreType(funcId: Int32, coreType: Int32) throws(HostRuntimeError) {
         guard let fn = setKernelCoreTypeFn else { return }
         try check("pto_set_kernel_core_type(func_id \(funcId))", fn(funcId, coreType))
+    }
+
+    /// Names the orchestration source the following initializations on this
+    /// thread load, for the runtime's diagnostics. Libraries without the
+    /// call ignore it.
+    public func nameOrchestration(_ source: String) throws(HostRuntimeError) {
+        guard let fn = nameOrchestrationFn else { return }
+        try check("pto_name_orchestration", source.withCString { fn($0) })
     }
 
     public func nameKernel(funcId: Int32, name: String) throws(HostRuntimeError) {

@@ -113,6 +113,10 @@ int pto_set_graph_limits(int max_tasks, int max_successors);
 int pto_register_kernel_text(int func_id, const uint8_t* text, size_t size, uint64_t entry_offset);
 /// A name for a func_id's kernel (its source file, say), used in diagnostics.
 int pto_name_kernel(int func_id, const char* name);
+/// The source file of the orchestration the init_runtime() calls that follow
+/// on this thread load, used in diagnostics ("orchestration
+/// build_example_graph (example_orch.cpp) ..."); null or "" forgets it.
+int pto_name_orchestration(const char* source);
 /// The core type a func_id's kernel is built for: 0 AIC (cube), 1 AIV
 /// (vector). A task that would run it on the other type is refused, naming
 /// the task, the func_id, the kernel and both types: by launch_runtime for
@@ -132,20 +136,25 @@ int pto_name_host_buffer(const void* host, size_t size, const char* name);
 /// PTO_ERR_NOT_INITIALIZED when it has none now.
 int pto_device_process_id(int device_id);
 
-/// The kernel fault that stopped the last launch on this thread.
+/// The kernel fault that stopped the last launch on this thread, or, with
+/// task_id -1, the orchestration's code that ended a device (a runtime whose
+/// orchestration runs there: a fault in it, or its exit() or abort() call).
 typedef struct PtoKernelFault {
-    int task_id;    ///< the task whose kernel faulted
-    int func_id;    ///< its func_id
-    int worker_id;  ///< the worker (core) it ran on
-    int signal;              ///< SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP
-    int in_kernel_object;    ///< 1: the instruction is in the kernel's own object
-    uint64_t pc_offset;      ///< instruction address minus its object's load address
+    int task_id;    ///< the task whose kernel faulted; -1: the orchestration
+    int func_id;    ///< its func_id (-1 for the orchestration)
+    int worker_id;  ///< the worker (core) it ran on (-1 for the orchestration)
+    int signal;              ///< SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS (a call the
+                             ///< simulator refuses), SIGABRT; 0 for exit()
+    int in_kernel_object;    ///< 1: the instruction is in the kernel's (orchestration's) own object
+    uint64_t pc_offset;      ///< instruction address minus its object's load address (for exit()
+                             ///< and abort(): inside the call)
     uint64_t fault_address;  ///< data address for SIGSEGV/SIGBUS
-    char signal_name[16];   ///< "SIGSEGV", ...
+    char signal_name[16];   ///< "SIGSEGV", ..., "exit"
     char object_path[256];  ///< the object holding the instruction (as loaded)
 } PtoKernelFault;
 /// 0 and `out` filled when the last launch on this thread stopped on a kernel
-/// fault; PTO_ERR_NOT_INITIALIZED otherwise.
+/// fault, or lost its device to the orchestration's code (task_id -1);
+/// PTO_ERR_NOT_INITIALIZED otherwise.
 int pto_last_kernel_fault(PtoKernelFault* out);
 
 /// One task as the runtime saw it. Times are ns of the device's clock

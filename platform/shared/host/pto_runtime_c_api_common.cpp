@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "orchestration_name.h"
 #include "c_api_guard.h"
 #include "device_memory.h"
 #include "export.h"
@@ -217,6 +218,12 @@ PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
         set_last_error("pto_name_kernel: func_id %d: the name is null", func_id);
         return PTO_ERR_INVALID_ARGUMENT;
     }
+    return 0;
+}
+
+PTO_EXPORT int pto_name_orchestration(const char* source) {
+    clear_last_error();
+    set_orchestration_source(source);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "exit_watch.h"
+#include "orchestration_name.h"
 #include "host_launch.h"
 #include "launch_config.h"
 #include "pto_status.h"
@@ -185,7 +186,7 @@ int runtime_host_init(void* handle, const uint8_t* orch_so, size_t orch_so_size,
 
     GraphLimits limits{g_max_tasks.load(), g_max_successors.load(), g_max_args.load()};
     auto session = std::make_shared<RuntimeSession>(limits);
-    session->orchestration_name = orch_func_name;
+    session->orchestration_name = orchestration_display_name(orch_func_name);
     if (const void* live = register_session(handle, session)) {
         if (live == handle) {
             std::snprintf(message, message_size,

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "orchestration_name.h"
 #include "elf_bounds.h"
 #include "launch_config.h"
 #include "pto_orchestration_api.h"
@@ -74,6 +75,7 @@ int begin_init(void* handle, const uint8_t* orch_so, size_t orch_so_size, const 
     auto session = std::make_shared<TmSession>();
     session->entry_name = entry;
     session->inputs = std::make_shared<TmInputs>();
+    session->inputs->orchestration_name = orchestration_display_name(entry);
     if (const void* live = tm_register(handle, session)) {
         return fail(
             message, message_size, PTO_ERR_INVALID_ARGUMENT,

@@ -18,6 +18,7 @@
 // Device memory the launches of a handle use; freed by its last holder (the
 // handle, or a launch outliving it with a worker left in a kernel).
 struct TmInputs {
+    std::string orchestration_name;  // for messages: entry (source file)
     DeviceBlock orchestration;  // the object's bytes
     DeviceBlock args;           // the ChipTaskArgs
     std::vector<DeviceAllocation> tensors;

@@ -147,7 +147,7 @@ final class PtoRunCommandTests: XCTestCase {
             "\"f\": np.zeros(shape, dtype=np.float32), \"g\": np.zeros(shape, dtype=np.float32),")
         let r = try ptoRun([dir, "--case", "0"])
         XCTAssertEqual(r.status, 1, r.combined)
-        XCTAssertTrue(r.stdout.contains("orchestration function build_example_graph returned -1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("orchestration function build_example_graph (example_orch.cpp) returned -1"), r.stdout)
     }
 
     func testHungKernelIsStoppedWithADiagnosis() throws {

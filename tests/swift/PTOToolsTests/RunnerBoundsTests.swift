@@ -248,7 +248,7 @@ final class RunnerMessageTests: XCTestCase {
         XCTAssertEqual(r.status, 3, r.combined)
         XCTAssertTrue(
             r.stderr.contains(
-                "pto runtime: orchestration build_example_graph called exit(3) while init_runtime ran it; "
+                "pto runtime: orchestration build_example_graph (example_orch.cpp) called exit(3) while init_runtime ran it; "
                     + "the process ends with status 3. An orchestration fails by returning a non-zero status"),
             r.stderr)
     }
