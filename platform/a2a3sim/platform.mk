@@ -50,7 +50,9 @@ PLATFORM_DEVICE_DIRS := platform/a2a3sim/device platform/a2a3sim/channel
 DEVICE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 DEVICE_INCLUDES := -Iplatform/include/common -Iplatform/a2a3sim/common -Iplatform/a2a3sim/channel \
 	-Iplatform/a2a3sim/device
-DEVICE_LDFLAGS := -pthread
+# The program exports the calls its descriptor guard defines
+# (device/device_descriptors.h), so the code it loads binds to them.
+DEVICE_LDFLAGS := -pthread -Wl,--dynamic-list=platform/a2a3sim/device/interposed_symbols.list
 DEVICE_LDLIBS := -ldl
 AICORE_CXXFLAGS := $(PLATFORM_CXXFLAGS) $(RUNTIME_VISIBILITY)
 ORCH_CXXFLAGS := $(PLATFORM_CXXFLAGS)

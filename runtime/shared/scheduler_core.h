@@ -28,8 +28,13 @@
 //                                             was its task's last
 //   uint64_t add_completed(uint64_t n)        counts completions; the total
 //   bool all_done(uint64_t completed)         the run is over
-//   bool outstanding(uint64_t completed)      work is submitted and not done
-//                                             (only then can the run stall)
+//   bool outstanding(uint64_t completed)      work is submitted and not done,
+//                                             or more may come (only then can
+//                                             the run stall)
+//   uint64_t progress_mark(uint64_t completed)
+//                                             changes whenever the run moves
+//                                             (a completion; a submit, where
+//                                             tasks arrive during the run)
 //   uint64_t timeout_ns()                     the no-progress bound
 //   LaunchStopFields stop_fields()            where the launch's stop lives
 //   void ring_all()                           every thread that may wait
@@ -105,14 +110,14 @@ class StallWatch {
 public:
     StallWatch() : since_ns_(pto_now_ns()) {}
 
-    // True once nothing completed for `timeout_ns` while work was
-    // outstanding; *idle_ns says for how long.
-    bool expired(uint64_t completed, bool outstanding, uint64_t timeout_ns, uint64_t* idle_ns) {
+    // True once the run's progress mark stood still for `timeout_ns` while
+    // work was outstanding; *idle_ns says for how long.
+    bool expired(uint64_t mark, bool outstanding, uint64_t timeout_ns, uint64_t* idle_ns) {
         uint64_t now = pto_now_ns();
-        if (completed != seen_ || !outstanding) {
-            // Nothing outstanding (an orchestration busy between submits) is
-            // not a stall; the bound counts from when work is waiting again.
-            seen_ = completed;
+        if (mark != seen_ || !outstanding) {
+            // Nothing outstanding (every task done, none to come) is not a
+            // stall; the bound counts from when work is waiting again.
+            seen_ = mark;
             since_ns_ = now;
             return false;
         }
@@ -352,7 +357,8 @@ public:
             const uint64_t completed = p_.add_completed(0);
             const uint64_t timeout = p_.timeout_ns();
             uint64_t idle_ns = 0;
-            if (watch.expired(completed, p_.outstanding(completed), timeout, &idle_ns)) {
+            if (watch.expired(p_.progress_mark(completed), p_.outstanding(completed), timeout,
+                              &idle_ns)) {
                 // The host describes the stall once every thread has returned.
                 stop_run(PTO_ERR_TIMEOUT, idle_ns);
                 return PTO_ERR_TIMEOUT;

@@ -117,6 +117,36 @@ expect_error unmatched_scope_end INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error scope_left_open INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error mix_aiv_kernel_in_aic_slot INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error aiv_kernel_as_aic INVALID_ARGS PTO2_ORCH_SERIAL=0
+# An orchestration that never returns after its last submit: the device's
+# schedulers report it at the run's timeout (not the host's later bound),
+# saying so, and the device is reset to end its thread.
+out=$("$pto_run" "$hazards" --artifacts "$artifacts" --case spins_after_last_submit --timeout 2 \
+    --quiet 2>&1)
+if printf '%s' "$out" | grep -q "PTO_ERR_TIMEOUT): the run made no progress for 2.0 s and was stopped" &&
+    printf '%s' "$out" | grep -q "diagnosis: the orchestration never returned" &&
+    printf '%s' "$out" | grep -q "the simulated device was reset to stop it"; then
+    ok "an orchestration spinning after its last submit is reported at the timeout"
+else
+    printf '%s\n' "$out"
+    bad "spins_after_last_submit: expected a timeout naming the orchestration"
+fi
+# An orchestration that ends the device: named, with the line of its call
+# or of the faulting instruction.
+orch_source=$(cd "$hazards" && pwd)/kernels/orchestration/hazards_orch.cpp
+for c in "orchestration_aborts:abort() was called" "orchestration_exits:exit() was called" \
+    "orchestration_faults:SIGSEGV came (data address 0x10)"; do
+    name=${c%%:*} what=${c#*:}
+    line=$(grep -n "hazards: $name" "$orch_source" | cut -d: -f1)
+    out=$("$pto_run" "$hazards" --artifacts "$artifacts" --case "$name" --quiet 2>&1)
+    if printf '%s' "$out" | grep -q "PTO_ERR_DEVICE_LOST" &&
+        printf '%s' "$out" | grep -qF "$what from the orchestration aicpu_orchestration_entry (hazards_orch.cpp)" &&
+        printf '%s' "$out" | grep -qF "in the orchestration at: $orch_source:$line in aicpu_orchestration_entry"; then
+        ok "$name: the orchestration and its line named"
+    else
+        printf '%s\n' "$out"
+        bad "$name: expected the orchestration named at line $line"
+    fi
+done
 # Ring sizes through the C API (pto_set_ring_sizes, which pto-run's --ring-*
 # options call): a stream through a window of 8, the deadlock a window of 8
 # makes (its report says the size in force), and a size out of range named.

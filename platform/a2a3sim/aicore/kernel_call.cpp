@@ -13,6 +13,9 @@
 #include <signal.h>
 #include <ucontext.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -109,6 +112,20 @@ void restore_mask_after_fault() {
     pthread_sigmask(SIG_UNBLOCK, &faults, nullptr);
 }
 
+// Set in the child of a fork(): a kernel that forked and did not exec
+// returns here in a copy of the device, which must not go on as a worker
+// (device_forked_copy.h in the device program).
+std::atomic<bool> g_forked_copy{false};
+
+void mark_forked_copy() {
+    g_forked_copy.store(true, std::memory_order_relaxed);
+}
+
+void end_if_forked_copy() {
+    // relaxed: set in this very process before fork() returned here.
+    if (g_forked_copy.load(std::memory_order_relaxed)) _exit(0);
+}
+
 }  // namespace
 
 bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
@@ -117,6 +134,7 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     // The signal mask is not saved here (a system call per task otherwise,
     // most of a no-op task's cost); the rare fault path restores it.
     if (sigsetjmp(armed.jump, 0) != 0) {
+        end_if_forked_copy();
         restore_mask_after_fault();
         *fault = armed.fault;
         return false;
@@ -124,8 +142,24 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     t_armed = &armed;
     reinterpret_cast<void (*)(int64_t*)>(entry)(args);
     t_armed = nullptr;
+    end_if_forked_copy();
     *fault = KernelFault{0, 0, 0};
     return true;
+}
+
+// The device program's descriptor guard calls this when the kernel on this
+// thread tries to close or replace one of the device's own descriptors: the
+// kernel fails as a fault would (SIGSYS; `pc` inside its call, `detail` the
+// call and descriptor), and this does not return. False when no kernel
+// runs on this thread.
+extern "C" PTO_EXPORT bool sim_aicore_fail_kernel(int signal, uint64_t pc, uint64_t detail) {
+    ArmedCall* armed = t_armed;
+    if (armed == nullptr) return false;
+    t_armed = nullptr;
+    armed->fault.signal = signal;
+    armed->fault.pc = pc;
+    armed->fault.address = detail;
+    siglongjmp(armed->jump, 1);
 }
 
 // Every worker thread runs its handler on its own stack, so a kernel that
@@ -163,6 +197,8 @@ extern "C" void sim_aicore_thread_setup() {
 
 // Called by the launcher around each launch; concurrent launches nest.
 extern "C" PTO_EXPORT void sim_aicore_install_fault_handlers() {
+    static std::once_flag fork_watch;
+    std::call_once(fork_watch, [] { pthread_atfork(nullptr, nullptr, mark_forked_copy); });
     std::lock_guard<std::mutex> lock(g_install_mutex);
     if (g_installed++ > 0) return;
     struct sigaction action;

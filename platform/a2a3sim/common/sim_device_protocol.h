@@ -36,6 +36,7 @@ enum class DeviceReply : uint32_t {
     kKernelLoaded,
     kLaunchDone,
     kAddress,
+    kLastWords,  // sent unasked, at most once, by a process about to end on its own
 };
 
 struct DeviceMessageHeader {
@@ -157,3 +158,26 @@ struct DeviceAddress {
     char object[256];
     char symbol[160];
 };
+
+// A device process ending on its own (not asked to by the host): a fatal
+// signal that no kernel's fault capture took (the orchestration's, the
+// runtime's), or exit() called by code it loaded. The host keeps it with the
+// process's death and says whose code it was (a runtime that knows the
+// orchestration's object range names the orchestration and the line).
+enum class LastWordsKind : int32_t { kSignal = 1, kExit = 2 };
+constexpr int kLastWordsFrames = 24;
+
+struct DeviceLastWords {
+    int32_t kind;            // LastWordsKind
+    int32_t code;            // the signal, or exit()'s status
+    uint64_t fault_address;  // SIGSEGV/SIGBUS: the data address
+    uint64_t pc;             // a signal: the instruction it came from (0: unknown)
+    int32_t thread_id;       // the thread it happened on
+    uint32_t frame_count;
+    uint64_t frames[kLastWordsFrames];  // return addresses, innermost first
+};
+
+// A kernel fault with SIGSYS: the device's descriptor guard refused a call
+// of the kernel (device/device_descriptors.h). Its address word says which:
+// the call in bits 32..39, the descriptor in the low 32 bits.
+enum class DescriptorCall : uint32_t { kClose = 1, kCloseRange = 2, kDup2 = 3, kDup3 = 4 };

@@ -1,3 +1,4 @@
+#include "device_descriptors.h"
 #include "device_launch.h"
 
 #include <algorithm>
@@ -117,7 +118,11 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     for (int w = 0; ok && w < worker_count; ++w) {
         int type = static_cast<int>(w < request.block_dim ? CoreType::AIC : CoreType::AIV);
         ok = run->workers.start(
-            [run, w, type] { run->entry.aicore_entry(run->launch_block, w, type); },
+            [run, w, type] {
+                device_descriptors_set_kernel_hook(run->entry.fail_kernel);
+                run->entry.aicore_entry(run->launch_block, w, type);
+                device_descriptors_set_kernel_hook(nullptr);
+            },
             placement.worker_cpu[static_cast<size_t>(w)], placement.allowed, &start_error, true,
             [run] { run->body_finished(); });
         started += ok;

@@ -20,6 +20,9 @@
 #include <string>
 
 #include "device_channel.h"
+#include "device_descriptors.h"
+#include "device_forked_copy.h"
+#include "device_last_words.h"
 #include "device_service.h"
 #include "device_stdout.h"
 #include "pto_status.h"
@@ -90,6 +93,11 @@ int main(int argc, char** argv) {
     // launch (before the runner's result line), and is not lost in a buffer
     // when a kernel ends this process.
     device_stdout_install();
+    // A fatal signal outside any kernel, or exit() from code this process
+    // loaded: the host hears where before the process ends.
+    device_last_words_install(kDeviceControlFd);
+    // Kernels and orchestrations cannot take this process's descriptors.
+    device_descriptors_protect(kDeviceControlFd);
 
     DeviceService service(kDeviceControlFd);
     DeviceReady ready{};
@@ -103,6 +111,8 @@ int main(int argc, char** argv) {
         std::snprintf(ready.message, sizeof ready.message, "%s", message.c_str());
     }
     close(kDeviceMemoryFd);  // the mapping keeps the memory
+    // What a kernel forks never acts as the device or outlives it.
+    device_forked_copy_install(service.memory().base(), service.memory().bytes());
     channel_send(kDeviceControlFd, static_cast<uint32_t>(DeviceReply::kReady), 0, ready);
     int code = ready.status == 0 ? service.serve() : 4;
     // Kernels' output reaches the terminal; nothing else is torn down (pool

@@ -26,6 +26,8 @@ public:
     // Reserves host ranges where this process has nothing mapped (a range
     // in use here stays as it is: best effort, never an error).
     void reserve_host_ranges(const DeviceRanges& ranges);
+    uint64_t base() const { return base_; }
+    uint64_t bytes() const { return bytes_; }
 
 private:
     void reserve_gap(uint64_t begin, uint64_t end);

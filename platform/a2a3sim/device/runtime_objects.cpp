@@ -47,7 +47,9 @@ int RuntimeObjects::load(uint64_t runtime_id, int aicpu_fd, int aicore_fd, std::
         (rc = resolve(pair->aicore, "sim_aicore_install_fault_handlers", aicore_what,
                       &e.install_fault_handlers, message)) != 0 ||
         (rc = resolve(pair->aicore, "sim_aicore_restore_fault_handlers", aicore_what,
-                      &e.restore_fault_handlers, message)) != 0) {
+                      &e.restore_fault_handlers, message)) != 0 ||
+        (rc = resolve(pair->aicore, "sim_aicore_fail_kernel", aicore_what, &e.fail_kernel,
+                      message)) != 0) {
         return rc;
     }
     pair->aicpu_base = base_of(reinterpret_cast<const void*>(e.aicpu_init));

@@ -21,6 +21,7 @@ struct RuntimeEntryPoints {
     void (*aicore_set_idle_tuning)(const SimIdleTuning* tuning);
     void (*install_fault_handlers)();
     void (*restore_fault_handlers)();
+    bool (*fail_kernel)(int signal, uint64_t pc, uint64_t detail);
 };
 
 class RuntimeObjects {

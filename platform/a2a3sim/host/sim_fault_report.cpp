@@ -36,6 +36,8 @@ const char* signal_name(int sig) {
             return "SIGFPE";
         case SIGTRAP:
             return "SIGTRAP";
+        case SIGSYS:
+            return "SIGSYS";
         default:
             return "signal";
     }
@@ -53,6 +55,8 @@ const char* signal_meaning(int sig) {
             return "arithmetic fault (integer division by zero?)";
         case SIGTRAP:
             return "trace/breakpoint trap: raise(SIGTRAP) or a breakpoint instruction";
+        case SIGSYS:
+            return "a call the simulated device refuses";
         default:
             return "fault";
     }
@@ -127,6 +131,32 @@ std::string what_lies_at(uint64_t address) {
            ": a host pointer, or a pointer computed wrongly, reached a kernel";
 }
 
+// "close(3), the device's control channel to the host", from the guard's
+// detail word.
+std::string refused_call_text(uint64_t detail) {
+    const int fd = static_cast<int>(detail & 0xffffffffu);
+    const char* what = fd == 1 ? "stdout" : fd == 2 ? "stderr" : "control channel to the host";
+    std::string call;
+    switch (static_cast<DescriptorCall>((detail >> 32) & 0xff)) {
+        case DescriptorCall::kClose:
+            call = "close(" + std::to_string(fd) + ")";
+            break;
+        case DescriptorCall::kCloseRange:
+            call = "close_range over descriptor " + std::to_string(fd);
+            break;
+        case DescriptorCall::kDup2:
+            call = "dup2 onto descriptor " + std::to_string(fd);
+            break;
+        case DescriptorCall::kDup3:
+            call = "dup3 onto descriptor " + std::to_string(fd);
+            break;
+        default:
+            call = "a call on descriptor " + std::to_string(fd);
+            break;
+    }
+    return call + ", the device's " + what;
+}
+
 }  // namespace
 
 void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* where,
@@ -167,6 +197,11 @@ void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* wh
     if (record.signal == SIGSEGV || record.signal == SIGBUS) {
         address = " at address " + hex(record.address);
         lies = "; " + what_lies_at(record.address);
+    } else if (record.signal == SIGSYS) {
+        // The device's descriptor guard (device/device_descriptors.h).
+        address = ": " + refused_call_text(record.address);
+        lies = "; a kernel may not close or replace the simulated device's own descriptors "
+               "(its control channel, stdout, stderr)";
     }
     std::snprintf(message, message_size,
                   "kernel fault: task %d, func_id %d%s%s%s, on worker %d: %s (%s%s) %s%s; "

@@ -31,6 +31,11 @@ namespace {
 // ends the device process.
 constexpr auto kSchedulerMargin = std::chrono::seconds(5);
 constexpr auto kStopGrace = std::chrono::seconds(5);
+// A run the device stopped itself: its schedulers return at once and the
+// device answers a second later even with a worker stuck in a kernel, so a
+// launch still unanswered after this has a runtime thread that will not
+// return (an orchestration spinning in its own code).
+constexpr auto kDeviceStopGrace = std::chrono::seconds(3);
 constexpr auto kProgressPoll = std::chrono::milliseconds(100);
 
 const char* const kResetRemedy =
@@ -64,6 +69,8 @@ int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
     uint64_t seen = ~0ull;
     auto since = DeviceClock::now();
     bool stopped_by_host = false;
+    bool stopped_by_device = false;
+    auto stop_seen = since;
     for (;;) {
         ReceivedMessage reply;
         DeviceDeath death;
@@ -72,6 +79,17 @@ int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
             end->device_lost = true;
             end->lost_cause = SimulatedDevice::describe_death(device->id(), death);
             end->lost_output = death.last_lines;
+            if (death.has_last_words) {
+                const DeviceLastWords& w = death.last_words;
+                auto& place = end->end_place;
+                place.known = true;
+                place.exit_call = w.kind == static_cast<int32_t>(LastWordsKind::kExit);
+                place.code = w.code;
+                place.fault_address = w.fault_address;
+                place.pc = w.pc;
+                const uint32_t n = w.frame_count < kLastWordsFrames ? w.frame_count : kLastWordsFrames;
+                place.frames.assign(w.frames, w.frames + n);
+            }
             return PTO_ERR_DEVICE_LOST;
         }
         if (outcome == SimulatedDevice::Outcome::kReplied) {
@@ -104,6 +122,18 @@ int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
         }
         uint64_t done = run.progress_mark();
         auto now = DeviceClock::now();
+        if (!stopped_by_host && !stopped_by_device && run.status() != 0) {
+            // The device stopped the run itself (a stall it measured, a
+            // fault): its threads return within the grace, or it is reset.
+            stopped_by_device = true;
+            stop_seen = now;
+        }
+        if (stopped_by_device && now - stop_seen > kDeviceStopGrace) {
+            device->abandon(ticket);
+            device->reset(ticket.generation, "a thread did not return after the run was stopped");
+            end->unreturned_remedy = kResetRemedy;
+            return 0;
+        }
         if (done != seen) {
             seen = done;
             since = now;

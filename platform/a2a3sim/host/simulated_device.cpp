@@ -396,6 +396,10 @@ void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::st
         p->pidfd = pidfd_open(pid);
     }
     bool socket_open = serve(p);
+    // Whatever the device's code started (a kernel's fork, a command it
+    // ran) ends with it: its process group, while the unreaped process
+    // still holds the group's id.
+    kill(-pid, SIGKILL);
     std::string cause = reap(*p);
     for (;;) {
         ReceivedMessage m;
@@ -442,7 +446,11 @@ int SimulatedDevice::spawn(const Process& p, const std::string& program, pid_t* 
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attributes, &none);
     posix_spawnattr_setsigdefault(&attributes, &all);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // A process group of its own: what its kernels start is in it, and is
+    // killed with it (supervise()).
+    posix_spawnattr_setpgroup(&attributes, 0);
+    posix_spawnattr_setflags(&attributes,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
     std::string device = std::to_string(id_);
     std::string host_pid = std::to_string(getpid());
@@ -524,6 +532,11 @@ void SimulatedDevice::deliver(const std::shared_ptr<Process>& p, ReceivedMessage
         pto_notify(&changed_);
         return;
     }
+    if (m.header.type == static_cast<uint32_t>(DeviceReply::kLastWords)) {
+        // Kept for the death that follows (ended() copies it).
+        if (m.payload_as(&p->death.last_words)) p->death.has_last_words = true;
+        return;
+    }
     auto it = pending_.find(m.header.id);
     if (it == pending_.end() || it->second->generation != p->generation) {
         m.close_fds();
@@ -540,6 +553,8 @@ void SimulatedDevice::ended(const std::shared_ptr<Process>& p, const std::string
     p->up = false;
     p->death.pid = p->pid;
     p->death.cause = cause;
+    // A process the host reset was stopped, whatever it said meanwhile.
+    if (!p->reset_reason.empty()) p->death.has_last_words = false;
     p->death.last_lines.assign(p->lines.begin(), p->lines.end());
     p->death.reset_reason = p->reset_reason;
     for (auto& [id, pending] : pending_) {

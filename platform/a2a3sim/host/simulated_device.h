@@ -41,6 +41,8 @@ struct DeviceDeath {
     std::string cause;                    // "killed by SIGABRT (Aborted)", "exited with code 3"
     std::vector<std::string> last_lines;  // its last lines on stderr
     std::string reset_reason;             // the host ended it, and why
+    bool has_last_words = false;          // it said where it ended (DeviceLastWords)
+    DeviceLastWords last_words{};
 };
 
 class SimulatedDevice final : public ProtectionSink {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "device_memory.h"
 #include "pto_runtime_c_api.h"
@@ -66,6 +67,15 @@ struct TaskRecordView {
 struct BlockRecordView {
     int32_t task_id, block_idx, block_num, slot, worker_id, scheduler_thread, func_id, reserved;
     uint64_t dispatch_ns, start_ns, end_ns;
+};
+
+// An orchestration that runs on the device during the launch, as the host
+// reads it afterwards (when the device was lost, say).
+struct OrchestrationState {
+    bool running = false;     // entered and not returned
+    uint64_t submitted = 0;   // tasks it had submitted
+    uint64_t object_begin = 0, object_end = 0;  // its object's loaded range, 0 unknown
+    uint64_t object_base = 0;                   // the address its ELF offsets are from
 };
 
 // One launch, from the host's side.
@@ -130,6 +140,15 @@ public:
         (void)message_size;
         return false;
     }
+    // A runtime whose orchestration runs on the device: its state, true.
+    // False for one whose orchestration ran on the host before the launch.
+    virtual bool orchestration_state(OrchestrationState* out) const {
+        (void)out;
+        return false;
+    }
+    // The orchestration's name for messages ("aicpu_orchestration_entry of
+    // vector_orch.cpp"); empty when the runtime has none on the device.
+    virtual std::string orchestration_name() const { return std::string(); }
 };
 
 // ---- the handle ----------------------------------------------------------

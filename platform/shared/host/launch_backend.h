@@ -36,6 +36,22 @@ struct LaunchEnd {
     bool device_lost = false;
     std::string lost_cause;
     std::vector<std::string> lost_output;
+    // The device stopped the run (its status says why), but a thread of the
+    // runtime's never returned within the platform's grace (an orchestration
+    // spinning in its own code): the platform reset the device to end it,
+    // and says so here.
+    std::string unreturned_remedy;
+    // Where the device's own code ended it, when the platform could hear
+    // (the simulator's last words): a fatal signal or exit(), with the
+    // instruction and the return addresses of the thread that did it.
+    struct EndPlace {
+        bool known = false;
+        bool exit_call = false;  // exit(code), not a signal
+        int code = 0;            // the signal, or the exit status
+        uint64_t fault_address = 0;
+        uint64_t pc = 0;  // 0: not a fault with an instruction
+        std::vector<uint64_t> frames;
+    } end_place;
 };
 
 // A launch whose bodies are running.

@@ -1,5 +1,8 @@
 #include "launch_driver.h"
 
+#include <signal.h>
+
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -96,13 +99,84 @@ std::string running_tasks_text(const RuntimeLaunch& launch) {
     return text;
 }
 
+// "SIGSEGV" for SIGSEGV.
+std::string signal_text(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// The orchestration's part in a lost device, for a runtime whose
+// orchestration runs there: "" when it had none; else which code of it was
+// on the ending thread (the faulting instruction, or the innermost return
+// address, e.g. of its exit() or abort() call), then filed as the launch's
+// fault (task -1) so a runner can name the source line.
+std::string orchestration_part(const RuntimeLaunch& launch, const LaunchEnd& end) {
+    OrchestrationState orch;
+    if (!launch.orchestration_state(&orch)) return "";
+    const auto& where = end.end_place;
+    const auto in_object = [&](uint64_t a) {
+        return orch.object_end > orch.object_begin && a >= orch.object_begin && a < orch.object_end;
+    };
+    uint64_t at = 0;
+    bool instruction = false;
+    if (where.known && where.pc != 0 && in_object(where.pc)) {
+        at = where.pc;
+        instruction = true;
+    } else if (where.known) {
+        for (uint64_t f : where.frames) {
+            if (in_object(f)) {
+                at = f;
+                break;
+            }
+        }
+    }
+    const std::string name = launch.orchestration_name();
+    char text[512];
+    if (at == 0) {
+        if (!orch.running) return "";
+        std::snprintf(text, sizeof text,
+                      "; the orchestration %s was running then (%" PRIu64 " tasks submitted)",
+                      name.c_str(), orch.submitted);
+        return text;
+    }
+    // A return address is the instruction after the call: one byte back
+    // lies in the call, whose line is the one to name.
+    const uint64_t offset = at - orch.object_base - (instruction ? 0 : 1);
+    std::string what = where.exit_call       ? "exit() was called"
+                       : where.code == SIGABRT ? "abort() was called"
+                                               : signal_text(where.code) + " came";
+    if (instruction && (where.code == SIGSEGV || where.code == SIGBUS)) {
+        char address[48];
+        std::snprintf(address, sizeof address, " (data address 0x%" PRIx64 ")", where.fault_address);
+        what += address;
+    }
+    std::snprintf(text, sizeof text,
+                  "; %s from the orchestration %s, at offset 0x%" PRIx64
+                  " of its object (%" PRIu64 " tasks submitted)",
+                  what.c_str(), name.c_str(), offset, orch.submitted);
+    PtoKernelFault fault;
+    std::memset(&fault, 0, sizeof fault);
+    fault.task_id = -1;
+    fault.func_id = -1;
+    fault.worker_id = -1;
+    fault.signal = where.exit_call ? 0 : where.code;
+    fault.in_kernel_object = 1;
+    fault.pc_offset = offset;
+    fault.fault_address = instruction ? where.fault_address : 0;
+    std::snprintf(fault.signal_name, sizeof fault.signal_name, "%s",
+                  where.exit_call ? "exit" : signal_text(where.code).c_str());
+    std::snprintf(fault.object_path, sizeof fault.object_path, "orchestration %s", name.c_str());
+    set_last_kernel_fault(&fault);
+    return text;
+}
+
 // The device went away during the launch: how, what it was running then
 // (from the launch block, which lives in memory the device did not take
 // along), and the last lines it wrote.
 int explain_lost_device(const RuntimeLaunch& launch, const LaunchEnd& end, char* message,
                         size_t message_size) {
-    std::string text = end.lost_cause +
-                       " during the launch; tasks running then: " + running_tasks_text(launch) +
+    std::string text = end.lost_cause + " during the launch" + orchestration_part(launch, end) +
+                       "; tasks running then: " + running_tasks_text(launch) +
                        "; outputs were not copied back; the next launch starts a fresh device";
     if (!end.lost_output.empty()) {
         text += "; its last lines on stderr:";
@@ -137,6 +211,9 @@ std::string stall_report_text(const RuntimeLaunch& launch) {
     return text;
 }
 
+int explain_stop(StartedLaunch& started, const RuntimeLaunch& launch, char* message,
+                 size_t message_size);
+
 // How the launch ended, in words, once its block is back on the host.
 int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchParams& params,
             const LaunchEnd& end, char* message, size_t message_size) {
@@ -144,6 +221,11 @@ int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchPar
     std::string remedy = end.abandoned_workers > 0 && !end.abandoned_remedy.empty()
                              ? "; " + end.abandoned_remedy
                              : "";
+    if (!end.unreturned_remedy.empty()) {
+        remedy += "; a thread of the runtime did not return when the run was stopped (the stall "
+                  "report says which), so " +
+                  end.unreturned_remedy;
+    }
     if (status == PTO_ERR_TIMEOUT) {
         // The report is part of the error (pto_last_error), not a side
         // channel: a caller that is not a terminal gets it too.
@@ -154,6 +236,25 @@ int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchPar
                       remedy.c_str(), stall_report_text(launch).c_str());
         return status;
     }
+    if (status == 0 && end.abandoned_workers > 0) {
+        std::snprintf(message, message_size, "%d worker(s) did not stop after the run%s",
+                      end.abandoned_workers, remedy.c_str());
+        return PTO_ERR_DEVICE;
+    }
+    if (status != 0 && !end.unreturned_remedy.empty()) {
+        // Whatever stopped the run, the device did not come back from it.
+        std::string why(message_size + 1, '\0');
+        explain_stop(started, launch, &why[0], why.size());
+        std::snprintf(message, message_size, "%s%s", why.c_str(), remedy.c_str());
+        return status;
+    }
+    return explain_stop(started, launch, message, message_size);
+}
+
+// A run stopped by the device (a fault, an error it reported), in words.
+int explain_stop(StartedLaunch& started, const RuntimeLaunch& launch, char* message,
+                 size_t message_size) {
+    int status = launch.status();
     if (status == PTO_ERR_KERNEL_FAULT) {
         KernelFaultRecord record{};
         if (launch.find_fault(&record)) {
@@ -171,11 +272,6 @@ int explain(StartedLaunch& started, const RuntimeLaunch& launch, const LaunchPar
         std::snprintf(message, message_size, "AICPU scheduler failed with %d (%s)", status,
                       pto_status_name(status));
         return status;
-    }
-    if (end.abandoned_workers > 0) {
-        std::snprintf(message, message_size, "%d worker(s) did not stop after the run%s",
-                      end.abandoned_workers, remedy.c_str());
-        return PTO_ERR_DEVICE;
     }
     return 0;
 }

@@ -96,6 +96,7 @@ public:
     }
     bool all_done(uint64_t completed) const { return completed >= v_.block->task_count; }
     bool outstanding(uint64_t) const { return true; }
+    uint64_t progress_mark(uint64_t completed) const { return completed; }
     uint64_t timeout_ns() const { return v_.block->timeout_ns; }
 
     LaunchStopFields stop_fields() const {

@@ -16,6 +16,9 @@ public:
     // 0, or -1 with the reason in `message`.
     int load(const void* bytes, size_t size, char* message, size_t message_size);
     void* symbol(const char* name) const;
+    // The loaded object's base (its ELF addresses are offsets from it) and
+    // the range its segments span; false when the loader cannot say.
+    bool loaded_range(uint64_t* base, uint64_t* begin, uint64_t* end) const;
 
 private:
     void* handle_ = nullptr;

@@ -97,6 +97,14 @@ int Orchestrator::run() {
         finish();
         return PTO_ERR_ORCHESTRATION;
     }
+    uint64_t base = 0, begin = 0, end = 0;
+    if (object.loaded_range(&base, &begin, &end)) {
+        b->orch_object_base.store(base, std::memory_order_relaxed);
+        b->orch_object_begin.store(begin, std::memory_order_relaxed);
+        // Pairs with the host's acquire load of orch_object_end (read only
+        // after the device is gone, so any order would do; this one is stated).
+        b->orch_object_end.store(end, std::memory_order_release);
+    }
     auto bind = reinterpret_cast<BindFn>(object.symbol("pto2_orchestration_bind"));
     auto entry = reinterpret_cast<EntryFn>(object.symbol(b->entry_name));
     auto config = reinterpret_cast<ConfigFn>(object.symbol("aicpu_orchestration_config"));

@@ -127,8 +127,16 @@ public:
         return b_->orchestration_done.load(std::memory_order_acquire) != 0 &&
                completed >= b_->submitted.load(std::memory_order_acquire);
     }
+    // An orchestration that has not returned may submit more: the run can
+    // stall on it too (one that spins after its last submit, say), and a
+    // submit is progress as a completion is.
     bool outstanding(uint64_t completed) const {
-        return may_dispatch() && completed < b_->submitted.load(std::memory_order_acquire);
+        // Pairs with the orchestrator's release store of orchestration_done.
+        if (b_->orchestration_done.load(std::memory_order_acquire) == 0) return true;
+        return completed < b_->submitted.load(std::memory_order_acquire);
+    }
+    uint64_t progress_mark(uint64_t completed) const {
+        return completed + b_->submitted.load(std::memory_order_acquire);
     }
     uint64_t timeout_ns() const { return b_->timeout_ns; }
 

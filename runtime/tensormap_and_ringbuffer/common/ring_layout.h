@@ -335,6 +335,10 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     alignas(PLATFORM_CACHE_LINE) std::atomic<int32_t> orchestration_done;
     std::atomic<uint64_t> orch_start_ns, orch_end_ns;
     std::atomic<uint64_t> orch_wait_ns;  // of the orchestration's time, waiting
+    // Where the orchestration's object was loaded (its ELF offsets count from
+    // base), so the host can tell the orchestration's code in a lost
+    // device's last words. Written before the entry is called.
+    std::atomic<uint64_t> orch_object_base, orch_object_begin, orch_object_end;
     // Written by the orchestrator per task, read by the host after the run.
     alignas(PLATFORM_CACHE_LINE) std::atomic<uint64_t> seq_count;  // alloc_tensors included
     std::atomic<uint32_t> edges_seen;  // edges found (recorded up to edge_capacity)

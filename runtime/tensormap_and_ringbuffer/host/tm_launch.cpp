@@ -391,6 +391,18 @@ bool TmLaunch::find_fault(KernelFaultRecord* record) const {
     return false;
 }
 
+bool TmLaunch::orchestration_state(OrchestrationState* out) const {
+    const TmLaunchBlock* b = view_.block;
+    out->running = b->orch_start_ns.load(std::memory_order_acquire) != 0 &&
+                   b->orchestration_done.load(std::memory_order_acquire) == 0;
+    out->submitted = b->submitted.load(std::memory_order_acquire);
+    // Pairs with the orchestrator's release store of orch_object_end.
+    out->object_end = b->orch_object_end.load(std::memory_order_acquire);
+    out->object_begin = b->orch_object_begin.load(std::memory_order_relaxed);
+    out->object_base = b->orch_object_base.load(std::memory_order_relaxed);
+    return true;
+}
+
 bool TmLaunch::describe_failure(char* message, size_t message_size) const {
     if (view_.block->fatal_code.load(std::memory_order_acquire) == 0) {
         return describe_races(message, message_size);
@@ -511,12 +523,28 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     uint64_t submitted_now = b->submitted.load(std::memory_order_acquire);
     uint64_t completed_now = b->completed.load(std::memory_order_acquire);
     bool done = b->orchestration_done.load(std::memory_order_acquire) != 0;
-    std::fprintf(out,
-                 "no task completed for %.1f s: %" PRIu64 " of %" PRIu64
-                 " submitted tasks done; the orchestration %s\n",
-                 stalled_seconds(), completed_now, submitted_now,
-                 done ? "had returned"
-                      : waiting_text(b->orchestrator_waiting.load(std::memory_order_acquire)));
+    const int32_t wait = b->orchestrator_waiting.load(std::memory_order_acquire);
+    if (!done && completed_now >= submitted_now &&
+        static_cast<OrchestratorWait>(wait) == OrchestratorWait::kNone) {
+        // Nothing for the devices to do and nothing asked of the runtime:
+        // the orchestration's own code is what runs (or spins).
+        // Nothing else to report: no task is left, running or waiting.
+        std::fprintf(out,
+                     "no task completed and none submitted for %.1f s: all %" PRIu64
+                     " submitted tasks are done, and the orchestration has not returned\n",
+                     stalled_seconds(), submitted_now);
+        std::fprintf(out,
+                     "diagnosis: the orchestration never returned: it runs its own code, not "
+                     "waiting for the runtime (a loop that does not end, or work between "
+                     "submits longer than the run's timeout)\n");
+        return;
+    } else {
+        std::fprintf(out,
+                     "no task completed for %.1f s: %" PRIu64 " of %" PRIu64
+                     " submitted tasks done; the orchestration %s\n",
+                     stalled_seconds(), completed_now, submitted_now,
+                     done ? "had returned" : waiting_text(wait));
+    }
     std::fprintf(out,
                  "ready, waiting for a worker: %" PRIu64 " AIC task(s), %" PRIu64
                  " AIV task(s), %" PRIu64 " MIX task(s), %" PRIu64 " sync-start task(s)\n",

@@ -42,6 +42,8 @@ public:
     bool find_fault(KernelFaultRecord* record) const override;
     int running_tasks(RunningTask* out, int capacity) const override;
     bool describe_failure(char* message, size_t message_size) const override;
+    bool orchestration_state(OrchestrationState* out) const override;
+    std::string orchestration_name() const override { return inputs_->orchestration_name; }
 
     // Recorded tasks and edges (the first PTO2_RECORD_TASKS submissions).
     int recorded_tasks() const;

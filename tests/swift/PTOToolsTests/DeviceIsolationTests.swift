@@ -40,6 +40,9 @@ final class DeviceIsolationTests: XCTestCase {
             (6, ["PTO_ERR_KERNEL_FAULT", "SIGTRAP (trace/breakpoint trap"]),
             (7, ["PTO_ERR_TIMEOUT", "made no progress for 1.0 s",
                  "the simulated device was reset to stop it"]),
+            (8, ["PTO_ERR_KERNEL_FAULT", "task 0, func_id 0 (kernel_misbehave.cpp), on worker ",
+                 "SIGSYS (a call the simulated device refuses: close(1), the device's stdout) at kernel offset",
+                 "a kernel may not close or replace the simulated device's own descriptors"]),
         ]
         for (index, parts) in expected {
             let text = line(out, case: index)
@@ -55,8 +58,21 @@ final class DeviceIsolationTests: XCTestCase {
         let source = Self.fixture + "/kernels/aiv/kernel_misbehave.cpp"
         XCTAssertTrue(out.contains("faulting instruction: \(source):"), out)
         XCTAssertTrue(out.contains("diagnosis: hung kernel"), out)
-        XCTAssertTrue(line(out, case: 8).hasPrefix("PASS misbehaving_kernels case 8 "), out)
-        XCTAssertTrue(out.hasSuffix("1 passed, 8 failed\n"), out)
+        // The close is named at its line.
+        let closeLine = try lineNumber(of: "close(fd)", in: source)
+        XCTAssertTrue(out.contains("faulting instruction: \(source):\(closeLine) in kernel_entry"), out)
+        // A kernel that forks: the child that runs a command and the copy
+        // that goes on leave the case passing and the device whole.
+        for index in 9...11 {
+            XCTAssertTrue(line(out, case: index).hasPrefix("PASS misbehaving_kernels case \(index) "), out)
+        }
+        XCTAssertTrue(out.hasSuffix("3 passed, 9 failed\n"), out)
+        // What the kernel started ended with the device (the runner is gone).
+        let until = Date().addingTimeInterval(10)
+        while !processes(withCommandLine: "sleep 47.25").isEmpty && Date() < until {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertEqual(processes(withCommandLine: "sleep 47.25"), [], "a kernel's child outlived its device")
     }
 
     /// When no fresh device can be brought up after one was lost, the cases
@@ -83,7 +99,7 @@ final class DeviceIsolationTests: XCTestCase {
         XCTAssertTrue(notRun.contains("no device after case 3"), notRun)
         XCTAssertTrue(r.stdout.contains("exited with code 7"), r.stdout)
         XCTAssertTrue(r.stdout.contains("device-once: refusing a second start"), r.stdout)
-        XCTAssertTrue(r.stdout.hasSuffix("0 passed, 4 failed, 5 not run (case 4, 5, 6, 7, 8)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("0 passed, 4 failed, 8 not run (case 4, 5, 6, 7, 8, 9, 10, 11)\n"), r.stdout)
     }
 
     /// A runner killed outright takes its device process along.
@@ -108,6 +124,27 @@ final class DeviceIsolationTests: XCTestCase {
         while processExists(device) && Date() < gone { Thread.sleep(forTimeInterval: 0.05) }
         XCTAssertFalse(processExists(device), "device process \(device) outlived its runner")
     }
+}
+
+/// Live processes whose command line (arguments joined by spaces) is `line`.
+func processes(withCommandLine line: String) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { entry -> Int32? in
+        guard let pid = Int32(entry), processExists(pid),
+            let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+        else { return nil }
+        let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return words.joined(separator: " ") == line ? pid : nil
+    }
+}
+
+/// The 1-based line of the first line of `file` that contains `text`.
+func lineNumber(of text: String, in file: String) throws -> Int {
+    let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    guard let index = lines.firstIndex(where: { $0.contains(text) }) else {
+        throw NSError(domain: "lineNumber", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(file) has no \(text)"])
+    }
+    return index + 1
 }
 
 /// A child of `parent` running `name`, by /proc.
