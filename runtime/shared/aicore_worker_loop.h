@@ -77,6 +77,7 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
         if (!pto_call_kernel(kernel, args, &fault)) {
             k.fault_pc.store(fault.pc, std::memory_order_relaxed);
             k.fault_address.store(fault.address, std::memory_order_relaxed);
+            k.fault_access.store(fault.access, std::memory_order_relaxed);
             k.fault_signal.store(fault.signal, std::memory_order_relaxed);
         }
         // Completion is published only once the kernel's writes have landed:

@@ -61,6 +61,7 @@ struct alignas(PLATFORM_CACHE_LINE) WorkerLine {
     std::atomic<uint64_t> start_time;     // ns, the entered task's kernel started
     std::atomic<uint64_t> end_time;       // ns, the finished task's kernel returned
     std::atomic<int32_t> fault_signal;    // signal that stopped the kernel, 0 = none
+    std::atomic<int32_t> fault_access;    // KernelFaultAccess of the faulting instruction
     std::atomic<uint64_t> fault_pc;       // faulting instruction
     std::atomic<uint64_t> fault_address;  // faulting data address (SIGSEGV/SIGBUS)
 };

@@ -7,6 +7,9 @@ public struct KernelFault: Sendable, Equatable {
     public var signal: Int32
     /// The faulting instruction lies in the kernel's own object.
     public var inKernelObject: Bool
+    /// SIGSEGV/SIGBUS: whether the instruction read or wrote the address.
+    public enum Access: Int32, Sendable { case unknown = 0, read = 1, write = 2 }
+    public var access: Access
     /// Instruction address minus its object's load address.
     public var pcOffset: UInt64
     public var faultAddress: UInt64
@@ -27,6 +30,7 @@ public struct KernelFault: Sendable, Equatable {
         workerId = int32(8)
         signal = int32(12)
         inKernelObject = int32(16) != 0
+        access = Access(rawValue: int32(20)) ?? .unknown
         pcOffset = uint64(24)
         faultAddress = uint64(32)
         signalName = text(40, 16)

@@ -10,5 +10,6 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     fault->signal = 0;
     fault->pc = 0;
     fault->address = 0;
+    fault->access = kAccessUnknown;
     return true;
 }

@@ -12,6 +12,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <ucontext.h>
+#if defined(__aarch64__)
+#include <asm/sigcontext.h>  // ESR_MAGIC, esr_context
+#endif
 
 #include <unistd.h>
 
@@ -64,6 +67,33 @@ uint64_t faulting_pc(void* context) {
 #endif
 }
 
+// Whether the faulting instruction read or wrote its address, from the
+// processor's fault syndrome in the signal context.
+int faulting_access(int sig, void* context) {
+    if (sig != SIGSEGV && sig != SIGBUS) return kAccessUnknown;
+    auto* uc = static_cast<ucontext_t*>(context);
+#if defined(__x86_64__)
+    // The page-fault error code: bit 1 set for a write.
+    return (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0 ? kAccessWrite : kAccessRead;
+#elif defined(__aarch64__)
+    // The ESR record in the context's extension area: WnR (bit 6) for a
+    // data abort.
+    const auto* head = reinterpret_cast<const _aarch64_ctx*>(uc->uc_mcontext.__reserved);
+    while (head->magic != 0 && head->size != 0) {
+        if (head->magic == ESR_MAGIC) {
+            const uint64_t esr = reinterpret_cast<const esr_context*>(head)->esr;
+            return (esr & (1u << 6)) != 0 ? kAccessWrite : kAccessRead;
+        }
+        head = reinterpret_cast<const _aarch64_ctx*>(reinterpret_cast<const char*>(head) +
+                                                     head->size);
+    }
+    return kAccessUnknown;
+#else
+    (void)uc;
+    return kAccessUnknown;
+#endif
+}
+
 int slot_of(int sig) {
     for (int i = 0; i < kSignalCount; ++i) {
         if (kSignals[i] == sig) return i;
@@ -78,6 +108,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
         armed->fault.signal = sig;
         armed->fault.pc = faulting_pc(context);
         armed->fault.address = reinterpret_cast<uint64_t>(info->si_addr);
+        armed->fault.access = faulting_access(sig, context);
         siglongjmp(armed->jump, 1);
     }
     // Not a kernel: hand over to the previous disposition.
@@ -130,7 +161,7 @@ void end_if_forked_copy() {
 
 bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     ArmedCall armed;
-    armed.fault = KernelFault{0, 0, 0};
+    armed.fault = KernelFault{0, 0, 0, kAccessUnknown};
     // The signal mask is not saved here (a system call per task otherwise,
     // most of a no-op task's cost); the rare fault path restores it.
     if (sigsetjmp(armed.jump, 0) != 0) {
@@ -143,7 +174,7 @@ bool pto_call_kernel(uint64_t entry, int64_t* args, KernelFault* fault) {
     reinterpret_cast<void (*)(int64_t*)>(entry)(args);
     t_armed = nullptr;
     end_if_forked_copy();
-    *fault = KernelFault{0, 0, 0};
+    *fault = KernelFault{0, 0, 0, kAccessUnknown};
     return true;
 }
 
@@ -159,6 +190,7 @@ extern "C" PTO_EXPORT bool sim_aicore_fail_kernel(int signal, uint64_t pc, uint6
     armed->fault.signal = signal;
     armed->fault.pc = pc;
     armed->fault.address = detail;
+    armed->fault.access = kAccessUnknown;
     siglongjmp(armed->jump, 1);
 }
 

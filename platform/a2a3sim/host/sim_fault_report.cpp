@@ -16,6 +16,7 @@
 // Bindings in other languages read PtoKernelFault by these offsets.
 static_assert(offsetof(PtoKernelFault, task_id) == 0, "PtoKernelFault layout");
 static_assert(offsetof(PtoKernelFault, in_kernel_object) == 16, "PtoKernelFault layout");
+static_assert(offsetof(PtoKernelFault, access) == 20, "PtoKernelFault layout");
 static_assert(offsetof(PtoKernelFault, pc_offset) == 24, "PtoKernelFault layout");
 static_assert(offsetof(PtoKernelFault, fault_address) == 32, "PtoKernelFault layout");
 static_assert(offsetof(PtoKernelFault, signal_name) == 40, "PtoKernelFault layout");
@@ -74,10 +75,7 @@ std::string buffer_text(const DeviceArena::Place& place, uint64_t* user_size) {
     if (place.extent == ExtentKind::kAllocation &&
         device_allocation_containing(reinterpret_cast<const void*>(place.data), &a)) {
         *user_size = a.size;
-        std::string text = "device buffer";
-        if (a.name != nullptr) text += std::string(" '") + a.name + "'";
-        return text + " (device_malloc #" + std::to_string(a.id) + ", " + std::to_string(a.size) +
-               " bytes at " + hex(a.base) + ")";
+        return device_allocation_text(a);
     }
     *user_size = place.bytes;
     return "a runtime block (graph image or launch block, " + std::to_string(place.bytes) +
@@ -168,6 +166,7 @@ void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* wh
     f.worker_id = record.worker_id;
     f.signal = record.signal;
     f.fault_address = record.address;
+    f.access = record.access;
     std::snprintf(f.signal_name, sizeof f.signal_name, "%s", signal_name(record.signal));
     bool located = where != nullptr && where->known;
     if (located) {
@@ -195,7 +194,10 @@ void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* wh
     std::string address;
     std::string lies;
     if (record.signal == SIGSEGV || record.signal == SIGBUS) {
-        address = " at address " + hex(record.address);
+        address = record.access == 2   ? ": a write to address "
+                  : record.access == 1 ? ": a read of address "
+                                       : " at address ";
+        address += hex(record.address);
         lies = "; " + what_lies_at(record.address);
     } else if (record.signal == SIGSYS) {
         // The device's descriptor guard (device/device_descriptors.h).

@@ -5,10 +5,15 @@
 
 #include <cstdint>
 
+// How a faulting instruction used its data address (SIGSEGV), when the
+// processor says.
+enum KernelFaultAccess : int { kAccessUnknown = 0, kAccessRead = 1, kAccessWrite = 2 };
+
 struct KernelFault {
     int signal;        // 0 when the kernel returned normally
     uint64_t pc;       // faulting instruction
     uint64_t address;  // faulting data address, when the signal has one
+    int access;        // KernelFaultAccess
 };
 
 // Returns true when the kernel returned, false (with `fault` filled) when it faulted.

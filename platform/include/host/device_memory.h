@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 // One live allocation. `id` tells two allocations at the same address apart;
 // `name` is the host buffer it was copied from, to or recorded with (see
@@ -32,6 +33,14 @@ bool device_allocation_live(uint64_t base, uint64_t id);
 // Gives the allocation holding `dev` the name of the named host buffer
 // holding `host`, if it has no name yet (an output recorded for copy-back).
 void device_allocation_learn_name(const void* dev, const void* host);
+// Names the live allocation that starts at `dev` (its name in every report,
+// over one learned from a host buffer); a null or empty name forgets it.
+// 0, or PTO_ERR_INVALID_ARGUMENT when no allocation starts there.
+int device_allocation_set_name(const void* dev, const char* name, char* message,
+                               size_t message_size);
+// "device buffer 'scratch' (device_malloc #4, 64 bytes at 0x...)": how
+// reports call an allocation.
+std::string device_allocation_text(const DeviceAllocation& a);
 // Copies, checked: the device range must lie inside one live allocation.
 int device_copy_to(void* dev, const void* host, size_t n, char* message, size_t message_size);
 int device_copy_from(void* host, const void* dev, size_t n, char* message, size_t message_size);

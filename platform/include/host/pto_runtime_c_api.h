@@ -131,6 +131,12 @@ int pto_set_kernel_core_type(int func_id, int core_type);
 /// range is made inaccessible to kernels, so the access faults there as it
 /// would on a device). A null name or size 0 forgets the buffer at `host`.
 int pto_name_host_buffer(const void* host, size_t size, const char* name);
+/// Names the device buffer device_malloc() returned at `dev`: fault reports
+/// and memory errors call it by the name ("device buffer 'scratch'
+/// (device_malloc #4, ...)") over one learned from a named host buffer. A
+/// null or empty name forgets it. PTO_ERR_INVALID_ARGUMENT when no live
+/// allocation starts at `dev`.
+int pto_name_device_buffer(const void* dev, const char* name);
 /// Simulator only: the process id of device `device_id`'s process (each
 /// simulated device runs in a process of its own), or
 /// PTO_ERR_NOT_INITIALIZED when it has none now.
@@ -146,6 +152,7 @@ typedef struct PtoKernelFault {
     int signal;              ///< SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS (a call the
                              ///< simulator refuses), SIGABRT; 0 for exit()
     int in_kernel_object;    ///< 1: the instruction is in the kernel's (orchestration's) own object
+    int access;              ///< SIGSEGV/SIGBUS: 1 the instruction read the address, 2 wrote it, 0 unknown
     uint64_t pc_offset;      ///< instruction address minus its object's load address (for exit()
                              ///< and abort(): inside the call)
     uint64_t fault_address;  ///< data address for SIGSEGV/SIGBUS

@@ -43,6 +43,7 @@ struct KernelFaultRecord {
     uint64_t pc;
     uint64_t address;
     uint64_t kernel_entry;  // the entry the launch called
+    int access = 0;         // 1 the instruction read its address, 2 wrote it, 0 unknown
 };
 
 // A task that was running on a worker when the launch stopped.

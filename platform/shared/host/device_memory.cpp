@@ -51,11 +51,9 @@ int check_range(const char* what, const void* dev, size_t n, char* message, size
     }
     if (n > a->base + a->size - address) {
         std::snprintf(message, message_size,
-                      "%s: %zu bytes at 0x%" PRIx64
-                      " run %zu bytes past the end of its allocation "
-                      "(0x%" PRIx64 ", %zu bytes)",
-                      what, n, address, static_cast<size_t>(address + n - (a->base + a->size)),
-                      a->base, a->size);
+                      "%s: %zu bytes at 0x%" PRIx64 " run %zu bytes past the end of %s", what, n,
+                      address, static_cast<size_t>(address + n - (a->base + a->size)),
+                      device_allocation_text(*a).c_str());
         return PTO_ERR_INVALID_ARGUMENT;
     }
     return 0;
@@ -158,6 +156,30 @@ int device_copy_from(void* host, const void* dev, size_t n, char* message, size_
     if (rc != 0) std::snprintf(message, message_size, "copy_from_device: %zu bytes failed", n);
     if (rc == 0) device_allocation_learn_name(dev, host);
     return rc;
+}
+
+int device_allocation_set_name(const void* dev, const char* name, char* message,
+                               size_t message_size) {
+    const char* kept = name != nullptr && *name != '\0' ? intern_name(name) : nullptr;
+    Table& t = table();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    auto it = t.live.find(reinterpret_cast<uint64_t>(dev));
+    if (it == t.live.end()) {
+        std::snprintf(message, message_size,
+                      "naming device memory: %p is not the start of a live device allocation "
+                      "(pass the pointer device_malloc returned)",
+                      dev);
+        return PTO_ERR_INVALID_ARGUMENT;
+    }
+    it->second.name = kept;
+    return 0;
+}
+
+std::string device_allocation_text(const DeviceAllocation& a) {
+    char text[160];
+    std::snprintf(text, sizeof text, "(device_malloc #%" PRIu64 ", %zu bytes at 0x%" PRIx64 ")",
+                  a.id, a.size, a.base);
+    return std::string("device buffer ") + (a.name ? std::string("'") + a.name + "' " : "") + text;
 }
 
 void device_allocation_learn_name(const void* dev, const void* host) {

@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <vector>
 
-#include "orchestration_name.h"
 #include "c_api_guard.h"
 #include "device_memory.h"
 #include "export.h"
 #include "host_buffers.h"
 #include "kernel_names.h"
 #include "last_error.h"
+#include "orchestration_name.h"
 #include "launch_driver.h"
 #include "pto_runtime_c_api.h"
 #include "runtime_host_interface.h"
@@ -219,6 +219,14 @@ PTO_EXPORT int pto_name_kernel(int func_id, const char* name) {
         return PTO_ERR_INVALID_ARGUMENT;
     }
     return 0;
+}
+
+PTO_EXPORT int pto_name_device_buffer(const void* dev, const char* name) {
+    clear_last_error();
+    char message[256] = {};
+    int rc = device_allocation_set_name(dev, name, message, sizeof message);
+    if (rc != 0) set_last_error("pto_name_device_buffer: %s", message);
+    return rc;
 }
 
 PTO_EXPORT int pto_name_orchestration(const char* source) {

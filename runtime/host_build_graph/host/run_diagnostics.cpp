@@ -176,6 +176,7 @@ bool HostLaunch::find_fault(KernelFaultRecord* record) const {
                                     h.work.fault_pc.load(std::memory_order_relaxed),
                                     h.work.fault_address.load(std::memory_order_relaxed),
                                     h.sched.kernel.load(std::memory_order_relaxed)};
+        record->access = h.work.fault_access.load(std::memory_order_relaxed);
         return true;
     }
     return false;

@@ -120,10 +120,10 @@ void op_record_tensor_pair(RuntimeSession* s, void* host_ptr, void* dev_ptr, siz
     if (size > a.base + a.size - dev) {
         b.fail(PTO_ERR_INVALID_ARGUMENT,
                "record_tensor_pair: %zu bytes from device pointer 0x%" PRIx64
-               " run %zu bytes past the end of its allocation (0x%" PRIx64
-               ", %zu bytes); record at most the %zu bytes from the pointer to the end",
-               size, dev, static_cast<size_t>(dev + size - (a.base + a.size)), a.base, a.size,
-               static_cast<size_t>(a.base + a.size - dev));
+               " run %zu bytes past the end of %s; record at most the %zu bytes from the pointer "
+               "to the end",
+               size, dev, static_cast<size_t>(dev + size - (a.base + a.size)),
+               device_allocation_text(a).c_str(), static_cast<size_t>(a.base + a.size - dev));
         return;
     }
     device_allocation_learn_name(dev_ptr, host_ptr);
@@ -195,6 +195,14 @@ void* api_device_malloc(size_t size) {
     return p;
 }
 
+// device_malloc with a name for reports ("device buffer 'scratch' ...").
+void* api_device_malloc_named(size_t size, const char* name) {
+    void* p = api_device_malloc(size);
+    char ignored[160];
+    if (p != nullptr) device_allocation_set_name(p, name, ignored, sizeof ignored);
+    return p;
+}
+
 void api_device_free(void* p) {
     RuntimeSession* s = t_building;
     if (s == nullptr || p == nullptr) return;
@@ -237,5 +245,6 @@ const RuntimeOps& runtime_ops() {
 }
 
 HostApi session_host_api() {
-    return HostApi{api_device_malloc, api_device_free, api_copy_to_device, api_copy_from_device};
+    return HostApi{api_device_malloc, api_device_free, api_copy_to_device, api_copy_from_device,
+                   api_device_malloc_named};
 }

@@ -28,6 +28,10 @@ struct HostApi {
     void (*device_free)(void* dev_ptr);
     int (*copy_to_device)(void* dev_ptr, const void* host_ptr, size_t size);
     int (*copy_from_device)(void* host_ptr, const void* dev_ptr, size_t size);
+    // device_malloc, and a name every report calls the buffer by ("device
+    // buffer 'scratch' (device_malloc #4, ...)"); a buffer copied from or
+    // recorded with a tensor the runner named takes that name without it.
+    void* (*device_malloc_named)(size_t size, const char* name);
 };
 
 // One task as the orchestration built it. get_task() hands these out while

@@ -386,6 +386,7 @@ bool TmLaunch::find_fault(KernelFaultRecord* record) const {
         record->pc = m[w].work.fault_pc.load(std::memory_order_relaxed);
         record->address = m[w].work.fault_address.load(std::memory_order_relaxed);
         record->kernel_entry = m[w].sched.kernel.load(std::memory_order_relaxed);
+        record->access = m[w].work.fault_access.load(std::memory_order_relaxed);
         return true;
     }
     return false;
