@@ -115,6 +115,19 @@ expect_error no_kernel INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error alloc_no_tensor INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error unmatched_scope_end INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error scope_left_open INVALID_ARGS PTO2_ORCH_SERIAL=0
+# Calls from a thread the orchestration started: while it runs, and after it
+# returned (while a slow task keeps the run going); each names the call.
+for c in "submit_from_thread:while the orchestration ran" \
+    "submit_after_return:after the orchestration had returned"; do
+    name=${c%%:*} when=${c#*:}
+    out=$("$pto_run" "$hazards" --artifacts "$artifacts" --case "$name" --quiet 2>&1)
+    if printf '%s' "$out" | grep -qF "INVALID_ARGS: rt_submit_task was called from a thread the orchestration started, $when"; then
+        ok "$name: the call from another thread is refused, naming it"
+    else
+        printf '%s\n' "$out"
+        bad "$name: expected INVALID_ARGS naming rt_submit_task ($when)"
+    fi
+done
 expect_error mix_aiv_kernel_in_aic_slot INVALID_ARGS PTO2_ORCH_SERIAL=0
 expect_error aiv_kernel_as_aic INVALID_ARGS PTO2_ORCH_SERIAL=0
 # An orchestration that never returns after its last submit: the device's

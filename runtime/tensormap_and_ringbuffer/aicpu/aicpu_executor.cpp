@@ -22,6 +22,7 @@
 //   - abort_status: the first failure (a scheduler's, the orchestrator's, the
 //     host's), which stops every thread.
 #include <cstdint>
+#include <optional>
 
 #include "aicpu_entry.h"
 #include "core_type.h"
@@ -66,6 +67,9 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
     if (index == threads - 1 && threads > 1) {
         Orchestrator orchestrator(v);
         status = orchestrator.run();
+        // Threads the orchestration left running may still call until the
+        // run ends: they are reported, not dropped, and the object stays.
+        orchestrator.wait_for_run_end();
         return status;
     }
     SchedulerSlice slice = SchedulerSlice::of(index, schedulers, b->block_dim);
@@ -73,14 +77,17 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
     EventCount& bell = b->scheduler_bells[slice.thread_index].bell;
     RingPolicy::Core core(policy, slice, v.mailboxes(), b->block_dim, bell);
     core.start_discovery();
+    // One thread does both: the orchestration, stepping this scheduler while
+    // it waits; then the scheduler alone, the orchestration object kept
+    // until the run ends (as on the orchestrator thread above).
+    std::optional<Orchestrator> orchestrator;  // in place: no heap on the AICPU
     if (threads == 1) {
-        // One thread does both: the orchestration, stepping this scheduler
-        // while it waits; then the scheduler alone.
-        Orchestrator orchestrator(v);
-        orchestrator.set_scheduler_step(step_scheduler, &core, &bell);
-        status = orchestrator.run();
+        orchestrator.emplace(v);
+        orchestrator->set_scheduler_step(step_scheduler, &core, &bell);
+        status = orchestrator->run();
     }
     int run_status = core.run();
+    orchestrator.reset();
     core.stop_workers();
     if (status == 0) status = run_status;
     if (status == 0) status = b->abort_status.load(std::memory_order_acquire);

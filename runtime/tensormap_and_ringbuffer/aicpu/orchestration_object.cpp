@@ -11,7 +11,12 @@
 #include <cstring>
 
 OrchestrationObject::~OrchestrationObject() {
+    unload();
+}
+
+void OrchestrationObject::unload() {
     if (handle_ != nullptr) dlclose(handle_);
+    handle_ = nullptr;
 }
 
 int OrchestrationObject::load(const void* bytes, size_t size, char* message, size_t message_size) {

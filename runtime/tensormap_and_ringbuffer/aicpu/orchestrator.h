@@ -8,10 +8,12 @@
 // a scope this thread has open (it cannot close it while it waits).
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 
 #include "heap_ring.h"
+#include "orchestration_object.h"
 #include "pto_orchestration_api.h"
 #include "ring_layout.h"
 #include "tensor_map.h"
@@ -22,7 +24,20 @@ public:
 
     // Loads the orchestration object, runs its entry inside the outer scope
     // and marks the orchestration done. Returns 0 or the launch's status.
+    // The object stays loaded, and calls from threads it started are
+    // reported, until release() (after the run has ended).
     int run();
+    // Waits (parked) until every submitted task has completed or the run
+    // was stopped: a thread the orchestration left running may still call.
+    void wait_for_run_end();
+    // No call reaches this orchestrator after this; the object is unloaded.
+    // The destructor does it too.
+    void release();
+    ~Orchestrator();
+    // A call from a thread the runtime did not bind (pto2_detail::foreign):
+    // the run fails with INVALID_ARGS naming it. Runs on that thread, so it
+    // touches nothing but the launch block's atomics.
+    void foreign_call(const char* call);
 
     // A task of the kernels `mk` names, or with `dummy` of none.
     TaskOutputTensors submit(const MixedKernels& mk, const CoreTaskArgs& args, bool dummy);
@@ -219,6 +234,12 @@ private:
     uint64_t current_ = PTO2_INVALID_TASK_ID.raw;  // task being submitted
     int32_t current_func_ = -1;
     bool failed_ = false;
+    OrchestrationObject object_;
+    bool bound_ = false;  // the object's run-wide binding is set (release() clears it)
+    std::atomic<bool> entry_returned_{false};
+    // A foreign call was reported: its thread may still run the object's
+    // code, so the object is never unloaded (kept for the process's life).
+    std::atomic<bool> foreign_seen_{false};
     int32_t log_level_ = PTO2_LOG_INFO;
     uint64_t wait_ns_ = 0;  // time spent in waits, published at the end of run()
     SchedulerStep step_ = nullptr;

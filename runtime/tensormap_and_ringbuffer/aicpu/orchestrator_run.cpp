@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <exception>
 
+#include "event_count.h"
+#include "launch_stop.h"
 #include "orchestration_object.h"
 #include "orchestrator.h"
+#include "orchestrator_internal.h"
 #include "pto_status.h"
 #include "task_lifecycle.h"
 #include "time_source.h"
@@ -54,6 +57,9 @@ int32_t op_outputs_held(void* rt, PTO2TaskId id) {
 int32_t op_available(void* rt, int32_t what) {
     return self(rt)->available(what);
 }
+void op_foreign_call(void* rt, const char* call) {
+    self(rt)->foreign_call(call);
+}
 
 const PTO2RuntimeOps kOps = {
     PTO2_RUNTIME_OPS_ABI,
@@ -69,9 +75,11 @@ const PTO2RuntimeOps kOps = {
     op_failed,
     op_outputs_held,
     op_available,
+    op_foreign_call,
 };
 
 using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);
+using ReleaseFn = void (*)();
 using ConfigFn = PTO2OrchestrationConfig (*)(const ChipTaskArgs&);
 using EntryFn = void (*)(const ChipTaskArgs&);
 
@@ -81,7 +89,7 @@ int Orchestrator::run() {
     TmLaunchBlock* b = v_.block;
     b->orch_start_ns.store(pto_now_ns(), std::memory_order_release);
     const auto& args = *reinterpret_cast<const ChipTaskArgs*>(b->orch_args);
-    OrchestrationObject object;
+    OrchestrationObject& object = object_;
     char reason[512];
     auto finish = [&] {
         b->orch_end_ns.store(pto_now_ns(), std::memory_order_release);
@@ -120,7 +128,8 @@ int Orchestrator::run() {
         finish();
         return PTO_ERR_ORCHESTRATION;
     }
-    if (bind(&kOps, this) != PTO2_RUNTIME_OPS_ABI) {
+    if (object.symbol("pto2_orchestration_release") == nullptr ||
+        bind(&kOps, this) != PTO2_RUNTIME_OPS_ABI) {
         fatal(PTO2_ERROR_INVALID_ARGS,
               "the orchestration was built against another version of pto_orchestration_api.h; "
               "rebuild it");
@@ -141,6 +150,7 @@ int Orchestrator::run() {
             return PTO_ERR_ORCHESTRATION;
         }
     }
+    bound_ = true;
     scope_begin(PTO2ScopeMode::AUTO);
     try {
         entry(args);
@@ -160,7 +170,72 @@ int Orchestrator::run() {
               depth_ - 1);
     }
     while (depth_ > 0) scope_end();
+    // This thread's calls do nothing now; another thread's are reported as
+    // made after the return until release().
+    entry_returned_.store(true, std::memory_order_release);
     bind(nullptr, nullptr);
     finish();
     return failed() ? b->abort_status.load(std::memory_order_acquire) : 0;
+}
+
+void Orchestrator::foreign_call(const char* call) {
+    // release: pairs with the acquire load in release().
+    foreign_seen_.store(true, std::memory_order_release);
+    TmLaunchBlock* b = v_.block;
+    int32_t none = 0;
+    // The first fatal wins its message; pairs with the host's acquire load
+    // of fatal_code after the launch.
+    if (b->fatal_code.compare_exchange_strong(none, PTO2_ERROR_INVALID_ARGS,
+                                              std::memory_order_acq_rel)) {
+        b->fatal_func_id = 0;
+        // acquire: pairs with the release store when the entry returned.
+        const bool returned = entry_returned_.load(std::memory_order_acquire);
+        std::snprintf(b->fatal_message, kFatalMessageBytes,
+                      "INVALID_ARGS: %s was called from a thread the orchestration started, %s; "
+                      "the runtime takes calls from the orchestration's own thread only: make "
+                      "them there, and join the threads before the entry returns",
+                      call,
+                      returned ? "after the orchestration had returned"
+                               : "while the orchestration ran");
+        stop_launch(LaunchStopFields{b->abort_status, b->stall_ns, b->stopped_ns},
+                    PTO_ERR_ORCHESTRATION, 0);
+    }
+    lifecycle::ring_schedulers(v_);
+    pto_notify(&b->orchestrator_bell.bell);
+}
+
+void Orchestrator::wait_for_run_end() {
+    TmLaunchBlock* b = v_.block;
+    EventCount& bell = b->orchestrator_bell.bell;
+    IdleBackoff backoff(WaiterRole::kScheduler);
+    for (;;) {
+        const WaitKey key = bell.prepare_wait();
+        if (b->abort_status.load(std::memory_order_acquire) != 0) return;
+        // The last completion rings this bell (RingPolicy::add_completed).
+        if (b->completed.load(std::memory_order_acquire) >=
+            b->submitted.load(std::memory_order_acquire)) {
+            return;
+        }
+        pto_commit_wait(&bell, key, &backoff, orch_detail::kMaxParkNs);
+    }
+}
+
+void Orchestrator::release() {
+    if (bound_) {
+        if (auto done = reinterpret_cast<ReleaseFn>(object_.symbol("pto2_orchestration_release"))) {
+            done();
+        }
+        bound_ = false;
+    }
+    // A thread that called from outside may still be returning through the
+    // object's code: that object stays loaded.
+    if (foreign_seen_.load(std::memory_order_acquire)) {
+        object_.keep_loaded();
+        return;
+    }
+    object_.unload();
+}
+
+Orchestrator::~Orchestrator() {
+    release();
 }

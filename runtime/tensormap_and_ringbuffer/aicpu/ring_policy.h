@@ -120,6 +120,9 @@ public:
         if (n == 0) return b_->completed.load(std::memory_order_acquire);
         uint64_t total = b_->completed.fetch_add(n, std::memory_order_acq_rel) + n;
         lifecycle::wake_orchestrator(v_);
+        // The run's last completion: the orchestrator waits for it to let go
+        // of the orchestration object (Orchestrator::wait_for_run_end).
+        if (all_done(total)) pto_notify(&b_->orchestrator_bell.bell);
         return total;
     }
     bool all_done(uint64_t completed) const {

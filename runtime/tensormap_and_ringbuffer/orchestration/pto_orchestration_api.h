@@ -14,6 +14,7 @@
 // runtime binds it (pto2_orchestration_bind) before calling the entry.
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdint>
@@ -375,19 +376,56 @@ struct PTO2RuntimeOps {
     int32_t (*outputs_held)(void* rt, PTO2TaskId id);
     // This run's clusters (what = 0) or AIV cores (what = 1).
     int32_t (*available)(void* rt, int32_t what);
+    // `call` came from a thread the runtime did not bind (one the
+    // orchestration started): the run fails naming it; the call does nothing.
+    void (*foreign_call)(void* rt, const char* call);
 };
-constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 4;
+constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 5;
 
+// The orchestration's own thread: every call goes to its runtime.
 inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
 inline thread_local void* pto2_tls_runtime = nullptr;
+// Any other thread of this object's: its calls are reported to the runtime
+// of the run, from the entry's start until the run has ended.
+inline std::atomic<const PTO2RuntimeOps*> pto2_run_ops{nullptr};
+inline std::atomic<void*> pto2_run_runtime{nullptr};
+inline std::atomic<int32_t> pto2_foreign_calls{0};  // reports in progress
 
-// Called by the runtime on the orchestration thread before the entry.
+// Called by the runtime on the orchestration thread before the entry, and
+// with null after it returned (that thread's calls then do nothing).
 extern "C" __attribute__((visibility("default"), used)) inline uint32_t pto2_orchestration_bind(
     const PTO2RuntimeOps* ops, void* rt) {
     pto2_tls_ops = ops;
     pto2_tls_runtime = rt;
+    if (ops != nullptr) {
+        pto2_run_runtime.store(rt, std::memory_order_relaxed);
+        // release: pairs with the acquire load in pto2_detail::foreign.
+        pto2_run_ops.store(ops, std::memory_order_release);
+    }
     return PTO2_RUNTIME_OPS_ABI;
 }
+
+// Called by the runtime once the run has ended: no thread's call reaches it
+// after this returns (it waits out reports in progress; they do not block).
+extern "C" __attribute__((visibility("default"), used)) inline void pto2_orchestration_release() {
+    // seq_cst with the counter's: either a caller sees null, or this sees it counted.
+    pto2_run_ops.store(nullptr, std::memory_order_seq_cst);
+    while (pto2_foreign_calls.load(std::memory_order_seq_cst) != 0) {
+    }
+    pto2_run_runtime.store(nullptr, std::memory_order_relaxed);
+}
+
+namespace pto2_detail {
+// A call on a thread the runtime did not bind: reported to the run's runtime.
+inline void foreign(const char* call) {
+    pto2_foreign_calls.fetch_add(1, std::memory_order_seq_cst);
+    // seq_cst (an acquire at least): pairs with the release store in
+    // pto2_orchestration_bind, and with pto2_orchestration_release's store.
+    const PTO2RuntimeOps* ops = pto2_run_ops.load(std::memory_order_seq_cst);
+    if (ops != nullptr) ops->foreign_call(pto2_run_runtime.load(std::memory_order_relaxed), call);
+    pto2_foreign_calls.fetch_sub(1, std::memory_order_seq_cst);
+}
+}  // namespace pto2_detail
 
 inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
     static const ChipTensor empty{};
@@ -399,7 +437,10 @@ inline const ChipTensor& TaskOutputTensors::get_ref(int i) const {
 
 // Submits: the cluster model's rt_submit_task, and its one-kernel forms.
 inline TaskOutputTensors rt_submit_task(const MixedKernels& mk, const CoreTaskArgs& args) {
-    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    if (pto2_tls_ops == nullptr) {
+        pto2_detail::foreign("rt_submit_task");
+        return TaskOutputTensors();
+    }
     return pto2_tls_ops->submit(pto2_tls_runtime, &mk, &args, 0);
 }
 inline TaskOutputTensors rt_submit_aic_task(int32_t kernel_id, const CoreTaskArgs& args) {
@@ -416,7 +457,10 @@ inline TaskOutputTensors rt_submit_aiv_task(int32_t kernel_id, const CoreTaskArg
 // recorded, its OUTPUTs allocated, its explicit edges kept) and runs no
 // kernel: it completes as soon as it is ready.
 inline TaskOutputTensors rt_submit_dummy_task(const CoreTaskArgs& args) {
-    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    if (pto2_tls_ops == nullptr) {
+        pto2_detail::foreign("rt_submit_dummy_task");
+        return TaskOutputTensors();
+    }
     const MixedKernels none;
     return pto2_tls_ops->submit(pto2_tls_runtime, &none, &args, 1);
 }
@@ -431,7 +475,10 @@ inline int32_t rt_available_aiv_count() {
 
 // Tensors from the current scope's ring heap, without a kernel.
 inline TaskOutputTensors alloc_tensors(const TensorCreateInfo* infos, int count) {
-    if (pto2_tls_ops == nullptr) return TaskOutputTensors();
+    if (pto2_tls_ops == nullptr) {
+        pto2_detail::foreign("alloc_tensors");
+        return TaskOutputTensors();
+    }
     return pto2_tls_ops->alloc(pto2_tls_runtime, infos, count);
 }
 template <typename... Infos>
@@ -460,10 +507,11 @@ inline uint64_t element_of(const ChipTensor& t, uint32_t ndims, const I* idx) {
 template <typename T, typename I>
 inline T get_tensor_data(const ChipTensor& t, uint32_t ndims, const I* idx) {
     T value{};
-    if (pto2_tls_ops != nullptr) {
-        pto2_tls_ops->read_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx),
-                                   &value);
+    if (pto2_tls_ops == nullptr) {
+        pto2_detail::foreign("get_tensor_data");
+        return value;
     }
+    pto2_tls_ops->read_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx), &value);
     return value;
 }
 template <typename T>
@@ -473,10 +521,11 @@ inline T get_tensor_data(const ChipTensor& t, std::initializer_list<uint64_t> id
 // Writes one element after every task that reads or writes it has finished.
 template <typename T, typename I>
 inline void set_tensor_data(const ChipTensor& t, uint32_t ndims, const I* idx, T value) {
-    if (pto2_tls_ops != nullptr) {
-        pto2_tls_ops->write_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx),
-                                    &value);
+    if (pto2_tls_ops == nullptr) {
+        pto2_detail::foreign("set_tensor_data");
+        return;
     }
+    pto2_tls_ops->write_element(pto2_tls_runtime, &t, pto2_detail::element_of(t, ndims, idx), &value);
 }
 template <typename T>
 inline void set_tensor_data(const ChipTensor& t, std::initializer_list<uint64_t> idx, T value) {
@@ -495,7 +544,7 @@ inline void pto2_log(int32_t level, const char* fmt, ...) {
 inline void rt_report_fatal(int32_t code, const char* fmt, ...)
     __attribute__((format(printf, 2, 3)));
 inline void rt_report_fatal(int32_t code, const char* fmt, ...) {
-    if (pto2_tls_ops == nullptr) return;
+    if (pto2_tls_ops == nullptr) return pto2_detail::foreign("rt_report_fatal");
     va_list args;
     va_start(args, fmt);
     pto2_tls_ops->fatal(pto2_tls_runtime, code, fmt, args);
@@ -513,7 +562,11 @@ inline void rt_report_fatal(int32_t code, const char* fmt, ...) {
 class PTO2ScopeGuard {
 public:
     explicit PTO2ScopeGuard(PTO2ScopeMode mode = PTO2ScopeMode::AUTO) {
-        if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
+        if (pto2_tls_ops != nullptr) {
+            pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
+        } else {
+            pto2_detail::foreign("PTO2_SCOPE");
+        }
     }
     ~PTO2ScopeGuard() {
         if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_end(pto2_tls_runtime);
@@ -532,10 +585,12 @@ public:
 
 // The explicit pair; every rt_scope_begin needs its rt_scope_end.
 inline void rt_scope_begin(PTO2ScopeMode mode = PTO2ScopeMode::AUTO) {
-    if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
+    if (pto2_tls_ops == nullptr) return pto2_detail::foreign("rt_scope_begin");
+    pto2_tls_ops->scope_begin(pto2_tls_runtime, mode);
 }
 inline void rt_scope_end() {
-    if (pto2_tls_ops != nullptr) pto2_tls_ops->scope_end(pto2_tls_runtime);
+    if (pto2_tls_ops == nullptr) return pto2_detail::foreign("rt_scope_end");
+    pto2_tls_ops->scope_end(pto2_tls_runtime);
 }
 
 // True once the run failed (a fatal report, a refused submit): every later
