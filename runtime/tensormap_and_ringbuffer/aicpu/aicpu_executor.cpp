@@ -69,7 +69,7 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
         status = orchestrator.run();
         // Threads the orchestration left running may still call until the
         // run ends: they are reported, not dropped, and the object stays.
-        orchestrator.wait_for_run_end();
+        if (orchestrator.keeps_object()) orchestrator.wait_for_run_end();
         return status;
     }
     SchedulerSlice slice = SchedulerSlice::of(index, schedulers, b->block_dim);
@@ -78,13 +78,15 @@ extern "C" PTO_EXPORT int aicpu_execute(void* launch_block) {
     RingPolicy::Core core(policy, slice, v.mailboxes(), b->block_dim, bell);
     core.start_discovery();
     // One thread does both: the orchestration, stepping this scheduler while
-    // it waits; then the scheduler alone, the orchestration object kept
-    // until the run ends (as on the orchestrator thread above).
+    // it waits; then the scheduler alone. The orchestrator goes before that
+    // (its teardown overlaps the tasks), unless the orchestration left a
+    // thread that may still call: then after the run (as above).
     std::optional<Orchestrator> orchestrator;  // in place: no heap on the AICPU
     if (threads == 1) {
         orchestrator.emplace(v);
         orchestrator->set_scheduler_step(step_scheduler, &core, &bell);
         status = orchestrator->run();
+        if (!orchestrator->keeps_object()) orchestrator.reset();
     }
     int run_status = core.run();
     orchestrator.reset();

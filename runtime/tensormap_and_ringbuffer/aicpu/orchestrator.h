@@ -24,9 +24,13 @@ public:
 
     // Loads the orchestration object, runs its entry inside the outer scope
     // and marks the orchestration done. Returns 0 or the launch's status.
-    // The object stays loaded, and calls from threads it started are
-    // reported, until release() (after the run has ended).
+    // Calls from threads the orchestration started are reported while the
+    // entry runs; if it left one running (the simulator counts the threads
+    // a thread starts), the object stays loaded and such calls are reported
+    // until release(), after the run has ended. Otherwise it is released
+    // as the entry returns.
     int run();
+    bool keeps_object() const { return keeps_object_; }
     // Waits (parked) until every submitted task has completed or the run
     // was stopped: a thread the orchestration left running may still call.
     void wait_for_run_end();
@@ -236,6 +240,7 @@ private:
     bool failed_ = false;
     OrchestrationObject object_;
     bool bound_ = false;  // the object's run-wide binding is set (release() clears it)
+    bool keeps_object_ = false;  // the entry left a thread it started: kept to the run's end
     std::atomic<bool> entry_returned_{false};
     // A foreign call was reported: its thread may still run the object's
     // code, so the object is never unloaded (kept for the process's life).

@@ -1,6 +1,8 @@
 // Running the orchestration: load its object, check its arguments, bind the
 // API's thread-local runtime to this thread, call the entry inside the outer
 // scope, and mark the orchestration done.
+#include <dlfcn.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <exception>
@@ -80,6 +82,15 @@ const PTO2RuntimeOps kOps = {
 
 using BindFn = uint32_t (*)(const PTO2RuntimeOps*, void*);
 using ReleaseFn = void (*)();
+using ThreadsStartedFn = uint64_t (*)();
+
+// How many threads this thread has started, where the platform counts them
+// (the simulator's device program); ~0 where it does not.
+uint64_t threads_started_here() {
+    static const auto counter =
+        reinterpret_cast<ThreadsStartedFn>(dlsym(RTLD_DEFAULT, "pto_sim_threads_started_here"));
+    return counter != nullptr ? counter() : ~0ull;
+}
 using ConfigFn = PTO2OrchestrationConfig (*)(const ChipTaskArgs&);
 using EntryFn = void (*)(const ChipTaskArgs&);
 
@@ -151,6 +162,7 @@ int Orchestrator::run() {
         }
     }
     bound_ = true;
+    const uint64_t threads_before = threads_started_here();
     scope_begin(PTO2ScopeMode::AUTO);
     try {
         entry(args);
@@ -175,6 +187,10 @@ int Orchestrator::run() {
     entry_returned_.store(true, std::memory_order_release);
     bind(nullptr, nullptr);
     finish();
+    // A thread the entry started may still be running, and calling: then
+    // the object and its binding stay until the run ends; else they go now.
+    keeps_object_ = threads_started_here() != threads_before;
+    if (!keeps_object_) release();
     return failed() ? b->abort_status.load(std::memory_order_acquire) : 0;
 }
 

@@ -14,7 +14,6 @@
 // runtime binds it (pto2_orchestration_bind) before calling the entry.
 #pragma once
 
-#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdint>
@@ -385,11 +384,24 @@ constexpr uint32_t PTO2_RUNTIME_OPS_ABI = 5;
 // The orchestration's own thread: every call goes to its runtime.
 inline thread_local const PTO2RuntimeOps* pto2_tls_ops = nullptr;
 inline thread_local void* pto2_tls_runtime = nullptr;
+
+namespace pto2_detail {
 // Any other thread of this object's: its calls are reported to the runtime
-// of the run, from the entry's start until the run has ended.
-inline std::atomic<const PTO2RuntimeOps*> pto2_run_ops{nullptr};
-inline std::atomic<void*> pto2_run_runtime{nullptr};
-inline std::atomic<int32_t> pto2_foreign_calls{0};  // reports in progress
+// of the run, from the entry's start until the run has ended. Hidden, so
+// each object has its own and the loader looks nothing up for it (an
+// exported inline variable is a "unique" symbol, bound process-wide).
+// (GCC's __atomic builtins, not <atomic>: the header stays small, and so
+// does every orchestration object, which the device loads at each launch.)
+struct RunBinding {
+    const PTO2RuntimeOps* ops = nullptr;
+    void* runtime = nullptr;
+    int32_t calls = 0;  // reports in progress
+};
+__attribute__((visibility("hidden"))) inline RunBinding& run_binding() {
+    static RunBinding binding;
+    return binding;
+}
+}  // namespace pto2_detail
 
 // Called by the runtime on the orchestration thread before the entry, and
 // with null after it returned (that thread's calls then do nothing).
@@ -398,9 +410,10 @@ extern "C" __attribute__((visibility("default"), used)) inline uint32_t pto2_orc
     pto2_tls_ops = ops;
     pto2_tls_runtime = rt;
     if (ops != nullptr) {
-        pto2_run_runtime.store(rt, std::memory_order_relaxed);
+        pto2_detail::RunBinding& run = pto2_detail::run_binding();
+        __atomic_store_n(&run.runtime, rt, __ATOMIC_RELAXED);
         // release: pairs with the acquire load in pto2_detail::foreign.
-        pto2_run_ops.store(ops, std::memory_order_release);
+        __atomic_store_n(&run.ops, ops, __ATOMIC_RELEASE);
     }
     return PTO2_RUNTIME_OPS_ABI;
 }
@@ -408,22 +421,24 @@ extern "C" __attribute__((visibility("default"), used)) inline uint32_t pto2_orc
 // Called by the runtime once the run has ended: no thread's call reaches it
 // after this returns (it waits out reports in progress; they do not block).
 extern "C" __attribute__((visibility("default"), used)) inline void pto2_orchestration_release() {
+    pto2_detail::RunBinding& run = pto2_detail::run_binding();
     // seq_cst with the counter's: either a caller sees null, or this sees it counted.
-    pto2_run_ops.store(nullptr, std::memory_order_seq_cst);
-    while (pto2_foreign_calls.load(std::memory_order_seq_cst) != 0) {
+    __atomic_store_n(&run.ops, nullptr, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&run.calls, __ATOMIC_SEQ_CST) != 0) {
     }
-    pto2_run_runtime.store(nullptr, std::memory_order_relaxed);
+    __atomic_store_n(&run.runtime, nullptr, __ATOMIC_RELAXED);
 }
 
 namespace pto2_detail {
 // A call on a thread the runtime did not bind: reported to the run's runtime.
 inline void foreign(const char* call) {
-    pto2_foreign_calls.fetch_add(1, std::memory_order_seq_cst);
+    RunBinding& run = run_binding();
+    __atomic_fetch_add(&run.calls, 1, __ATOMIC_SEQ_CST);
     // seq_cst (an acquire at least): pairs with the release store in
     // pto2_orchestration_bind, and with pto2_orchestration_release's store.
-    const PTO2RuntimeOps* ops = pto2_run_ops.load(std::memory_order_seq_cst);
-    if (ops != nullptr) ops->foreign_call(pto2_run_runtime.load(std::memory_order_relaxed), call);
-    pto2_foreign_calls.fetch_sub(1, std::memory_order_seq_cst);
+    const PTO2RuntimeOps* ops = __atomic_load_n(&run.ops, __ATOMIC_SEQ_CST);
+    if (ops != nullptr) ops->foreign_call(__atomic_load_n(&run.runtime, __ATOMIC_RELAXED), call);
+    __atomic_fetch_sub(&run.calls, 1, __ATOMIC_SEQ_CST);
 }
 }  // namespace pto2_detail
 
