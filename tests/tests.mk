@@ -146,11 +146,14 @@ BENCH_STREAM_RUNTIMES := $(foreach r,$(RUNTIMES),$(if $($(r)_BENCH_STREAM),$(r))
 BENCH_CONFIGS_OF = $(or $($(RUNTIME)_BENCH_CONFIGS),1:1$(comma)1:3$(comma)3:3)
 
 # One runtime's scheduler benchmark (RUNTIME=...), into scheduler-<runtime>.json.
+# BENCH_LOAD=N measures every graph and launch cell again with N busy
+# processes of the benchmark's own running, beside the idle figure.
+BENCH_LOAD ?=
 .PHONY: bench-scheduler bench-stream
 bench-scheduler: bench-binaries
 	@mkdir -p $(BENCH_JSON_DIR)
 	@echo "== scheduler benchmark, $(RUNTIME): no-op kernels ($$(nproc) cores, $$(uname -m))"
-	$(Q)$(BENCH) --configs $(BENCH_CONFIGS_OF) \
+	$(Q)$(BENCH) --configs $(BENCH_CONFIGS_OF) $(if $(BENCH_LOAD),--load $(BENCH_LOAD)) \
 		--json $(BENCH_JSON_DIR)/scheduler-$(RUNTIME).json $(BENCH_ARGS)
 
 # A runtime with rings streams graphs of any length through fixed memory:
@@ -208,6 +211,11 @@ check-bench-runtime: bench-binaries $(DEPS_STAMP)
 		--configs $(BENCH_SMOKE_CONFIGS_OF) --repeat 2 --launch-repeat 3 --json $(TEST_OUT)/bench-smoke.json >/dev/null
 	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-smoke.json \
 		$(BENCH_SMOKE_SHAPES_OF) $(BENCH_SMOKE_CONFIGS_OF) 200 2 3
+	@echo "== benchmark program, $(RUNTIME): --load 2 (a chain and a launch beside two busy processes)"
+	$(Q)$(BENCH) --sizes 50 --shapes chain,launch --configs 1:1 --repeat 1 --launch-repeat 3 --load 2 \
+		--json $(TEST_OUT)/bench-load-smoke.json >/dev/null
+	$(Q)python3 tests/bench/check_bench_output.py $(TEST_OUT)/bench-load-smoke.json chain,launch 1:1 50 1 3 2
+	$(Q)sh tests/bench/check_no_busy_left.sh $(BENCH)
 
 bench-build-times: $(DEPS_STAMP) swift-tools
 	@echo "== make run, cold (example's build folder removed) and warm (nothing changed)"

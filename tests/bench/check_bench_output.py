@@ -3,7 +3,10 @@ cell is present, ran without error, and carries the numbers docs/performance.md 
 the issue's targets are read from. Timing values are only checked for being
 measured (positive), never against a target: that is what `make bench` is for.
 
-usage: check_bench_output.py FILE SHAPES CONFIGS SIZES REPEAT [LAUNCH_REPEAT]
+usage: check_bench_output.py FILE SHAPES CONFIGS SIZES REPEAT [LAUNCH_REPEAT [LOAD]]
+
+With LOAD (a --load run), every cell also carries its figure beside that
+many busy processes and its ratio to the idle one.
 
 The shape "launch" is a one-task graph, checked at one task whatever SIZES
 say, with LAUNCH_REPEAT runs.
@@ -16,6 +19,7 @@ def main():
     path, shapes, configs, sizes, repeat = sys.argv[1:6]
     repeat = int(repeat)
     launch_repeat = int(sys.argv[6]) if len(sys.argv) > 6 else repeat
+    load = int(sys.argv[7]) if len(sys.argv) > 7 else 0
     with open(path) as f:
         report = json.load(f)
     cells = report["cells"]
@@ -66,6 +70,13 @@ def main():
                       f"{name}: the orchestration's cost was not measured")
                 check(cell["total_us_per_task_median"] >= cell["orchestration_us_per_task_median"],
                       f"{name}: building and running took less than the orchestration alone")
+                if load:
+                    check(cell.get("load_busy_processes") == load and "loaded_error" not in cell,
+                          f"{name}: no figure beside {load} busy processes ({cell.get('loaded_error')})")
+                    loaded = cell.get("loaded_us_per_task_median", 0)
+                    check(loaded > 0 and abs(cell.get("loaded_ratio", 0) * cell["us_per_task_median"]
+                                             - loaded) < 1e-3 * loaded,
+                          f"{name}: the loaded figure or its ratio is missing or inconsistent")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -9,7 +9,11 @@
 // schedulers, and the launch includes discovering the edges.
 //
 //   runtime_bench [--sizes 4000,65536,1000000] [--shapes independent,chain,...]
-//                 [--configs 1:1,1:3,3:3] [--repeat 9] [--json FILE]
+//                 [--configs 1:1,1:3,3:3] [--repeat 9] [--load N] [--json FILE]
+//
+// --load N measures every graph and launch cell twice, one after the other:
+// on the machine as it is, then with N busy processes of its own running
+// (busy_processes.h; at most 3 repeats), and reports both and their ratio.
 //
 // Each (shape, size, configuration) cell runs in its own child process, so
 // its memory is its own. Before each cell (and after the last) it
@@ -43,6 +47,7 @@
 #include <vector>
 
 #include "bench_graphs.h"
+#include "busy_processes.h"
 #include "pto_runtime_c_api.h"
 
 #ifndef BENCH_BINARY_DIR
@@ -73,6 +78,10 @@ struct Cell {
     double round_trip_ns = 0;  // the machine's cache-line round trip just before
     double memory_mb = 0;      // host and device process, after the last launch
     std::string error;
+    // --load: the same cell with `load` busy processes running.
+    int load = 0;
+    std::vector<double> loaded_us_per_task;
+    std::string loaded_error;
 };
 
 std::vector<uint8_t> read_file(const std::string& path) {
@@ -201,7 +210,7 @@ std::string run_cell(uint64_t shape, int size, Config config, int repeat) {
 double cache_line_round_trip_ns();
 
 Cell measure(uint64_t shape, int size, Config config, int repeat) {
-    Cell cell{shape, size, config, {}, {}, {}, {}, 0, 0, 0, ""};
+    Cell cell{shape, size, config, {}, {}, {}, {}, 0, 0, 0, "", 0, {}, ""};
     cell.round_trip_ns = cache_line_round_trip_ns();
     int fds[2];
     if (pipe(fds) != 0) {
@@ -302,6 +311,36 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// The cell again with `load` busy processes running (--load).
+void measure_loaded(Cell* cell, int load, int repeat) {
+    if (load <= 0 || !cell->error.empty()) return;
+    cell->load = load;
+    BusyProcesses busy;
+    if (!busy.start(load)) {
+        cell->loaded_error = "could not start the busy processes";
+        return;
+    }
+    Cell loaded = measure(cell->shape, cell->size, cell->config, std::min(repeat, 3));
+    busy.stop();
+    if (!loaded.error.empty()) {
+        cell->loaded_error = loaded.error;
+        return;
+    }
+    cell->loaded_us_per_task = loaded.us_per_task;
+}
+
+// "  with 4 busy processes: 12.345 us/task (31.2x)", or its error.
+void print_loaded(const Cell& c, double idle_median, const char* unit) {
+    if (c.load == 0) return;
+    if (!c.loaded_error.empty()) {
+        std::printf("  with %d busy processes: error: %s\n", c.load, c.loaded_error.c_str());
+        return;
+    }
+    double loaded = median(c.loaded_us_per_task);
+    std::printf("  with %d busy processes: %.3f %s (%.1fx)\n", c.load, loaded, unit,
+                idle_median > 0 ? loaded / idle_median : 0.0);
+}
+
 std::vector<std::string> split(const std::string& text) {
     std::vector<std::string> parts;
     std::stringstream in(text);
@@ -327,6 +366,7 @@ int main(int argc, char** argv) {
     // Where a runtime's threads split differently, make passes --configs.
     std::vector<Config> configs = {{1, 1}, {1, 3}, {3, 3}};
     int repeat = 9;
+    int load = 0;
     std::string json_path;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -355,6 +395,13 @@ int main(int argc, char** argv) {
             repeat = std::max(1, std::atoi(value.c_str()));
         } else if (arg == "--launch-repeat") {
             launch_repeat = std::max(1, std::atoi(value.c_str()));
+        } else if (arg == "--load") {
+            load = std::atoi(value.c_str());
+            if (load < 0 || load > 64) {
+                std::fprintf(stderr, "runtime_bench: --load %s is out of range (0..64 busy processes)\n",
+                             value.c_str());
+                return 2;
+            }
         } else if (arg == "--json") {
             json_path = value;
         } else {
@@ -362,7 +409,7 @@ int main(int argc, char** argv) {
                          "usage: runtime_bench [--sizes N,..] [--shapes "
                          "independent,chain,layered,random,fanout,aiv-blocks,mix-blocks,"
                          "long-kernel,launch] "
-                         "[--configs T:B,..] [--repeat N] [--launch-repeat N] [--json FILE]\n");
+                         "[--configs T:B,..] [--repeat N] [--launch-repeat N] [--load N] [--json FILE]\n");
             return 2;
         }
         ++i;
@@ -379,6 +426,7 @@ int main(int argc, char** argv) {
         for (uint64_t shape : shapes) {
             for (Config c : configs) {
                 Cell cell = measure(shape, size, c, repeat);
+                measure_loaded(&cell, load, repeat);
                 char cfg[16];
                 std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
                 if (!cell.error.empty()) {
@@ -394,6 +442,7 @@ int main(int argc, char** argv) {
                         bench_shape_name(shape), size, cfg, med, hi / lo, 1e6 / med,
                         median(cell.cpu_seconds), cell.memory_mb, cell.first_us, cell.round_trip_ns,
                         median(cell.total_us_per_task), median(cell.orch_us_per_task));
+                    print_loaded(cell, med, "us/task");
                 }
                 std::fflush(stdout);
                 cells.push_back(cell);
@@ -426,6 +475,7 @@ int main(int argc, char** argv) {
     if (launch_cost) {
         for (Config c : configs) {
             Cell cell = measure(kLaunch, 1, c, launch_repeat);
+            measure_loaded(&cell, load, launch_repeat);
             cell.size = 1;
             char cfg[16];
             std::snprintf(cfg, sizeof cfg, "%d:%d", c.threads, c.block_dim);
@@ -437,6 +487,7 @@ int main(int argc, char** argv) {
                     "%-12s %8d %7s  1-task launch, warm: median %.1f us, fastest %.1f us "
                     "(first launch %.0f us)\n",
                     "launch", 1, cfg, median(cell.us_per_task), lo, cell.first_us);
+                print_loaded(cell, median(cell.us_per_task), "us per launch");
             }
             std::fflush(stdout);
             cells.push_back(cell);
@@ -471,7 +522,17 @@ int main(int argc, char** argv) {
                      << ", \"cpu_seconds_median\": " << median(c.cpu_seconds)
                      << ", \"first_launch_us_per_task\": " << c.first_us
                      << ", \"cache_line_round_trip_ns\": " << c.round_trip_ns
-                     << ", \"memory_mb\": " << c.memory_mb << ", \"runs\": " << c.us_per_task.size()
+                     << ", \"memory_mb\": " << c.memory_mb << ", \"runs\": " << c.us_per_task.size();
+                if (c.load > 0 && c.loaded_error.empty()) {
+                    const double loaded = median(c.loaded_us_per_task);
+                    json << ", \"load_busy_processes\": " << c.load
+                         << ", \"loaded_us_per_task_median\": " << loaded
+                         << ", \"loaded_ratio\": " << loaded / median(c.us_per_task);
+                } else if (c.load > 0) {
+                    json << ", \"load_busy_processes\": " << c.load << ", \"loaded_error\": \""
+                         << c.loaded_error << "\"";
+                }
+                json
                      << ", \"us_per_task_each\": [";
                 for (size_t r = 0; r < c.us_per_task.size(); ++r)
                     json << (r ? ", " : "") << c.us_per_task[r];

@@ -76,6 +76,16 @@ def cell_table(title, header, cells, row, lead=1):
     return lines + [""]
 
 
+def loaded_columns(cell, digits=2):
+    """A cell's figure beside busy processes and its ratio to the idle one
+    (--load), or nothing for a run without them."""
+    if "loaded_us_per_task_median" in cell:
+        return [fmt(cell["loaded_us_per_task_median"], digits), fmt(cell["loaded_ratio"], 1) + "x"]
+    if "loaded_error" in cell:
+        return [f"error: {cell['loaded_error']}", ""]
+    return []
+
+
 def scheduler_section(data):
     runtime = data["runtime"]
     cells = data["cells"]
@@ -88,18 +98,22 @@ def scheduler_section(data):
         "",
     ]
     launches = [c for c in cells if c["graph"] == "launch"]
+    # --load: the busy processes each cell was measured beside, a second time.
+    loaded = max((c.get("load_busy_processes", 0) for c in cells), default=0)
     long_kernels = [c for c in cells if c["graph"] == "long-kernel"]
     graphs = [c for c in cells if c["graph"] not in ("launch", "long-kernel")]
     for size in sorted({c["tasks"] for c in graphs}):
         lines += cell_table(
             f"{size:,} tasks",
             ["graph", "threads:blocks", "us/task", "spread", "total us/task", "orch us/task",
-             "tasks/s", "CPU s", "MB", "rt ns"],
+             "tasks/s", "CPU s", "MB", "rt ns"]
+            + ([f"us/task, {loaded} busy", "loaded / idle"] if loaded else []),
             [c for c in graphs if c["tasks"] == size],
             lambda c: [c["graph"], config(c), fmt(c["us_per_task_median"]), fmt(c["spread"]),
                        fmt(c["total_us_per_task_median"]), fmt(c["orchestration_us_per_task_median"]),
                        f"{c['tasks_per_second']:,.0f}", fmt(c["cpu_seconds_median"], 3),
-                       fmt(c["memory_mb"], 1), fmt(c["cache_line_round_trip_ns"], 0)],
+                       fmt(c["memory_mb"], 1), fmt(c["cache_line_round_trip_ns"], 0)]
+            + (loaded_columns(c) if loaded else []),
             lead=2,
         )
     if any(c["graph"] in ("aiv-blocks", "mix-blocks") for c in graphs):
@@ -118,10 +132,12 @@ def scheduler_section(data):
     )
     lines += cell_table(
         "A 1-task launch, warm",
-        ["threads:blocks", "median us", "fastest us", "first launch us", "rt ns"],
+        ["threads:blocks", "median us", "fastest us", "first launch us", "rt ns"]
+        + ([f"median us, {loaded} busy", "loaded / idle"] if loaded else []),
         launches,
         lambda c: [config(c), fmt(c["us_per_task_median"], 0), fmt(c["us_per_task_min"], 0),
-                   fmt(c["first_launch_us_per_task"], 0), fmt(c["cache_line_round_trip_ns"], 0)],
+                   fmt(c["first_launch_us_per_task"], 0), fmt(c["cache_line_round_trip_ns"], 0)]
+        + (loaded_columns(c, 0) if loaded else []),
     )
     return lines
 
