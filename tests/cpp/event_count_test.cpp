@@ -15,11 +15,15 @@
 #include <vector>
 
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "event_count.h"
 #include "sim_idle_tuning.h"
 #include "test_harness.h"
+#include "time_source.h"
 
 // Called between the simulator's atomic steps (PTO_EVENT_COUNT_TEST_POINTS).
 extern void (*pto_event_count_test_point)();
@@ -163,6 +167,44 @@ TEST(cancel_wait_restarts_the_idle_strategy) {
     pto_commit_wait(&ec, ec.prepare_wait(), &backoff, kCommitBoundNs);
     EXPECT_TRUE(seconds_since(t) < 0.1);
     EXPECT_EQ(backoff.rounds, 1u);
+}
+
+// A waiter whose yield hands the core to a busy process for its time slice
+// finds the host contended: its next waits park after the spin instead of
+// yielding (a busy process keeps the core far longer than the 100 us that
+// marks a late yield).
+TEST(a_yield_that_comes_back_late_marks_the_host_contended) {
+    sim_idle_tuning_store(kDefaultSimIdleTuning);
+    const int cpu = sched_getcpu();
+    REQUIRE(cpu >= 0);
+    cpu_set_t one, before;
+    REQUIRE(sched_getaffinity(0, sizeof before, &before) == 0);
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+    const pid_t parent = getpid();
+    const pid_t busy = fork();
+    REQUIRE(busy >= 0);
+    if (busy == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(0);
+        alarm(30);  // bounded, whatever happens to the test
+        for (volatile unsigned long long n = 0;; n = n + 1) {
+        }
+    }
+    EventCount ec;
+    bool contended = false;
+    for (int attempt = 0; attempt < 50 && !contended; ++attempt) {
+        IdleBackoff backoff(WaiterRole::kScheduler);
+        backoff.rounds = 1;
+        backoff.idle_since_ns = pto_now_ns() - 1000;  // past the spin, inside the yield phase
+        pto_commit_wait(&ec, ec.prepare_wait(), &backoff, kCommitBoundNs);
+        contended = sim_idle_contended();
+    }
+    kill(busy, SIGKILL);
+    waitpid(busy, nullptr, 0);
+    sched_setaffinity(0, sizeof before, &before);
+    EXPECT_TRUE(contended);
 }
 
 // Two threads hand a turn back and forth, each notifying the other's count,

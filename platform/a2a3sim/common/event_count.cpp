@@ -8,11 +8,22 @@
 // its core comes from SimIdleTuning (the host parses PTO_SIM_* once per
 // launch and checks them).
 //
+// Yielding pays only while the core is ours to share. When other processes
+// keep the cores busy, a yield hands the core to one of them for its whole
+// time slice (milliseconds), and a waiter that yields its way through a
+// hand-off waits that long each time; a parked waiter is woken by the
+// notify and, having slept, is run soon after. So each yield is timed: one
+// that comes back after kBusyYieldNs means another thread had the core
+// that long, and for the next kContendedHoldNs every waiter of this object
+// skips the yields and parks after its spin. Then the next yield measures
+// again: the choice follows the load as it changes.
+//
 // Doorbells live in device memory, shared by the host and the device
 // process (the host rings them to stop a launch), so the futex calls are the
 // shared kind, keyed by the memory and not by the process.
 #include "event_count.h"
 
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -27,6 +38,30 @@
 namespace {
 
 constexpr uint32_t kSpinChecks = 32;  // bell checks between clock reads
+// A yield longer than this: another thread ran a while on our core (our own
+// waiters yield back within microseconds; a busy process keeps its slice).
+constexpr uint64_t kBusyYieldNs = 100'000;
+constexpr uint64_t kContendedHoldNs = 50'000'000;
+
+// Until when waiters park without yielding (pto_now_ns); 0: not contended.
+std::atomic<uint64_t> g_contended_until_ns{0};
+
+// The device program's pto_sim_contended (host_contention.h), where there is
+// one: it unpins the calling thread and keeps the next launches unpinned.
+using ContendedFn = void (*)();
+ContendedFn contended_hook() {
+    static const auto hook = reinterpret_cast<ContendedFn>(dlsym(RTLD_DEFAULT, "pto_sim_contended"));
+    return hook;
+}
+
+// Each thread tells the device once per contended period it finds.
+thread_local uint64_t t_reported_until_ns = 0;
+
+void report_contention(uint64_t until) {
+    if (t_reported_until_ns == until) return;
+    t_reported_until_ns = until;
+    if (ContendedFn hook = contended_hook()) hook();
+}
 
 std::atomic<uint64_t> g_spin_ns{kDefaultSimIdleTuning.spin_ns};
 std::atomic<uint64_t> g_scheduler_keep_ns{kDefaultSimIdleTuning.scheduler_keep_ns};
@@ -69,6 +104,10 @@ void sim_idle_tuning_store(const SimIdleTuning& tuning) {
     g_worker_keep_ns.store(tuning.worker_keep_ns, std::memory_order_relaxed);
 }
 
+bool sim_idle_contended() {
+    return pto_now_ns() < g_contended_until_ns.load(std::memory_order_relaxed);
+}
+
 SimIdleTuning sim_idle_tuning_load() {
     return SimIdleTuning{g_spin_ns.load(std::memory_order_relaxed),
                          g_scheduler_keep_ns.load(std::memory_order_relaxed),
@@ -92,10 +131,17 @@ void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64
     uint64_t keep = backoff->role == WaiterRole::kScheduler
                         ? g_scheduler_keep_ns.load(std::memory_order_relaxed)
                         : g_worker_keep_ns.load(std::memory_order_relaxed);
-    if (idle < keep) {
+    const uint64_t contended_until = g_contended_until_ns.load(std::memory_order_relaxed);
+    if (idle < keep && now >= contended_until) {
         sched_yield();
+        const uint64_t back = pto_now_ns();
+        if (back - now > kBusyYieldNs) {
+            g_contended_until_ns.store(back + kContendedHoldNs, std::memory_order_relaxed);
+            report_contention(back + kContendedHoldNs);
+        }
         return;
     }
+    if (now < contended_until) report_contention(contended_until);
     // seq_cst on both sides (here and in pto_notify) orders "announce
     // sleeper, then re-check seq" against "bump seq, then read the sleepers":
     // one of the two always sees the other. The count is of waiters between

@@ -18,3 +18,6 @@ constexpr SimIdleTuning kDefaultSimIdleTuning{300, 200'000, 30'000};
 
 void sim_idle_tuning_store(const SimIdleTuning& tuning);
 SimIdleTuning sim_idle_tuning_load();
+// True while this object's waiters find the host's cores busy with other
+// processes (a yield came back late): they park after the spin, no yields.
+bool sim_idle_contended();
