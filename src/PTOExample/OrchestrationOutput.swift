@@ -34,13 +34,24 @@ enum OrchestrationOutput {
     /// runner's, for an orchestration of host_build_graph).
     nonisolated(unsafe) private static var held: [HeldStream] = []
 
+    /// Held streams mean the orchestration is running: an exit() from it
+    /// (or from a thread of it) is not the runner's. Its status stays unless
+    /// it would read as success (exit(0), exit(256)): the run did not finish,
+    /// so the runner ends with 1, saying so.
     private static let registerExitHandler: Void = {
-        atexit {
-            fflush(nil)
-            let streams = OrchestrationOutput.held
-            OrchestrationOutput.held = []
-            for stream in streams { stream.release() }
-        }
+        on_exit(
+            { status, _ in
+                fflush(nil)
+                let streams = OrchestrationOutput.held
+                OrchestrationOutput.held = []
+                for stream in streams { stream.release() }
+                guard !streams.isEmpty, status & 0xff == 0 else { return }
+                let line =
+                    "pto-run: the orchestration ended the process with exit(\(status)) before its case "
+                    + "finished; exiting with 1\n"
+                _ = line.withCString { write(2, $0, strlen($0)) }
+                _exit(1)
+            }, nil)
     }()
 }
 

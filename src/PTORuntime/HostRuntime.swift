@@ -404,7 +404,8 @@ public final class HostRuntime {
     }
 }
 
-/// Zero-filled memory for one Runtime, sized by the library; freed on deinit.
+/// Zero-filled memory for one Runtime, sized by the library; kept for the
+/// life of the process (see deinit).
 public final class RuntimeMemory {
     public let pointer: UnsafeMutableRawPointer
     public let size: Int
@@ -417,7 +418,11 @@ public final class RuntimeMemory {
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
     }
 
-    deinit { pointer.deallocate() }
+    // Never freed: a thread an orchestration left running may still call
+    // through the handle after finalize (the library zeroes it then, so such
+    // calls return -1 instead of reaching freed memory). A few hundred bytes
+    // per case.
+    deinit {}
 }
 
 /// The ring sizes of pto_set_ring_sizes: four per-ring values each (0 keeps

@@ -10,6 +10,8 @@ public struct KernelFault: Sendable, Equatable {
     /// SIGSEGV/SIGBUS: whether the instruction read or wrote the address.
     public enum Access: Int32, Sendable { case unknown = 0, read = 1, write = 2 }
     public var access: Access
+    /// The address lies just under the worker thread's stack: a stack overflow.
+    public var stackOverflow: Bool
     /// Instruction address minus its object's load address.
     public var pcOffset: UInt64
     public var faultAddress: UInt64
@@ -30,7 +32,8 @@ public struct KernelFault: Sendable, Equatable {
         workerId = int32(8)
         signal = int32(12)
         inKernelObject = int32(16) != 0
-        access = Access(rawValue: int32(20)) ?? .unknown
+        access = Access(rawValue: int32(20) & 3) ?? .unknown
+        stackOverflow = int32(20) & 4 != 0
         pcOffset = uint64(24)
         faultAddress = uint64(32)
         signalName = text(40, 16)

@@ -144,16 +144,18 @@ else
     bad "spins_after_last_submit: expected a timeout naming the orchestration"
 fi
 # An orchestration that ends the device: named, with the line of its call
-# or of the faulting instruction.
+# or of the faulting instruction (what: an extended regular expression).
 orch_source=$(cd "$hazards" && pwd)/kernels/orchestration/hazards_orch.cpp
-for c in "orchestration_aborts:abort() was called" "orchestration_exits:exit() was called" \
-    "orchestration_faults:SIGSEGV came (data address 0x10)"; do
+for c in "orchestration_aborts:abort\(\) was called" "orchestration_exits:exit\(\) was called" \
+    "orchestration_faults:SIGSEGV came \(data address 0x10\)" \
+    "orchestration_overflows_stack:SIGSEGV came \(data address 0x[0-9a-f]+\)"; do
     name=${c%%:*} what=${c#*:}
     line=$(grep -n "hazards: $name" "$orch_source" | cut -d: -f1)
     out=$("$pto_run" "$hazards" --artifacts "$artifacts" --case "$name" --quiet 2>&1)
     if printf '%s' "$out" | grep -q "PTO_ERR_DEVICE_LOST" &&
-        printf '%s' "$out" | grep -qF "$what from the orchestration aicpu_orchestration_entry (hazards_orch.cpp)" &&
-        printf '%s' "$out" | grep -qF "in the orchestration at: $orch_source:$line in aicpu_orchestration_entry"; then
+        printf '%s' "$out" |
+        grep -qE "$what from the orchestration aicpu_orchestration_entry \(hazards_orch\.cpp\)" &&
+        printf '%s' "$out" | grep -qF "in the orchestration at: $orch_source:$line in "; then
         ok "$name: the orchestration and its line named"
     else
         printf '%s\n' "$out"

@@ -40,8 +40,11 @@ struct ArmedCall {
 // stack its fault handler runs on.
 struct WorkerSignalState {
     sigset_t mask;
+    uint64_t stack_low = 0;  // the lowest address of the thread's stack (0: unknown)
     alignas(16) char alt_stack[64 * 1024];
 };
+// Below a stack lies its guard: a fault this close under it is an overflow.
+constexpr uint64_t kStackGuardReach = 1 << 20;
 
 // Initial-exec although this object is loaded with dlopen: the first touch of
 // dynamic TLS in a thread may allocate (not async-signal-safe, and the signal
@@ -109,6 +112,12 @@ void on_fault(int sig, siginfo_t* info, void* context) {
         armed->fault.pc = faulting_pc(context);
         armed->fault.address = reinterpret_cast<uint64_t>(info->si_addr);
         armed->fault.access = faulting_access(sig, context);
+        // A data address just under this thread's stack: the kernel overflowed it.
+        const uint64_t low = t_state != nullptr ? t_state->stack_low : 0;
+        if (sig == SIGSEGV && low != 0 && armed->fault.address < low &&
+            low - armed->fault.address <= kStackGuardReach) {
+            armed->fault.access |= kAccessStackOverflow;
+        }
         siglongjmp(armed->jump, 1);
     }
     // Not a kernel: hand over to the previous disposition.
@@ -218,6 +227,16 @@ extern "C" void sim_aicore_thread_setup() {
     auto* state = static_cast<WorkerSignalState*>(std::malloc(sizeof(WorkerSignalState)));
     if (state == nullptr) return;
     pthread_sigmask(SIG_BLOCK, nullptr, &state->mask);
+    state->stack_low = 0;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void* low = nullptr;
+        size_t size = 0;
+        if (pthread_attr_getstack(&attr, &low, &size) == 0) {
+            state->stack_low = reinterpret_cast<uint64_t>(low);
+        }
+        pthread_attr_destroy(&attr);
+    }
     stack_t st{};
     st.ss_sp = state->alt_stack;
     st.ss_size = sizeof state->alt_stack;

@@ -102,7 +102,9 @@ void device_last_words_install(int control_fd) {
     struct sigaction action;
     std::memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
-    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    // On the thread's signal stack where it has one (pool threads do): a
+    // fault that overflowed the stack is reported too.
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < kFatalCount; ++i) sigaction(kFatalSignals[i], &action, &g_previous[i]);
     // The device itself ends with _exit(): only code it loaded calls exit().

@@ -1,6 +1,9 @@
 #include "sim_thread_pool.h"
 
 #include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <condition_variable>
@@ -92,7 +95,34 @@ void bind(PoolThread* t) {
     if (pthread_setaffinity_np(pthread_self(), sizeof t->want, &t->want) == 0) t->bound = t->want;
 }
 
+// Every pool thread has a stack for signal handlers: a fault that overflowed
+// its stack (an orchestration's deep recursion, say) can still be reported
+// (device_last_words.h). The AICore executor sets its own on worker threads.
+struct AltStack {
+    static constexpr size_t kBytes = 64 * 1024;
+    void* memory = std::malloc(kBytes);
+    AltStack() {
+        if (memory == nullptr) return;
+        stack_t st{};
+        st.ss_sp = memory;
+        st.ss_size = kBytes;
+        sigaltstack(&st, nullptr);
+    }
+    ~AltStack() {
+        stack_t current{};
+        if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == memory) {
+            stack_t off{};
+            off.ss_flags = SS_DISABLE;
+            sigaltstack(&off, nullptr);
+        }
+        std::free(memory);
+    }
+    AltStack(const AltStack&) = delete;
+    AltStack& operator=(const AltStack&) = delete;
+};
+
 void thread_main(PoolThread* t) {
+    AltStack alt_stack;
     t_pool_thread = t;
     Pool& p = pool();
     for (;;) {

@@ -194,11 +194,17 @@ void sim_describe_fault(const KernelFaultRecord& record, const DeviceAddress* wh
     std::string address;
     std::string lies;
     if (record.signal == SIGSEGV || record.signal == SIGBUS) {
-        address = record.access == 2   ? ": a write to address "
-                  : record.access == 1 ? ": a read of address "
-                                       : " at address ";
+        const int how = record.access & 3;
+        address = how == 2   ? ": a write to address "
+                  : how == 1 ? ": a read of address "
+                             : " at address ";
         address += hex(record.address);
-        lies = "; " + what_lies_at(record.address);
+        lies = (record.access & 4) != 0
+                   ? "; " + hex(record.address) +
+                         " lies just under the worker thread's stack: the kernel overflowed its "
+                         "stack (deep recursion, or large local arrays; a device core has far "
+                         "less stack than this thread)"
+                   : "; " + what_lies_at(record.address);
     } else if (record.signal == SIGSYS) {
         // The device's descriptor guard (device/device_descriptors.h).
         address = ": " + refused_call_text(record.address);

@@ -7,7 +7,12 @@
 
 // How a faulting instruction used its data address (SIGSEGV), when the
 // processor says.
-enum KernelFaultAccess : int { kAccessUnknown = 0, kAccessRead = 1, kAccessWrite = 2 };
+enum KernelFaultAccess : int {
+    kAccessUnknown = 0,
+    kAccessRead = 1,
+    kAccessWrite = 2,
+    kAccessStackOverflow = 4,  // or'ed in: the address lies just under the worker's stack
+};
 
 struct KernelFault {
     int signal;        // 0 when the kernel returned normally

@@ -152,7 +152,8 @@ typedef struct PtoKernelFault {
     int signal;              ///< SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS (a call the
                              ///< simulator refuses), SIGABRT; 0 for exit()
     int in_kernel_object;    ///< 1: the instruction is in the kernel's (orchestration's) own object
-    int access;              ///< SIGSEGV/SIGBUS: 1 the instruction read the address, 2 wrote it, 0 unknown
+    int access;              ///< SIGSEGV/SIGBUS: 1 the instruction read the address, 2 wrote it, 0 unknown;
+                             ///< | 4: the address lies just under the worker's stack (an overflow)
     uint64_t pc_offset;      ///< instruction address minus its object's load address (for exit()
                              ///< and abort(): inside the call)
     uint64_t fault_address;  ///< data address for SIGSEGV/SIGBUS

@@ -19,9 +19,9 @@ void report_exit(int status, void*) {
     // exit() may come from a thread holding the lock (rare): then no name.
     std::unique_lock<std::mutex> lock(g_mutex, std::try_to_lock);
     std::fprintf(stderr,
-                 "pto runtime: %s called exit(%d) while init_runtime ran it; the process ends "
-                 "with status %d. An orchestration fails by returning a non-zero status\n",
-                 lock.owns_lock() ? g_what : "an orchestration", status, status);
+                 "pto runtime: %s called exit(%d) while init_runtime ran it (an orchestration "
+                 "fails by returning a non-zero status)\n",
+                 lock.owns_lock() ? g_what : "an orchestration", status);
     std::fflush(stderr);
 }
 

@@ -158,6 +158,9 @@ TaskOutputTensors Orchestrator::submit(const MixedKernels& mk, const CoreTaskArg
     // Even a task of a failing run is published: its slot is in the ring and
     // the scope ends it like any other (nothing more is dispatched).
     publish(a, true);
+    // A later error outside a submit (a scope, the entry's return) is about
+    // no task: it must not name this one's kernel.
+    current_func_ = -1;
     if (failed()) return TaskOutputTensors();
     return TaskOutputTensors(PTO2TaskId{a.id}, laid.copies, layout.output_count);
 }

@@ -248,9 +248,17 @@ final class RunnerMessageTests: XCTestCase {
         XCTAssertEqual(r.status, 3, r.combined)
         XCTAssertTrue(
             r.stderr.contains(
-                "pto runtime: orchestration build_example_graph (example_orch.cpp) called exit(3) while init_runtime ran it; "
-                    + "the process ends with status 3. An orchestration fails by returning a non-zero status"),
+                "pto runtime: orchestration build_example_graph (example_orch.cpp) called exit(3) while init_runtime ran it "
+                    + "(an orchestration fails by returning a non-zero status)"),
             r.stderr)
+        // exit(0) would read as success: the runner ends with 1 instead, saying why.
+        try replaceInFile(dir + "/kernels/orchestration/example_orch.cpp", "std::exit(3);", "std::exit(0);")
+        let zero = try runCommand(Project.ptoRun, [dir])
+        XCTAssertEqual(zero.status, 1, zero.combined)
+        XCTAssertTrue(
+            zero.stderr.contains(
+                "pto-run: the orchestration ended the process with exit(0) before its case finished; exiting with 1"),
+            zero.stderr)
     }
 
     func testAMissingKernelSourceIsNamedOnce() throws {
