@@ -14,9 +14,13 @@
 // hand-off waits that long each time; a parked waiter is woken by the
 // notify and, having slept, is run soon after. So each yield is timed: one
 // that comes back after kBusyYieldNs means another thread had the core
-// that long, and for the next kContendedHoldNs every waiter of this object
-// skips the yields and parks after its spin. Then the next yield measures
-// again: the choice follows the load as it changes.
+// that long. If this process used less than a core's worth of CPU time over
+// the last few milliseconds, the core went to another process (our own busy
+// threads, a cold start's page faults, would have added theirs; the
+// process's CPU clock is read once per kCpuWindowNs): for the next
+// kContendedHoldNs every waiter of this object skips the yields and parks
+// after its spin. Then the next yield measures again: the choice follows
+// the load as it changes.
 //
 // Doorbells live in device memory, shared by the host and the device
 // process (the host rings them to stop a launch), so the futex calls are the
@@ -40,7 +44,7 @@ namespace {
 constexpr uint32_t kSpinChecks = 32;  // bell checks between clock reads
 // A yield longer than this: another thread ran a while on our core (our own
 // waiters yield back within microseconds; a busy process keeps its slice).
-constexpr uint64_t kBusyYieldNs = 100'000;
+constexpr uint64_t kBusyYieldNs = 1'000'000;
 constexpr uint64_t kContendedHoldNs = 50'000'000;
 
 // Until when waiters park without yielding (pto_now_ns); 0: not contended.
@@ -52,6 +56,31 @@ using ContendedFn = void (*)();
 ContendedFn contended_hook() {
     static const auto hook = reinterpret_cast<ContendedFn>(dlsym(RTLD_DEFAULT, "pto_sim_contended"));
     return hook;
+}
+
+uint64_t process_cpu_ns() {
+    timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The process's CPU time at a recent moment of this thread's (wall, CPU).
+constexpr uint64_t kCpuWindowNs = 10'000'000;
+thread_local uint64_t t_window_wall_ns = 0;
+thread_local uint64_t t_window_cpu_ns = 0;
+
+void refresh_cpu_window(uint64_t now) {
+    if (t_window_wall_ns != 0 && now - t_window_wall_ns < kCpuWindowNs) return;
+    t_window_wall_ns = now;
+    t_window_cpu_ns = process_cpu_ns();
+}
+
+// Since the window's start the process ran for less than the wall time
+// passed, summed over its threads: less than one core's worth.
+bool another_process_ran(uint64_t now) {
+    const uint64_t wall = now - t_window_wall_ns;
+    const uint64_t cpu = process_cpu_ns() - t_window_cpu_ns;
+    return cpu < wall;
 }
 
 // Each thread tells the device once per contended period it finds.
@@ -133,9 +162,10 @@ void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64
                         : g_worker_keep_ns.load(std::memory_order_relaxed);
     const uint64_t contended_until = g_contended_until_ns.load(std::memory_order_relaxed);
     if (idle < keep && now >= contended_until) {
+        refresh_cpu_window(now);
         sched_yield();
         const uint64_t back = pto_now_ns();
-        if (back - now > kBusyYieldNs) {
+        if (back - now > kBusyYieldNs && another_process_ran(back)) {
             g_contended_until_ns.store(back + kContendedHoldNs, std::memory_order_relaxed);
             report_contention(back + kContendedHoldNs);
         }
