@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -81,8 +83,55 @@ uint64_t caller_pc(void* return_address) {
 
 }  // namespace
 
+namespace {
+
+struct OwnCopy {
+    int fd = -1;    // the descriptor the device uses
+    int copy = -1;  // a duplicate at a high number, never handed out
+    dev_t dev = 0;
+    ino_t ino = 0;
+};
+OwnCopy g_own[3];  // stdout, stderr, the control channel; set before any launch
+
+void keep_copy(OwnCopy* own, int fd) {
+    struct stat st;
+    own->fd = fd;
+    own->copy = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+    if (fstat(fd, &st) == 0) {
+        own->dev = st.st_dev;
+        own->ino = st.st_ino;
+    }
+}
+
+}  // namespace
+
+bool device_descriptors_restore_own(std::string* what) {
+    bool changed = false;
+    for (OwnCopy& own : g_own) {
+        if (own.copy < 0) continue;
+        struct stat st;
+        const bool intact = fstat(own.fd, &st) == 0 && st.st_dev == own.dev && st.st_ino == own.ino;
+        if (intact) continue;
+        if (g_dup2 != nullptr) g_dup2(own.copy, own.fd);
+        // fclose(stderr) closed libc's stream too: a fresh one on fd 2.
+        if (own.fd == 2) {
+            if (FILE* again = fdopen(2, "w")) {
+                setvbuf(again, nullptr, _IONBF, 0);
+                stderr = again;
+            }
+        }
+        if (!what->empty()) *what += ", ";
+        *what += own.fd == 1 ? "stdout (fd 1)" : own.fd == 2 ? "stderr (fd 2)" : "control channel";
+        changed = true;
+    }
+    return changed;
+}
+
 void device_descriptors_protect(int control_fd) {
     resolve_once();
+    keep_copy(&g_own[0], 1);
+    keep_copy(&g_own[1], 2);
+    keep_copy(&g_own[2], control_fd);
     // release: pairs with the acquire in is_own (the resolved functions
     // are written first).
     g_control_fd.store(control_fd, std::memory_order_release);

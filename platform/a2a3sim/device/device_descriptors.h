@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "sim_device_protocol.h"
 
@@ -16,7 +17,13 @@
 using FailKernelFn = bool (*)(int signal, uint64_t pc, uint64_t detail);
 
 // From now on, descriptors 1, 2 and `control_fd` are the device's own.
+// Copies of them are kept at high numbers, for restore_own().
 void device_descriptors_protect(int control_fd);
+// The guard cannot see everything (fclose(stdout) closes fd 1 inside the C
+// library; a raw system call bypasses it): after each launch, each own
+// descriptor that was closed or replaced is put back from its copy, and
+// `what` says which (false when all were intact).
+bool device_descriptors_restore_own(std::string* what);
 // In a forked copy of this process: nothing is the device's here (the
 // copy may redirect its output before an exec), and the copy's end of the
 // control channel is closed, so it cannot speak for the device.

@@ -53,9 +53,24 @@ struct LaunchRun {
     SimThreadCrew workers;
 
     // Exactly once: from the last body, from the sweep, or at a failed start.
-    void answer(int status, int abandoned, DeviceLaunchPart part, const std::string& what) {
+    void answer(int status, int abandoned, DeviceLaunchPart part, std::string what) {
         bool expected = false;
         if (!answered.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return;
+        // Descriptors the guard could not protect (fclose(stdout), a raw
+        // system call) are put back, and the launch does not pass silently.
+        std::string lost;
+        bool broken = device_descriptors_restore_own(&lost);
+        if (device_stdout_reinstall_if_closed()) {
+            lost += std::string(lost.empty() ? "" : ", ") + "stdout stream";
+            broken = true;
+        }
+        if (broken && status == 0) {
+            status = PTO_ERR_DEVICE;
+            part = DeviceLaunchPart::kDevice;
+            what = "code this launch ran closed or replaced the device's own " + lost +
+                   ", out of the descriptor guard's reach (fclose, freopen, or a raw system "
+                   "call); it was put back, and what was written to it meanwhile is lost";
+        }
         DeviceLaunchDone done{};
         done.status = status;
         done.abandoned_workers = abandoned;

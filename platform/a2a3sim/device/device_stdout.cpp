@@ -27,11 +27,27 @@ ssize_t write_out(void*, const char* data, size_t size) {
     return static_cast<ssize_t>(size);
 }
 
+// Set when code the device loaded fclose()s stdout (the stream is gone).
+std::atomic<bool> g_closed{false};
+
+int on_close(void*) {
+    g_closed.store(true, std::memory_order_release);
+    return 0;
+}
+
 }  // namespace
+
+bool device_stdout_reinstall_if_closed() {
+    // acquire: pairs with the release store in on_close.
+    if (!g_closed.exchange(false, std::memory_order_acq_rel)) return false;
+    device_stdout_install();
+    return true;
+}
 
 void device_stdout_install() {
     cookie_io_functions_t io{};
     io.write = write_out;
+    io.close = on_close;
     if (FILE* stream = fopencookie(nullptr, "w", io)) {
         setvbuf(stream, nullptr, _IOLBF, 0);
         stdout = stream;

@@ -8,3 +8,6 @@
 void device_stdout_install();
 // Flushes stdout, and writes a newline if the last byte was not one.
 void device_stdout_end_line();
+// Code the device loaded may fclose(stdout): the stream is then made again.
+// True when it had been closed.
+bool device_stdout_reinstall_if_closed();

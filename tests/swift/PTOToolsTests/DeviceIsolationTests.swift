@@ -45,6 +45,8 @@ final class DeviceIsolationTests: XCTestCase {
             (11, ["PTO_ERR_KERNEL_FAULT", "SIGSEGV (invalid memory access: a write to address 0x",
                   "0 byte(s) past the end of device buffer 'scratch' (device_malloc #"]),
             (12, ["PTO_ERR_KERNEL_FAULT", "lies just under the worker thread's stack: the kernel overflowed its stack"]),
+            (13, ["PTO_ERR_DEVICE", "code this launch ran closed or replaced the device's own stdout stream, "
+                  + "out of the descriptor guard's reach"]),
             (8, ["PTO_ERR_KERNEL_FAULT", "task 0, func_id 0 (kernel_misbehave.cpp), on worker ",
                  "SIGSYS (a call the simulated device refuses: close(1), the device's stdout) at kernel offset",
                  "a kernel may not close or replace the simulated device's own descriptors"]),
@@ -68,10 +70,10 @@ final class DeviceIsolationTests: XCTestCase {
         XCTAssertTrue(out.contains("faulting instruction: \(source):\(closeLine) in kernel_entry"), out)
         // A kernel that forks: the child that runs a command and the copy
         // that goes on leave the case passing and the device whole.
-        for index in [9, 10, 13] {
+        for index in [9, 10, 14] {
             XCTAssertTrue(line(out, case: index).hasPrefix("PASS misbehaving_kernels case \(index) "), out)
         }
-        XCTAssertTrue(out.hasSuffix("3 passed, 11 failed\n"), out)
+        XCTAssertTrue(out.hasSuffix("3 passed, 12 failed\n"), out)
         // What the kernel started ended with the device (the runner is gone).
         let until = Date().addingTimeInterval(10)
         while !processes(withCommandLine: "sleep 47.25").isEmpty && Date() < until {
@@ -104,7 +106,7 @@ final class DeviceIsolationTests: XCTestCase {
         XCTAssertTrue(notRun.contains("no device after case 3"), notRun)
         XCTAssertTrue(r.stdout.contains("exited with code 7"), r.stdout)
         XCTAssertTrue(r.stdout.contains("device-once: refusing a second start"), r.stdout)
-        XCTAssertTrue(r.stdout.hasSuffix("0 passed, 4 failed, 10 not run (case 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)\n"), r.stdout)
+        XCTAssertTrue(r.stdout.hasSuffix("0 passed, 4 failed, 11 not run (case 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)\n"), r.stdout)
     }
 
     /// A runner killed outright takes its device process along.
