@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 
+#include "device_descendants.h"
 #include "device_program.h"
 #include "host_buffers.h"
 #include "pto_status.h"
@@ -135,6 +136,7 @@ bool SimulatedDevice::await_change(std::unique_lock<std::mutex>& lock,
 
 struct SimulatedDevice::Process {
     uint64_t generation = 0;
+    std::string token = device_descendants_token();  // in its descendants' environment
     pid_t pid = 0;
     int pidfd = -1;
     int socket = -1;         // the host's end
@@ -401,6 +403,8 @@ void SimulatedDevice::supervise(const std::shared_ptr<Process>& p, const std::st
     // still holds the group's id.
     kill(-pid, SIGKILL);
     std::string cause = reap(*p);
+    // And what left the group (setsid) but kept the token.
+    device_descendants_kill(p->token);
     for (;;) {
         ReceivedMessage m;
         if (!socket_open || channel_receive(p->socket, &m) != 1) break;
@@ -462,8 +466,14 @@ int SimulatedDevice::spawn(const Process& p, const std::string& program, pid_t* 
     const char* argv[] = {program.c_str(),  "--device", device.c_str(), "--host-pid",
                           host_pid.c_str(), "--memory", address,        bytes,
                           nullptr};
+    // What the device starts inherits its token: found by it after the
+    // device ends, even outside its process group (device_descendants.h).
+    std::vector<std::string> env = device_environment(p.token);
+    std::vector<char*> envp;
+    for (std::string& e : env) envp.push_back(&e[0]);
+    envp.push_back(nullptr);
     int rc = posix_spawn(pid, program.c_str(), &actions, &attributes, const_cast<char**>(argv),
-                         environ);
+                         envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     return rc;
