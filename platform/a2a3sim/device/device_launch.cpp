@@ -126,8 +126,10 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     SimPlacement placement;
     // Pinned threads cannot leave a core other processes keep busy: a
     // launch soon after a waiter found the host contended is not pinned.
-    host_contention_set_allowed(allowed);
-    const bool contended = host_contention_recent(kContentionMemoryNs);
+    // PTO_SIM_AFFINITY=pinned (2) keeps them pinned whatever the load.
+    const bool pin_always = request.place_threads == 2;
+    host_contention_set_allowed(allowed, !pin_always);
+    const bool contended = !pin_always && host_contention_recent(kContentionMemoryNs);
     sim_plan_placement(request.aicpu_thread_num, worker_count,
                        request.place_threads != 0 && !contended, allowed, request.first_cpu,
                        &placement);

@@ -13,6 +13,7 @@ namespace {
 std::mutex g_mutex;
 cpu_set_t g_allowed;  // guarded by g_mutex
 bool g_have_allowed = false;
+bool g_unpin_allowed = true;  // guarded by g_mutex
 std::atomic<uint64_t> g_reported_ns{0};  // when a waiter last reported contention
 
 uint64_t monotonic_ns() {
@@ -23,10 +24,11 @@ uint64_t monotonic_ns() {
 
 }  // namespace
 
-void host_contention_set_allowed(const cpu_set_t& allowed) {
+void host_contention_set_allowed(const cpu_set_t& allowed, bool unpin_allowed) {
     std::lock_guard<std::mutex> lock(g_mutex);
     g_allowed = allowed;
     g_have_allowed = true;
+    g_unpin_allowed = unpin_allowed;
 }
 
 bool host_contention_recent(uint64_t window_ns) {
@@ -39,7 +41,7 @@ extern "C" __attribute__((visibility("default"))) void pto_sim_contended() {
     cpu_set_t allowed;
     {
         std::lock_guard<std::mutex> lock(g_mutex);
-        if (!g_have_allowed) return;
+        if (!g_have_allowed || !g_unpin_allowed) return;
         allowed = g_allowed;
     }
     pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed);

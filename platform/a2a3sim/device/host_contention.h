@@ -11,8 +11,10 @@
 #include <cstdint>
 
 // The CPUs a launch's threads may use (its SimPlacement::allowed): where an
-// unpinned thread goes. Set by each launch before its threads start.
-void host_contention_set_allowed(const cpu_set_t& allowed);
+// unpinned thread goes, and whether a waiter may unpin itself at all
+// (PTO_SIM_AFFINITY=pinned says no). Set by each launch before its threads
+// start.
+void host_contention_set_allowed(const cpu_set_t& allowed, bool unpin_allowed);
 // Whether a waiter reported contention within the last `window_ns`.
 bool host_contention_recent(uint64_t window_ns);
 
