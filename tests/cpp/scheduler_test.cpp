@@ -1092,13 +1092,9 @@ SpecPtr wide_on_two_cpus(int threads, int block_dim, int* a, int* b) {
     return spec;
 }
 
-// (PTO_SIM_AFFINITY=pinned: the default, auto, leaves the threads unpinned
-// while other processes keep the cores busy, as parallel test suites do.)
 TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
     int a = 0, b = 0;
-    REQUIRE(setenv("PTO_SIM_AFFINITY", "pinned", 1) == 0);
     auto spec = wide_on_two_cpus(3, 3, &a, &b);
-    unsetenv("PTO_SIM_AFFINITY");
     if (!spec) return;
     int worker_cpu = spec->cpu[0].load();
     int elsewhere = 0, unbound = 0;
@@ -1114,7 +1110,6 @@ TEST(oversubscribed_launch_puts_workers_on_their_own_cpu) {
 TEST(affinity_off_leaves_placement_to_the_kernel) {
     int a = 0, b = 0;
     // A pinned launch first: its threads are reused and must be unbound again.
-    REQUIRE(setenv("PTO_SIM_AFFINITY", "pinned", 1) == 0);
     auto pinned = wide_on_two_cpus(1, 1, &a, &b);
     if (!pinned) return;
     EXPECT_EQ(pinned->cpus_allowed[0].load(), 1);

@@ -27,7 +27,6 @@
 // shared kind, keyed by the memory and not by the process.
 #include "event_count.h"
 
-#include <dlfcn.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -49,14 +48,6 @@ constexpr uint64_t kContendedHoldNs = 50'000'000;
 
 // Until when waiters park without yielding (pto_now_ns); 0: not contended.
 std::atomic<uint64_t> g_contended_until_ns{0};
-
-// The device program's pto_sim_contended (host_contention.h), where there is
-// one: it unpins the calling thread and keeps the next launches unpinned.
-using ContendedFn = void (*)();
-ContendedFn contended_hook() {
-    static const auto hook = reinterpret_cast<ContendedFn>(dlsym(RTLD_DEFAULT, "pto_sim_contended"));
-    return hook;
-}
 
 uint64_t process_cpu_ns() {
     timespec ts;
@@ -83,14 +74,6 @@ bool another_process_ran(uint64_t now) {
     return cpu < wall;
 }
 
-// Each thread tells the device once per contended period it finds.
-thread_local uint64_t t_reported_until_ns = 0;
-
-void report_contention(uint64_t until) {
-    if (t_reported_until_ns == until) return;
-    t_reported_until_ns = until;
-    if (ContendedFn hook = contended_hook()) hook();
-}
 
 std::atomic<uint64_t> g_spin_ns{kDefaultSimIdleTuning.spin_ns};
 std::atomic<uint64_t> g_scheduler_keep_ns{kDefaultSimIdleTuning.scheduler_keep_ns};
@@ -167,11 +150,9 @@ void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64
         const uint64_t back = pto_now_ns();
         if (back - now > kBusyYieldNs && another_process_ran(back)) {
             g_contended_until_ns.store(back + kContendedHoldNs, std::memory_order_relaxed);
-            report_contention(back + kContendedHoldNs);
         }
         return;
     }
-    if (now < contended_until) report_contention(contended_until);
     // seq_cst on both sides (here and in pto_notify) orders "announce
     // sleeper, then re-check seq" against "bump seq, then read the sleepers":
     // one of the two always sees the other. The count is of waiters between

@@ -120,7 +120,7 @@ struct DeviceLaunch {
     uint32_t kernel_count;
     int32_t aicpu_thread_num;
     int32_t block_dim;
-    uint32_t place_threads;  // PTO_SIM_AFFINITY: 1 auto, 0 off, 2 pinned
+    uint32_t place_threads;  // PTO_SIM_AFFINITY: 1 auto, 0 off
     int32_t first_cpu;       // the CPU the launching host thread ran on
     uint32_t reserved;
     SimIdleTuning idle;

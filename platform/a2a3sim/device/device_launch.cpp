@@ -1,4 +1,3 @@
-#include "host_contention.h"
 #include "device_descriptors.h"
 #include "device_launch.h"
 
@@ -25,8 +24,6 @@ namespace {
 // How long workers get to leave after the schedulers returned (they stop
 // their workers before returning; only a worker inside a kernel stays).
 constexpr auto kWorkerExitGrace = std::chrono::seconds(1);
-// How long a report of contention keeps launches unpinned.
-constexpr uint64_t kContentionMemoryNs = 1'000'000'000;
 constexpr int kSweepEveryMs = 100;
 
 int64_t now_ns() {
@@ -124,15 +121,8 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     __builtin_memcpy(&allowed, request.allowed_cpus, sizeof allowed);
     const int worker_count = request.block_dim * PLATFORM_CORES_PER_BLOCK;
     SimPlacement placement;
-    // Pinned threads cannot leave a core other processes keep busy: a
-    // launch soon after a waiter found the host contended is not pinned.
-    // PTO_SIM_AFFINITY=pinned (2) keeps them pinned whatever the load.
-    const bool pin_always = request.place_threads == 2;
-    host_contention_set_allowed(allowed, !pin_always);
-    const bool contended = !pin_always && host_contention_recent(kContentionMemoryNs);
-    sim_plan_placement(request.aicpu_thread_num, worker_count,
-                       request.place_threads != 0 && !contended, allowed, request.first_cpu,
-                       &placement);
+    sim_plan_placement(request.aicpu_thread_num, worker_count, request.place_threads != 0, allowed,
+                       request.first_cpu, &placement);
 
     run->schedulers_left.store(request.aicpu_thread_num, std::memory_order_relaxed);
     run->bodies_left.store(request.aicpu_thread_num + worker_count, std::memory_order_relaxed);

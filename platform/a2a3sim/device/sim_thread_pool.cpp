@@ -87,9 +87,6 @@ void sweep_retired(Pool& p) {
     p.retired.erase(done, p.retired.end());
 }
 
-// The pool thread running on this thread, if any.
-thread_local PoolThread* t_pool_thread = nullptr;
-
 void bind(PoolThread* t) {
     if (CPU_EQUAL(&t->want, &t->bound)) return;
     // Placement only makes runs faster and steadier; a refused binding
@@ -156,7 +153,6 @@ void short_slice() {
 void thread_main(PoolThread* t) {
     short_slice();
     AltStack alt_stack;
-    t_pool_thread = t;
     Pool& p = pool();
     for (;;) {
         bind(t);
@@ -317,9 +313,4 @@ int sim_thread_pool_idle_count() {
     Pool& p = pool();
     std::lock_guard<std::mutex> lock(p.mutex);
     return static_cast<int>(p.idle.size());
-}
-
-void sim_thread_pool_binding_changed() {
-    // The next bind() sets the wanted CPUs again, whatever they are.
-    if (PoolThread* t = t_pool_thread) CPU_ZERO(&t->bound);
 }

@@ -63,9 +63,6 @@ private:
 
 // Wakes the parked threads handed held bodies.
 void sim_thread_pool_wake_held();
-// The calling pool thread's CPUs were changed behind the pool's back
-// (host_contention.h unpins it): its next body binds it again.
-void sim_thread_pool_binding_changed();
 
 // Threads currently parked in the pool (for tests).
 int sim_thread_pool_idle_count();

@@ -202,7 +202,7 @@ int SimLaunchBackend::start(const std::shared_ptr<RuntimeLaunch>& launch,
     request.kernel_count = static_cast<uint32_t>(launch->kernel_count());
     request.aicpu_thread_num = params.aicpu_thread_num;
     request.block_dim = params.block_dim;
-    request.place_threads = !settings.place_threads ? 0 : settings.pin_always ? 2 : 1;
+    request.place_threads = settings.place_threads ? 1 : 0;
     request.idle = settings.idle;
     // The device's threads run where this thread may, handed out from the
     // CPU it runs on.

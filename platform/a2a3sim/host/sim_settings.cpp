@@ -42,19 +42,15 @@ int sim_read_settings(SimSettings* out, char* message, size_t message_size) {
     }
     const char* mode = std::getenv("PTO_SIM_AFFINITY");
     if (mode != nullptr && *mode != '\0' && std::strcmp(mode, "auto") != 0) {
-        if (std::strcmp(mode, "pinned") == 0) {
-            s.pin_always = true;
-        } else if (std::strcmp(mode, "off") == 0) {
-            s.place_threads = false;
-        } else {
+        if (std::strcmp(mode, "off") != 0) {
             std::snprintf(message, message_size,
                           "PTO_SIM_AFFINITY=%s is not a placement; use auto (the default: "
-                          "schedulers and workers on separate cores when threads outnumber cores, "
-                          "unless other processes keep the cores busy), pinned (so even then) or "
-                          "off",
+                          "schedulers and workers on separate cores when threads outnumber cores) "
+                          "or off",
                           mode);
             return PTO_ERR_BAD_LAUNCH_CONFIG;
         }
+        s.place_threads = false;
     }
     *out = s;
     return 0;

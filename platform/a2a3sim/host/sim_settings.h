@@ -15,7 +15,6 @@
 struct SimSettings {
     SimIdleTuning idle = kDefaultSimIdleTuning;
     bool place_threads = true;
-    bool pin_always = false;  // PTO_SIM_AFFINITY=pinned: even on a contended host
 };
 
 // 0, or PTO_ERR_BAD_LAUNCH_CONFIG with the offending variable named.
