@@ -55,22 +55,23 @@ uint64_t process_cpu_ns() {
     return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// The process's CPU time at a recent moment of this thread's (wall, CPU).
+// The process's CPU time at a recent moment of this waiter's (wall, CPU),
+// renewed every kCpuWindowNs. (Kept in the waiter, not in thread-local
+// storage: these objects are loaded with dlopen, where LeakSanitizer's
+// scan of dynamic TLS has crashed.)
 constexpr uint64_t kCpuWindowNs = 10'000'000;
-thread_local uint64_t t_window_wall_ns = 0;
-thread_local uint64_t t_window_cpu_ns = 0;
 
-void refresh_cpu_window(uint64_t now) {
-    if (t_window_wall_ns != 0 && now - t_window_wall_ns < kCpuWindowNs) return;
-    t_window_wall_ns = now;
-    t_window_cpu_ns = process_cpu_ns();
+void refresh_cpu_window(IdleBackoff* b, uint64_t now) {
+    if (b->window_wall_ns != 0 && now - b->window_wall_ns < kCpuWindowNs) return;
+    b->window_wall_ns = now;
+    b->window_cpu_ns = process_cpu_ns();
 }
 
 // Since the window's start the process ran for less than the wall time
 // passed, summed over its threads: less than one core's worth.
-bool another_process_ran(uint64_t now) {
-    const uint64_t wall = now - t_window_wall_ns;
-    const uint64_t cpu = process_cpu_ns() - t_window_cpu_ns;
+bool another_process_ran(const IdleBackoff& b, uint64_t now) {
+    const uint64_t wall = now - b.window_wall_ns;
+    const uint64_t cpu = process_cpu_ns() - b.window_cpu_ns;
     return cpu < wall;
 }
 
@@ -145,10 +146,10 @@ void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64
                         : g_worker_keep_ns.load(std::memory_order_relaxed);
     const uint64_t contended_until = g_contended_until_ns.load(std::memory_order_relaxed);
     if (idle < keep && now >= contended_until) {
-        refresh_cpu_window(now);
+        refresh_cpu_window(backoff, now);
         sched_yield();
         const uint64_t back = pto_now_ns();
-        if (back - now > kBusyYieldNs && another_process_ran(back)) {
+        if (back - now > kBusyYieldNs && another_process_ran(*backoff, back)) {
             g_contended_until_ns.store(back + kContendedHoldNs, std::memory_order_relaxed);
         }
         return;

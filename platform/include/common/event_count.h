@@ -50,6 +50,10 @@ struct IdleBackoff {
     WaiterRole role = WaiterRole::kScheduler;
     uint32_t rounds = 0;
     uint64_t idle_since_ns = 0;
+    // The platform's own, kept across waits (reset() leaves them): the
+    // simulator's window for the process's CPU time (event_count.cpp).
+    uint64_t window_wall_ns = 0;
+    uint64_t window_cpu_ns = 0;
     explicit IdleBackoff(WaiterRole r) : role(r) {}
     void reset() {
         rounds = 0;
