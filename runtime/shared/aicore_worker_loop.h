@@ -23,9 +23,11 @@ namespace aicore_worker_detail {
 constexpr uint64_t kMaxParkNs = 50'000'000;
 
 // Waits until `ready` holds for the scheduler's line; false when told to quit.
+// `backoff` is the worker's, kept across its waits (each starts afresh: the
+// platform's own state in it, such as the simulator's CPU-time window, lasts).
 template <typename Ready>
-inline bool wait_for(SchedulerLine& s, Ready ready) {
-    IdleBackoff backoff(WaiterRole::kWorker);
+inline bool wait_for(SchedulerLine& s, IdleBackoff& backoff, Ready ready) {
+    pto_cancel_wait(&backoff);
     for (;;) {
         const WaitKey key = s.bell.prepare_wait();
         pto_cache_invalidate_line(&s);
@@ -46,7 +48,9 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
     SchedulerLine& s = h->sched;
     WorkerLine& k = h->work;
 
-    if (!wait_for(s, [&] { return s.aicpu_ready.load(std::memory_order_acquire) == 1; })) return;
+    IdleBackoff backoff(WaiterRole::kWorker);
+    if (!wait_for(s, backoff, [&] { return s.aicpu_ready.load(std::memory_order_acquire) == 1; }))
+        return;
     int owner = s.owner_thread.load(std::memory_order_relaxed);
     EventCount* owner_bell = &scheduler_bells[owner].bell;
     k.core_type.store(static_cast<int32_t>(core_type), std::memory_order_relaxed);
@@ -57,7 +61,8 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
 
     uint32_t seen = 0;
     for (;;) {
-        if (!wait_for(s, [&] { return s.dispatch_seq.load(std::memory_order_acquire) != seen; })) {
+        if (!wait_for(s, backoff,
+                      [&] { return s.dispatch_seq.load(std::memory_order_acquire) != seen; })) {
             return;
         }
         // Acquire pairs with the scheduler's release store of dispatch_seq,
