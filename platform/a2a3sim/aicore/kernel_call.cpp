@@ -24,6 +24,7 @@
 #include <mutex>
 
 #include "export.h"
+#include "signal_context.h"
 
 namespace {
 
@@ -57,18 +58,6 @@ __attribute__((tls_model("initial-exec"))) thread_local WorkerSignalState* t_sta
 struct sigaction g_previous[kSignalCount];
 std::mutex g_install_mutex;
 int g_installed = 0;  // launches running with the handlers (guarded by the mutex)
-
-uint64_t faulting_pc(void* context) {
-    auto* uc = static_cast<ucontext_t*>(context);
-#if defined(__x86_64__)
-    return static_cast<uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-    return static_cast<uint64_t>(uc->uc_mcontext.pc);
-#else
-    (void)uc;
-    return 0;
-#endif
-}
 
 // Whether the faulting instruction read or wrote its address, from the
 // processor's fault syndrome in the signal context.
@@ -109,7 +98,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     if (armed != nullptr) {
         t_armed = nullptr;
         armed->fault.signal = sig;
-        armed->fault.pc = faulting_pc(context);
+        armed->fault.pc = signal_context_pc(context);
         armed->fault.address = reinterpret_cast<uint64_t>(info->si_addr);
         armed->fault.access = faulting_access(sig, context);
         // A data address just under this thread's stack: the kernel overflowed it.
@@ -123,14 +112,7 @@ void on_fault(int sig, siginfo_t* info, void* context) {
     // Not a kernel: hand over to the previous disposition.
     int slot = slot_of(sig);
     const struct sigaction& prev = g_previous[slot < 0 ? 0 : slot];
-    if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
-        prev.sa_sigaction(sig, info, context);
-        return;
-    }
-    if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler != nullptr) {
-        prev.sa_handler(sig);
-        return;
-    }
+    if (call_previous_handler(prev, sig, info, context)) return;
     // Default action: restore it and let the instruction fault again.
     signal(sig, SIG_DFL);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "device_channel.h"
+#include "signal_context.h"
 #include "sim_device_protocol.h"
 
 namespace {
@@ -26,18 +27,6 @@ int g_control_fd = -1;
 // Only the first thread to end the process speaks (a second fault while the
 // first is being reported, or exit() racing a signal).
 std::atomic<int> g_spoken{0};
-
-uint64_t signal_pc(void* context) {
-    auto* uc = static_cast<ucontext_t*>(context);
-#if defined(__x86_64__)
-    return static_cast<uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-    return static_cast<uint64_t>(uc->uc_mcontext.pc);
-#else
-    (void)uc;
-    return 0;
-#endif
-}
 
 // Fills the frames and sends. backtrace() was called once at install, so
 // its unwinder is loaded and it does not allocate here.
@@ -62,21 +51,14 @@ void on_fatal_signal(int sig, siginfo_t* info, void* context) {
         words.kind = static_cast<int32_t>(LastWordsKind::kSignal);
         words.code = sig;
         words.fault_address = reinterpret_cast<uint64_t>(info->si_addr);
-        words.pc = sig == SIGABRT ? 0 : signal_pc(context);
+        words.pc = sig == SIGABRT ? 0 : signal_context_pc(context);
         speak(&words);
     }
     int slot = 0;
     while (slot < kFatalCount - 1 && kFatalSignals[slot] != sig) ++slot;
     const struct sigaction& prev = g_previous[slot];
     sigaction(sig, &prev, nullptr);
-    if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
-        prev.sa_sigaction(sig, info, context);
-        return;
-    }
-    if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler != nullptr) {
-        prev.sa_handler(sig);
-        return;
-    }
+    if (call_previous_handler(prev, sig, info, context)) return;
     // The default action now (SA_NODEFER: the signal is not blocked here).
     raise(sig);
 }
