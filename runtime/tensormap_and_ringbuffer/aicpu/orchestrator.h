@@ -240,6 +240,7 @@ private:
     bool failed_ = false;
     OrchestrationObject object_;
     bool bound_ = false;  // the object's run-wide binding is set (release() clears it)
+    void (*release_binding_)() = nullptr;  // the object's pto2_orchestration_release
     bool keeps_object_ = false;  // the entry left a thread it started: kept to the run's end
     std::atomic<bool> entry_returned_{false};
     // A foreign call was reported: its thread may still run the object's

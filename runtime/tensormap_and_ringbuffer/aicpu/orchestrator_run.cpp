@@ -139,8 +139,8 @@ int Orchestrator::run() {
         finish();
         return PTO_ERR_ORCHESTRATION;
     }
-    if (object.symbol("pto2_orchestration_release") == nullptr ||
-        bind(&kOps, this) != PTO2_RUNTIME_OPS_ABI) {
+    release_binding_ = reinterpret_cast<ReleaseFn>(object.symbol("pto2_orchestration_release"));
+    if (release_binding_ == nullptr || bind(&kOps, this) != PTO2_RUNTIME_OPS_ABI) {
         fatal(PTO2_ERROR_INVALID_ARGS,
               "the orchestration was built against another version of pto_orchestration_api.h; "
               "rebuild it");
@@ -238,9 +238,7 @@ void Orchestrator::wait_for_run_end() {
 
 void Orchestrator::release() {
     if (bound_) {
-        if (auto done = reinterpret_cast<ReleaseFn>(object_.symbol("pto2_orchestration_release"))) {
-            done();
-        }
+        if (release_binding_ != nullptr) release_binding_();
         bound_ = false;
     }
     // A thread that called from outside may still be returning through the
