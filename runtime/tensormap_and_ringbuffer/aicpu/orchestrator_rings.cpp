@@ -158,15 +158,6 @@ bool Orchestrator::room_is_stuck(const RoomWakeups& wakeups, const TaskSlot** bl
         if (last >= next_[r]) continue;
         any_live = true;
         const TaskSlot& s = v_.slots(r)[last & (b->rings[r].window - 1)];
-        // The slot may hold a newer task by now (the oldest retired after
-        // `last` was read, and a submit took its slot): not a blocker, look
-        // again. Judged on that newer task, the run's own open scope could
-        // be named a deadlock it is not.
-        if (s.id != task_id_of(r, last)) {
-            all_held = false;
-            any_live = true;
-            continue;
-        }
         bool in_open_scope = scope_open(s.scope_depth, s.scope_serial) &&
                              s.refs.load(std::memory_order_acquire) > 0;
         bool is_current = s.id == current_;

@@ -51,7 +51,11 @@ bool Orchestrator::wait_for_room(int ring, Room what, uint64_t need, BatchAt bat
         const bool stuck = room_is_stuck(wakeups, &blocker);
         const bool serial = serialised();
         if (stuck || serial) {
-            if (room) return true;  // no batch will come: take what there is
+            // No batch will come: take what there is. `room` is looked at
+            // again because it was judged on an older last_alive than the
+            // stuck check: retirements in between can leave the scope's own
+            // tasks oldest (stuck) with room already made.
+            if (room || has_room()) return true;
             report_no_room(ring, what, need, blocker, serial && !stuck, false);
             break;
         }
