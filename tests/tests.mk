@@ -259,12 +259,15 @@ run_example_configs = artifacts=$$($(MAKE) --no-print-directory -s example EXAMP
 	SANITIZE=$(4) KERNEL_SOURCE=$(or $(5),sim_source) | sed -n 's/^PTO_ARTIFACTS=//p'); \
 	[ -n "$$artifacts" ] || { echo "building $(1) failed"; exit 1; }; \
 	for cfg in $(2); do t=$${cfg%%:*}; b=$${cfg\#\#*:}; \
-		echo "== example $(1)$(if $(5), ($(5) kernels)), $$t scheduler thread(s), block_dim $$b"; \
+		echo "== example $(1)$(if $(5), ($(5) kernels)), $$t scheduler thread(s), block_dim $$b$(if $(findstring PTO_SIM_RUN_HERE=always,$(3)), (the schedulers run the units))"; \
 		env $(3) $(PTO_RUN) $(1) --artifacts $$artifacts --aicpu-threads $$t --block-dim $$b --quiet || exit 1; \
 	done
+# Each also at its first and last pair with the schedulers running every
+# single-core unit themselves (what they do on a busy host; unit_here.h).
 check-examples: $(DEPS_STAMP) swift-tools $(RUNTIME_LIBS)
 	$(Q)set -e; $(foreach r,$(RUNTIMES),$(foreach ex,$($(r)_EXAMPLES),\
-		$(call run_example_configs,$(ex),$($(r)_CHECK_CONFIGS),);))
+		$(call run_example_configs,$(ex),$($(r)_CHECK_CONFIGS),);\
+		$(call run_example_configs,$(ex),$(firstword $($(r)_CHECK_CONFIGS)) $(lastword $($(r)_CHECK_CONFIGS)),PTO_SIM_RUN_HERE=always);))
 
 # The examples whose kernels come in two sources: their PTO-ISA kernels,
 # built against the real headers (PTO_ISA_ROOT; by default
@@ -349,7 +352,8 @@ check-$(1)-examples:
 	@echo "== $(2): examples"
 	$$(Q)set -e; preload=$$$$($$(CXX) -print-file-name=$(5)); \
 	$$(foreach r,$$(RUNTIMES),$$(foreach ex,$$($$(r)_EXAMPLES),\
-		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)_CONFIGS),$(6) LD_PRELOAD=$$$$preload,$(3));)\
+		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)_CONFIGS),$(6) LD_PRELOAD=$$$$preload,$(3));\
+		$$(call run_example_configs,$$(ex),$$($$(r)_$(7)_CONFIGS),$(6) PTO_SIM_RUN_HERE=always LD_PRELOAD=$$$$preload,$(3));)\
 		$$(if $$($$(r)_$(7)_SCRIPT),\
 		sh $$($$(r)_$(7)_SCRIPT) "$$(MAKE)" $$(PTO_RUN) $(3) $(6) LD_PRELOAD=$$$$preload;))
 check-$(1): check-$(1)-cpp

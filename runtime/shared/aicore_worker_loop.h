@@ -38,12 +38,45 @@ inline bool wait_for(SchedulerLine& s, IdleBackoff& backoff, Ready ready) {
     }
 }
 
+// Steps 3-4 of the handshake for the dispatch numbered `seq`: run the unit
+// in the mailbox and publish its completion (the caller rings the owner).
+// The worker calls it for its dispatches; on the simulator a scheduler
+// thread calls it for the units it runs itself (step 6).
+inline void run_dispatched_unit(SchedulerLine& s, WorkerLine& k, uint32_t seq) {
+    uint64_t kernel = s.kernel.load(std::memory_order_relaxed);
+    auto* args = reinterpret_cast<int64_t*>(s.args.load(std::memory_order_relaxed));
+    // The arguments (and the descriptors after them) are rewritten in
+    // place within one launch on the device: drop stale cached copies.
+    pto_cache_invalidate_range(args, s.args_bytes.load(std::memory_order_relaxed));
+    k.start_time.store(pto_now_ns(), std::memory_order_relaxed);
+    // Publishes start_time for diagnostics (a kernel that never returns).
+    k.started_seq.store(seq, std::memory_order_release);
+    pto_cache_write_back_line(&k);
+
+    KernelFault fault;
+    if (!pto_call_kernel(kernel, args, &fault)) {
+        k.fault_pc.store(fault.pc, std::memory_order_relaxed);
+        k.fault_address.store(fault.address, std::memory_order_relaxed);
+        k.fault_access.store(fault.access, std::memory_order_relaxed);
+        k.fault_signal.store(fault.signal, std::memory_order_relaxed);
+    }
+    // Completion is published only once the kernel's writes have landed:
+    // a consumer dispatched on it reads them.
+    pto_wait_for_kernel_writes();
+    k.end_time.store(pto_now_ns(), std::memory_order_relaxed);
+    // Publishes end_time and the fault fields; pairs with the scheduler's
+    // acquire load of done_seq.
+    k.done_seq.store(seq, std::memory_order_release);
+    pto_cache_write_back_line(&k);
+}
+
 }  // namespace aicore_worker_detail
 
 // `h` is this worker's mailbox, `scheduler_bells` the launch's doorbells of
 // its scheduler threads (the owner is told during discovery).
 inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int worker_id,
                               CoreType core_type) {
+    using aicore_worker_detail::run_dispatched_unit;
     using aicore_worker_detail::wait_for;
     SchedulerLine& s = h->sched;
     WorkerLine& k = h->work;
@@ -68,31 +101,18 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
         // Acquire pairs with the scheduler's release store of dispatch_seq,
         // which published kernel and args.
         seen = s.dispatch_seq.load(std::memory_order_acquire);
-        uint64_t kernel = s.kernel.load(std::memory_order_relaxed);
-        auto* args = reinterpret_cast<int64_t*>(s.args.load(std::memory_order_relaxed));
-        // The arguments (and the descriptors after them) are rewritten in
-        // place within one launch on the device: drop stale cached copies.
-        pto_cache_invalidate_range(args, s.args_bytes.load(std::memory_order_relaxed));
-        k.start_time.store(pto_now_ns(), std::memory_order_relaxed);
-        // Publishes start_time for diagnostics (a kernel that never returns).
-        k.started_seq.store(seen, std::memory_order_release);
-        pto_cache_write_back_line(&k);
-
-        KernelFault fault;
-        if (!pto_call_kernel(kernel, args, &fault)) {
-            k.fault_pc.store(fault.pc, std::memory_order_relaxed);
-            k.fault_address.store(fault.address, std::memory_order_relaxed);
-            k.fault_access.store(fault.access, std::memory_order_relaxed);
-            k.fault_signal.store(fault.signal, std::memory_order_relaxed);
-        }
-        // Completion is published only once the kernel's writes have landed:
-        // a consumer dispatched on it reads them.
-        pto_wait_for_kernel_writes();
-        k.end_time.store(pto_now_ns(), std::memory_order_relaxed);
-        // Publishes end_time and the fault fields; pairs with the scheduler's
-        // acquire load of done_seq.
-        k.done_seq.store(seen, std::memory_order_release);
-        pto_cache_write_back_line(&k);
+        if ((seen & kDispatchRunHere) != 0) continue;  // the scheduler runs it (step 6)
+        run_dispatched_unit(s, k, seen);
         pto_notify(owner_bell);
     }
+}
+
+// Step 6: the unit the owning scheduler thread has just dispatched with
+// kDispatchRunHere, run on that thread (simulator only). Its completion is
+// found by that thread's next pass, so nobody is rung.
+inline void run_aicore_unit_here(Handshake* h) {
+    // Pairs with the scheduler's release store of dispatch_seq (the same
+    // thread here; kept so the unit reads its words as a worker does).
+    const uint32_t seq = h->sched.dispatch_seq.load(std::memory_order_acquire);
+    aicore_worker_detail::run_dispatched_unit(h->sched, h->work, seq);
 }

@@ -26,6 +26,12 @@
 //      The scheduler sees done_seq catch up (acquire) and completes the task.
 //   5. Shutdown. The scheduler writes control = 1 and rings the worker's
 //      doorbell; the worker leaves its loop.
+//   6. Run here (simulator only). A dispatch_seq with kDispatchRunHere set
+//      is a unit the scheduler thread runs itself, on the worker's behalf:
+//      it writes the worker's line as steps 3-4 do (the worker is idle and
+//      writes nothing meanwhile). The worker takes the new value as seen
+//      and runs nothing. The device's AICPU cannot run AICore code and
+//      never sets the bit (unit_here.h).
 // A worker is idle when done_seq == dispatch_seq.
 #pragma once
 
@@ -34,6 +40,10 @@
 
 #include "event_count.h"
 #include "platform_limits.h"
+
+// dispatch_seq's top bit: the scheduler runs this unit itself (step 6).
+// The count is in the low 31 bits, so consecutive values always differ.
+constexpr uint32_t kDispatchRunHere = 0x80000000u;
 
 // Written by the scheduler thread that owns the worker (and by the host when
 // it stops a launch); read by the worker.

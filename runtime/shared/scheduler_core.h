@@ -65,6 +65,7 @@
 #include "pto_status.h"
 #include "scheduler_slice.h"
 #include "time_source.h"
+#include "unit_here.h"
 
 // What the core tells a policy about a dispatch it is about to make.
 struct Dispatch {
@@ -207,37 +208,22 @@ public:
     }
 
     // Hands worker `w` the unit of work `token`.
-    void dispatch(int w, uint64_t token) {
-        Worker& o = workers_[w];
-        const uint64_t now = pto_now_ns();
-        const DispatchWords words = p_.prepare_dispatch(Dispatch{w, slice_.thread_index, token, now});
-        SchedulerLine& s = mailboxes_[w].sched;
-        s.task.store(words.task, std::memory_order_relaxed);
-        s.kernel.store(words.kernel, std::memory_order_relaxed);
-        s.args.store(words.args, std::memory_order_relaxed);
-        s.args_bytes.store(words.args_bytes, std::memory_order_relaxed);
-        o.token = token + 1;
-        o.held = false;
-        o.dispatch_ns = now;
-        o.seq += 1;
-        ++dispatched_[static_cast<int>(type_of(w))];
-        // Publishes task/kernel/args; pairs with the worker's acquire load of
-        // dispatch_seq.
-        s.dispatch_seq.store(o.seq, std::memory_order_release);
-        pto_notify(&s.bell);
-    }
+    void dispatch(int w, uint64_t token) { dispatch_to(w, token, false); }
 
     // Hands ready work to this thread's idle workers, one unit per worker
-    // from pop_ready; true if any was handed.
+    // from pop_ready; true if any was handed. Such a unit needs no other
+    // core at the same time, so on the simulator this thread may run it
+    // itself (unit_here.h).
     bool dispatch_singles() {
         bool any = false;
         bool empty[2] = {false, false};
+        const bool here = pto_unit_here_wanted(&here_);
         slice_.for_each_worker([&](int w) {
             const int type = static_cast<int>(type_of(w));
             if (empty[type] || !has_idle_worker(w)) return;
             uint64_t token;
             if (p_.pop_ready(type_of(w), &token)) {
-                dispatch(w, token);
+                dispatch_to(w, token, here);
                 any = true;
             } else {
                 empty[type] = true;
@@ -245,6 +231,10 @@ public:
         });
         return any;
     }
+
+    // The thread waits next (outside run(): an orchestrator that steps this
+    // core while it waits for room).
+    void about_to_wait() { pto_unit_here_paused(&here_); }
 
     // One pass over this thread's workers: answers taken, completions
     // collected, ready work dispatched; then the run's counters and the
@@ -364,6 +354,7 @@ public:
                 return PTO_ERR_TIMEOUT;
             }
             uint64_t left = watch.remaining_ns(timeout);
+            about_to_wait();
             pto_commit_wait(&bell_, key, &backoff, left < kMaxParkNs ? left + 1 : kMaxParkNs);
         }
     }
@@ -379,6 +370,42 @@ private:
         uint32_t seq = 0;       // dispatch_seq of the last dispatch
         uint64_t dispatch_ns = 0;
     };
+
+    // Writes worker `w`'s mailbox for `token` (handshake.h, step 2); with
+    // `here`, this thread runs the unit (step 6) and the worker is not rung.
+    void dispatch_to(int w, uint64_t token, bool here) {
+        Worker& o = workers_[w];
+        const uint64_t now = pto_now_ns();
+        const DispatchWords words = p_.prepare_dispatch(Dispatch{w, slice_.thread_index, token, now});
+        SchedulerLine& s = mailboxes_[w].sched;
+        s.task.store(words.task, std::memory_order_relaxed);
+        s.kernel.store(words.kernel, std::memory_order_relaxed);
+        s.args.store(words.args, std::memory_order_relaxed);
+        s.args_bytes.store(words.args_bytes, std::memory_order_relaxed);
+        o.token = token + 1;
+        o.held = false;
+        o.dispatch_ns = now;
+        o.seq = (((o.seq & ~kDispatchRunHere) + 1) & ~kDispatchRunHere) |
+                (here ? kDispatchRunHere : 0u);
+        ++dispatched_[static_cast<int>(type_of(w))];
+        // Publishes task/kernel/args; pairs with the worker's acquire load of
+        // dispatch_seq.
+        s.dispatch_seq.store(o.seq, std::memory_order_release);
+        if (here) {
+            pto_run_unit_here(w, p_.timeout_ns(), &SchedulerCore::unit_here_timed_out, this);
+        } else {
+            pto_notify(&s.bell);
+        }
+    }
+
+    // A unit this thread ran itself did not return within the run's
+    // timeout: called from another thread, it stops the run as this
+    // thread's stall watch would have, and this thread's workers.
+    static void unit_here_timed_out(void* context) {
+        auto* core = static_cast<SchedulerCore*>(context);
+        core->stop_run(PTO_ERR_TIMEOUT, core->p_.timeout_ns());
+        core->stop_workers();
+    }
 
     // 1 when worker `w` has answered discovery with the core type its
     // position implies, 0 when it has not answered yet, PTO_ERR_SCHEDULER
@@ -404,6 +431,7 @@ private:
     EventCount& bell_;
     bool armed_ = false;
     uint32_t idle_types_ = 0;
+    UnitHereWatch here_;
     uint64_t dispatched_[2] = {0, 0};  // this pass, per core type
     Worker workers_[PLATFORM_MAX_WORKERS];
 };

@@ -42,8 +42,8 @@ double seconds_since(Clock::time_point t) {
 // Every idle path of the simulator's commit: parks at once, yields only,
 // and the defaults (spin, yield, then park).
 const SimIdleTuning kTunings[] = {
-    {0, 0, 0},
-    {0, 10'000'000'000ull, 10'000'000'000ull},
+    {0, 0, 0, SimRunHere::kAuto},
+    {0, 10'000'000'000ull, 10'000'000'000ull, SimRunHere::kAuto},
     kDefaultSimIdleTuning,
 };
 

@@ -63,6 +63,9 @@ struct GraphSpec {
     // Where the record kernel ran: the CPU, and how many CPUs its thread may use.
     std::atomic<int> cpu[kSpecMaxTasks];
     std::atomic<int> cpus_allowed[kSpecMaxTasks];
+    // 1 where the record kernel ran on a scheduler thread (the simulator's
+    // threads are named by their part: pto-aicpu-N, pto-aic-N, pto-aiv-N).
+    std::atomic<int> on_scheduler[kSpecMaxTasks];
     std::atomic<long> fault_thread_id{0};  // the thread the fault kernel ran on
     // build_spec_graph_late_add's thread: what its add_task returned, once done.
     std::atomic<int> late_add_result{0};
@@ -83,6 +86,7 @@ struct GraphSpec {
             done[i].store(0);
             cpu[i].store(-1);
             cpus_allowed[i].store(0);
+            on_scheduler[i].store(0);
         }
         violations.store(0);
     }

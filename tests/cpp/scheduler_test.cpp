@@ -1086,6 +1086,9 @@ SpecPtr wide_on_two_cpus(int threads, int block_dim, int* a, int* b) {
         return nullptr;
     }
     register_test_kernels();
+    // Where the workers run is the question: a busy host (a parallel make
+    // check) would have the schedulers run the units themselves.
+    REQUIRE(setenv("PTO_SIM_RUN_HERE", "never", 1) == 0);
     auto spec = make_spec();
     wide(*spec);
     run_and_check(*spec, threads, block_dim);
@@ -1133,6 +1136,45 @@ TEST(unknown_affinity_setting_is_rejected_by_name) {
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BAD_LAUNCH_CONFIG);
     EXPECT_CONTAINS(pto_last_error(), "PTO_SIM_AFFINITY=cores");
     EXPECT_CONTAINS(pto_last_error(), "auto");
+    EXPECT_EQ(spec->run_count[0].load(), 0);
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// PTO_SIM_RUN_HERE=always: every unit runs on the scheduler thread that
+// dispatched it (what a busy host gets), in dependency order, once each;
+// never: on the workers.
+int tasks_run_on_schedulers(const char* run_here, int threads, int block_dim) {
+    register_test_kernels();
+    REQUIRE(setenv("PTO_SIM_RUN_HERE", run_here, 1) == 0);
+    auto spec = make_spec();
+    layered(*spec);
+    run_and_check(*spec, threads, block_dim);
+    int here = 0;
+    for (int i = 0; i < spec->num_tasks; ++i) here += spec->on_scheduler[i].load();
+    EXPECT_EQ(spec->violations.load(), 0);
+    return here == spec->num_tasks ? 1 : here == 0 ? 0 : -1;
+}
+
+TEST(schedulers_run_the_units_themselves_when_told) {
+    EXPECT_EQ(tasks_run_on_schedulers("always", 1, 1), 1);
+    EXPECT_EQ(tasks_run_on_schedulers("always", 3, 3), 1);
+}
+
+TEST(workers_run_the_units_when_told) {
+    EXPECT_EQ(tasks_run_on_schedulers("never", 1, 1), 0);
+    EXPECT_EQ(tasks_run_on_schedulers("never", 3, 3), 0);
+}
+
+TEST(unknown_run_here_setting_is_rejected_by_name) {
+    register_test_kernels();
+    REQUIRE(setenv("PTO_SIM_RUN_HERE", "sometimes", 1) == 0);
+    auto spec = make_spec();
+    diamond(*spec);
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BAD_LAUNCH_CONFIG);
+    EXPECT_CONTAINS(pto_last_error(), "PTO_SIM_RUN_HERE=sometimes is not a choice");
     EXPECT_EQ(spec->run_count[0].load(), 0);
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }

@@ -32,6 +32,14 @@ vector_artifacts=$(artifacts_of "$vector" "$sanitize")
 expect_pass "$sanitize: $vector streamed through rings of 8 tasks (window 8, heap 64 KiB)" \
     "$* PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K" "$vector" --artifacts "$vector_artifacts" \
     --case stream --aicpu-threads 4 --block-dim 6
+# The schedulers running every single-core unit themselves (as on a busy
+# host), the orchestrator stepping its scheduler in a one-thread launch.
+for cfg in 1:1 3:2; do
+    t=${cfg%%:*}; b=${cfg##*:}
+    expect_pass "$sanitize: $vector streamed, the schedulers running the units, at $t:$b" \
+        "$* PTO_SIM_RUN_HERE=always PTO2_RING_TASK_WINDOW=8 PTO2_RING_HEAP=64K" "$vector" \
+        --artifacts "$vector_artifacts" --case stream --aicpu-threads "$t" --block-dim "$b"
+done
 set -- "$@"
 expect_error scope_deadlock SCOPE_DEADLOCK "$@" PTO2_RING_TASK_WINDOW=8
 expect_error heap_ring_deadlock HEAP_RING_DEADLOCK "$@" PTO2_RING_HEAP=64K

@@ -10,3 +10,10 @@ extern "C" PTO_EXPORT void sim_aicore_entry(void* launch_block, int worker_id, i
     sim_aicore_thread_setup();
     aicore_execute(launch_block, worker_id, static_cast<CoreType>(core_type));
 }
+
+// A scheduler thread runs a unit it dispatched to `worker_id` itself
+// (handshake.h, step 6): the same fault capture as a worker's.
+extern "C" PTO_EXPORT void sim_aicore_run_here(void* launch_block, int worker_id) {
+    sim_aicore_thread_setup();
+    aicore_run_here(launch_block, worker_id);
+}

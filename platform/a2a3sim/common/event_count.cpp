@@ -79,6 +79,7 @@ bool another_process_ran(const IdleBackoff& b, uint64_t now) {
 std::atomic<uint64_t> g_spin_ns{kDefaultSimIdleTuning.spin_ns};
 std::atomic<uint64_t> g_scheduler_keep_ns{kDefaultSimIdleTuning.scheduler_keep_ns};
 std::atomic<uint64_t> g_worker_keep_ns{kDefaultSimIdleTuning.worker_keep_ns};
+std::atomic<SimRunHere> g_run_here{kDefaultSimIdleTuning.run_here};
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -115,16 +116,20 @@ void sim_idle_tuning_store(const SimIdleTuning& tuning) {
     g_spin_ns.store(tuning.spin_ns, std::memory_order_relaxed);
     g_scheduler_keep_ns.store(tuning.scheduler_keep_ns, std::memory_order_relaxed);
     g_worker_keep_ns.store(tuning.worker_keep_ns, std::memory_order_relaxed);
+    g_run_here.store(tuning.run_here, std::memory_order_relaxed);
 }
 
 bool sim_idle_contended() {
     return pto_now_ns() < g_contended_until_ns.load(std::memory_order_relaxed);
 }
 
+SimRunHere sim_run_here_mode() { return g_run_here.load(std::memory_order_relaxed); }
+
 SimIdleTuning sim_idle_tuning_load() {
     return SimIdleTuning{g_spin_ns.load(std::memory_order_relaxed),
                          g_scheduler_keep_ns.load(std::memory_order_relaxed),
-                         g_worker_keep_ns.load(std::memory_order_relaxed)};
+                         g_worker_keep_ns.load(std::memory_order_relaxed),
+                         g_run_here.load(std::memory_order_relaxed)};
 }
 
 void pto_commit_wait(EventCount* bell, WaitKey key, IdleBackoff* backoff, uint64_t max_wait_ns) {

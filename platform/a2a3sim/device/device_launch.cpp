@@ -1,11 +1,15 @@
 #include "device_descriptors.h"
 #include "device_launch.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <thread>
 
 #include "core_type.h"
 #include "device_channel.h"
@@ -31,6 +35,34 @@ int64_t now_ns() {
         .count();
 }
 
+// Names this pool thread for its part in the launch ("pto-aicpu-0",
+// "pto-aiv-5": what top -H, a debugger and a kernel asking see), with a
+// system call only when the name changes (the threads are reused).
+void name_thread(const char* part, int index) {
+    thread_local char current[16] = "";
+    char name[16];
+    std::snprintf(name, sizeof name, "pto-%s-%d", part, index);
+    if (std::strcmp(name, current) == 0) return;
+    pthread_setname_np(pthread_self(), name);
+    std::memcpy(current, name, sizeof name);
+}
+
+// A unit a scheduler thread runs itself (unit_here.h), watched by the
+// sweep: one that outlives its budget is handed to the timeout the
+// scheduling core gave, and the thread is counted as one that never returns.
+struct UnitHereSlot {
+    enum : int { kIdle, kRunning, kTakenOver, kStopped };
+    std::atomic<int> state{kIdle};
+    std::atomic<int64_t> deadline_ns{0};
+    void (*on_timeout)(void*) = nullptr;  // published by the CAS to kRunning
+    void* context = nullptr;
+};
+
+// How long a scheduler thread whose unit returned after the sweep took it
+// over waits for the sweep's call into its scheduling core to end (the
+// core lives on the thread's stack).
+constexpr auto kTakeOverWait = std::chrono::seconds(2);
+
 }  // namespace
 
 // What the bodies of one launch share; each body holds it.
@@ -48,6 +80,7 @@ struct LaunchRun {
     std::atomic<bool> answered{false};
     SimThreadCrew schedulers;
     SimThreadCrew workers;
+    std::unique_ptr<UnitHereSlot[]> here;  // per scheduler thread
 
     // Exactly once: from the last body, from the sweep, or at a failed start.
     void answer(int status, int abandoned, DeviceLaunchPart part, std::string what) {
@@ -83,9 +116,15 @@ struct LaunchRun {
         channel_send(socket, static_cast<uint32_t>(DeviceReply::kLaunchDone), id, done);
     }
 
-    // The schedulers' verdict, once they all returned.
+    bool taken_over(size_t t) const {
+        return here[t].state.load(std::memory_order_acquire) >= UnitHereSlot::kTakenOver;
+    }
+
+    // The schedulers' verdict, once they all returned (or were taken over).
     void answer_from_results(int abandoned) {
-        for (int r : results) {
+        for (size_t t = 0; t < results.size(); ++t) {
+            // A taken-over thread may still write its own result: not read.
+            const int r = taken_over(t) ? PTO_ERR_TIMEOUT : results[t];
             if (r != 0) {
                 return answer(r, abandoned, DeviceLaunchPart::kScheduler, "the AICPU scheduler");
             }
@@ -93,10 +132,77 @@ struct LaunchRun {
         answer(0, abandoned, DeviceLaunchPart::kNone, "");
     }
 
+    void scheduler_returned() {
+        if (schedulers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            schedulers_done_ns.store(now_ns(), std::memory_order_release);
+        }
+    }
+
+    // The sweep's look at units run here: one past its deadline is stopped
+    // on its thread's behalf.
+    void take_over_late_units(int64_t now) {
+        for (size_t t = 0; t < results.size(); ++t) {
+            UnitHereSlot& slot = here[t];
+            // Acquire pairs with the runner's CAS to kRunning (the callback).
+            if (slot.state.load(std::memory_order_acquire) != UnitHereSlot::kRunning) continue;
+            if (now < slot.deadline_ns.load(std::memory_order_relaxed)) continue;
+            int expected = UnitHereSlot::kRunning;
+            if (!slot.state.compare_exchange_strong(expected, UnitHereSlot::kTakenOver,
+                                                    std::memory_order_acq_rel)) {
+                continue;
+            }
+            slot.on_timeout(slot.context);
+            // Pairs with the runner's acquire load: the call into its core is over.
+            slot.state.store(UnitHereSlot::kStopped, std::memory_order_release);
+            scheduler_returned();
+        }
+    }
+
     void body_finished() {
         if (bodies_left.fetch_sub(1, std::memory_order_acq_rel) == 1) answer_from_results(0);
     }
 };
+
+namespace {
+
+// The launch and scheduler index of this thread, while it runs a launch's
+// scheduler body (the device program's own thread-local storage).
+thread_local LaunchRun* t_run = nullptr;
+thread_local int t_scheduler = -1;
+
+// The AICPU object's runner of units run here: the AICore object runs the
+// unit on this thread, watched by the sweep.
+void run_unit_here(int worker_id, uint64_t budget_ns, void (*on_timeout)(void*), void* context) {
+    LaunchRun* run = t_run;
+    if (run == nullptr) return;  // not a scheduler body: the runner is set for those only
+    UnitHereSlot& slot = run->here[static_cast<size_t>(t_scheduler)];
+    slot.on_timeout = on_timeout;
+    slot.context = context;
+    const int64_t budget = static_cast<int64_t>(budget_ns < (1ull << 62) ? budget_ns : 1ull << 62);
+    slot.deadline_ns.store(now_ns() + budget, std::memory_order_relaxed);
+    int expected = UnitHereSlot::kIdle;
+    // Publishes the callback and deadline; pairs with the sweep's acquire load.
+    // Taken over already (a unit before this one): the run is stopped.
+    if (!slot.state.compare_exchange_strong(expected, UnitHereSlot::kRunning,
+                                            std::memory_order_acq_rel)) {
+        return;
+    }
+    run->entry.aicore_run_here(run->launch_block, worker_id);
+    expected = UnitHereSlot::kRunning;
+    if (slot.state.compare_exchange_strong(expected, UnitHereSlot::kIdle,
+                                           std::memory_order_acq_rel)) {
+        return;
+    }
+    // The sweep took this unit over: its call into the scheduling core
+    // must end before the core (on this thread's stack) may go.
+    const auto until = Clock::now() + kTakeOverWait;
+    while (slot.state.load(std::memory_order_acquire) != UnitHereSlot::kStopped &&
+           Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+}  // namespace
 
 void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
                            const RuntimeEntryPoints& entry) {
@@ -108,7 +214,9 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     run->kernel_args.device_args = &run->device_args;
     run->kernel_args.runtime_args = run->launch_block;
     run->results.assign(static_cast<size_t>(request.aicpu_thread_num), 0);
+    run->here = std::make_unique<UnitHereSlot[]>(static_cast<size_t>(request.aicpu_thread_num));
     entry.aicpu_set_idle_tuning(&request.idle);
+    entry.aicpu_set_unit_runner(&run_unit_here);
     entry.aicore_set_idle_tuning(&request.idle);
     int rc = entry.aicpu_init(&run->kernel_args);
     if (rc != 0) {
@@ -134,6 +242,7 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
         int type = static_cast<int>(w < request.block_dim ? CoreType::AIC : CoreType::AIV);
         ok = run->workers.start(
             [run, w, type] {
+                name_thread(type == static_cast<int>(CoreType::AIC) ? "aic" : "aiv", w);
                 device_descriptors_set_kernel_hook(run->entry.fail_kernel);
                 run->entry.aicore_entry(run->launch_block, w, type);
                 device_descriptors_set_kernel_hook(nullptr);
@@ -145,9 +254,16 @@ void DeviceLaunches::start(uint64_t id, const DeviceLaunch& request,
     for (int t = 0; ok && t < request.aicpu_thread_num; ++t) {
         ok = run->schedulers.start(
             [run, t] {
-                run->results[static_cast<size_t>(t)] = run->entry.aicpu_server(&run->kernel_args);
-                if (run->schedulers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                    run->schedulers_done_ns.store(now_ns(), std::memory_order_release);
+                name_thread("aicpu", t);
+                t_run = run.get();
+                t_scheduler = t;
+                device_descriptors_set_kernel_hook(run->entry.fail_kernel);
+                const int rc = run->entry.aicpu_server(&run->kernel_args);
+                device_descriptors_set_kernel_hook(nullptr);
+                t_run = nullptr;
+                if (!run->taken_over(static_cast<size_t>(t))) {
+                    run->results[static_cast<size_t>(t)] = rc;
+                    run->scheduler_returned();
                 }
             },
             placement.scheduler_cpu[static_cast<size_t>(t)], placement.allowed, &start_error, true,
@@ -173,6 +289,7 @@ int DeviceLaunches::sweep() {
                                   [&](const std::shared_ptr<LaunchRun>& run) {
                                       if (run->answered.load(std::memory_order_acquire))
                                           return true;
+                                      run->take_over_late_units(now);
                                       int64_t done =
                                           run->schedulers_done_ns.load(std::memory_order_acquire);
                                       if (done == 0 || now - done < grace) return false;

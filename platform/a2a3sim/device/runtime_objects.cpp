@@ -49,7 +49,11 @@ int RuntimeObjects::load(uint64_t runtime_id, int aicpu_fd, int aicore_fd, std::
         (rc = resolve(pair->aicore, "sim_aicore_restore_fault_handlers", aicore_what,
                       &e.restore_fault_handlers, message)) != 0 ||
         (rc = resolve(pair->aicore, "sim_aicore_fail_kernel", aicore_what, &e.fail_kernel,
-                      message)) != 0) {
+                      message)) != 0 ||
+        (rc = resolve(pair->aicore, "sim_aicore_run_here", aicore_what, &e.aicore_run_here,
+                      message)) != 0 ||
+        (rc = resolve(pair->aicpu, "sim_aicpu_set_unit_runner", aicpu_what,
+                      &e.aicpu_set_unit_runner, message)) != 0) {
         return rc;
     }
     pair->aicpu_base = base_of(reinterpret_cast<const void*>(e.aicpu_init));

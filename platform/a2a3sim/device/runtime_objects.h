@@ -22,6 +22,12 @@ struct RuntimeEntryPoints {
     void (*install_fault_handlers)();
     void (*restore_fault_handlers)();
     bool (*fail_kernel)(int signal, uint64_t pc, uint64_t detail);
+    // A scheduler thread runs a unit it dispatched itself (unit_here.h):
+    // the AICore object's call that runs it, and where the AICPU object
+    // learns of the device's runner around it.
+    void (*aicore_run_here)(void* launch_block, int worker_id);
+    void (*aicpu_set_unit_runner)(void (*runner)(int worker_id, uint64_t budget_ns,
+                                                 void (*on_timeout)(void*), void* context));
 };
 
 class RuntimeObjects {

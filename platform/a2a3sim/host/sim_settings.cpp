@@ -40,6 +40,23 @@ int sim_read_settings(SimSettings* out, char* message, size_t message_size) {
             0) {
         return rc;
     }
+    const char* here = std::getenv("PTO_SIM_RUN_HERE");
+    if (here != nullptr && *here != '\0') {
+        if (std::strcmp(here, "auto") == 0) {
+            s.idle.run_here = SimRunHere::kAuto;
+        } else if (std::strcmp(here, "always") == 0) {
+            s.idle.run_here = SimRunHere::kAlways;
+        } else if (std::strcmp(here, "never") == 0) {
+            s.idle.run_here = SimRunHere::kNever;
+        } else {
+            std::snprintf(message, message_size,
+                          "PTO_SIM_RUN_HERE=%s is not a choice; use auto (the default: a scheduler "
+                          "runs single-core units itself while other processes keep the host's "
+                          "cores busy), always or never",
+                          here);
+            return PTO_ERR_BAD_LAUNCH_CONFIG;
+        }
+    }
     const char* mode = std::getenv("PTO_SIM_AFFINITY");
     if (mode != nullptr && *mode != '\0' && std::strcmp(mode, "auto") != 0) {
         if (std::strcmp(mode, "off") != 0) {

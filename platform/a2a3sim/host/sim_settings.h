@@ -4,6 +4,9 @@
 //
 //   PTO_SIM_SPIN_NS, PTO_SIM_SCHED_KEEP_NS, PTO_SIM_WORKER_KEEP_NS
 //       idle timings in ns (see sim_idle_tuning.h); whole numbers up to 10 s
+//   PTO_SIM_RUN_HERE
+//       auto (default), always or never: whether a scheduler thread runs
+//       single-core units itself (unit_here.h); auto while the host is busy
 //   PTO_SIM_AFFINITY
 //       auto (default) or off (see sim_thread_placement.h)
 #pragma once

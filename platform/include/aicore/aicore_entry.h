@@ -8,3 +8,8 @@
 #include "core_type.h"
 
 void aicore_execute(__gm__ void* launch_block, int worker_id, CoreType core_type);
+
+// The unit worker `worker_id`'s owning scheduler thread has just dispatched
+// for itself to run (handshake.h, step 6), run on the calling thread. Only
+// the simulator calls it; the runtime defines it beside aicore_execute.
+void aicore_run_here(__gm__ void* launch_block, int worker_id);

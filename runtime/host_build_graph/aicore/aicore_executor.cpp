@@ -10,3 +10,7 @@ void aicore_execute(__gm__ void* launch_block, int worker_id, CoreType core_type
     run_aicore_worker(launch_mailbox(launch_block, worker_id), block->scheduler_bells, worker_id,
                       core_type);
 }
+
+void aicore_run_here(__gm__ void* launch_block, int worker_id) {
+    run_aicore_unit_here(launch_mailbox(launch_block, worker_id));
+}

@@ -42,8 +42,11 @@ namespace {
 
 // The orchestrator's hook into a lone thread's scheduler.
 bool step_scheduler(void* core) {
-    PassResult r = static_cast<RingPolicy::Core*>(core)->step();
-    return r.progress || r.done || r.status != 0;
+    auto* c = static_cast<RingPolicy::Core*>(core);
+    PassResult r = c->step();
+    const bool moved = r.progress || r.done || r.status != 0;
+    if (!moved) c->about_to_wait();  // the orchestrator waits next
+    return moved;
 }
 
 }  // namespace

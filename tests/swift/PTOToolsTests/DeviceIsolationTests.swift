@@ -24,7 +24,19 @@ final class DeviceIsolationTests: XCTestCase {
     }
 
     func testEveryMisbehavingKernelFailsItsCaseAndTheNextCaseRuns() throws {
-        let r = try runCommand(Project.ptoRun, [Self.fixture, "--timeout", "1", "--quiet"])
+        try checkEveryMisbehavingKernel(runHere: "never")
+    }
+
+    /// The same reports when the schedulers run every unit themselves (as
+    /// they do on a busy host): a fault, a hang, an overflow or a refused
+    /// close in a kernel on a scheduler thread reads as it does on a worker.
+    func testMisbehavingKernelsRunByTheSchedulersAreReportedTheSame() throws {
+        try checkEveryMisbehavingKernel(runHere: "always")
+    }
+
+    private func checkEveryMisbehavingKernel(runHere: String) throws {
+        let r = try runCommand(Project.ptoRun, [Self.fixture, "--timeout", "1", "--quiet"],
+                               environment: ["PTO_SIM_RUN_HERE": runHere])
         XCTAssertEqual(r.status, 1, r.combined)
         let out = r.stdout
         let expected: [(Int, [String])] = [
@@ -61,6 +73,9 @@ final class DeviceIsolationTests: XCTestCase {
         XCTAssertTrue(out.contains("its last lines on stderr:\n    kernel_misbehave: cannot go on, aborting"), out)
         XCTAssertTrue(out.contains("what():  kernel_misbehave gives up"), out)
         XCTAssertTrue(r.stderr.contains("kernel_misbehave: cannot go on, aborting"), r.stderr)
+        // The thread that ran the kernel of the case that behaves.
+        let thread = runHere == "always" ? "pto-aicpu-" : "pto-aiv-"
+        XCTAssertTrue(r.stderr.contains("kernel_misbehave: behaved, on thread \(thread)"), r.stderr)
         // Source lines where the kernel object tells them.
         let source = Self.fixture + "/kernels/aiv/kernel_misbehave.cpp"
         XCTAssertTrue(out.contains("faulting instruction: \(source):"), out)
