@@ -11,6 +11,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -970,6 +972,45 @@ TEST(a_graph_runs_again_and_again_from_one_init) {
         for (const PtoTaskRecord& r : records) outside += r.worker_id >= 9 * run || r.state != 3;
         EXPECT_EQ(outside, 0);
     }
+    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+// The scheduler time slice of thread `tid` of this process (se.slice in
+// /proc: EEVDF kernels), or -1 where the kernel does not say.
+long long time_slice_of(long tid) {
+    std::ifstream sched("/proc/self/task/" + std::to_string(tid) + "/sched");
+    std::string line;
+    while (std::getline(sched, line)) {
+        if (line.rfind("se.slice", 0) == 0) return std::stoll(line.substr(line.find(':') + 1));
+    }
+    return -1;
+}
+
+// The launching thread waits with a short time slice (a busy host otherwise
+// delays its wake-up by a tick), and gets its own setting back after.
+TEST(the_launching_thread_waits_with_a_short_slice_and_gets_its_own_back) {
+    register_test_kernels();
+    const long self = syscall(SYS_gettid);
+    REQUIRE(setpriority(PRIO_PROCESS, static_cast<id_t>(self), 3) == 0);
+    const long long own = time_slice_of(self);
+    auto spec = make_spec();
+    spec->add_task(1, kSleepKernel);
+    spec->sleep_ms = 300;
+    spec->finish();
+    RuntimeBlock block;
+    REQUIRE(init_with(block, *spec) == 0);
+    std::atomic<long long> during{-2};
+    std::thread watcher([&] {
+        while (spec->started[0].load() == 0) std::this_thread::yield();
+        during = time_slice_of(self);
+    });
+    EXPECT_EQ(launch(block, 1, 1), 0);
+    watcher.join();
+    if (own >= 0) {
+        EXPECT_EQ(during.load(), 100000);
+        EXPECT_EQ(time_slice_of(self), own);
+    }
+    EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(self)), 3);
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
 }
 

@@ -27,6 +27,7 @@
 #include "device_stdout.h"
 #include "pto_status.h"
 #include "sim_device_protocol.h"
+#include "sim_thread_pool.h"
 
 namespace {
 
@@ -114,6 +115,9 @@ int main(int argc, char** argv) {
     // What a kernel forks never acts as the device or outlives it.
     device_forked_copy_install(service.memory().base(), service.memory().bytes());
     channel_send(kDeviceControlFd, static_cast<uint32_t>(DeviceReply::kReady), 0, ready);
+    // Launch requests wake this thread: beside busy processes it should run
+    // at once, as the pool threads do.
+    sim_thread_short_slice();
     int code = ready.status == 0 ? service.serve() : 4;
     // Kernels' output reaches the terminal; nothing else is torn down (pool
     // threads may still run an abandoned kernel).

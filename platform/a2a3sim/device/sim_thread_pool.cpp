@@ -142,7 +142,9 @@ struct SchedAttr {
 // it; nothing else depends on it.
 constexpr uint64_t kThreadSliceNs = 100'000;
 
-void short_slice() {
+}  // namespace
+
+void sim_thread_short_slice() {
     SchedAttr a{};
     a.size = sizeof a;
     a.sched_policy = 0;  // SCHED_OTHER
@@ -150,8 +152,10 @@ void short_slice() {
     syscall(SYS_sched_setattr, 0, &a, 0);
 }
 
+namespace {
+
 void thread_main(PoolThread* t) {
-    short_slice();
+    sim_thread_short_slice();
     AltStack alt_stack;
     Pool& p = pool();
     for (;;) {

@@ -61,6 +61,10 @@ private:
     SimCrewState* state_;
 };
 
+// Asks for a short time slice for the calling thread (every pool thread
+// has one; the device's serving thread too): see sim_thread_pool.cpp.
+void sim_thread_short_slice();
+
 // Wakes the parked threads handed held bodies.
 void sim_thread_pool_wake_held();
 

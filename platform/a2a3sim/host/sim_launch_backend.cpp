@@ -17,6 +17,7 @@
 #include "launch_backend.h"
 #include "pto_status.h"
 #include "runtime_images.h"
+#include "short_slice.h"
 #include "sim_devices.h"
 #include "sim_fault_report.h"
 #include "sim_kernel_registry.h"
@@ -64,6 +65,7 @@ public:
 };
 
 int SimStartedLaunch::wait(LaunchEnd* end, char* message, size_t message_size) {
+    const ShortSliceWhileWaiting slice;
     RuntimeLaunch& run = *launch;
     const auto bound = std::chrono::nanoseconds(timeout_ns) + kSchedulerMargin;
     uint64_t seen = ~0ull;
