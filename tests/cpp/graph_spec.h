@@ -64,7 +64,7 @@ struct GraphSpec {
     std::atomic<int> cpu[kSpecMaxTasks];
     std::atomic<int> cpus_allowed[kSpecMaxTasks];
     // 1 where the record kernel ran on a scheduler thread (the simulator's
-    // threads are named by their part: pto-aicpu-N, pto-aic-N, pto-aiv-N).
+    // threads are named by their part: pto-aicpu, pto-aic, pto-aiv).
     std::atomic<int> on_scheduler[kSpecMaxTasks];
     std::atomic<long> fault_thread_id{0};  // the thread the fault kernel ran on
     // build_spec_graph_late_add's thread: what its add_task returned, once done.

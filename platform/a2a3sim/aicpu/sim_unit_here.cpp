@@ -25,6 +25,7 @@ namespace {
 
 constexpr uint64_t kWindowNs = 10'000'000;
 constexpr uint64_t kFairSharePercent = 75;
+constexpr uint32_t kPassesPerLook = 64;
 
 // Set by the device program before a launch's threads start (the thread
 // start orders it before any scheduler's load).
@@ -55,11 +56,18 @@ bool pto_unit_here_wanted(UnitHereWatch* watch) {
         return watch->here = false;
     }
     if (mode == SimRunHere::kAlways) return watch->here = true;
-    const uint64_t now = pto_now_ns();
-    if (!watch->here || watch->window_wall_ns == 0) {
-        if (!sim_idle_contended()) return watch->here = false;
-        return start_window(watch, now);
+    if (!watch->here) {
+        // Contention comes and goes over tens of milliseconds: looking at
+        // it (a clock read) once per kPassesPerLook passes keeps an idle
+        // host's passes free of it.
+        if (watch->passes++ % kPassesPerLook != 0 || !sim_idle_contended()) return false;
+        return start_window(watch, pto_now_ns());
     }
+    if (watch->window_wall_ns == 0) {  // after a wait: the waiters' verdict
+        if (!sim_idle_contended()) return watch->here = false;
+        return start_window(watch, pto_now_ns());
+    }
+    const uint64_t now = pto_now_ns();
     const uint64_t wall = now - watch->window_wall_ns;
     if (wall < kWindowNs) return true;
     const uint64_t cpu = thread_cpu_ns() - watch->window_cpu_ns;

@@ -16,6 +16,7 @@ struct UnitHereWatch {
     uint64_t window_wall_ns = 0;  // start of the current measuring window
     uint64_t window_cpu_ns = 0;   // this thread's CPU time then
     bool here = false;            // the last decision
+    uint32_t passes = 0;          // calls since contention was last looked at
 };
 
 // Called if a unit run here has not returned by its deadline: the platform

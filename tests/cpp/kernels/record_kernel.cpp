@@ -23,7 +23,7 @@ extern "C" void kernel_entry(int64_t* args) {
     spec->cpu[self].store(sched_getcpu(), std::memory_order_relaxed);
     char thread[16] = "";
     pthread_getname_np(pthread_self(), thread, sizeof thread);
-    spec->on_scheduler[self].store(std::strncmp(thread, "pto-aicpu-", 10) == 0,
+    spec->on_scheduler[self].store(std::strcmp(thread, "pto-aicpu") == 0,
                                    std::memory_order_relaxed);
     spec->run_count[self].fetch_add(1, std::memory_order_relaxed);
     spec->done[self].store(1, std::memory_order_release);

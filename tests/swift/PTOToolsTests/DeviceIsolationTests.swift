@@ -74,7 +74,7 @@ final class DeviceIsolationTests: XCTestCase {
         XCTAssertTrue(out.contains("what():  kernel_misbehave gives up"), out)
         XCTAssertTrue(r.stderr.contains("kernel_misbehave: cannot go on, aborting"), r.stderr)
         // The thread that ran the kernel of the case that behaves.
-        let thread = runHere == "always" ? "pto-aicpu-" : "pto-aiv-"
+        let thread = runHere == "always" ? "pto-aicpu\n" : "pto-aiv\n"
         XCTAssertTrue(r.stderr.contains("kernel_misbehave: behaved, on thread \(thread)"), r.stderr)
         // Source lines where the kernel object tells them.
         let source = Self.fixture + "/kernels/aiv/kernel_misbehave.cpp"
