@@ -38,32 +38,34 @@ inline bool wait_for(SchedulerLine& s, IdleBackoff& backoff, Ready ready) {
     }
 }
 
-// Steps 3-4 of the handshake for the dispatch numbered `seq`: run the unit
-// in the mailbox and publish its completion (the caller rings the owner).
-// The worker calls it for its dispatches; on the simulator a scheduler
-// thread calls it for the units it runs itself (step 6).
-inline void run_dispatched_unit(SchedulerLine& s, WorkerLine& k, uint32_t seq) {
-    uint64_t kernel = s.kernel.load(std::memory_order_relaxed);
-    auto* args = reinterpret_cast<int64_t*>(s.args.load(std::memory_order_relaxed));
+// Steps 3-4 of the handshake for unit `seq`, whose words are in `slot`:
+// run it and publish its completion (the caller rings the owner). The
+// worker calls it for its units; on the simulator a scheduler thread calls
+// it for the units it runs itself (step 6).
+inline void run_dispatched_unit(const DispatchSlot& slot, WorkerLine& k, FaultLine& f,
+                                uint32_t seq) {
+    const uint64_t kernel = slot.kernel.load(std::memory_order_relaxed);
+    auto* args = reinterpret_cast<int64_t*>(slot.args.load(std::memory_order_relaxed));
     // The arguments (and the descriptors after them) are rewritten in
     // place within one launch on the device: drop stale cached copies.
-    pto_cache_invalidate_range(args, s.args_bytes.load(std::memory_order_relaxed));
-    k.start_time.store(pto_now_ns(), std::memory_order_relaxed);
+    pto_cache_invalidate_range(args, slot.args_bytes.load(std::memory_order_relaxed) & ~kRunHere);
+    k.start_time[seq & 1].store(pto_now_ns(), std::memory_order_relaxed);
     // Publishes start_time for diagnostics (a kernel that never returns).
     k.started_seq.store(seq, std::memory_order_release);
     pto_cache_write_back_line(&k);
 
     KernelFault fault;
     if (!pto_call_kernel(kernel, args, &fault)) {
-        k.fault_pc.store(fault.pc, std::memory_order_relaxed);
-        k.fault_address.store(fault.address, std::memory_order_relaxed);
+        f.pc.store(fault.pc, std::memory_order_relaxed);
+        f.address.store(fault.address, std::memory_order_relaxed);
+        pto_cache_write_back_line(&f);
         k.fault_access.store(fault.access, std::memory_order_relaxed);
         k.fault_signal.store(fault.signal, std::memory_order_relaxed);
     }
     // Completion is published only once the kernel's writes have landed:
     // a consumer dispatched on it reads them.
     pto_wait_for_kernel_writes();
-    k.end_time.store(pto_now_ns(), std::memory_order_relaxed);
+    k.end_time[seq & 1].store(pto_now_ns(), std::memory_order_relaxed);
     // Publishes end_time and the fault fields; pairs with the scheduler's
     // acquire load of done_seq.
     k.done_seq.store(seq, std::memory_order_release);
@@ -79,6 +81,7 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
     using aicore_worker_detail::run_dispatched_unit;
     using aicore_worker_detail::wait_for;
     SchedulerLine& s = h->sched;
+    DispatchLine& d = h->dispatch;
     WorkerLine& k = h->work;
 
     IdleBackoff backoff(WaiterRole::kWorker);
@@ -92,27 +95,47 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
     pto_cache_write_back_line(&k);
     pto_notify(owner_bell);
 
-    uint32_t seen = 0;
+    uint32_t next = 1;  // the unit this worker runs next
     for (;;) {
-        if (!wait_for(s, backoff,
-                      [&] { return s.dispatch_seq.load(std::memory_order_acquire) != seen; })) {
+        DispatchSlot& slot = d.slot[next & 1];
+        uint32_t seq = 0;
+        // A unit queued behind the one just finished is there already: the
+        // first look finds it, with no wait.
+        if (!wait_for(s, backoff, [&] {
+                pto_cache_invalidate_line(&d);
+                // Pairs with the scheduler's release store of the slot's seq,
+                // which published its words.
+                seq = slot.seq.load(std::memory_order_acquire);
+                return unit_reached(seq, next);
+            })) {
             return;
         }
-        // Acquire pairs with the scheduler's release store of dispatch_seq,
-        // which published kernel and args.
-        seen = s.dispatch_seq.load(std::memory_order_acquire);
-        if ((seen & kDispatchRunHere) != 0) continue;  // the scheduler runs it (step 6)
-        run_dispatched_unit(s, k, seen);
+        if (seq != next) {
+            // The slot holds a newer unit: `next` was run by the scheduler
+            // (step 6), and so was every unit before seq - 1.
+            next = unit_reached(seq - 1, next + 1) ? seq - 1 : next + 1;
+            continue;
+        }
+        if ((slot.args_bytes.load(std::memory_order_relaxed) & kRunHere) != 0) {
+            ++next;  // the scheduler runs it (step 6)
+            continue;
+        }
+        run_dispatched_unit(slot, k, h->fault, next);
         pto_notify(owner_bell);
+        // A kernel that faulted stops the run: no more units, until told to quit.
+        if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
+            wait_for(s, backoff, [&] { return false; });
+            return;
+        }
+        ++next;
     }
 }
 
-// Step 6: the unit the owning scheduler thread has just dispatched with
-// kDispatchRunHere, run on that thread (simulator only). Its completion is
-// found by that thread's next pass, so nobody is rung.
+// Step 6: the unit the owning scheduler thread has just dispatched to an
+// idle worker for itself to run (simulator only), run on that thread. Its
+// completion is found by that thread's next pass, so nobody is rung.
 inline void run_aicore_unit_here(Handshake* h) {
-    // Pairs with the scheduler's release store of dispatch_seq (the same
-    // thread here; kept so the unit reads its words as a worker does).
-    const uint32_t seq = h->sched.dispatch_seq.load(std::memory_order_acquire);
-    aicore_worker_detail::run_dispatched_unit(h->sched, h->work, seq);
+    // The worker is idle: the unit is the one after its last.
+    const uint32_t seq = h->work.done_seq.load(std::memory_order_acquire) + 1;
+    aicore_worker_detail::run_dispatched_unit(h->dispatch.slot[seq & 1], h->work, h->fault, seq);
 }

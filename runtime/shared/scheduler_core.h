@@ -73,6 +73,10 @@ struct Dispatch {
     int scheduler;  // this thread's index
     uint64_t token;
     uint64_t dispatch_ns;
+    // The worker's dispatch slot it goes in (0 or 1): words a policy keeps
+    // per worker need one copy per slot, the next unit's written while the
+    // worker runs the current one.
+    int slot;
 };
 
 // What the worker's mailbox gets: the task word (task id + 1 as the
@@ -156,7 +160,7 @@ public:
     // Free for work: answered discovery, running nothing, held for nobody.
     bool has_idle_worker(int w) const {
         const Worker& o = workers_[w];
-        return o.answered && o.token == 0 && !o.held;
+        return o.answered && o.seq == o.done && !o.held;
     }
     // Which of cluster c's cores (bit per slot) are free for work.
     uint32_t idle_slots(int cluster) const {
@@ -166,15 +170,15 @@ public:
         }
         return m;
     }
-    // A busy worker whose next unit can be queued behind its current one
-    // (in this thread's memory: the mailbox is rewritten only once the
-    // worker is done with its arguments).
+    // A busy worker whose next unit can be queued behind its current one:
+    // one unit outstanding, its second dispatch slot free (handshake.h).
     bool can_queue(int w) const {
         const Worker& o = workers_[w];
-        return o.answered && o.token != 0 && o.queued == 0 && !o.held;
+        return o.answered && o.seq - o.done == 1 && !o.held;
     }
-    // Worker w runs `token` as soon as it finishes what it runs now.
-    void queue_behind(int w, uint64_t token) { workers_[w].queued = token + 1; }
+    // Worker w runs `token` as soon as it finishes what it runs now (it
+    // finds it in its mailbox then, with no hand-off).
+    void queue_behind(int w, uint64_t token) { dispatch_to(w, token, false); }
     // A worker held for work that starts later (a cohort gathering its
     // cores) stays idle but takes nothing else.
     void hold(int w) { workers_[w].held = true; }
@@ -218,17 +222,24 @@ public:
         bool any = false;
         bool empty[2] = {false, false};
         const bool here = pto_unit_here_wanted(&here_);
-        slice_.for_each_worker([&](int w) {
-            const int type = static_cast<int>(type_of(w));
-            if (empty[type] || !has_idle_worker(w)) return;
-            uint64_t token;
-            if (p_.pop_ready(type_of(w), &token)) {
-                dispatch_to(w, token, here);
-                any = true;
-            } else {
-                empty[type] = true;
-            }
-        });
+        auto hand_out = [&](auto eligible, bool run_here) {
+            slice_.for_each_worker([&](int w) {
+                const int type = static_cast<int>(type_of(w));
+                if (empty[type] || !eligible(w)) return;
+                uint64_t token;
+                if (p_.pop_ready(type_of(w), &token)) {
+                    dispatch_to(w, token, run_here);
+                    any = true;
+                } else {
+                    empty[type] = true;
+                }
+            });
+        };
+        hand_out([&](int w) { return has_idle_worker(w); }, here);
+        // Work left over queues behind the running units (the second slot),
+        // so a worker starts its next unit without waiting for this thread.
+        // Units this thread runs itself are done already.
+        if (!here) hand_out([&](int w) { return can_queue(w); }, false);
         return any;
     }
 
@@ -254,32 +265,33 @@ public:
                 if (answer <= 0) return;
                 r.progress = true;
             }
-            if (o.token == 0) return;
+            if (o.seq == o.done) return;  // idle
             const WorkerLine& k = mailboxes_[w].work;
             // Pairs with the worker's release store of done_seq: its stamps
-            // and fault fields are visible once it matches.
-            if (k.done_seq.load(std::memory_order_acquire) != o.seq) return;  // busy
+            // and fault fields are visible once it moved.
+            const uint32_t done = k.done_seq.load(std::memory_order_acquire);
+            if (done == o.done) return;  // busy
             if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
                 faulted = w;  // the host reads the mailbox to report it
                 return;
             }
             if (now == 0) now = pto_now_ns();
-            const Completion c{o.token - 1,
-                               w,
-                               slice_.thread_index,
-                               o.dispatch_ns,
-                               k.start_time.load(std::memory_order_relaxed),
-                               k.end_time.load(std::memory_order_relaxed)};
-            o.token = 0;
-            bool task_done = false;
-            r.released += static_cast<uint64_t>(p_.complete(c, now, &task_done));
-            if (task_done) ++r.finished;
-            r.progress = true;
-            if (o.queued != 0) {
-                const uint64_t next = o.queued - 1;
-                o.queued = 0;
-                dispatch(w, next);
+            // One or both outstanding units, in order.
+            while (o.done != done) {
+                const uint32_t u = o.done + 1;
+                const Completion c{o.token[u & 1] - 1,
+                                   w,
+                                   slice_.thread_index,
+                                   o.dispatch_ns[u & 1],
+                                   k.start_time[u & 1].load(std::memory_order_relaxed),
+                                   k.end_time[u & 1].load(std::memory_order_relaxed)};
+                o.token[u & 1] = 0;
+                o.done = u;
+                bool task_done = false;
+                r.released += static_cast<uint64_t>(p_.complete(c, now, &task_done));
+                if (task_done) ++r.finished;
             }
+            r.progress = true;
         });
         if (faulted < 0 && wrong_core == 0 && p_.may_dispatch()) {
             p_.dispatch_pass(*this, r);
@@ -365,36 +377,38 @@ private:
     struct Worker {
         bool answered = false;  // answered core discovery
         bool held = false;      // idle, kept for work that starts later
-        uint64_t queued = 0;    // the unit (token + 1) it runs after this one, 0 = none
-        uint64_t token = 0;     // the running unit's token + 1, 0 when idle
-        uint32_t seq = 0;       // dispatch_seq of the last dispatch
-        uint64_t dispatch_ns = 0;
+        uint32_t seq = 0;       // the last unit dispatched (handshake.h numbering)
+        uint32_t done = 0;      // the last unit completed; seq - done outstanding
+        uint64_t token[2] = {0, 0};        // unit s's token + 1, at s & 1
+        uint64_t dispatch_ns[2] = {0, 0};  // when unit s was dispatched
     };
 
-    // Writes worker `w`'s mailbox for `token` (handshake.h, step 2); with
-    // `here`, this thread runs the unit (step 6) and the worker is not rung.
+    // Writes worker `w`'s next dispatch slot for `token` (handshake.h, step
+    // 2); the worker has at most one unit outstanding. With `here` (an idle
+    // worker), this thread runs the unit (step 6) and the worker is not rung.
     void dispatch_to(int w, uint64_t token, bool here) {
         Worker& o = workers_[w];
         const uint64_t now = pto_now_ns();
-        const DispatchWords words = p_.prepare_dispatch(Dispatch{w, slice_.thread_index, token, now});
-        SchedulerLine& s = mailboxes_[w].sched;
-        s.task.store(words.task, std::memory_order_relaxed);
-        s.kernel.store(words.kernel, std::memory_order_relaxed);
-        s.args.store(words.args, std::memory_order_relaxed);
-        s.args_bytes.store(words.args_bytes, std::memory_order_relaxed);
-        o.token = token + 1;
+        const uint32_t unit = o.seq + 1;
+        const DispatchWords words = p_.prepare_dispatch(
+            Dispatch{w, slice_.thread_index, token, now, static_cast<int>(unit & 1)});
+        DispatchSlot& slot = mailboxes_[w].dispatch.slot[unit & 1];
+        slot.task.store(words.task, std::memory_order_relaxed);
+        slot.kernel.store(words.kernel, std::memory_order_relaxed);
+        slot.args.store(words.args, std::memory_order_relaxed);
+        slot.args_bytes.store(words.args_bytes | (here ? kRunHere : 0u), std::memory_order_relaxed);
+        o.token[unit & 1] = token + 1;
+        o.dispatch_ns[unit & 1] = now;
+        o.seq = unit;
         o.held = false;
-        o.dispatch_ns = now;
-        o.seq = (((o.seq & ~kDispatchRunHere) + 1) & ~kDispatchRunHere) |
-                (here ? kDispatchRunHere : 0u);
         ++dispatched_[static_cast<int>(type_of(w))];
-        // Publishes task/kernel/args; pairs with the worker's acquire load of
-        // dispatch_seq.
-        s.dispatch_seq.store(o.seq, std::memory_order_release);
+        // Publishes the slot's words; pairs with the worker's acquire load
+        // of the slot's seq.
+        slot.seq.store(unit, std::memory_order_release);
         if (here) {
             pto_run_unit_here(w, p_.timeout_ns(), &SchedulerCore::unit_here_timed_out, this);
         } else {
-            pto_notify(&s.bell);
+            pto_notify(&mailboxes_[w].sched.bell);
         }
     }
 

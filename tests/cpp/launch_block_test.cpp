@@ -64,9 +64,13 @@ TEST(shared_counters_and_doorbells_each_have_a_cache_line) {
 }
 
 TEST(each_side_of_a_mailbox_writes_its_own_line) {
-    EXPECT_EQ(sizeof(Handshake), 2u * PLATFORM_CACHE_LINE);
+    EXPECT_EQ(sizeof(Handshake), 4u * PLATFORM_CACHE_LINE);
     EXPECT_EQ(offsetof(Handshake, sched), 0u);
-    EXPECT_EQ(offsetof(Handshake, work), static_cast<size_t>(PLATFORM_CACHE_LINE));
+    EXPECT_EQ(offsetof(Handshake, dispatch), static_cast<size_t>(PLATFORM_CACHE_LINE));
+    EXPECT_EQ(offsetof(Handshake, work), 2u * PLATFORM_CACHE_LINE);
+    EXPECT_EQ(offsetof(Handshake, fault), 3u * PLATFORM_CACHE_LINE);
+    // Both dispatch slots share the scheduler's dispatch line.
+    EXPECT_EQ(sizeof(DispatchSlot) * 2, static_cast<size_t>(PLATFORM_CACHE_LINE));
     EXPECT_EQ(alignof(Handshake) % PLATFORM_CACHE_LINE, 0u);
 }
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -147,6 +148,19 @@ void check_run(RuntimeBlock& block, GraphSpec& spec, int block_dim) {
         early += records[static_cast<size_t>(spec.edge_to[e])].start_ns <
                  records[static_cast<size_t>(spec.edge_from[e])].end_ns;
     }
+    // A worker runs one kernel at a time, also with a unit queued behind.
+    std::vector<const PtoTaskRecord*> by_worker_start;
+    for (const PtoTaskRecord& r : records) by_worker_start.push_back(&r);
+    std::sort(by_worker_start.begin(), by_worker_start.end(), [](auto* a, auto* b) {
+        return a->worker_id != b->worker_id ? a->worker_id < b->worker_id
+                                            : a->start_ns < b->start_ns;
+    });
+    int overlapping = 0;
+    for (size_t i = 1; i < by_worker_start.size(); ++i) {
+        overlapping += by_worker_start[i]->worker_id == by_worker_start[i - 1]->worker_id &&
+                       by_worker_start[i]->start_ns < by_worker_start[i - 1]->end_ns;
+    }
+    EXPECT_EQ(overlapping, 0);
     // One kernel on one core per task: one block each, no block records;
     // asking for records into no array is refused.
     for (const PtoTaskRecord& r : records) EXPECT_EQ(r.block_num, 1);
@@ -1204,6 +1218,38 @@ TEST(schedulers_run_the_units_themselves_when_told) {
 TEST(workers_run_the_units_when_told) {
     EXPECT_EQ(tasks_run_on_schedulers("never", 1, 1), 0);
     EXPECT_EQ(tasks_run_on_schedulers("never", 3, 3), 0);
+}
+
+// With more ready tasks than idle workers, a worker's next task is handed
+// to it while it runs the current one (its second dispatch slot), and it
+// runs them in order, one at a time (check_run).
+TEST(a_worker_gets_its_next_task_while_it_runs_the_current_one) {
+    register_test_kernels();
+    REQUIRE(setenv("PTO_SIM_RUN_HERE", "never", 1) == 0);
+    for (Config c : {Config{1, 1}, Config{3, 3}}) {
+        auto spec = make_spec();
+        wide(*spec);
+        spec->finish();
+        RuntimeBlock block;
+        REQUIRE(init_with(block, *spec) == 0);
+        REQUIRE(launch(block, c.threads, c.block_dim) == 0);
+        check_run(block, *spec, c.block_dim);
+        auto records = task_records(block);
+        // Dispatched before the worker's previous task ended: queued behind it.
+        std::vector<uint64_t> last_end(static_cast<size_t>(3 * c.block_dim), 0);
+        std::vector<const PtoTaskRecord*> order;
+        for (const PtoTaskRecord& r : records) order.push_back(&r);
+        std::sort(order.begin(), order.end(),
+                  [](auto* a, auto* b) { return a->start_ns < b->start_ns; });
+        int queued = 0;
+        for (const PtoTaskRecord* r : order) {
+            const auto w = static_cast<size_t>(r->worker_id);
+            queued += r->dispatch_ns < last_end[w];
+            last_end[w] = r->end_ns;
+        }
+        EXPECT_TRUE(queued > 0);
+        REQUIRE(finalize_runtime(block.handle()) == 0);
+    }
 }
 
 TEST(unknown_run_here_setting_is_rejected_by_name) {

@@ -53,6 +53,7 @@ struct RunningTask {
     int worker_id;
     bool started;         // the worker entered the kernel
     uint64_t running_ns;  // since it entered, up to when the launch was stopped
+    int slot;             // the worker's dispatch slot it is in (0 or 1)
 };
 
 // What the runtime knows about one task, for traces and summaries.

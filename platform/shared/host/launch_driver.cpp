@@ -83,7 +83,8 @@ int resolve_kernels(LaunchBackend& backend, RuntimeLaunch& launch, int device_id
 // "task 3 (func_id 1, add.cpp) on worker 4, ..." for the tasks the launch
 // had running; "none" when it had none.
 std::string running_tasks_text(const RuntimeLaunch& launch) {
-    std::vector<RunningTask> running(static_cast<size_t>(launch.worker_count()));
+    // Up to two units per worker: the running one and the one queued behind.
+    std::vector<RunningTask> running(2 * static_cast<size_t>(launch.worker_count()));
     running.resize(static_cast<size_t>(
         launch.running_tasks(running.data(), static_cast<int>(running.size()))));
     if (running.empty()) return "none";

@@ -149,11 +149,10 @@ TaskRecordView HostLaunch::record(uint32_t task) const {
     if (state == static_cast<int32_t>(TaskState::kRunning) && r.worker > 0) {
         // Still on its worker (the launch stopped): the worker's line has
         // its start, if it got that far.
-        const Handshake& h = view_.mailboxes[r.worker - 1];
-        if (h.sched.task.load(std::memory_order_acquire) == task + 1u &&
-            h.work.started_seq.load(std::memory_order_acquire) ==
-                h.sched.dispatch_seq.load(std::memory_order_acquire)) {
-            start = h.work.start_time.load(std::memory_order_relaxed);
+        OutstandingUnit units[2];
+        const int count = mailbox_outstanding(view_.mailboxes[r.worker - 1], units);
+        for (int i = 0; i < count; ++i) {
+            if (units[i].task == task + 1u && units[i].started) start = units[i].start_time;
         }
     }
     return TaskRecordView{static_cast<int32_t>(task),

@@ -20,28 +20,24 @@ std::string kernel_label(int func_id, KernelNameLookup names) {
     return label;
 }
 
-bool worker_busy(const Handshake& h) {
-    return h.sched.task.load(std::memory_order_acquire) != 0 &&
-           h.work.done_seq.load(std::memory_order_acquire) !=
-               h.sched.dispatch_seq.load(std::memory_order_acquire);
-}
-
 }  // namespace
 
 int HostLaunch::running_tasks(RunningTask* out, int capacity) const {
     const LaunchBlock& b = *view_.block;
     uint64_t stopped = b.stopped_ns.load(std::memory_order_acquire);
     int n = 0;
-    for (uint32_t w = 0; w < b.worker_count && n < capacity; ++w) {
-        const Handshake& h = view_.mailboxes[w];
-        if (!worker_busy(h)) continue;
-        auto task = static_cast<uint32_t>(h.sched.task.load(std::memory_order_acquire) - 1);
-        bool started = h.work.started_seq.load(std::memory_order_acquire) ==
-                       h.sched.dispatch_seq.load(std::memory_order_acquire);
-        uint64_t since = h.work.start_time.load(std::memory_order_relaxed);
-        out[n++] =
-            RunningTask{static_cast<int>(task), view_.graph.func_id(task), static_cast<int>(w),
-                        started, started && stopped > since ? stopped - since : 0};
+    for (uint32_t w = 0; w < b.worker_count; ++w) {
+        OutstandingUnit units[2];
+        const int count = mailbox_outstanding(view_.mailboxes[w], units);
+        for (int i = 0; i < count && n < capacity; ++i) {
+            const OutstandingUnit& u = units[i];
+            if (u.task == 0) continue;
+            auto task = static_cast<uint32_t>(u.task - 1);
+            out[n++] = RunningTask{static_cast<int>(task), view_.graph.func_id(task),
+                                   static_cast<int>(w), u.started,
+                                   u.started && stopped > u.start_time ? stopped - u.start_time : 0,
+                                   u.slot};
+        }
     }
     return n;
 }
@@ -67,13 +63,16 @@ void HostLaunch::report_stall(FILE* out, KernelNameLookup names) const {
     report_diagnosis(out, busy, silent, waiting, ready[0] + ready[1]);
 }
 
-// Workers inside a kernel; returns how many.
+// Workers inside a kernel (and units queued behind them); returns how
+// many workers are inside one, or, if none is, how many have units.
 int HostLaunch::report_busy(FILE* out, KernelNameLookup names) const {
     const LaunchBlock& b = *view_.block;
-    std::vector<RunningTask> running(b.worker_count);
-    int busy = running_tasks(running.data(), static_cast<int>(running.size()));
-    for (int i = 0; i < busy; ++i) {
+    std::vector<RunningTask> running(2 * static_cast<size_t>(b.worker_count));
+    const int units = running_tasks(running.data(), static_cast<int>(running.size()));
+    int inside = 0;
+    for (int i = 0; i < units; ++i) {
         const RunningTask& r = running[static_cast<size_t>(i)];
+        inside += r.started;
         bool aic = r.worker_id < b.block_dim;
         std::fprintf(out, "[pto]   busy: worker %d (%s %d) runs task %d, %s, for %.1f s%s\n",
                      r.worker_id, aic ? "AIC" : "AIV",
@@ -81,7 +80,7 @@ int HostLaunch::report_busy(FILE* out, KernelNameLookup names) const {
                      kernel_label(r.func_id, names).c_str(), r.running_ns / 1e9,
                      r.started ? "" : " (not yet started by the worker)");
     }
-    return busy;
+    return inside > 0 ? inside : units;
 }
 
 // Workers whose thread never answered core discovery (never ran at all);
@@ -165,17 +164,16 @@ bool HostLaunch::find_fault(KernelFaultRecord* record) const {
     const LaunchBlock& b = *view_.block;
     for (uint32_t w = 0; w < b.worker_count; ++w) {
         const Handshake& h = view_.mailboxes[w];
-        int sig = h.work.fault_signal.load(std::memory_order_acquire);
-        uint64_t task = h.sched.task.load(std::memory_order_acquire);
-        if (sig == 0 || task == 0) continue;
+        uint64_t task = 0, kernel = 0;
+        if (!mailbox_faulted_unit(h, &task, &kernel) || task == 0) continue;
         auto id = static_cast<uint32_t>(task - 1);
         *record = KernelFaultRecord{static_cast<int>(id),
                                     view_.graph.func_id(id),
                                     static_cast<int>(w),
-                                    sig,
-                                    h.work.fault_pc.load(std::memory_order_relaxed),
-                                    h.work.fault_address.load(std::memory_order_relaxed),
-                                    h.sched.kernel.load(std::memory_order_relaxed)};
+                                    h.work.fault_signal.load(std::memory_order_acquire),
+                                    h.fault.pc.load(std::memory_order_relaxed),
+                                    h.fault.address.load(std::memory_order_relaxed),
+                                    kernel};
         record->access = h.work.fault_access.load(std::memory_order_relaxed);
         return true;
     }

@@ -358,7 +358,7 @@ private:
     }
 
     // One block's kernel: the task's arguments copied to the worker's
-    // WorkerArgs with slots 48 and 49 pointing at this block's context and
+    // WorkerArgs of the dispatch slot it goes in, with slots 48 and 49 pointing at this block's context and
     // the worker's lane.
     DispatchWords prepare_unit(const Dispatch& d) const {
         TaskSlot& s = v_.slot(unit_task(d.token));
@@ -366,7 +366,7 @@ private:
         if (s.state.load(std::memory_order_relaxed) != static_cast<int32_t>(SlotState::kRunning)) {
             mark_running(s, d);
         }
-        WorkerArgs& wa = v_.worker_args()[d.worker];
+        WorkerArgs& wa = v_.worker_args()[2 * d.worker + d.slot];
         const auto* words = reinterpret_cast<const uint64_t*>(s.args);
         const int tensors = ct.tensor_count;
         for (int i = 0; i < tensors; ++i) {

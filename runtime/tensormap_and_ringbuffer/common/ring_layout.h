@@ -11,7 +11,7 @@
 //   ReadyCell  ready[5][ready_capacity]  ready queues (AIC, AIV, MIX, cohort, retire)
 //   KernelEntry kernels[kernel_count]    registered kernels, by func_id
 //   Handshake  mailboxes[worker_count]
-//   WorkerArgs worker_args[worker_count] a block's argument copy per worker
+//   WorkerArgs worker_args[2 * worker_count] a block's argument copy per worker and dispatch slot
 //   TaskRecord records[record_capacity]  the first tasks' traces
 //   EdgeRecord edges[edge_capacity]      the first edges
 //   orchestrator-only: tensor map buckets and entries, scope stack,
@@ -299,7 +299,7 @@ struct alignas(PLATFORM_CACHE_LINE) TmLaunchBlock {
     uint32_t ready_capacity;  // power of two
     uint32_t kernel_count;
     uint64_t ready_offset[kQueueCount];
-    uint64_t worker_args_offset;  // WorkerArgs[worker_count]
+    uint64_t worker_args_offset;  // WorkerArgs[2 * worker_count]: worker w's slot s at 2w + s
     uint64_t kernels_offset;         // KernelEntry[kernel_count], by func_id
     uint64_t kernel_entries_offset;  // uint64_t[kernel_count]: the same entries, for the platform
     uint64_t mailboxes_offset;

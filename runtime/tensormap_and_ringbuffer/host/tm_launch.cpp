@@ -78,7 +78,7 @@ TmBlockLayout lay_out_block(const RingSizes& sizes, int workers, int kernels) {
     place(&l.kernels, static_cast<uint64_t>(kernels) * sizeof(KernelEntry));
     place(&l.kernel_entries, static_cast<uint64_t>(kernels) * sizeof(uint64_t));
     place(&l.mailboxes, static_cast<uint64_t>(workers) * sizeof(Handshake));
-    place(&l.worker_args, static_cast<uint64_t>(workers) * sizeof(WorkerArgs));
+    place(&l.worker_args, 2 * static_cast<uint64_t>(workers) * sizeof(WorkerArgs));
     uint32_t largest_pool = 1;
     at = lay_out_rings(sizes, at, &l, &largest_pool);
     l.ready_capacity = next_power_of_two(l.live_tasks);
@@ -360,15 +360,17 @@ int TmLaunch::running_tasks(RunningTask* out, int capacity) const {
     const Handshake* m = view_.mailboxes();
     uint64_t stopped = view_.block->stopped_ns.load(std::memory_order_acquire);
     if (stopped == 0) stopped = pto_now_ns();
-    for (uint32_t w = 0; w < view_.block->worker_count && n < capacity; ++w) {
-        uint64_t task = m[w].sched.task.load(std::memory_order_acquire);
-        uint32_t dispatched = m[w].sched.dispatch_seq.load(std::memory_order_acquire);
-        if (task == 0 || m[w].work.done_seq.load(std::memory_order_acquire) == dispatched) continue;
-        bool started = m[w].work.started_seq.load(std::memory_order_acquire) == dispatched;
-        uint64_t began = m[w].work.start_time.load(std::memory_order_relaxed);
-        out[n++] =
-            RunningTask{static_cast<int>(task - 1), func_id_of_seq(task - 1), static_cast<int>(w),
-                        started, started && stopped > began ? stopped - began : 0};
+    for (uint32_t w = 0; w < view_.block->worker_count; ++w) {
+        OutstandingUnit units[2];
+        const int count = mailbox_outstanding(m[w], units);
+        for (int i = 0; i < count && n < capacity; ++i) {
+            const OutstandingUnit& u = units[i];
+            if (u.task == 0) continue;
+            out[n++] = RunningTask{static_cast<int>(u.task - 1), func_id_of_seq(u.task - 1),
+                                   static_cast<int>(w), u.started,
+                                   u.started && stopped > u.start_time ? stopped - u.start_time : 0,
+                                   u.slot};
+        }
     }
     return n;
 }
@@ -376,16 +378,15 @@ int TmLaunch::running_tasks(RunningTask* out, int capacity) const {
 bool TmLaunch::find_fault(KernelFaultRecord* record) const {
     const Handshake* m = view_.mailboxes();
     for (uint32_t w = 0; w < view_.block->worker_count; ++w) {
-        int sig = m[w].work.fault_signal.load(std::memory_order_acquire);
-        if (sig == 0) continue;
-        uint64_t task = m[w].sched.task.load(std::memory_order_acquire);
+        uint64_t task = 0, kernel = 0;
+        if (!mailbox_faulted_unit(m[w], &task, &kernel)) continue;
         record->task_id = static_cast<int>(task - 1);
         record->func_id = func_id_of_seq(task - 1);
         record->worker_id = static_cast<int>(w);
-        record->signal = sig;
-        record->pc = m[w].work.fault_pc.load(std::memory_order_relaxed);
-        record->address = m[w].work.fault_address.load(std::memory_order_relaxed);
-        record->kernel_entry = m[w].sched.kernel.load(std::memory_order_relaxed);
+        record->signal = m[w].work.fault_signal.load(std::memory_order_acquire);
+        record->pc = m[w].fault.pc.load(std::memory_order_relaxed);
+        record->address = m[w].fault.address.load(std::memory_order_relaxed);
+        record->kernel_entry = kernel;
         record->access = m[w].work.fault_access.load(std::memory_order_relaxed);
         return true;
     }
@@ -552,10 +553,12 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                  view_.ready(kQueueAic).size(), view_.ready(kQueueAiv).size(),
                  view_.ready(kQueueMix).size(), view_.ready(kQueueCohort).size());
     report_cohort(out, names);
-    RunningTask running[PLATFORM_MAX_WORKERS];
-    int n = running_tasks(running, PLATFORM_MAX_WORKERS);
-    uint64_t blocked[PLATFORM_MAX_WORKERS];
+    // Up to two units per worker: the running one and the one queued behind.
+    RunningTask running[2 * PLATFORM_MAX_WORKERS];
+    int n = running_tasks(running, 2 * PLATFORM_MAX_WORKERS);
+    uint64_t blocked[2 * PLATFORM_MAX_WORKERS];
     int clustered = 0;
+    int inside = 0;  // workers inside a kernel
     for (int i = 0; i < n; ++i) {
         const RunningTask& r = running[i];
         bool aic = r.worker_id < b->block_dim;
@@ -563,13 +566,14 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
         const TaskSlot* s = slot_of_seq(static_cast<uint64_t>(r.task_id));
         std::string block;
         if (s != nullptr && cluster_task_of(*s) != nullptr) {
-            const LocalContext& local = view_.worker_args()[r.worker_id].local;
+            const LocalContext& local = view_.worker_args()[2 * r.worker_id + r.slot].local;
             block = " block " + std::to_string(local.block_idx) + " of " +
                     std::to_string(local.block_num) + " of";
             bool listed = false;
             for (int k = 0; k < clustered; ++k) listed = listed || blocked[k] == s->seq;
             if (!listed) blocked[clustered++] = s->seq;
         }
+        inside += r.started;
         std::fprintf(out, "  busy: worker %d (%s %d) runs%s task #%d, %s, for %.1f s%s\n",
                      r.worker_id, aic ? "AIC" : "AIV", index, block.c_str(), r.task_id,
                      kernel_text(r.func_id, names).c_str(), r.running_ns / 1e9,
@@ -600,10 +604,10 @@ void TmLaunch::report_stall(FILE* out, KernelNameLookup names) const {
                      r + 1, r + 1 == kRingCount ? " and deeper" : "", s.seq,
                      slot_state_text(s.state.load(std::memory_order_acquire)));
     }
-    if (n > 0) {
+    if (inside > 0 || n > 0) {
         std::fprintf(out,
                      "diagnosis: hung kernel: %d worker(s) inside a kernel that has not returned\n",
-                     n);
+                     inside > 0 ? inside : n);
     } else {
         std::fprintf(out,
                      "diagnosis: deadlock: no worker is busy; submitted tasks wait on producers "
