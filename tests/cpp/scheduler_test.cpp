@@ -1180,19 +1180,25 @@ TEST(affinity_off_leaves_placement_to_the_kernel) {
     EXPECT_EQ(narrowed, 0);
 }
 
-TEST(unknown_affinity_setting_is_rejected_by_name) {
+// A simulator setting the launch refuses: nothing runs, the message names
+// the variable and value and says `says`.
+void expect_setting_refused(const char* variable, const char* value, const char* says) {
     register_test_kernels();
-    REQUIRE(setenv("PTO_SIM_AFFINITY", "cores", 1) == 0);
+    REQUIRE(setenv(variable, value, 1) == 0);
     auto spec = make_spec();
     diamond(*spec);
     spec->finish();
     RuntimeBlock block;
     REQUIRE(init_with(block, *spec) == 0);
     EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BAD_LAUNCH_CONFIG);
-    EXPECT_CONTAINS(pto_last_error(), "PTO_SIM_AFFINITY=cores");
-    EXPECT_CONTAINS(pto_last_error(), "auto");
+    EXPECT_CONTAINS(pto_last_error(), (std::string(variable) + "=" + value).c_str());
+    EXPECT_CONTAINS(pto_last_error(), says);
     EXPECT_EQ(spec->run_count[0].load(), 0);
     EXPECT_EQ(finalize_runtime(block.handle()), 0);
+}
+
+TEST(unknown_affinity_setting_is_rejected_by_name) {
+    expect_setting_refused("PTO_SIM_AFFINITY", "cores", "auto");
 }
 
 // PTO_SIM_RUN_HERE=always: every unit runs on the scheduler thread that
@@ -1253,17 +1259,7 @@ TEST(a_worker_gets_its_next_task_while_it_runs_the_current_one) {
 }
 
 TEST(unknown_run_here_setting_is_rejected_by_name) {
-    register_test_kernels();
-    REQUIRE(setenv("PTO_SIM_RUN_HERE", "sometimes", 1) == 0);
-    auto spec = make_spec();
-    diamond(*spec);
-    spec->finish();
-    RuntimeBlock block;
-    REQUIRE(init_with(block, *spec) == 0);
-    EXPECT_EQ(launch(block, 1, 1), PTO_ERR_BAD_LAUNCH_CONFIG);
-    EXPECT_CONTAINS(pto_last_error(), "PTO_SIM_RUN_HERE=sometimes is not a choice");
-    EXPECT_EQ(spec->run_count[0].load(), 0);
-    EXPECT_EQ(finalize_runtime(block.handle()), 0);
+    expect_setting_refused("PTO_SIM_RUN_HERE", "sometimes", "is not a choice; use auto");
 }
 
 TEST(bad_idle_timings_are_rejected_by_name) {

@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +12,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "sched_attr.h"
 
 // What one crew's bodies report to its launcher. Pool threads reach it
 // through a plain pointer, and their last touch is inside `mutex` (counting
@@ -120,36 +121,13 @@ struct AltStack {
     AltStack& operator=(const AltStack&) = delete;
 };
 
-// The kernel's sched_attr (sched_setattr(2)), which libc does not wrap.
-struct SchedAttr {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-};
-
-// Simulator threads hand work to each other in microseconds; beside busy
-// processes, each hand-off waits until the woken thread is picked. A short
-// time slice (EEVDF, Linux 6.6+: sched_runtime of a normal thread) gives a
-// woken thread an early deadline, so it runs at once instead of after a
-// busy process's slice: under 4 busy processes a 1-task launch went from
-// milliseconds to about 1.5x its idle time. Idle runs are unchanged (the
-// threads mostly wait or run briefly). An older kernel refuses or ignores
-// it; nothing else depends on it.
-constexpr uint64_t kThreadSliceNs = 100'000;
-
 }  // namespace
 
 void sim_thread_short_slice() {
     SchedAttr a{};
-    a.size = sizeof a;
-    a.sched_policy = 0;  // SCHED_OTHER
-    a.sched_runtime = kThreadSliceNs;
-    syscall(SYS_sched_setattr, 0, &a, 0);
+    a.sched_policy = SCHED_OTHER;
+    a.sched_runtime = kSimThreadSliceNs;
+    sched_attr_set(a);
 }
 
 namespace {

@@ -10,7 +10,7 @@
 // kernel that refuses the call, is left as it is.
 #pragma once
 
-#include <cstdint>
+#include "sched_attr.h"
 
 class ShortSliceWhileWaiting {
 public:
@@ -20,18 +20,6 @@ public:
     ShortSliceWhileWaiting& operator=(const ShortSliceWhileWaiting&) = delete;
 
 private:
-    // The kernel's struct sched_attr (sched_setattr(2)), which libc does
-    // not wrap: the thread's setting before.
-    struct Attr {
-        uint32_t size;
-        uint32_t sched_policy;
-        uint64_t sched_flags;
-        int32_t sched_nice;
-        uint32_t sched_priority;
-        uint64_t sched_runtime;
-        uint64_t sched_deadline;
-        uint64_t sched_period;
-    };
-    Attr before_{};
+    SchedAttr before_{};  // the thread's setting before
     bool changed_ = false;
 };
