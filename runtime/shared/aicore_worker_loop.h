@@ -38,17 +38,29 @@ inline bool wait_for(SchedulerLine& s, IdleBackoff& backoff, Ready ready) {
     }
 }
 
-// Steps 3-4 of the handshake for unit `seq`, whose words are in `slot`:
-// run it and publish its completion (the caller rings the owner). The
-// worker calls it for its units; on the simulator a scheduler thread calls
-// it for the units it runs itself (step 6).
-inline void run_dispatched_unit(const DispatchSlot& slot, WorkerLine& k, FaultLine& f,
-                                uint32_t seq) {
-    const uint64_t kernel = slot.kernel.load(std::memory_order_relaxed);
-    auto* args = reinterpret_cast<int64_t*>(slot.args.load(std::memory_order_relaxed));
+// A dispatch slot's words, as read once.
+struct UnitWords {
+    uint64_t kernel;
+    uint64_t args;
+    uint32_t args_bytes;  // with kRunHere
+};
+
+inline UnitWords read_words(const DispatchSlot& slot) {
+    return UnitWords{slot.kernel.load(std::memory_order_relaxed),
+                     slot.args.load(std::memory_order_relaxed),
+                     slot.args_bytes.load(std::memory_order_relaxed)};
+}
+
+// Steps 3-4 of the handshake for unit `seq`: run it and publish its
+// completion (the caller rings the owner). The worker calls it for its
+// units; on the simulator a scheduler thread calls it for the units it runs
+// itself (step 6).
+inline void run_dispatched_unit(const UnitWords& w, WorkerLine& k, FaultLine& f, uint32_t seq) {
+    const uint64_t kernel = w.kernel;
+    auto* args = reinterpret_cast<int64_t*>(w.args);
     // The arguments (and the descriptors after them) are rewritten in
     // place within one launch on the device: drop stale cached copies.
-    pto_cache_invalidate_range(args, slot.args_bytes.load(std::memory_order_relaxed) & ~kRunHere);
+    pto_cache_invalidate_range(args, w.args_bytes & ~kRunHere);
     k.start_time[seq & 1].store(pto_now_ns(), std::memory_order_relaxed);
     // Publishes start_time for diagnostics (a kernel that never returns).
     k.started_seq.store(seq, std::memory_order_release);
@@ -78,7 +90,9 @@ inline void run_dispatched_unit(const DispatchSlot& slot, WorkerLine& k, FaultLi
 // its scheduler threads (the owner is told during discovery).
 inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int worker_id,
                               CoreType core_type) {
+    using aicore_worker_detail::read_words;
     using aicore_worker_detail::run_dispatched_unit;
+    using aicore_worker_detail::UnitWords;
     using aicore_worker_detail::wait_for;
     SchedulerLine& s = h->sched;
     DispatchLine& d = h->dispatch;
@@ -116,11 +130,19 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
             next = unit_reached(seq - 1, next + 1) ? seq - 1 : next + 1;
             continue;
         }
-        if ((slot.args_bytes.load(std::memory_order_relaxed) & kRunHere) != 0) {
-            ++next;  // the scheduler runs it (step 6)
+        const UnitWords words = read_words(slot);
+        // A unit the scheduler runs itself moves done_seq without this
+        // worker, and its slot may be rewritten while the words above were
+        // read. Pairs with the scheduler's release fence before it writes a
+        // slot: words read from a rewrite mean done_seq is seen to have
+        // reached `next` here, and the unit is skipped.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if ((words.args_bytes & kRunHere) != 0 ||
+            unit_reached(k.done_seq.load(std::memory_order_relaxed), next)) {
+            ++next;  // the scheduler runs it, or ran it (step 6)
             continue;
         }
-        run_dispatched_unit(slot, k, h->fault, next);
+        run_dispatched_unit(words, k, h->fault, next);
         pto_notify(owner_bell);
         // A kernel that faulted stops the run: no more units, until told to quit.
         if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
@@ -137,5 +159,6 @@ inline void run_aicore_worker(Handshake* h, PaddedDoorbell* scheduler_bells, int
 inline void run_aicore_unit_here(Handshake* h) {
     // The worker is idle: the unit is the one after its last.
     const uint32_t seq = h->work.done_seq.load(std::memory_order_acquire) + 1;
-    aicore_worker_detail::run_dispatched_unit(h->dispatch.slot[seq & 1], h->work, h->fault, seq);
+    const auto words = aicore_worker_detail::read_words(h->dispatch.slot[seq & 1]);
+    aicore_worker_detail::run_dispatched_unit(words, h->work, h->fault, seq);
 }

@@ -222,10 +222,13 @@ public:
         bool any = false;
         bool empty[2] = {false, false};
         const bool here = pto_unit_here_wanted(&here_);
+        std::atomic<int32_t>& stopped = p_.stop_fields().status;
         auto hand_out = [&](auto eligible, bool run_here) {
             slice_.for_each_worker([&](int w) {
                 const int type = static_cast<int>(type_of(w));
                 if (empty[type] || !eligible(w)) return;
+                // A unit run here takes a while: none once the run stopped.
+                if (run_here && stopped.load(std::memory_order_relaxed) != 0) return;
                 uint64_t token;
                 if (p_.pop_ready(type_of(w), &token)) {
                     dispatch_to(w, token, run_here);
@@ -254,14 +257,14 @@ public:
     PassResult step() {
         PassResult r;
         dispatched_[0] = dispatched_[1] = 0;
-        int faulted = -1, wrong_core = 0;
+        int faulted = -1, bad_worker = 0;
         uint64_t now = 0;  // read once per pass, only if something completed
         slice_.for_each_worker([&](int w) {
-            if (faulted >= 0 || wrong_core != 0) return;
+            if (faulted >= 0 || bad_worker != 0) return;
             Worker& o = workers_[w];
             if (!o.answered) {
                 int answer = check_answer(w);
-                if (answer < 0) wrong_core = answer;
+                if (answer < 0) bad_worker = answer;
                 if (answer <= 0) return;
                 r.progress = true;
             }
@@ -271,6 +274,12 @@ public:
             // and fault fields are visible once it moved.
             const uint32_t done = k.done_seq.load(std::memory_order_acquire);
             if (done == o.done) return;  // busy
+            if (!unit_reached(o.seq, done) || !unit_reached(done, o.done + 1)) {
+                DEV_ERROR("worker %d reported unit %u done; units %u..%u were outstanding", w,
+                          done, o.done + 1, o.seq);
+                bad_worker = PTO_ERR_SCHEDULER;
+                return;
+            }
             if (k.fault_signal.load(std::memory_order_relaxed) != 0) {
                 faulted = w;  // the host reads the mailbox to report it
                 return;
@@ -293,7 +302,7 @@ public:
             }
             r.progress = true;
         });
-        if (faulted < 0 && wrong_core == 0 && p_.may_dispatch()) {
+        if (faulted < 0 && bad_worker == 0 && p_.may_dispatch()) {
             p_.dispatch_pass(*this, r);
             r.dispatched[0] = dispatched_[0];
             r.dispatched[1] = dispatched_[1];
@@ -312,9 +321,9 @@ public:
             r.status = PTO_ERR_KERNEL_FAULT;
             return r;
         }
-        if (wrong_core != 0) {
-            stop_run(wrong_core, 0);
-            r.status = wrong_core;
+        if (bad_worker != 0) {
+            stop_run(bad_worker, 0);
+            r.status = bad_worker;
             return r;
         }
         const uint64_t completed = p_.add_completed(r.finished);
@@ -393,6 +402,11 @@ private:
         const DispatchWords words = p_.prepare_dispatch(
             Dispatch{w, slice_.thread_index, token, now, static_cast<int>(unit & 1)});
         DispatchSlot& slot = mailboxes_[w].dispatch.slot[unit & 1];
+        // Pairs with the worker's acquire fence after it read a slot's
+        // words: a worker that read some of these is sure to see done_seq
+        // past the unit the slot held before (a unit this thread ran itself
+        // moved it; the worker may lag behind those, unrung).
+        std::atomic_thread_fence(std::memory_order_release);
         slot.task.store(words.task, std::memory_order_relaxed);
         slot.kernel.store(words.kernel, std::memory_order_relaxed);
         slot.args.store(words.args, std::memory_order_relaxed);

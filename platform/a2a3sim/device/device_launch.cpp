@@ -52,17 +52,16 @@ void name_thread(const char* part) {
 // sweep: one that outlives its budget is handed to the timeout the
 // scheduling core gave, and the thread is counted as one that never returns.
 struct UnitHereSlot {
-    enum : int { kIdle, kRunning, kTakenOver, kStopped };
-    std::atomic<int> state{kIdle};
+    // The state's low two bits; the rest counts the units run, so the sweep
+    // takes over only the unit whose deadline it read.
+    enum : uint64_t { kIdle, kRunning, kTakenOver, kStopped, kCodeMask = 3 };
+    std::atomic<uint64_t> state{kIdle};
     std::atomic<int64_t> deadline_ns{0};
     void (*on_timeout)(void*) = nullptr;  // published by the CAS to kRunning
     void* context = nullptr;
-};
 
-// How long a scheduler thread whose unit returned after the sweep took it
-// over waits for the sweep's call into its scheduling core to end (the
-// core lives on the thread's stack).
-constexpr auto kTakeOverWait = std::chrono::seconds(2);
+    static uint64_t code(uint64_t state) { return state & kCodeMask; }
+};
 
 }  // namespace
 
@@ -118,7 +117,8 @@ struct LaunchRun {
     }
 
     bool taken_over(size_t t) const {
-        return here[t].state.load(std::memory_order_acquire) >= UnitHereSlot::kTakenOver;
+        return UnitHereSlot::code(here[t].state.load(std::memory_order_acquire)) >=
+               UnitHereSlot::kTakenOver;
     }
 
     // The schedulers' verdict, once they all returned (or were taken over).
@@ -144,17 +144,19 @@ struct LaunchRun {
     void take_over_late_units(int64_t now) {
         for (size_t t = 0; t < results.size(); ++t) {
             UnitHereSlot& slot = here[t];
-            // Acquire pairs with the runner's CAS to kRunning (the callback).
-            if (slot.state.load(std::memory_order_acquire) != UnitHereSlot::kRunning) continue;
+            // Acquire pairs with the runner's CAS to kRunning (deadline, callback).
+            uint64_t running = slot.state.load(std::memory_order_acquire);
+            if (UnitHereSlot::code(running) != UnitHereSlot::kRunning) continue;
             if (now < slot.deadline_ns.load(std::memory_order_relaxed)) continue;
-            int expected = UnitHereSlot::kRunning;
-            if (!slot.state.compare_exchange_strong(expected, UnitHereSlot::kTakenOver,
+            const uint64_t unit = running & ~uint64_t{UnitHereSlot::kCodeMask};
+            // Fails if that unit returned meanwhile (the next has its own deadline).
+            if (!slot.state.compare_exchange_strong(running, unit | UnitHereSlot::kTakenOver,
                                                     std::memory_order_acq_rel)) {
                 continue;
             }
             slot.on_timeout(slot.context);
             // Pairs with the runner's acquire load: the call into its core is over.
-            slot.state.store(UnitHereSlot::kStopped, std::memory_order_release);
+            slot.state.store(unit | UnitHereSlot::kStopped, std::memory_order_release);
             scheduler_returned();
         }
     }
@@ -181,24 +183,25 @@ void run_unit_here(int worker_id, uint64_t budget_ns, void (*on_timeout)(void*),
     slot.context = context;
     const int64_t budget = static_cast<int64_t>(budget_ns < (1ull << 62) ? budget_ns : 1ull << 62);
     slot.deadline_ns.store(now_ns() + budget, std::memory_order_relaxed);
-    int expected = UnitHereSlot::kIdle;
-    // Publishes the callback and deadline; pairs with the sweep's acquire load.
+    uint64_t idle = slot.state.load(std::memory_order_relaxed);
     // Taken over already (a unit before this one): the run is stopped.
-    if (!slot.state.compare_exchange_strong(expected, UnitHereSlot::kRunning,
-                                            std::memory_order_acq_rel)) {
-        return;
-    }
+    if (UnitHereSlot::code(idle) != UnitHereSlot::kIdle) return;
+    const uint64_t unit = (idle & ~uint64_t{UnitHereSlot::kCodeMask}) + (UnitHereSlot::kCodeMask + 1);
+    uint64_t running = unit | UnitHereSlot::kRunning;
+    // Publishes the callback and deadline; pairs with the sweep's acquire
+    // load. Only this thread moves the state out of idle.
+    slot.state.store(running, std::memory_order_release);
     run->entry.aicore_run_here(run->launch_block, worker_id);
-    expected = UnitHereSlot::kRunning;
-    if (slot.state.compare_exchange_strong(expected, UnitHereSlot::kIdle,
+    if (slot.state.compare_exchange_strong(running, unit | UnitHereSlot::kIdle,
                                            std::memory_order_acq_rel)) {
         return;
     }
     // The sweep took this unit over: its call into the scheduling core
-    // must end before the core (on this thread's stack) may go.
-    const auto until = Clock::now() + kTakeOverWait;
-    while (slot.state.load(std::memory_order_acquire) != UnitHereSlot::kStopped &&
-           Clock::now() < until) {
+    // (a few stores and notifies, nothing that blocks) must end before the
+    // core, on this thread's stack, may go. No deadline: leaving sooner
+    // would free the core under that call.
+    while (UnitHereSlot::code(slot.state.load(std::memory_order_acquire)) !=
+           UnitHereSlot::kStopped) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
 }
