@@ -39,9 +39,12 @@
 //      dispatched only to an idle worker: the scheduler writes the worker's
 //      lines as steps 3-4 do (the worker is idle and writes nothing
 //      meanwhile), and does not ring the worker. A worker that comes to
-//      such a unit, or finds its slot already reused by a newer one, skips
-//      it. The device's AICPU cannot run AICore code and never sets the
-//      bit (unit_here.h).
+//      such a unit, finds its slot already reused by a newer one, or sees
+//      done_seq already at it, skips it. The scheduler's release fence
+//      before it writes a slot, paired with the worker's acquire fence
+//      after reading one, makes a slot rewritten under a lagging worker
+//      show as that done_seq. The device's AICPU cannot run AICore code and
+//      never sets the bit (unit_here.h).
 // A worker is idle when done_seq equals the newest slot seq.
 #pragma once
 
