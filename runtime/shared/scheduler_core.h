@@ -176,9 +176,6 @@ public:
         const Worker& o = workers_[w];
         return o.answered && o.seq - o.done == 1 && !o.held;
     }
-    // Worker w runs `token` as soon as it finishes what it runs now (it
-    // finds it in its mailbox then, with no hand-off).
-    void queue_behind(int w, uint64_t token) { dispatch_to(w, token, false); }
     // A worker held for work that starts later (a cohort gathering its
     // cores) stays idle but takes nothing else.
     void hold(int w) { workers_[w].held = true; }
@@ -211,7 +208,9 @@ public:
         p_.ring_all();
     }
 
-    // Hands worker `w` the unit of work `token`.
+    // Hands worker `w` (idle, or one that can_queue) the unit of work
+    // `token`: an idle worker starts it now, a busy one as soon as it
+    // finishes what it runs (it finds it in its mailbox, with no hand-off).
     void dispatch(int w, uint64_t token) { dispatch_to(w, token, false); }
 
     // Hands ready work to this thread's idle workers, one unit per worker

@@ -32,7 +32,7 @@ bool pto_unit_here_wanted(UnitHereWatch* watch);
 // longer says whether the host is contended (idle time is not starvation).
 void pto_unit_here_paused(UnitHereWatch* watch);
 
-// Runs the unit just dispatched to `worker_id` with kDispatchRunHere on
+// Runs the unit just dispatched to `worker_id` with kRunHere on
 // this thread. If it has not returned within `budget_ns`,
 // `on_timeout(context)` is called from another thread and this thread is
 // treated as one that never returns. Only called after

@@ -330,12 +330,9 @@ private:
         for (int slot = 0; slot < kSlotCount; ++slot) {
             if ((h.mask & (1u << slot)) == 0) continue;
             const int w = core.worker_of(cluster, slot);
-            const uint64_t token = unit_token(h.id - 1, slot, block);
-            if (core.has_idle_worker(w)) {
-                core.dispatch(w, token);
-            } else {
-                core.queue_behind(w, token);
-            }
+            // Idle, or busy with a free second slot (can_follow): the unit
+            // starts now, or right after the worker's current one.
+            core.dispatch(w, unit_token(h.id - 1, slot, block));
         }
         if (h.one_only) drop(h);  // back on its queue once the block is checked
     }
